@@ -1,0 +1,8 @@
+// drr-margin — browser / bundler entry (the wasm-pack `--target web` build).
+//
+// Call `await init()` once before any other function. init() is memoised by wasm-bindgen: the
+// .wasm is fetched and compiled once, concurrent callers share the same promise, and a failed
+// load may be retried. Pass `{ module_or_path }` to load the .wasm from elsewhere (e.g. a CDN or
+// bytes you already have); `initSync({ module })` instantiates synchronously from bytes.
+export * from '../pkg/web/drr_margin.js';
+export { default } from '../pkg/web/drr_margin.js';

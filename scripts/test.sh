@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `npm test`: set-up if needed, then every test layer. Runs all layers, prints each layer's summary
+# line, and exits non-zero if any failed.
+#   lint      cargo fmt --check; clippy -D warnings natively and for wasm32
+#   native    cargo test (unit, integration, golden, property, doc tests)
+#   wasm      the core's wasm-bindgen tests compiled to wasm32, run in Node
+#   package   build pkg/ (release) + CLI, then node --test tests/js (npm package in Node, parity with the CLI)
+#   browser   node --test tests/browser (Debian headless Chromium via playwright-core, www/ on localhost)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "npm test: set-up failed" >&2; exit 1; }
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+logs=target/test-logs; mkdir -p "$logs"
+declare -a names results
+total_pass=0; total_fail=0; failed=0
+
+layer() { # name summary-kind command...
+  local name=$1 kind=$2; shift 2
+  printf '\n==> [%s] %s\n' "$name" "$*"
+  local t0=$SECONDS status
+  "$@" 2>&1 | tee "$logs/$name.log"; status=${PIPESTATUS[0]}
+  local pass=0 fail=0
+  case $kind in
+    cargo) pass=$(grep -hoE 'test result: [A-Za-z]+\. [0-9]+ passed' "$logs/$name.log" | awk '{s+=$4} END{print s+0}')
+           fail=$(grep -hoE '[0-9]+ failed' "$logs/$name.log" | awk '{s+=$1} END{print s+0}') ;;
+    node)  pass=$(grep -hoE '^# pass [0-9]+' "$logs/$name.log" | awk '{s+=$3} END{print s+0}')
+           fail=$(grep -hoE '^# fail [0-9]+' "$logs/$name.log" | awk '{s+=$3} END{print s+0}') ;;
+  esac
+  [ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+  total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
+  local verdict=ok; [ "$status" -eq 0 ] || { verdict=FAILED; failed=1; }
+  names+=("$name"); results+=("$(printf '%-8s %-6s %4d passed, %d failed  (%ds)' "$name" "$verdict" "$pass" "$fail" $((SECONDS - t0)))")
+}
+
+lint() {
+  cargo fmt --check && cargo clippy -q --all-targets -- -D warnings \
+    && cargo clippy -q --all-targets --target wasm32-unknown-unknown -- -D warnings && echo "lint: clean"
+}
+build_package() { cargo build -q --release --bin drr-margin && bash scripts/build-pkg.sh; }
+
+layer lint    none  lint
+layer native  cargo cargo test
+layer wasm    cargo env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+                    cargo test --target wasm32-unknown-unknown --test wasm
+layer build   none  build_package
+layer package node  node --test tests/js/
+layer browser node  node --test tests/browser/
+
+printf '\n==> summary\n'
+for r in "${results[@]}"; do echo "  $r"; done
+if [ -f pkg/web/drr_margin_bg.wasm ]; then
+  echo "  wasm size: $(stat -c %s pkg/web/drr_margin_bg.wasm) bytes raw, $(gzip -9 -c pkg/web/drr_margin_bg.wasm | wc -c) bytes gzip -9"
+fi
+echo "$total_pass passed, $total_fail failed"
+exit $failed

@@ -1,0 +1,90 @@
+//! `drr-margin`: the keeper's command-line entry point. Reads the same JSON as the JS API and prints
+//! the same results, so it doubles as the parity oracle for the WebAssembly build.
+//!
+//! Errors go to stderr as `{"error":{"code","field","message"}}` with exit status 2.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    // The CLI is native only; on wasm32 the library is used through the npm package.
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use clap::{Parser, Subcommand};
+    use drr_margin::pricing::PriceRequest;
+    use drr_margin::{json, Error};
+    use std::io::Read;
+    use std::process::ExitCode;
+
+    #[derive(Parser)]
+    #[command(
+        name = "drr-margin",
+        version,
+        about = "Dynamic Risk Recalibration margin engine"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Price one option (Black-76) and print its value and Greeks as JSON.
+        Price {
+            /// The request as JSON, e.g. '{"kind":"call","forward":100000,"strike":110000,"t":0.1,"vol":0.6}';
+            /// "-" reads it from stdin.
+            #[arg(long)]
+            json: String,
+        },
+        /// Print the digest of the native↔wasm parity corpus (see `drr_margin::parity`).
+        Parity {
+            /// Number of corpus rows.
+            #[arg(long, default_value_t = 1_000_000)]
+            count: u32,
+        },
+    }
+
+    fn read_arg(value: &str) -> Result<String, Error> {
+        if value == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Error::invalid("json", format!("cannot read stdin: {e}")))?;
+            Ok(text)
+        } else {
+            Ok(value.to_string())
+        }
+    }
+
+    fn run(cli: Cli) -> Result<String, Error> {
+        match cli.command {
+            Command::Price { json: arg } => {
+                let request: PriceRequest = json::from_str(&read_arg(&arg)?)?;
+                let result = request.evaluate()?;
+                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+            }
+            Command::Parity { count } => Ok(drr_margin::parity::corpus_digest(count)),
+        }
+    }
+
+    pub fn main() -> ExitCode {
+        match run(Cli::parse()) {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                let body = serde_json::json!({
+                    "error": { "code": err.code(), "field": err.field(), "message": err.to_string() }
+                });
+                eprintln!("{body}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}

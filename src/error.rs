@@ -1,0 +1,83 @@
+//! The one error type of the core.
+//!
+//! Every failure the engine can report is a variant here, with a stable machine code (`E_…`) and
+//! the path of the offending input field (`"strike"`, `"positions[3].size"`). The binding layer maps
+//! each variant 1:1 to a JS `Error` carrying `code` and `field`; the CLI prints the same pair.
+//! Nothing in the core panics on input: it returns one of these.
+
+use std::fmt;
+
+/// Result alias used across the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failure with a stable code and the input field it concerns.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Malformed input: wrong type, missing field, NaN/Infinity, out of its documented domain.
+    #[error("{field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    /// A volatility that is not a finite number in the accepted range.
+    #[error("{field}: {reason}")]
+    InvalidVol { field: String, reason: String },
+    /// An option price outside the no-arbitrage bounds of the model (below intrinsic or above the
+    /// forward/strike bound), so no implied volatility exists.
+    #[error("{field}: price {price} is outside the no-arbitrage bounds [{lower}, {upper})")]
+    NoArbitrageBound {
+        field: String,
+        price: f64,
+        lower: f64,
+        upper: f64,
+    },
+    /// An iterative solver did not reach its tolerance within its iteration budget.
+    #[error("{field}: {reason}")]
+    NoConvergence { field: String, reason: String },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, reason: impl fmt::Display) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The stable code of this error, as documented in the README's error table.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "E_INVALID_INPUT",
+            Error::InvalidVol { .. } => "E_INVALID_VOL",
+            Error::NoArbitrageBound { .. } => "E_NO_ARBITRAGE_BOUND",
+            Error::NoConvergence { .. } => "E_NO_CONVERGENCE",
+        }
+    }
+
+    /// The path of the input field this error concerns (empty for the whole input).
+    pub fn field(&self) -> &str {
+        match self {
+            Error::InvalidInput { field, .. }
+            | Error::InvalidVol { field, .. }
+            | Error::NoArbitrageBound { field, .. }
+            | Error::NoConvergence { field, .. } => field,
+        }
+    }
+
+    /// The same error with `prefix.` prepended to its field path (for nested inputs).
+    #[must_use]
+    pub fn within(mut self, prefix: &str) -> Self {
+        let field = match &mut self {
+            Error::InvalidInput { field, .. }
+            | Error::InvalidVol { field, .. }
+            | Error::NoArbitrageBound { field, .. }
+            | Error::NoConvergence { field, .. } => field,
+        };
+        *field = if field.is_empty() {
+            prefix.to_string()
+        } else if field.starts_with('[') {
+            format!("{prefix}{field}")
+        } else {
+            format!("{prefix}.{field}")
+        };
+        self
+    }
+}

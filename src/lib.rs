@@ -1,0 +1,39 @@
+//! # drr-margin
+//!
+//! A Dynamic Risk Recalibration margin engine for crypto derivatives. The same crate is the
+//! keeper's native library and CLI and, compiled to WebAssembly, the npm package a front-end uses,
+//! with bit-identical results on both.
+//!
+//! Layers (imports point down only; see DESIGN.md):
+//! - [`pricing`]: Black-76 / BSM price, Greeks, implied volatility.
+//! - [`math`]: deterministic numerics (the only source of transcendental functions), root finding.
+//! - [`units`], [`error`], [`json`]: validated quantities, the coded error type, JSON decoding.
+//! - [`parity`]: the deterministic corpus whose digest proves native = wasm bit for bit.
+//! - `wasm` (only on `wasm32`): the thin wasm-bindgen layer; holds no financial logic.
+//!
+//! ```
+//! use drr_margin::pricing::{OptionKind, PriceRequest};
+//!
+//! let request = PriceRequest {
+//!     kind: OptionKind::Call, forward: 100_000.0, strike: 110_000.0,
+//!     t: 30.0 / 365.0, vol: 0.6, rate: None, inverse: None,
+//! };
+//! let greeks = request.evaluate()?;
+//! assert!(greeks.price > 0.0 && greeks.delta > 0.0 && greeks.delta < 1.0);
+//! # Ok::<(), drr_margin::Error>(())
+//! ```
+
+pub mod error;
+pub mod json;
+pub mod math;
+pub mod parity;
+pub mod pricing;
+pub mod units;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};
+
+/// The crate version, as reported by the CLI's `--version` and the JS `version()`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

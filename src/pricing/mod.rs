@@ -1,0 +1,14 @@
+//! Option pricing: Black-76 on the forward (with discounting), Black-Scholes-Merton on spot with
+//! carry, linear and inverse (coin-denominated) values, Greeks, and implied volatility.
+//!
+//! One implementation ([`black`]) and thin fronts over it. Pure functions of validated inputs
+//! ([`crate::units`]); all transcendental math through [`crate::math`]. Conventions (DESIGN.md):
+//! Greeks in raw math units — delta and gamma w.r.t. the forward (or spot for the BSM front),
+//! vega per 1.00 of vol, theta per year of calendar time passing, rho per 1.00 of rate;
+//! [`Greeks::vega_per_point`] and [`Greeks::theta_per_day`] are the display scalings.
+
+mod black;
+mod request;
+
+pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
+pub use request::{PriceRequest, PriceResult};

@@ -1,0 +1,62 @@
+//! The JSON/JS interchange shape of a single-option price request and its result.
+//!
+//! Same shape for the JS `price()` call and `drr-margin price --json`. Parsing validates every
+//! field into [`crate::units`] and names the field on error.
+
+use super::black::{black76, BlackInputs, Greeks, OptionKind};
+use crate::error::Result;
+use crate::units::{Price, Rate, Vol, YearFrac};
+use serde::{Deserialize, Serialize};
+
+/// Input of `price()`: one European option on a forward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PriceRequest {
+    /// `"call"` or `"put"`.
+    pub kind: OptionKind,
+    /// Forward price of the underlying for the option's expiry (quote currency).
+    pub forward: f64,
+    /// Strike (quote currency).
+    pub strike: f64,
+    /// Time to expiry in years (365-day year); 0 gives intrinsic value.
+    pub t: f64,
+    /// Volatility as a decimal (0.8 = 80 %).
+    pub vol: f64,
+    /// Continuously-compounded discount rate as a decimal; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub rate: Option<f64>,
+    /// Value in coin (Deribit-style inverse option: USD value / forward); default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub inverse: Option<bool>,
+}
+
+/// Output of `price()`: value and Greeks (see [`Greeks`] for units).
+pub type PriceResult = Greeks;
+
+impl PriceRequest {
+    /// Validates the request into model inputs.
+    pub fn to_inputs(&self) -> Result<BlackInputs> {
+        Ok(BlackInputs {
+            kind: self.kind,
+            forward: Price::new(self.forward, "forward")?,
+            strike: Price::new(self.strike, "strike")?,
+            t: YearFrac::new(self.t, "t")?,
+            vol: Vol::new(self.vol, "vol")?,
+            rate: Rate::new(self.rate.unwrap_or(0.0), "rate")?,
+        })
+    }
+
+    /// Prices the option: linear value in quote currency, or coin value when `inverse`.
+    pub fn evaluate(&self) -> Result<PriceResult> {
+        let inputs = self.to_inputs()?;
+        let greeks = black76(&inputs);
+        Ok(if self.inverse.unwrap_or(false) {
+            greeks.to_inverse(inputs.forward.get())
+        } else {
+            greeks
+        })
+    }
+}

@@ -1,0 +1,143 @@
+//! Validated quantities: the newtypes that keep NaN, negative volatilities and non-positive prices
+//! out of the core.
+//!
+//! Each type is constructed only through `new(value, field)`, which checks the documented domain and
+//! names the field in the error. After construction the value is trusted: pricing code never
+//! re-checks it. Units follow DESIGN.md: prices in quote currency per unit of underlying, time in
+//! years for models (`YearFrac`), volatilities and rates as decimals (0.8 = 80 %).
+
+use crate::error::{Error, Result};
+
+macro_rules! quantity {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+        pub struct $name(f64);
+
+        impl $name {
+            /// The raw value.
+            #[inline]
+            pub fn get(self) -> f64 {
+                self.0
+            }
+        }
+    };
+}
+
+quantity!(
+    /// A strictly positive, finite price (forward, strike, spot, index) in quote currency.
+    Price
+);
+quantity!(
+    /// A strictly positive, finite annualised volatility, at most [`Vol::MAX`].
+    Vol
+);
+quantity!(
+    /// A non-negative, finite time in years (ms / (365 × 86 400 000)).
+    YearFrac
+);
+quantity!(
+    /// A finite continuously-compounded annual rate (may be negative), |r| ≤ 1.
+    Rate
+);
+
+fn finite(value: f64, field: &str) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be a finite number, got {value}"),
+        ))
+    }
+}
+
+impl Price {
+    /// A price must be finite and > 0.
+    pub fn new(value: f64, field: &str) -> Result<Self> {
+        let value = finite(value, field)?;
+        if value > 0.0 {
+            Ok(Price(value))
+        } else {
+            Err(Error::invalid(field, format!("must be > 0, got {value}")))
+        }
+    }
+}
+
+impl Vol {
+    /// Largest accepted volatility: 1000 %. Crypto options trade up to ~500 %; beyond this the
+    /// input is almost certainly in percent instead of a decimal.
+    pub const MAX: f64 = 10.0;
+
+    /// A volatility must be finite, > 0 and ≤ [`Vol::MAX`] (a decimal: 0.8 = 80 %).
+    pub fn new(value: f64, field: &str) -> Result<Self> {
+        if !value.is_finite() || value <= 0.0 || value > Self::MAX {
+            return Err(Error::InvalidVol {
+                field: field.to_string(),
+                reason: format!(
+                    "must be a decimal volatility in (0, {}] (0.8 = 80 %), got {value}",
+                    Self::MAX
+                ),
+            });
+        }
+        Ok(Vol(value))
+    }
+}
+
+impl YearFrac {
+    /// Milliseconds in the 365-day year used for every year fraction.
+    pub const MS_PER_YEAR: f64 = 365.0 * 86_400_000.0;
+
+    /// A year fraction must be finite and ≥ 0.
+    pub fn new(value: f64, field: &str) -> Result<Self> {
+        let value = finite(value, field)?;
+        if value >= 0.0 {
+            Ok(YearFrac(value))
+        } else {
+            Err(Error::invalid(
+                field,
+                format!(
+                    "must be ≥ 0 years, got {value} (an expired option is never priced as live)"
+                ),
+            ))
+        }
+    }
+}
+
+impl Rate {
+    /// A rate must be finite with |r| ≤ 1 (a decimal: 0.05 = 5 %).
+    pub fn new(value: f64, field: &str) -> Result<Self> {
+        let value = finite(value, field)?;
+        if value.abs() <= 1.0 {
+            Ok(Rate(value))
+        } else {
+            Err(Error::invalid(
+                field,
+                format!("must be a decimal rate with |r| ≤ 1 (0.05 = 5 %), got {value}"),
+            ))
+        }
+    }
+
+    /// A zero rate.
+    pub const ZERO: Rate = Rate(0.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_non_finite_and_out_of_domain_values_naming_the_field() {
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.0] {
+            let err = Price::new(bad, "strike").unwrap_err();
+            assert_eq!(err.field(), "strike");
+            assert_eq!(err.code(), "E_INVALID_INPUT");
+        }
+        assert_eq!(Vol::new(80.0, "vol").unwrap_err().code(), "E_INVALID_VOL");
+        assert_eq!(Vol::new(0.0, "vol").unwrap_err().code(), "E_INVALID_VOL");
+        assert!(YearFrac::new(-1e-9, "t").is_err());
+        assert!(Rate::new(5.0, "rate").is_err());
+        assert_eq!(YearFrac::new(0.0, "t").unwrap().get(), 0.0);
+        assert_eq!(Vol::new(5.0, "vol").unwrap().get(), 5.0);
+    }
+}

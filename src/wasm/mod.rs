@@ -1,0 +1,38 @@
+//! The wasm-bindgen binding layer: converts JS values to core types and back, and core errors to JS
+//! `Error`s with a stable `code` and `field`. No financial logic lives here.
+//!
+//! Compiled only for `wasm32` (see `lib.rs`). TypeScript types come from `tsify` derives on the
+//! core's interchange types.
+
+mod convert;
+
+use crate::pricing::{PriceRequest, PriceResult};
+use convert::{from_js, to_js_error};
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+
+/// The package version (same as the CLI's `--version`).
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_string()
+}
+
+/// Black-76 value and Greeks of one European option. Delta/gamma are w.r.t. the forward; vega per
+/// 1.00 of vol; theta per year; with `inverse: true` every field is for the coin value (USD / forward).
+///
+/// @throws {Error} with `code` (`E_INVALID_INPUT`, `E_INVALID_VOL`) and `field`.
+#[wasm_bindgen]
+pub fn price(request: Ts<PriceRequest>) -> Result<Ts<PriceResult>, JsValue> {
+    let request: PriceRequest = from_js(request.js_value())?;
+    let result = request.evaluate().map_err(to_js_error)?;
+    result
+        .into_ts()
+        .map_err(|e| to_js_error(crate::Error::invalid("", e)))
+}
+
+/// Digest of the first `count` rows of the deterministic parity corpus. Equal to the native CLI's
+/// `drr-margin parity --count <count>`: a build that computes the same bits as the keeper.
+#[wasm_bindgen(js_name = parityDigest)]
+pub fn parity_digest(count: u32) -> String {
+    crate::parity::corpus_digest(count)
+}
