@@ -16,7 +16,7 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand};
-    use drr_margin::pricing::PriceRequest;
+    use drr_margin::pricing::{ImpliedVolRequest, PriceRequest};
     use drr_margin::{json, Error};
     use std::io::Read;
     use std::process::ExitCode;
@@ -37,6 +37,13 @@ mod cli {
         /// Price one option (Black-76) and print its value and Greeks as JSON.
         Price {
             /// The request as JSON, e.g. '{"kind":"call","forward":100000,"strike":110000,"t":0.1,"vol":0.6}';
+            /// "-" reads it from stdin.
+            #[arg(long)]
+            json: String,
+        },
+        /// Implied volatility of one option price; prints the decimal volatility.
+        ImpliedVol {
+            /// The request as JSON, e.g. '{"kind":"call","price":3900,"forward":100000,"strike":110000,"t":0.1}';
             /// "-" reads it from stdin.
             #[arg(long)]
             json: String,
@@ -67,6 +74,11 @@ mod cli {
                 let request: PriceRequest = json::from_str(&read_arg(&arg)?)?;
                 let result = request.evaluate()?;
                 serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+            }
+            Command::ImpliedVol { json: arg } => {
+                let request: ImpliedVolRequest = json::from_str(&read_arg(&arg)?)?;
+                let vol = request.evaluate()?;
+                serde_json::to_string(&vol).map_err(|e| Error::invalid("", e))
             }
             Command::Parity { count } => Ok(drr_margin::parity::corpus_digest(count)),
         }

@@ -7,8 +7,11 @@
 //! vega per 1.00 of vol, theta per year of calendar time passing, rho per 1.00 of rate;
 //! [`Greeks::vega_per_point`] and [`Greeks::theta_per_day`] are the display scalings.
 
+pub mod batch;
 mod black;
+mod implied_vol;
 mod request;
 
 pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
-pub use request::{PriceRequest, PriceResult};
+pub use implied_vol::{implied_vol, LAST_ITERATIONS};
+pub use request::{ImpliedVolRequest, PriceRequest, PriceResult};

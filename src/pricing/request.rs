@@ -4,6 +4,7 @@
 //! field into [`crate::units`] and names the field on error.
 
 use super::black::{black76, BlackInputs, Greeks, OptionKind};
+use super::implied_vol::implied_vol;
 use crate::error::Result;
 use crate::units::{Price, Rate, Vol, YearFrac};
 use serde::{Deserialize, Serialize};
@@ -58,5 +59,49 @@ impl PriceRequest {
         } else {
             greeks
         })
+    }
+}
+
+/// Input of `impliedVol()`: the price of one European option on a forward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImpliedVolRequest {
+    /// `"call"` or `"put"`.
+    pub kind: OptionKind,
+    /// Discounted option price: quote currency, or coin when `inverse` is true.
+    pub price: f64,
+    /// Forward price of the underlying for the option's expiry (quote currency).
+    pub forward: f64,
+    /// Strike (quote currency).
+    pub strike: f64,
+    /// Time to expiry in years (365-day year); must be > 0.
+    pub t: f64,
+    /// Continuously-compounded discount rate as a decimal; default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub rate: Option<f64>,
+    /// `price` is a coin price (Deribit-style inverse option); default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub inverse: Option<bool>,
+}
+
+impl ImpliedVolRequest {
+    /// The implied volatility (decimal, annualised).
+    pub fn evaluate(&self) -> Result<f64> {
+        let price = if self.inverse.unwrap_or(false) {
+            self.price * self.forward
+        } else {
+            self.price
+        };
+        implied_vol(
+            self.kind,
+            price,
+            self.forward,
+            self.strike,
+            self.t,
+            self.rate.unwrap_or(0.0),
+        )
     }
 }

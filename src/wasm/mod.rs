@@ -4,9 +4,10 @@
 //! Compiled only for `wasm32` (see `lib.rs`). TypeScript types come from `tsify` derives on the
 //! core's interchange types.
 
+mod batch;
 mod convert;
 
-use crate::pricing::{PriceRequest, PriceResult};
+use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
 use convert::{from_js, to_js_error};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
@@ -28,6 +29,16 @@ pub fn price(request: Ts<PriceRequest>) -> Result<Ts<PriceResult>, JsValue> {
     result
         .into_ts()
         .map_err(|e| to_js_error(crate::Error::invalid("", e)))
+}
+
+/// The Black-76 implied volatility (decimal) of a discounted option price, to machine precision.
+///
+/// @throws {Error} `E_NO_ARBITRAGE_BOUND` if the price is below intrinsic or at/above the upper
+/// bound (D·F for a call, D·K for a put); `E_INVALID_INPUT` naming the field otherwise.
+#[wasm_bindgen(js_name = impliedVol)]
+pub fn implied_vol(request: Ts<ImpliedVolRequest>) -> Result<f64, JsValue> {
+    let request: ImpliedVolRequest = from_js(request.js_value())?;
+    request.evaluate().map_err(to_js_error)
 }
 
 /// Digest of the first `count` rows of the deterministic parity corpus. Equal to the native CLI's

@@ -65,10 +65,12 @@ Nothing here restates the Rust library's code.  Three oracles:
 
 Case grid: t in {0, 1h, 5min, 1d, 7d, 30d, 0.5y, 1y, 3y} (1h = 1/8760,
 5min = 5/525600, nd = n/365), sigma in {0.05, 0.3, 0.8, 1.5, 3, 5}, K/F in
-{0.05, 0.2, 0.5, 0.8, 0.95, 1, 1.05, 1.25, 2, 5, 20}, call and put.
-F = 100000: r in {0, 0.05} x {linear, inverse} (full grid).
-F in {3500, 1}: r = 0.05, linear, full t/sigma/K grid.
+{0.05, 0.2, 0.5, 0.8, 0.95, 1, 1.05, 1.25, 2, 5, 20}, call and put, over the
+SUBGRIDS below: F = 100000 linear r in {0, 0.05} and inverse r = 0 on the
+full t grid; F = 100000 inverse r = 0.05 on t in {0, 5min, 30d, 3y};
+F in {3500, 1} linear r = 0.05 on t in {1h, 7d, 1y}.
 Strike = F * (K/F) computed in decimal, then rounded to double.
+Case ids: {c|p}_F{1e5|3500|1}_K{K/F}_T{0|5m|1h|1d|7d|30d|0.5y|1y|3y}_v{sigma}_r{0|0.05}_{lin|inv}.
 """
 
 import json
@@ -88,7 +90,7 @@ import lets_be_rational as lbr
 
 MP_DPS = 60
 CHECK_DPS = 90
-CHECK_EVERY = 10  # recompute every 10th case at CHECK_DPS (precision + step-size stability)
+CHECK_EVERY = 20  # recompute every 20th case at CHECK_DPS (precision + step-size stability)
 
 HOUR = 1.0 / 8760.0
 FIVE_MIN = 5.0 / (365 * 24 * 60)
@@ -106,7 +108,16 @@ T_GRID = [  # (label, t as double, QuantLib representation)
 VOLS = ["0.05", "0.3", "0.8", "1.5", "3.0", "5.0"]
 MONEYNESS = ["0.05", "0.2", "0.5", "0.8", "0.95", "1.0", "1.05", "1.25", "2", "5", "20"]
 KINDS = ["call", "put"]
-FORWARDS = [("1e5", "100000"), ("3500", "3500"), ("1", "1")]
+# (F label, F, r, inverse, t labels or None = all); every subgrid spans all
+# vols x all K/F x call/put.  Kept to this size so pricing.json stays ~3 MB.
+SUBGRIDS = [
+    ("1e5", "100000", 0.0, False, None),
+    ("1e5", "100000", 0.05, False, None),
+    ("1e5", "100000", 0.0, True, None),
+    ("1e5", "100000", 0.05, True, ("T0", "T5m", "T30d", "T3y")),
+    ("3500", "3500", 0.05, False, ("T1h", "T7d", "T1y")),
+    ("1", "1", 0.05, False, ("T1h", "T7d", "T1y")),
+]
 GREEKS = ["delta", "gamma", "vega", "theta", "rho", "vanna", "volga"]
 QL_FIELDS = ["price", "delta", "gamma", "vega", "theta", "rho"]
 
@@ -129,15 +140,27 @@ CONVENTIONS = (
 # --------------------------------------------------------------------------
 def to_double(x):
     """Correctly rounded mpf -> float (handles subnormals/underflow exactly)."""
-    man, exp = mpf(x).man_exp
+    x = mpf(x)
+    if not mpmath.isfinite(x):
+        raise ValueError(f"non-finite mp value {x}")
+    sign, man, exp, _ = x._mpf_  # x = (-1)^sign * man * 2^exp exactly
     if man == 0:
         return 0.0
+    man = -man if sign else man
     if exp >= 0:
-        return float(man << exp)
-    return float(Fraction(man, 1 << (-exp)))
+        d = float(man << exp)
+    else:
+        d = float(Fraction(man, 1 << (-exp)))
+    return d if d != 0 else 0.0  # no -0.0 for values that underflow
 
 
 def ncdf(x):
+    """Standard normal CDF.  mpmath's erfc of a negative argument goes through
+    erf (very slow at the ~1500-bit precisions mp.diff needs), so for x > 0
+    the identity N(x) = 1 - N(-x) is used; both branches are accurate to the
+    working precision in absolute terms and N(x) ~ 1 there."""
+    if x > 0:
+        return 1 - mpmath.erfc(x / mpmath.sqrt(2)) / 2
     return mpmath.erfc(-x / mpmath.sqrt(2)) / 2
 
 
@@ -167,39 +190,77 @@ def mp_block(case, dps):
         if t == 0:
             out.update({g: None for g in GREEKS})
             return out
-        out["delta"] = robust_diff(lambda x: f(x, sig, t, r), F, 1)
-        out["gamma"] = robust_diff(lambda x: f(x, sig, t, r), F, 2)
-        out["vega"] = robust_diff(lambda x: f(F, x, t, r), sig, 1)
-        out["volga"] = robust_diff(lambda x: f(F, x, t, r), sig, 2)
-        out["theta"] = -robust_diff(lambda x: f(F, sig, x, r), t, 1)
-        out["rho"] = robust_diff(lambda x: f(F, sig, t, x), r, 1)
-        out["vanna"] = robust_diff(lambda x, y: f(x, y, t, r), (F, sig), (1, 1))
+        fF = lambda x: f(x, sig, t, r)  # noqa: E731
+        fs = lambda x: f(F, x, t, r)  # noqa: E731
+        # M bounds every term inside f, for the rounding-noise bound below.
+        M = (F + K) / (F if case["inverse"] else 1)
+        prec = mp.prec
+
+        def nb(n, scale):  # noise bound of one mp.diff (step scale*2^-100)
+            return lambda a: M * mpmath.ldexp(1, 40 - (prec + 2 * a) * (n + 1) + 100 * n) / scale**n
+
+        out["delta"] = robust_diff(lambda k, a: _d(fF, F, 1, F, k, a), nb(1, F))
+        out["gamma"] = robust_diff(lambda k, a: _d(fF, F, 2, F, k, a), nb(2, F))
+        out["vega"] = robust_diff(lambda k, a: _d(fs, sig, 1, sig, k, a), nb(1, sig))
+        out["volga"] = robust_diff(lambda k, a: _d(fs, sig, 2, sig, k, a), nb(2, sig))
+        out["theta"] = -robust_diff(lambda k, a: _d(lambda x: f(F, sig, x, r), t, 1, t, k, a),
+                                    nb(1, t))
+        out["rho"] = robust_diff(lambda k, a: _d(lambda x: f(F, sig, t, x), r, 1, mpf(1), k, a),
+                                 nb(1, mpf(1)))
+
+        def vanna(k, a):  # d/dF of (d/dsigma), both by mp.diff
+            def dsig(x):
+                return _d(lambda y: f(x, y, t, r), sig, 1, sig, k, a)
+            return _d(dsig, F, 1, F, k, a)
+
+        # inner mp.diff runs at 2*(2*(prec+2a)+2a) bits; noise / (h_F h_sigma)
+        out["vanna"] = robust_diff(
+            vanna, lambda a: M * mpmath.ldexp(1, 40 - (4 * prec + 12 * a) + 200) / (F * sig))
         return out
 
 
-def robust_diff(f, x, n):
+def _d(f, x, n, scale, k, a):
+    """One mp.diff: n-th central difference, step h = scale * 2^-k, addprec a.
+
+    mp.diff evaluates f at working precision (prec + 2a)(n+1) bits."""
+    return mp.diff(f, x, n, h=mpmath.ldexp(scale, -k), addprec=a)
+
+
+def robust_diff(d, noise_bound):
     """mp.diff with an a-posteriori accuracy check and automatic escalation.
 
-    mp.diff uses step h = 2^-(prec+addprec) and working precision
-    (prec + 2 addprec)(n+1) bits.  Its rounding noise is ~|f| 2^-(prec+(n+2) addprec)
-    (relative to the function value, not to the derivative), which is not
-    enough when the derivative is astronomically smaller than the value
-    (e.g. the gamma of a deep-ITM short-dated option, ~1e-50 against V ~ 2e4).
-    So each derivative is taken twice, with addprec a and 4a (different step
-    and precision); the second is accepted when both agree to 1e-45 relative
-    (or both lie far below the smallest double, so the result rounds to 0),
-    otherwise a is quadrupled.
+    ``d(k, a)`` returns an mp.diff derivative with step scale*2^-k and addprec
+    a; ``noise_bound(a)`` is a generous (2^40 margin) bound on the rounding
+    noise of d(100, a).  Finite differences have truncation error ~ (h/l)^2
+    (l = the length over which f varies) and rounding noise ~ |f| 2^-workprec
+    / h^n, i.e. relative to the function value, not to the derivative --
+    fatal with mp.diff's default step when the derivative is astronomically
+    smaller than the value (gamma ~ 1e-268 of a deep-ITM put worth ~2e6).
+    So each derivative is taken with a relative step 2^-100 and again with a
+    step 2^-16 smaller and 16 more bits of addprec; the first is accepted when
+    both agree to 2^-110 (~1e-33) relative, or both lie far below the smallest
+    double (result rounds to 0.0).  r1 == 0 means total cancellation (never a
+    true zero here): accepted as 0.0 only once the noise bound itself is far
+    below the smallest double.  Otherwise addprec is raised to where the
+    noise bound is 2^-120 below the observed magnitude.
     """
-    tiny = mpmath.ldexp(1, -1200)
-    a = 10
-    while a <= 10240:
-        r1 = mp.diff(f, x, n, addprec=a)
-        r2 = mp.diff(f, x, n, addprec=4 * a)
+    tiny = mpmath.ldexp(1, -1100)  # < half the smallest subnormal 2^-1074
+    a = 40
+    while a <= 2560:
+        r1 = d(100, a)
+        r2 = d(116, a + 16)
         err = abs(r1 - r2)
-        if err <= mpf("1e-45") * abs(r2) or abs(r2) + err < tiny:
-            return r2
-        a *= 4
-    raise RuntimeError(f"mp.diff did not converge (n={n})")
+        if r1 != 0 and (err <= mpmath.ldexp(abs(r1), -110) or abs(r1) + err < tiny):
+            return r1
+        if r1 == 0 and r2 == 0 and noise_bound(a) < tiny:
+            return r1
+        # Jump to the addprec whose noise bound is 2^-120 below the larger of
+        # the observed magnitude (an over-estimate while noise dominates) and
+        # `tiny`; the bound falls at least 4 bits per unit of a.
+        target = mpmath.ldexp(max(tiny, min(abs(r1), abs(r2))), -120)
+        excess = mpmath.log(noise_bound(a) / target, 2)
+        a = max(a + 16, a + int(mpmath.ceil(excess / 4)) if excess > 0 else a + 16)
+    raise RuntimeError("mp.diff did not converge")
 
 
 def self_check():
@@ -299,11 +360,11 @@ def build_cases():
         cases.append({"id": cid, "kind": kind, "forward": F, "strike": K, "t": t,
                       "vol": float(vol), "rate": r, "inverse": inverse, "_ql": qlrep})
 
-    for flabel, fstr in FORWARDS:
-        combos = ([(0.0, False), (0.05, False), (0.0, True), (0.05, True)]
-                  if flabel == "1e5" else [(0.05, False)])
-        for r, inverse in combos:
+    for flabel, fstr, r, inverse, tsel in SUBGRIDS:
+        for r, inverse in [(r, inverse)]:
             for tl, t, qlrep in T_GRID:
+                if tsel is not None and tl not in tsel:
+                    continue
                 for vol in VOLS:
                     for mny in MONEYNESS:
                         for kind in KINDS:
@@ -351,7 +412,9 @@ def process(idx_case):
                 if v is None:
                     continue
                 h = hi[k]
-                if abs(v - h) > mpf("1e-30") * abs(h) or (h == 0) != (v == 0):
+                if max(abs(v), abs(h)) < mpmath.ldexp(1, -1100):
+                    continue  # both round to 0.0 (below the double range)
+                if abs(v - h) > mpf("1e-30") * abs(h):
                     raise RuntimeError(f"dps instability {case['id']} {k}: {v} vs {h}")
     mp_d = {k: (None if v is None else to_double(v)) for k, v in mpv.items()}
     ql_vals, trusted, devs = None, False, None
