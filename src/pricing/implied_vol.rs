@@ -17,7 +17,7 @@
 
 use super::black::OptionKind;
 use crate::error::{Error, Result};
-use crate::math::{exp, inv_norm_cdf, ln, norm_cdf, norm_pdf, FRAC_1_SQRT_2PI};
+use crate::math::{exp, inv_norm_cdf, ln, max, norm_cdf, norm_pdf, FRAC_1_SQRT_2PI};
 
 /// Iterations of the last solve (diagnostics for benchmarks; not part of the API).
 #[doc(hidden)]
@@ -103,7 +103,8 @@ pub(crate) fn normalised_implied_total_vol(beta: f64, x: f64, theta: f64) -> Res
         // At (or, by rounding of the subtraction, numerically at) intrinsic value: σ = 0.
         return Ok(0.0);
     }
-    let b_max = exp(0.5 * x);
+    let curve = Normalised::new(x);
+    let b_max = curve.exp_half_x;
     if beta >= b_max {
         return Err(Error::NoArbitrageBound {
             field: "price".into(),
@@ -114,30 +115,48 @@ pub(crate) fn normalised_implied_total_vol(beta: f64, x: f64, theta: f64) -> Res
     }
     if x == 0.0 {
         let s = -2.0 * inv_norm_cdf(0.5 * (1.0 - beta));
-        return solve(beta, x, b_max, s, Objective::Plain);
+        return solve(&curve, beta, s, Objective::Plain);
     }
     let s_c = (-2.0 * x).sqrt();
-    let b_c = normalised_call(x, s_c);
+    let (b_c, vega_c) = curve.value_and_vega(s_c);
     if beta < b_c {
-        solve(
-            beta,
-            x,
-            b_max,
-            lower_guess(beta, x, s_c),
-            Objective::InverseLog,
-        )
+        let guess = lower_guess(beta, x, s_c, b_c, vega_c);
+        solve(&curve, beta, guess, Objective::InverseLog)
     } else {
         // b_max − b ≈ 2·cosh(x/2)·Φ(−s/2) for s ≫ |x| (exact at x = 0).
-        let gap = (b_max - beta) / (b_max + 1.0 / b_max);
+        let gap = (b_max - beta) / (b_max + curve.exp_minus_half_x);
         let guess = crate::math::max(s_c, -2.0 * inv_norm_cdf(gap));
-        solve(beta, x, b_max, guess, Objective::UpperLog)
+        solve(&curve, beta, guess, Objective::UpperLog)
     }
 }
 
-/// Initial guess below the inflection point from the leading small-s asymptote
-/// b ≈ s³/x²·φ(x/s)·e^{−s²/8}, solved for s by three fixed-point steps on
+/// Initial guess below the inflection point s_c.
+///
+/// Near s_c, where b″ = 0 and b‴ = −b′, the cubic b ≈ b_c + b′_c·(δ − δ³/6), δ = s − s_c, is
+/// inverted by Newton steps (arithmetic only); it is accurate to ~1e-3 for β ≥ b_c/10. Lower
+/// prices use the small-s asymptote ([`asymptotic_lower_guess`]).
+fn lower_guess(beta: f64, x: f64, s_c: f64, b_c: f64, vega_c: f64) -> f64 {
+    if beta >= 0.1 * b_c {
+        let r = (beta - b_c) / vega_c;
+        let mut d = r;
+        for _ in 0..6 {
+            let slope = 1.0 - 0.5 * d * d;
+            if slope <= 0.05 {
+                return asymptotic_lower_guess(beta, x, s_c);
+            }
+            d -= (d - d * d * d / 6.0 - r) / slope;
+        }
+        let s = s_c + d;
+        if s > 0.0 && s < s_c {
+            return s;
+        }
+    }
+    asymptotic_lower_guess(beta, x, s_c)
+}
+
+/// Small-s asymptote b ≈ s³/x²·φ(x/s)·e^{−s²/8} solved for s by three fixed-point steps on
 /// x²/(2s²) = ln(s³/x²) − ln√(2π) − s²/8 − ln β.
-fn lower_guess(beta: f64, x: f64, s_c: f64) -> f64 {
+fn asymptotic_lower_guess(beta: f64, x: f64, s_c: f64) -> f64 {
     const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
     let ln_beta = ln(beta);
     let ln_x2 = ln(x * x);
@@ -167,14 +186,17 @@ enum Objective {
 }
 
 /// Householder(3) iterations on an increasing objective, safeguarded by a bracket [lo, hi].
-fn solve(beta: f64, x: f64, b_max: f64, guess: f64, objective: Objective) -> Result<f64> {
+fn solve(curve: &Normalised, beta: f64, guess: f64, objective: Objective) -> Result<f64> {
     let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
     let mut s = guess;
-    let ln_beta = ln(beta);
-    let ln_gap = ln(b_max - beta);
+    let target = match objective {
+        Objective::Plain => beta,
+        Objective::InverseLog => 1.0 / ln(beta),
+        Objective::UpperLog => ln(curve.exp_half_x - beta),
+    };
     for iteration in 0..MAX_ITERATIONS {
         LAST_ITERATIONS.store(iteration, std::sync::atomic::Ordering::Relaxed);
-        let (f, d1, d2, d3) = objective_and_derivatives(beta, x, s, objective, ln_beta, ln_gap);
+        let (f, d1, d2, d3) = curve.objective(s, objective, target);
         if f == 0.0 {
             return Ok(s);
         }
@@ -191,7 +213,7 @@ fn solve(beta: f64, x: f64, b_max: f64, guess: f64, objective: Objective) -> Res
             let step = nu * (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu / 6.0));
             next = s + if step.is_finite() { step } else { nu };
             // Cubic convergence: a step this small leaves an error far below one ulp.
-            if (next - s).abs() <= 1e-7 * s && next > lo && next < hi {
+            if (next - s).abs() <= 1e-6 * s && next > lo && next < hi {
                 return Ok(next);
             }
         }
@@ -214,36 +236,122 @@ fn solve(beta: f64, x: f64, b_max: f64, guess: f64, objective: Objective) -> Res
     })
 }
 
-/// Normalised OTM call b(x, s) for x ≤ 0, s > 0.
-///
-/// With h = x/s and t = s/2, b = φ(h)·e^{−t²/2}·(Y(h+t) − Y(h−t)) where Y = Φ/φ. For small t the
-/// direct formula e^{x/2}Φ(h+t) − e^{−x/2}Φ(h−t) subtracts two nearly equal numbers and loses
-/// ~|h|/t ulps; the odd Taylor series in t, b = 2e^{−t²/2}·Σ_{k odd} t^k/k!·Z_k(h) with
-/// Z_k = φ(h)·Y^{(k)}(h), Z₀ = Φ(h), Z₁ = φ(h) + hΦ(h), Z_k = (k−1)Z_{k−2} + h·Z_{k−1}, does not.
-#[inline]
-fn normalised_call(x: f64, s: f64) -> f64 {
-    let h = x / s;
-    let t = 0.5 * s;
-    if t <= SMALL_T {
-        return small_t_series(h, t);
-    }
-    crate::math::max(
-        exp(0.5 * x) * norm_cdf(h + t) - exp(-0.5 * x) * norm_cdf(h - t),
-        0.0,
-    )
+/// The normalised Black call b(x, ·) for one log-moneyness x ≤ 0, with e^{±x/2} computed once.
+struct Normalised {
+    x: f64,
+    exp_half_x: f64,
+    exp_minus_half_x: f64,
 }
 
-/// Half total volatility below which [`normalised_call`] uses the Taylor series.
+/// Half total volatility below which [`Normalised::value_and_vega`] uses the Taylor series
+/// (where also |h| > 8t: nearer the money the direct formula loses < 8 ulps and the series
+/// converges slowly).
 const SMALL_T: f64 = 0.25;
 
-fn small_t_series(h: f64, t: f64) -> f64 {
-    let (mut z_prev, mut z) = (norm_cdf(h), norm_pdf(h) + h * norm_cdf(h));
+impl Normalised {
+    fn new(x: f64) -> Self {
+        Normalised {
+            x,
+            exp_half_x: exp(0.5 * x),
+            exp_minus_half_x: exp(-0.5 * x),
+        }
+    }
+
+    /// b(x, s) and the normalised vega b′(s) = e^{−(h² + t²)/2}/√(2π), h = x/s, t = s/2.
+    ///
+    /// For small t the direct formula e^{x/2}Φ(h+t) − e^{−x/2}Φ(h−t) subtracts two nearly equal
+    /// numbers and loses ~|h|/t ulps. Writing b = φ(h)e^{−t²/2}·(Y(h+t) − Y(h−t)) with Y = Φ/φ,
+    /// its odd Taylor series in t, b = 2e^{−t²/2}·Σ_{k odd} t^k/k!·Z_k(h) with Z_k = φ(h)·Y^{(k)}(h),
+    /// Z₀ = Φ(h), Z₁ = φ(h) + hΦ(h), Z_k = (k−1)Z_{k−2} + h·Z_{k−1}, does not.
+    #[inline]
+    fn value_and_vega(&self, s: f64) -> (f64, f64) {
+        let h = self.x / s;
+        let t = 0.5 * s;
+        if t <= SMALL_T && h.abs() > 8.0 * t {
+            let pdf = norm_pdf(h);
+            let cdf = norm_cdf(h);
+            let damping = exp(-0.5 * t * t);
+            let b = 2.0 * damping * odd_series(h, t, cdf, pdf);
+            (max(b, 0.0), pdf * damping)
+        } else {
+            let b = self.exp_half_x * norm_cdf(h + t) - self.exp_minus_half_x * norm_cdf(h - t);
+            (max(b, 0.0), FRAC_1_SQRT_2PI * exp(-0.5 * (h * h + t * t)))
+        }
+    }
+
+    /// b_max − b(x, s) = e^{x/2}·Φ(−h−t) + e^{−x/2}·Φ(h−t) (a sum of positive terms: no
+    /// cancellation near the upper bound), and b′(s).
+    #[inline]
+    fn gap_to_max_and_vega(&self, s: f64) -> (f64, f64) {
+        let h = self.x / s;
+        let t = 0.5 * s;
+        let gap = self.exp_half_x * norm_cdf(-h - t) + self.exp_minus_half_x * norm_cdf(h - t);
+        (gap, FRAC_1_SQRT_2PI * exp(-0.5 * (h * h + t * t)))
+    }
+
+    /// Objective f(s) − target (increasing in s) and its first three derivatives in s.
+    fn objective(&self, s: f64, objective: Objective, target: f64) -> (f64, f64, f64, f64) {
+        if s <= 0.0 {
+            return (f64::NEG_INFINITY, 0.0, 0.0, 0.0);
+        }
+        // b″/b′ and b‴/b′ in closed form.
+        let x2 = self.x * self.x;
+        let s2 = s * s;
+        let r2 = x2 / (s2 * s) - 0.25 * s;
+        let r3 = r2 * r2 - 3.0 * x2 / (s2 * s2) - 0.25;
+        match objective {
+            Objective::Plain => {
+                let (b, vega) = self.value_and_vega(s);
+                (b - target, vega, vega * r2, vega * r3)
+            }
+            Objective::InverseLog => {
+                // f = −1/ln b − (−1/ln β).
+                let (b, vega) = self.value_and_vega(s);
+                if b <= 0.0 {
+                    return (f64::NEG_INFINITY, f64::INFINITY, 0.0, 0.0);
+                }
+                let inv_l = 1.0 / ln(b);
+                let l1 = vega / b;
+                let (q2, q3) = (l1 * r2, l1 * r3);
+                let l2 = q2 - l1 * l1;
+                let l3 = q3 - 3.0 * q2 * l1 + 2.0 * l1 * l1 * l1;
+                // d/ds(−1/L) = L′/L², then (L′/L²)′ = L″/L² − 2L′²/L³, and once more.
+                let w = inv_l * inv_l;
+                (
+                    target - inv_l,
+                    l1 * w,
+                    (l2 - 2.0 * l1 * l1 * inv_l) * w,
+                    (l3 - 6.0 * l1 * l2 * inv_l + 6.0 * l1 * l1 * l1 * w) * w,
+                )
+            }
+            Objective::UpperLog => {
+                // f = ln(b_max − β) − ln(b_max − b).
+                let (u, vega) = self.gap_to_max_and_vega(s);
+                if u <= 0.0 {
+                    return (f64::INFINITY, f64::INFINITY, 0.0, 0.0);
+                }
+                let p1 = vega / u;
+                let (p2, p3) = (p1 * r2, p1 * r3);
+                (
+                    target - ln(u),
+                    p1,
+                    p2 + p1 * p1,
+                    p3 + 3.0 * p2 * p1 + 2.0 * p1 * p1 * p1,
+                )
+            }
+        }
+    }
+}
+
+/// Σ_{k odd} t^k/k!·Z_k(h) (see [`Normalised::value_and_vega`]).
+#[inline]
+fn odd_series(h: f64, t: f64, cdf: f64, pdf: f64) -> f64 {
+    let (mut z_prev, mut z) = (cdf, pdf + h * cdf);
     let t2 = t * t;
     let mut coefficient = t; // t^k / k!
     let mut sum = coefficient * z;
     let mut k = 1.0;
     for _ in 0..40 {
-        // Advance Z two orders: Z_{k+1}, Z_{k+2}.
         let z_next = k * z_prev + h * z;
         let z_next2 = (k + 1.0) * z + h * z_next;
         coefficient *= t2 / ((k + 1.0) * (k + 2.0));
@@ -256,64 +364,5 @@ fn small_t_series(h: f64, t: f64) -> f64 {
             break;
         }
     }
-    crate::math::max(2.0 * exp(-0.5 * t2) * sum, 0.0)
-}
-
-/// b_max − b(x, s) = e^{x/2}·Φ(−h−t) + e^{−x/2}·Φ(h−t): a sum of positive terms, no cancellation.
-#[inline]
-fn gap_to_max(x: f64, s: f64) -> f64 {
-    let h = x / s;
-    let t = 0.5 * s;
-    exp(0.5 * x) * norm_cdf(-h - t) + exp(-0.5 * x) * norm_cdf(h - t)
-}
-
-/// Objective value and its first three derivatives in s.
-fn objective_and_derivatives(
-    beta: f64,
-    x: f64,
-    s: f64,
-    objective: Objective,
-    ln_beta: f64,
-    ln_gap: f64,
-) -> (f64, f64, f64, f64) {
-    if s <= 0.0 {
-        return (f64::NEG_INFINITY, 0.0, 0.0, 0.0);
-    }
-    // b' = φ-like normalised vega; b''/b' and b'''/b' in closed form.
-    let x2 = x * x;
-    let s2 = s * s;
-    let vega = FRAC_1_SQRT_2PI * exp(-0.5 * (x2 / s2 + 0.25 * s2));
-    let r2 = x2 / (s2 * s) - 0.25 * s;
-    let r3 = r2 * r2 - 3.0 * x2 / (s2 * s2) - 0.25;
-    let (b1, b2, b3) = (vega, vega * r2, vega * r3);
-    match objective {
-        Objective::Plain => (normalised_call(x, s) - beta, b1, b2, b3),
-        Objective::InverseLog => {
-            let b = normalised_call(x, s);
-            if b <= 0.0 {
-                return (f64::NEG_INFINITY, f64::INFINITY, 0.0, 0.0);
-            }
-            let l = ln(b);
-            let (l1, q2, q3) = (b1 / b, b2 / b, b3 / b);
-            let l2 = q2 - l1 * l1;
-            let l3 = q3 - 3.0 * q2 * l1 + 2.0 * l1 * l1 * l1;
-            let inv_l = 1.0 / l;
-            let f = 1.0 / ln_beta - inv_l;
-            // d/ds(−1/L) = L'/L², (L'/L²)' = L''/L² − 2L'²/L³, and the next derivative.
-            let d1 = l1 * inv_l * inv_l;
-            let d2 = (l2 - 2.0 * l1 * l1 * inv_l) * inv_l * inv_l;
-            let d3 =
-                (l3 - 6.0 * l1 * l2 * inv_l + 6.0 * l1 * l1 * l1 * inv_l * inv_l) * inv_l * inv_l;
-            (f, d1, d2, d3)
-        }
-        Objective::UpperLog => {
-            let u = gap_to_max(x, s);
-            if u <= 0.0 {
-                return (f64::INFINITY, f64::INFINITY, 0.0, 0.0);
-            }
-            let (p1, p2, p3) = (b1 / u, b2 / u, b3 / u);
-            let f = ln_gap - ln(u);
-            (f, p1, p2 + p1 * p1, p3 + 3.0 * p2 * p1 + 2.0 * p1 * p1 * p1)
-        }
-    }
+    sum
 }
