@@ -41,7 +41,7 @@ build_package() { cargo build -q --release --bin drr-margin && bash scripts/buil
 layer lint    none  lint
 layer native  cargo cargo test
 layer wasm    cargo env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-                    cargo test --target wasm32-unknown-unknown --test wasm
+                    cargo test --target wasm32-unknown-unknown --test wasm --test vol_surface
 layer build   none  build_package
 layer package node  node --test tests/js/
 layer browser node  node --test tests/browser/

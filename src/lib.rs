@@ -5,6 +5,7 @@
 //! with bit-identical results on both.
 //!
 //! Layers (imports point down only; see DESIGN.md):
+//! - [`market`]: market data: the implied-volatility surface (SVI / IV grids, sticky rules).
 //! - [`pricing`]: Black-76 / BSM price, Greeks, implied volatility.
 //! - [`math`]: deterministic numerics (the only source of transcendental functions), root finding.
 //! - [`units`], [`error`], [`json`]: validated quantities, the coded error type, JSON decoding.
@@ -25,6 +26,7 @@
 
 pub mod error;
 pub mod json;
+pub mod market;
 pub mod math;
 pub mod parity;
 pub mod pricing;

@@ -2,13 +2,13 @@
 //!
 //! [`corpus_digest`] pushes `n` deterministic pseudo-random inputs (built from integer bits only,
 //! so they are identical on every target) through the deterministic numerics and the pricer, and
-//! hashes every output bit-for-bit (FNV-1a 64 over `f64::to_bits`). The CLI prints it
+//! hashes every output (including implied volatility) bit-for-bit (FNV-1a 64 over `f64::to_bits`). The CLI prints it
 //! (`drr-margin parity --count N`) and the npm package exports it (`parityDigest(n)`); the test
 //! suite asserts both are equal. A front-end can use the same export to check that its build
 //! computes the same bits as the keeper's.
 
 use crate::math;
-use crate::pricing::{black76, BlackInputs, OptionKind};
+use crate::pricing::{black76, implied_vol, BlackInputs, OptionKind};
 use crate::units::{Price, Rate, Vol, YearFrac};
 
 /// splitmix64: a tiny, well-mixed deterministic generator (not for cryptography).
@@ -55,7 +55,8 @@ impl Fnv64 {
     }
 }
 
-/// Hex digest of `n` corpus rows (each row: 7 numerics outputs and 8 price/Greek outputs).
+/// Hex digest of `n` corpus rows (each row: 7 numerics outputs, 8 price/Greek outputs and the
+/// implied volatility of that price).
 pub fn corpus_digest(n: u32) -> String {
     let mut rng = SplitMix64::new(0xD44_0000_2026);
     let mut hash = Fnv64(0xCBF2_9CE4_8422_2325);
@@ -81,6 +82,19 @@ pub fn corpus_digest(n: u32) -> String {
             Some(inputs) => black76(&inputs),
             None => Default::default(),
         };
+        // Implied vol of that price (an error hashes as its code's length, distinct from any vol).
+        let implied = row.map_or(-1.0, |inputs| {
+            implied_vol(
+                inputs.kind,
+                greeks.price,
+                inputs.forward.get(),
+                inputs.strike.get(),
+                inputs.t.get(),
+                inputs.rate.get(),
+            )
+            .unwrap_or_else(|e| -(e.code().len() as f64))
+        });
+        hash.add(implied);
         for value in [
             greeks.price,
             greeks.delta,

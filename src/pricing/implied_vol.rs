@@ -82,23 +82,20 @@ pub fn implied_vol(
             upper,
         });
     }
-    let sqrt_fk = (forward * strike).sqrt();
-    let beta = price / discount / sqrt_fk;
-    let x = ln(forward / strike);
-    let s = normalised_implied_total_vol(beta, x, theta)?;
+    // In–out duality: an in-the-money option is its intrinsic value plus the out-of-the-money
+    // option of the other kind; put–call symmetry b(x, s, put) = b(−x, s, call) then leaves an
+    // out-of-the-money call with x ≤ 0 in every case. The intrinsic value is subtracted in price
+    // space, where F − K and price/D − (F − K) are (nearly) exact; in normalised space the
+    // rounding of e^{±x/2} would cost ~1e-10 of the time value of a short-dated ITM option.
+    let time_value = price / discount - crate::math::max(theta * (forward - strike), 0.0);
+    let beta = time_value / (forward * strike).sqrt();
+    let x = -ln(forward / strike).abs();
+    let s = normalised_otm_total_vol(beta, x)?;
     Ok(s / t.sqrt())
 }
 
-/// Solves b(x, s, θ) = β for the total volatility s = σ√T ≥ 0.
-pub(crate) fn normalised_implied_total_vol(beta: f64, x: f64, theta: f64) -> Result<f64> {
-    // In–out duality: an in-the-money option is its intrinsic value plus the out-of-the-money
-    // option of the other kind. Then put–call symmetry b(x, s, put) = b(−x, s, call) leaves an
-    // out-of-the-money call with x ≤ 0 in every case.
-    let mut beta = beta;
-    if theta * x > 0.0 {
-        beta -= theta * (exp(0.5 * x) - exp(-0.5 * x));
-    }
-    let x = -x.abs();
+/// Solves b(x, s) = β for the total volatility s = σ√T ≥ 0 of an out-of-the-money call (x ≤ 0).
+pub(crate) fn normalised_otm_total_vol(beta: f64, x: f64) -> Result<f64> {
     if beta <= 0.0 {
         // At (or, by rounding of the subtraction, numerically at) intrinsic value: σ = 0.
         return Ok(0.0);

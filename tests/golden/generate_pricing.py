@@ -155,13 +155,23 @@ def to_double(x):
 
 
 def ncdf(x):
-    """Standard normal CDF.  mpmath's erfc of a negative argument goes through
-    erf (very slow at the ~1500-bit precisions mp.diff needs), so for x > 0
-    the identity N(x) = 1 - N(-x) is used; both branches are accurate to the
-    working precision in absolute terms and N(x) ~ 1 there."""
-    if x > 0:
-        return 1 - mpmath.erfc(x / mpmath.sqrt(2)) / 2
-    return mpmath.erfc(-x / mpmath.sqrt(2)) / 2
+    """Standard normal CDF N(x) in the current mpmath precision.
+
+    x <= 0: erfc(-x/sqrt2)/2, full relative precision.
+    x > 0: 1 - erfc(x/sqrt2)/2 (mpmath's erfc of a negative argument goes
+    through erf and is very slow at the ~2000-bit precisions mp.diff needs).
+    Here N(x) ~ 1, so only absolute accuracy 2^-prec is meaningful; since
+    erfc(y) <= exp(-y^2), erfc is evaluated with y^2*log2(e) fewer bits (plus
+    a 32-bit guard), which keeps the absolute error below 2^-(prec+32).
+    """
+    y = x / mpmath.sqrt(2)
+    if x <= 0:
+        return mpmath.erfc(-y) / 2
+    wp = mp.prec
+    p2 = max(64, wp + 32 - int(y * y * mpmath.log(mpmath.e, 2)))
+    with mp.workprec(p2):
+        e = mpmath.erfc(+y)
+    return 1 - e / 2
 
 
 def mp_value(sign, K, inverse):
