@@ -95,16 +95,17 @@ pub fn price_batch(cols: &PriceColumns<'_>) -> Result<Vec<f64>> {
     cols.rate.check_len(n, "rate")?;
     let mut out = vec![0.0; GREEK_COLUMNS * n];
     for i in 0..n {
+        // Field paths ("vol[12]") are only formatted when a row is rejected.
+        let at =
+            |name: &'static str, scalar: bool| move |e: Error| relabel(e, field(name, scalar, i));
         let inputs = BlackInputs {
             kind: kind_at(&cols.kind, i)?,
-            forward: Price::new(cols.forward[i], &format!("forward[{i}]"))?,
-            strike: Price::new(
-                cols.strike.at(i),
-                &field("strike", is_scalar(&cols.strike), i),
-            )?,
-            t: YearFrac::new(cols.t.at(i), &field("t", is_scalar(&cols.t), i))?,
-            vol: Vol::new(cols.vol.at(i), &field("vol", is_scalar(&cols.vol), i))?,
-            rate: Rate::new(cols.rate.at(i), &field("rate", is_scalar(&cols.rate), i))?,
+            forward: Price::new(cols.forward[i], "forward").map_err(at("forward", false))?,
+            strike: Price::new(cols.strike.at(i), "strike")
+                .map_err(at("strike", is_scalar(&cols.strike)))?,
+            t: YearFrac::new(cols.t.at(i), "t").map_err(at("t", is_scalar(&cols.t)))?,
+            vol: Vol::new(cols.vol.at(i), "vol").map_err(at("vol", is_scalar(&cols.vol)))?,
+            rate: Rate::new(cols.rate.at(i), "rate").map_err(at("rate", is_scalar(&cols.rate)))?,
         };
         let mut g = black76(&inputs);
         if cols.inverse {

@@ -131,16 +131,32 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
     let total_vol = sigma * sqrt_t;
     let d1 = ln(f / k) / total_vol + 0.5 * total_vol;
     let d2 = d1 - total_vol;
-    let n_d1 = norm_cdf(theta_sign * d1);
-    let n_d2 = norm_cdf(theta_sign * d2);
+    // Value = intrinsic + the time value of the out-of-the-money option of the same strike (by
+    // put–call parity the time values of call and put are equal). Computing the out-of-the-money
+    // side directly is accurate to a few ulp of the time value, and fl(D·(intrinsic + tv)) is
+    // never below fl(D·intrinsic), the lower bound `implied_vol` checks.
+    let intrinsic = max(theta_sign * (f - k), 0.0);
+    let otm_sign = if intrinsic > 0.0 {
+        -theta_sign
+    } else {
+        theta_sign
+    };
+    let n_d1 = norm_cdf(otm_sign * d1);
+    let n_d2 = norm_cdf(otm_sign * d2);
+    // Each term is ≥ 0; rounding can leave a negative residue of a few ulp of F·Φ.
+    let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
+    let price = discount * (intrinsic + time_value);
     let pdf = norm_pdf(d1);
-    // The two terms are each ≥ 0; rounding can leave a negative residue of a few ulp of F·Φ.
-    let undiscounted = max(theta_sign * (f * n_d1 - k * n_d2), 0.0);
-    let price = discount * undiscounted;
+    // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
+    let n_theta_d1 = if otm_sign == theta_sign {
+        n_d1
+    } else {
+        1.0 - n_d1
+    };
     let vega = discount * f * pdf * sqrt_t;
     Greeks {
         price,
-        delta: discount * theta_sign * n_d1,
+        delta: discount * theta_sign * n_theta_d1,
         gamma: discount * pdf / (f * total_vol),
         vega,
         theta: r * price - discount * f * pdf * sigma / (2.0 * sqrt_t),
