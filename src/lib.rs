@@ -6,6 +6,7 @@
 //!
 //! Layers (imports point down only; see DESIGN.md):
 //! - [`market`]: market data: the implied-volatility surface (SVI / IV grids, sticky rules).
+//! - [`portfolio`]: instruments (exchange ids such as `BTC-27DEC26-100000-C`), positions, accounts.
 //! - [`pricing`]: Black-76 / BSM price, Greeks, implied volatility.
 //! - [`math`]: deterministic numerics (the only source of transcendental functions), root finding.
 //! - [`units`], [`error`], [`json`]: validated quantities, the coded error type, JSON decoding.
@@ -29,6 +30,7 @@ pub mod json;
 pub mod market;
 pub mod math;
 pub mod parity;
+pub mod portfolio;
 pub mod pricing;
 pub mod units;
 

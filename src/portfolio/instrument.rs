@@ -1,0 +1,407 @@
+//! Contract terms of a tradeable instrument: perpetual, dated future or European option, on an
+//! underlying, linear (settled in the quote currency) or inverse (settled in the coin).
+//!
+//! An instrument never holds a price (QuantLib's rule: contract terms ⟂ market data). It is given
+//! either as an exchange-style id or as an explicit object; both parse to the same [`Instrument`].
+//!
+//! | id | meaning |
+//! |---|---|
+//! | `BTC-PERPETUAL` | Deribit inverse perpetual (coin-settled) |
+//! | `BTC_USDC-PERPETUAL`, `BTC-PERP`, `BTC-USD-PERP` | linear perpetual |
+//! | `BTC-27DEC26` (D or DD, MMM, YY) | Deribit inverse future, expiring 08:00 UTC |
+//! | `BTC-27DEC26-100000-C` | Deribit inverse (coin-settled) European call, strike 100,000 USD |
+//! | `SOL_USDC-27DEC26-187d5-P` | Deribit linear USDC put, strike 187.5 (`d` = decimal point) |
+//! | `ETH-20261227-2400_5-C` | Derive-style linear option (YYYYMMDD, `_` = decimal point) |
+//!
+//! The Deribit forms without a `_QUOTE` suffix are inverse, every other form is linear, following
+//! the venues that print them. Use the object form to say anything else.
+
+use crate::error::{Error, Result};
+use crate::pricing::OptionKind;
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+/// How an instrument settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum Settlement {
+    /// P&L and margin in the quote currency (USD/USDC). Size in units of the underlying.
+    Linear,
+    /// P&L and margin in the underlying coin (Deribit BTC/ETH). Options: size in coin, value in
+    /// coin = USD value / forward. Perpetuals and futures: size in USD notional, P&L in coin =
+    /// size·(1/entry − 1/mark).
+    Inverse,
+}
+
+/// What kind of contract.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ContractKind {
+    /// No expiry; funded periodically.
+    Perpetual,
+    /// Settles at `expiry` (ms since the Unix epoch) at the settlement price.
+    Future { expiry: Millis },
+    /// European option exercised at `expiry` against the settlement price.
+    #[serde(rename_all = "camelCase")]
+    Option {
+        expiry: Millis,
+        strike: f64,
+        option_kind: OptionKind,
+    },
+}
+
+/// Explicit instrument terms (the object form of an instrument).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Instrument {
+    /// Underlying asset symbol, e.g. `"BTC"`.
+    pub underlying: String,
+    /// Perpetual, future or option.
+    pub contract: ContractKind,
+    /// Linear or inverse.
+    pub settlement: Settlement,
+    /// Units of the size per contract (default 1): positions may be sized in contracts.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub contract_size: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+/// An instrument as given in JSON: an exchange-style id or explicit terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(untagged)]
+pub enum InstrumentSpec {
+    /// `"BTC-27DEC26-100000-C"` and the other forms in the module documentation.
+    Id(String),
+    /// Explicit terms.
+    Terms(Instrument),
+}
+
+impl InstrumentSpec {
+    /// Parses and validates into an [`Instrument`]; `field` names the input in errors.
+    pub fn resolve(&self, field: &str) -> Result<Instrument> {
+        let instrument = match self {
+            InstrumentSpec::Id(id) => Instrument::parse(id).map_err(|e| e.within(field))?,
+            InstrumentSpec::Terms(terms) => terms.clone(),
+        };
+        instrument.validate().map_err(|e| e.within(field))?;
+        Ok(instrument)
+    }
+}
+
+/// Deribit and Derive expire at 08:00 UTC.
+const EXPIRY_HOUR_MS: i64 = 8 * 3_600_000;
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+
+impl Instrument {
+    /// Parses an exchange-style id (see the module documentation).
+    pub fn parse(id: &str) -> Result<Instrument> {
+        let bad =
+            |why: &str| Error::invalid("", format!("cannot parse instrument id {id:?}: {why}"));
+        let parts: Vec<&str> = id.split('-').collect();
+        let (head, rest) = parts.split_first().ok_or_else(|| bad("empty"))?;
+        let (underlying, quote) = match head.split_once('_') {
+            Some((base, quote)) => (base, Some(quote)),
+            None => (*head, None),
+        };
+        if underlying.is_empty() || !underlying.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(bad("the underlying must be letters and digits, e.g. BTC"));
+        }
+        let underlying = underlying.to_string();
+        // `BTC-USD-PERP` (Paradex): a quote segment before PERP.
+        let rest: Vec<&str> = match rest {
+            [q, tail @ ..] if quote.is_none() && tail.first() == Some(&"PERP") && is_quote(q) => {
+                tail.to_vec()
+            }
+            _ => rest.to_vec(),
+        };
+        let linear = |deribit_style: bool| {
+            if quote.is_some() || !deribit_style {
+                Settlement::Linear
+            } else {
+                Settlement::Inverse
+            }
+        };
+        let instrument = |contract, settlement| Instrument {
+            underlying: underlying.clone(),
+            contract,
+            settlement,
+            contract_size: 1.0,
+        };
+        match rest.as_slice() {
+            ["PERPETUAL"] => Ok(instrument(ContractKind::Perpetual, linear(true))),
+            ["PERP"] => Ok(instrument(ContractKind::Perpetual, Settlement::Linear)),
+            [date] => {
+                let (expiry, deribit_style) =
+                    parse_date(date).ok_or_else(|| bad("unknown date"))?;
+                Ok(instrument(
+                    ContractKind::Future { expiry },
+                    linear(deribit_style),
+                ))
+            }
+            [date, strike, kind] => {
+                let (expiry, deribit_style) =
+                    parse_date(date).ok_or_else(|| bad("unknown date"))?;
+                let strike = parse_strike(strike)
+                    .ok_or_else(|| bad("strike must be a number (d or _ as decimal point)"))?;
+                let option_kind = match *kind {
+                    "C" => OptionKind::Call,
+                    "P" => OptionKind::Put,
+                    _ => return Err(bad("option type must be C or P")),
+                };
+                Ok(instrument(
+                    ContractKind::Option {
+                        expiry,
+                        strike,
+                        option_kind,
+                    },
+                    linear(deribit_style),
+                ))
+            }
+            _ => Err(bad(
+                "expected UND-PERPETUAL, UND-PERP, UND-DATE or UND-DATE-STRIKE-C|P",
+            )),
+        }
+    }
+
+    /// Checks the terms: a non-empty underlying, a positive finite strike and contract size.
+    pub fn validate(&self) -> Result<()> {
+        if self.underlying.is_empty() {
+            return Err(Error::invalid("underlying", "must not be empty"));
+        }
+        if !(self.contract_size.is_finite() && self.contract_size > 0.0) {
+            return Err(Error::invalid(
+                "contractSize",
+                format!("must be > 0, got {}", self.contract_size),
+            ));
+        }
+        if let ContractKind::Option { strike, .. } = self.contract {
+            if !(strike.is_finite() && strike > 0.0) {
+                return Err(Error::invalid(
+                    "contract.strike",
+                    format!("must be > 0, got {strike}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Expiry, if the contract has one.
+    pub fn expiry(&self) -> Option<Millis> {
+        match self.contract {
+            ContractKind::Perpetual => None,
+            ContractKind::Future { expiry } | ContractKind::Option { expiry, .. } => Some(expiry),
+        }
+    }
+
+    /// Canonical id used as a key for marks and in reports: Deribit style for inverse contracts
+    /// (`BTC-PERPETUAL`, `BTC-27DEC26`, `BTC-27DEC26-100000-C`), `UND_USDC-…` for linear ones.
+    pub fn id(&self) -> String {
+        let head = match self.settlement {
+            Settlement::Inverse => self.underlying.clone(),
+            Settlement::Linear => format!("{}_USDC", self.underlying),
+        };
+        match self.contract {
+            ContractKind::Perpetual => format!("{head}-PERPETUAL"),
+            ContractKind::Future { expiry } => format!("{head}-{}", format_date(expiry)),
+            ContractKind::Option {
+                expiry,
+                strike,
+                option_kind,
+            } => format!(
+                "{head}-{}-{}-{}",
+                format_date(expiry),
+                format_strike(strike),
+                if option_kind == OptionKind::Call {
+                    "C"
+                } else {
+                    "P"
+                }
+            ),
+        }
+    }
+}
+
+fn is_quote(s: &str) -> bool {
+    matches!(s, "USD" | "USDC" | "USDT")
+}
+
+/// `27DEC26` / `5AUG26` (Deribit, inverse by default) or `20261227` (Derive, linear) → 08:00 UTC.
+fn parse_date(s: &str) -> Option<(Millis, bool)> {
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let year: i64 = s.get(0..4)?.parse().ok()?;
+        let month: u32 = s.get(4..6)?.parse().ok()?;
+        let day: u32 = s.get(6..8)?.parse().ok()?;
+        return Some((civil_to_ms(year, month, day)?, false));
+    }
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) || s.len() != digits + 5 {
+        return None;
+    }
+    let day: u32 = s.get(..digits)?.parse().ok()?;
+    let month_name = s.get(digits..digits + 3)?;
+    let month = u32::try_from(MONTHS.iter().position(|m| *m == month_name)? + 1).ok()?;
+    let year: i64 = 2000 + s.get(digits + 3..)?.parse::<i64>().ok()?;
+    Some((civil_to_ms(year, month, day)?, true))
+}
+
+fn parse_strike(s: &str) -> Option<f64> {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'd' || b == b'_' || b == b'.')
+    {
+        return None;
+    }
+    let normal = s.replace(['d', '_'], ".");
+    let value: f64 = normal.parse().ok()?;
+    (value.is_finite() && value > 0.0).then_some(value)
+}
+
+fn format_strike(strike: f64) -> String {
+    let text = format!("{strike}");
+    text.replace('.', "d")
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
+fn civil_to_ms(year: i64, month: u32, day: u32) -> Option<Millis> {
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400_000 + EXPIRY_HOUR_MS)
+}
+
+/// Inverse of [`civil_to_ms`] for display: `27DEC26`.
+fn format_date(ms: Millis) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let name = usize::try_from(month - 1)
+        .ok()
+        .and_then(|i| MONTHS.get(i))
+        .copied()
+        .unwrap_or("???");
+    format!("{day}{name}{:02}", year.rem_euclid(100))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_deribit_and_derive_ids() {
+        let call = Instrument::parse("BTC-27DEC26-100000-C").unwrap();
+        assert_eq!(call.settlement, Settlement::Inverse);
+        // 2026-12-27 08:00 UTC = 1798358400000 ms (date -u -d '2026-12-27 08:00' +%s → 1798358400).
+        assert_eq!(
+            call.contract,
+            ContractKind::Option {
+                expiry: 1_798_358_400_000,
+                strike: 100_000.0,
+                option_kind: OptionKind::Call
+            }
+        );
+        assert_eq!(call.id(), "BTC-27DEC26-100000-C");
+        let perp = Instrument::parse("BTC-PERPETUAL").unwrap();
+        assert_eq!(
+            (perp.contract, perp.settlement),
+            (ContractKind::Perpetual, Settlement::Inverse)
+        );
+        for linear in ["BTC_USDC-PERPETUAL", "BTC-PERP", "BTC-USD-PERP"] {
+            let p = Instrument::parse(linear).unwrap();
+            assert_eq!(
+                (p.contract, p.settlement, p.underlying.as_str()),
+                (ContractKind::Perpetual, Settlement::Linear, "BTC"),
+                "{linear}"
+            );
+        }
+        let future = Instrument::parse("ETH-5AUG26").unwrap();
+        // 2026-08-05 08:00 UTC = 1785916800 s.
+        assert_eq!(
+            future.contract,
+            ContractKind::Future {
+                expiry: 1_785_916_800_000
+            }
+        );
+        let put = Instrument::parse("SOL_USDC-27DEC26-187d5-P").unwrap();
+        assert_eq!(put.settlement, Settlement::Linear);
+        assert!(
+            matches!(put.contract, ContractKind::Option { strike, option_kind: OptionKind::Put, .. } if strike == 187.5)
+        );
+        assert_eq!(put.id(), "SOL_USDC-27DEC26-187d5-P");
+        let derive = Instrument::parse("ETH-20261227-2400_5-C").unwrap();
+        assert_eq!(derive.settlement, Settlement::Linear);
+        assert_eq!(derive.expiry(), Some(1_798_358_400_000));
+    }
+
+    #[test]
+    fn rejects_malformed_ids_with_a_coded_error() {
+        for bad in [
+            "",
+            "BTC",
+            "BTC-31FEB26",
+            "BTC-27XYZ26",
+            "BTC-27DEC26-abc-C",
+            "BTC-27DEC26-100-X",
+            "-PERP",
+            "BTC-27DEC26-0-C",
+            "B C-PERP",
+        ] {
+            let err = Instrument::parse(bad).unwrap_err();
+            assert_eq!(err.code(), "E_INVALID_INPUT", "{bad}");
+        }
+        let spec = InstrumentSpec::Id("BTC-1JAN".into());
+        assert_eq!(
+            spec.resolve("positions[3].instrument").unwrap_err().field(),
+            "positions[3].instrument"
+        );
+    }
+
+    #[test]
+    fn leap_years_and_date_round_trip() {
+        assert_eq!(
+            parse_date("29FEB28").map(|(ms, _)| format_date(ms)),
+            Some("29FEB28".to_string())
+        );
+        assert!(parse_date("29FEB27").is_none());
+        // 1970-01-01 08:00 UTC.
+        assert_eq!(civil_to_ms(1970, 1, 1), Some(8 * 3_600_000));
+    }
+}
