@@ -31,6 +31,12 @@ pub enum Error {
     /// An iterative solver did not reach its tolerance within its iteration budget.
     #[error("{field}: {reason}")]
     NoConvergence { field: String, reason: String },
+    /// A position needs market data the snapshot does not have (an index, a mark, a volatility).
+    #[error("{field}: {reason}")]
+    MissingMarketData { field: String, reason: String },
+    /// An oracle quote older than the hard staleness limit: the engine refuses to compute.
+    #[error("{field}: {reason}")]
+    StaleOracle { field: String, reason: String },
 }
 
 impl Error {
@@ -49,6 +55,8 @@ impl Error {
             Error::InvalidVol { .. } => "E_INVALID_VOL",
             Error::NoArbitrageBound { .. } => "E_NO_ARBITRAGE_BOUND",
             Error::NoConvergence { .. } => "E_NO_CONVERGENCE",
+            Error::MissingMarketData { .. } => "E_MISSING_MARKET_DATA",
+            Error::StaleOracle { .. } => "E_STALE_ORACLE",
         }
     }
 
@@ -58,19 +66,42 @@ impl Error {
             Error::InvalidInput { field, .. }
             | Error::InvalidVol { field, .. }
             | Error::NoArbitrageBound { field, .. }
-            | Error::NoConvergence { field, .. } => field,
+            | Error::NoConvergence { field, .. }
+            | Error::MissingMarketData { field, .. }
+            | Error::StaleOracle { field, .. } => field,
+        }
+    }
+
+    fn field_mut(&mut self) -> &mut String {
+        match self {
+            Error::InvalidInput { field, .. }
+            | Error::InvalidVol { field, .. }
+            | Error::NoArbitrageBound { field, .. }
+            | Error::NoConvergence { field, .. }
+            | Error::MissingMarketData { field, .. }
+            | Error::StaleOracle { field, .. } => field,
+        }
+    }
+
+    /// The same error reported against another field path (e.g. a batch row: `"vol[12]"`).
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        *self.field_mut() = field.into();
+        self
+    }
+
+    /// Shorthand for [`Error::MissingMarketData`].
+    pub fn missing(field: impl Into<String>, reason: impl fmt::Display) -> Self {
+        Error::MissingMarketData {
+            field: field.into(),
+            reason: reason.to_string(),
         }
     }
 
     /// The same error with `prefix.` prepended to its field path (for nested inputs).
     #[must_use]
     pub fn within(mut self, prefix: &str) -> Self {
-        let field = match &mut self {
-            Error::InvalidInput { field, .. }
-            | Error::InvalidVol { field, .. }
-            | Error::NoArbitrageBound { field, .. }
-            | Error::NoConvergence { field, .. } => field,
-        };
+        let field = self.field_mut();
         *field = if field.is_empty() {
             prefix.to_string()
         } else if field.starts_with('[') {

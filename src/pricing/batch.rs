@@ -97,7 +97,7 @@ pub fn price_batch(cols: &PriceColumns<'_>) -> Result<Vec<f64>> {
     for i in 0..n {
         // Field paths ("vol[12]") are only formatted when a row is rejected.
         let at =
-            |name: &'static str, scalar: bool| move |e: Error| relabel(e, field(name, scalar, i));
+            |name: &'static str, scalar: bool| move |e: Error| e.with_field(field(name, scalar, i));
         let inputs = BlackInputs {
             kind: kind_at(&cols.kind, i)?,
             forward: Price::new(cols.forward[i], "forward").map_err(at("forward", false))?,
@@ -163,19 +163,9 @@ pub fn implied_vol_batch(cols: &ImpliedVolColumns<'_>) -> Result<Vec<f64>> {
                 "rate" => is_scalar(&cols.rate),
                 _ => false,
             };
-            relabel(e, field(&name, scalar, i))
+            e.with_field(field(&name, scalar, i))
         })?;
         out.push(vol);
     }
     Ok(out)
-}
-
-fn relabel(mut err: Error, new_field: String) -> Error {
-    match &mut err {
-        Error::InvalidInput { field, .. }
-        | Error::InvalidVol { field, .. }
-        | Error::NoArbitrageBound { field, .. }
-        | Error::NoConvergence { field, .. } => *field = new_field,
-    }
-    err
 }

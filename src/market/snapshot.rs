@@ -1,0 +1,453 @@
+//! The market snapshot a margin computation values against, at one instant `now` (ms).
+//!
+//! Per underlying: the oracle index quote (price, confidence, publish time), the discount rate,
+//! forwards per expiry, mark prices of perpetuals/futures, perpetual funding, the volatility
+//! surface and per-instrument mark IVs, and order-book depth. Plus collateral asset prices and
+//! protocol risk flags. Parsing validates everything once ([`Market::new`]); afterwards the
+//! accessors return validated quantities or a coded error naming the missing datum.
+//!
+//! Never reads the clock (`now` is an input) and never holds positions.
+
+use super::vol_surface::{VolSurface, VolSurfaceSpec};
+use crate::error::{Error, Result};
+use crate::math::{exp, ln};
+use crate::portfolio::{ContractKind, Instrument, Millis};
+use crate::units::{Price, Vol, YearFrac};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An oracle price with its confidence interval and publish time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IndexQuote {
+    /// Index price (quote currency per unit of underlying).
+    pub price: f64,
+    /// Confidence half-width in the same units (Pyth-style); 0 if the oracle publishes none.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub conf: f64,
+    /// When the oracle published this price (ms since the Unix epoch), ≤ `now`.
+    pub publish_time: Millis,
+}
+
+/// A forward price for one expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardQuote {
+    /// Expiry (ms since the Unix epoch).
+    pub expiry: Millis,
+    /// Forward price for that expiry.
+    pub price: f64,
+}
+
+/// Perpetual funding.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Funding {
+    /// Funding rate per interval as a decimal (longs pay shorts when positive).
+    pub rate: f64,
+    /// Funding interval in ms (e.g. 28,800,000 for 8 hours).
+    pub interval_ms: i64,
+}
+
+/// Order-book depth: price levels as `[price, size]` pairs, best first.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Depth {
+    /// Bids, highest price first.
+    pub bids: Vec<[f64; 2]>,
+    /// Asks, lowest price first.
+    pub asks: Vec<[f64; 2]>,
+}
+
+/// Market data of one underlying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnderlyingSpec {
+    /// The oracle index quote.
+    pub index: IndexQuote,
+    /// Continuously-compounded discount rate (decimal); default 0.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub rate: f64,
+    /// Forward prices by expiry. Between listed expiries the carry ln(F/S)/T is interpolated
+    /// linearly in T; outside them it is held at the nearest one's; with none, F = S·e^{rT}.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub forwards: Vec<ForwardQuote>,
+    /// Mark prices of perpetuals and futures by instrument id (quote currency).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub marks: BTreeMap<String, f64>,
+    /// Perpetual funding, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub funding: Option<Funding>,
+    /// The implied-volatility surface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub vol: Option<VolSurfaceSpec>,
+    /// Mark implied vols by option id; these take precedence over the surface.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub mark_iv: BTreeMap<String, f64>,
+    /// Order-book depth of the underlying's main market (for liquidity charges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub depth: Option<Depth>,
+}
+
+/// A collateral asset's price and precision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CollateralQuote {
+    /// Price in the quote currency (USD).
+    pub price: f64,
+    /// Decimals of the asset's base unit (USDC 6, BTC 8, ETH 18).
+    pub decimals: u8,
+}
+
+/// A protocol risk flag that raises requirements (see the margin parameters' flag table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RiskFlag {
+    /// `governanceVote`, `contractUpgrade`, `depeg`, or a custom name the parameters know.
+    pub kind: String,
+    /// The underlying or collateral asset it concerns; absent = the whole protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub scope: Option<String>,
+}
+
+/// The interchange shape of a market snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarketSpec {
+    /// Valuation time (ms since the Unix epoch).
+    pub now: Millis,
+    /// Market data per underlying symbol.
+    pub underlyings: BTreeMap<String, UnderlyingSpec>,
+    /// Collateral assets by symbol.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub collateral: BTreeMap<String, CollateralQuote>,
+    /// Active protocol risk flags.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub flags: Vec<RiskFlag>,
+}
+
+/// A validated underlying.
+#[derive(Debug, Clone)]
+pub struct Underlying {
+    spec: UnderlyingSpec,
+    surface: Option<VolSurface>,
+    /// (T in years, carry ln(F/S)/T), sorted by T.
+    carry: Vec<(f64, f64)>,
+}
+
+/// A validated market snapshot.
+#[derive(Debug, Clone)]
+pub struct Market {
+    spec: MarketSpec,
+    underlyings: BTreeMap<String, Underlying>,
+}
+
+fn positive(value: f64, field: &str) -> Result<f64> {
+    Price::new(value, field).map(Price::get)
+}
+
+impl Market {
+    /// Validates a snapshot: positive finite prices, publish times not after `now`, no expired
+    /// forward, vol surfaces valid at `now`.
+    pub fn new(spec: MarketSpec) -> Result<Market> {
+        let now = spec.now;
+        let mut underlyings = BTreeMap::new();
+        for (name, u) in &spec.underlyings {
+            let at = |f: &str| format!("underlyings.{name}.{f}");
+            let spot = positive(u.index.price, &at("index.price"))?;
+            if !(u.index.conf.is_finite() && u.index.conf >= 0.0) {
+                return Err(Error::invalid(
+                    at("index.conf"),
+                    "must be a finite number ≥ 0",
+                ));
+            }
+            if u.index.publish_time > now {
+                return Err(Error::invalid(
+                    at("index.publishTime"),
+                    format!("{} is after now ({now})", u.index.publish_time),
+                ));
+            }
+            crate::units::Rate::new(u.rate, &at("rate"))?;
+            let mut carry = Vec::with_capacity(u.forwards.len());
+            for (i, f) in u.forwards.iter().enumerate() {
+                let price = positive(f.price, &at(&format!("forwards[{i}].price")))?;
+                let t = year_fraction(now, f.expiry)
+                    .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
+                carry.push((t, ln(price / spot) / t));
+            }
+            carry.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for (id, mark) in &u.marks {
+                positive(*mark, &at(&format!("marks.{id}")))?;
+            }
+            for (id, iv) in &u.mark_iv {
+                Vol::new(*iv, &at(&format!("markIv.{id}")))?;
+            }
+            if let Some(funding) = u.funding {
+                if !funding.rate.is_finite() || funding.interval_ms <= 0 {
+                    return Err(Error::invalid(
+                        at("funding"),
+                        "rate must be finite and intervalMs > 0",
+                    ));
+                }
+            }
+            if let Some(depth) = &u.depth {
+                for (side, levels) in [("bids", &depth.bids), ("asks", &depth.asks)] {
+                    for (i, [price, size]) in levels.iter().enumerate() {
+                        positive(*price, &at(&format!("depth.{side}[{i}][0]")))?;
+                        positive(*size, &at(&format!("depth.{side}[{i}][1]")))?;
+                    }
+                }
+            }
+            let surface = match &u.vol {
+                Some(vol) => Some(VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?),
+                None => None,
+            };
+            underlyings.insert(
+                name.clone(),
+                Underlying {
+                    spec: u.clone(),
+                    surface,
+                    carry,
+                },
+            );
+        }
+        for (name, c) in &spec.collateral {
+            positive(c.price, &format!("collateral.{name}.price"))?;
+            if c.decimals > 30 {
+                return Err(Error::invalid(
+                    format!("collateral.{name}.decimals"),
+                    "must be ≤ 30",
+                ));
+            }
+        }
+        Ok(Market { spec, underlyings })
+    }
+
+    /// Valuation time.
+    pub fn now(&self) -> Millis {
+        self.spec.now
+    }
+
+    /// The interchange form this market was built from.
+    pub fn spec(&self) -> &MarketSpec {
+        &self.spec
+    }
+
+    /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.
+    pub fn underlying(&self, name: &str) -> Result<&Underlying> {
+        self.underlyings.get(name).ok_or_else(|| {
+            Error::missing(
+                format!("underlyings.{name}"),
+                "no market data for this underlying",
+            )
+        })
+    }
+
+    /// A collateral asset's quote, or `E_MISSING_MARKET_DATA`.
+    pub fn collateral(&self, asset: &str) -> Result<&CollateralQuote> {
+        self.spec.collateral.get(asset).ok_or_else(|| {
+            Error::missing(
+                format!("collateral.{asset}"),
+                "no price for this collateral asset",
+            )
+        })
+    }
+
+    /// Active risk flags.
+    pub fn flags(&self) -> &[RiskFlag] {
+        &self.spec.flags
+    }
+
+    /// Years from `now` to `expiry`; `E_INVALID_INPUT` if it is not in the future.
+    pub fn time_to(&self, expiry: Millis) -> Result<YearFrac> {
+        YearFrac::new(year_fraction(self.spec.now, expiry)?, "expiry")
+    }
+}
+
+fn year_fraction(now: Millis, expiry: Millis) -> Result<f64> {
+    if expiry <= now {
+        return Err(Error::invalid(
+            "expiry",
+            format!("{expiry} is not after now ({now}): expired"),
+        ));
+    }
+    // i64 ms differences below 2^53 convert exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let t = (expiry - now) as f64 / YearFrac::MS_PER_YEAR;
+    Ok(t)
+}
+
+impl Underlying {
+    /// Index (spot) price.
+    pub fn spot(&self) -> f64 {
+        self.spec.index.price
+    }
+
+    /// The index quote (price, confidence, publish time).
+    pub fn index(&self) -> &IndexQuote {
+        &self.spec.index
+    }
+
+    /// The discount rate.
+    pub fn rate(&self) -> f64 {
+        self.spec.rate
+    }
+
+    /// The raw interchange data.
+    pub fn spec(&self) -> &UnderlyingSpec {
+        &self.spec
+    }
+
+    /// Forward for `t` years ahead (see [`UnderlyingSpec::forwards`]) at index price `spot`.
+    pub fn forward_at(&self, spot: f64, t: f64) -> f64 {
+        let carry = match self.carry.as_slice() {
+            [] => self.spec.rate,
+            [(_, c)] => *c,
+            points => {
+                let i = points.partition_point(|(ti, _)| *ti < t);
+                match (points.get(i.wrapping_sub(1)), points.get(i)) {
+                    (Some(&(t0, c0)), Some(&(t1, c1))) => c0 + (c1 - c0) * (t - t0) / (t1 - t0),
+                    (None, Some(&(_, c))) | (Some(&(_, c)), None) => c,
+                    (None, None) => self.spec.rate,
+                }
+            }
+        };
+        spot * exp(carry * t)
+    }
+
+    /// The volatility of an option: its mark IV if given, else the surface at the option's
+    /// strike and forward; `E_MISSING_MARKET_DATA` if neither exists.
+    pub fn option_vol(&self, instrument: &Instrument, forward: f64, t: f64) -> Result<Vol> {
+        let id = instrument.id();
+        if let Some(iv) = self.spec.mark_iv.get(&id) {
+            return Vol::new(*iv, "markIv");
+        }
+        let ContractKind::Option { strike, .. } = instrument.contract else {
+            return Err(Error::invalid("instrument", "not an option"));
+        };
+        match &self.surface {
+            Some(surface) => surface.vol(strike, forward, t),
+            None => Err(Error::missing(
+                format!("underlyings.{}.vol", instrument.underlying),
+                format!("no volatility surface or markIv for {id}"),
+            )),
+        }
+    }
+
+    /// The volatility surface, if any.
+    pub fn surface(&self) -> Option<&VolSurface> {
+        self.surface.as_ref()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // std math as an independent reference in tests
+mod tests {
+    use super::*;
+
+    const NOW: Millis = 1_790_000_000_000;
+
+    fn market(json: &str) -> Result<Market> {
+        Market::new(crate::json::from_str(json)?)
+    }
+
+    fn sample() -> String {
+        format!(
+            r#"{{"now": {NOW}, "underlyings": {{"BTC": {{
+                "index": {{"price": 100000, "conf": 30, "publishTime": {}}},
+                "rate": 0.04,
+                "forwards": [{{"expiry": {}, "price": 101000}}, {{"expiry": {}, "price": 103000}}],
+                "markIv": {{"BTC-27DEC26-100000-C": 0.55}},
+                "vol": {{"slices": [{{"type": "svi", "expiry": {}, "a": 0.04, "b": 0.4, "rho": -0.4, "m": 0, "sigma": 0.1}}]}}
+            }}}}, "collateral": {{"USDC": {{"price": 1, "decimals": 6}}}}}}"#,
+            NOW - 2_000,
+            NOW + 31_536_000_000 / 4,
+            NOW + 31_536_000_000,
+            NOW + 31_536_000_000 / 2,
+        )
+    }
+
+    #[test]
+    fn forwards_interpolate_the_carry_linearly_in_time() {
+        let m = market(&sample()).unwrap();
+        let btc = m.underlying("BTC").unwrap();
+        // Listed points come back (to rounding).
+        assert!((btc.forward_at(100_000.0, 0.25) / 101_000.0 - 1.0).abs() < 1e-14);
+        assert!((btc.forward_at(100_000.0, 1.0) / 103_000.0 - 1.0).abs() < 1e-14);
+        // Halfway in T: carry is the average of ln(1.01)/0.25 and ln(1.03)/1.
+        let c = 0.5 * ((1.01f64).ln() / 0.25 + (1.03f64).ln());
+        let expected = 100_000.0 * (c * 0.625).exp();
+        assert!((btc.forward_at(100_000.0, 0.625) / expected - 1.0).abs() < 1e-14);
+        // Beyond the last point the last carry holds.
+        let far = 100_000.0 * ((1.03f64).ln() * 2.0).exp();
+        assert!((btc.forward_at(100_000.0, 2.0) / far - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn mark_iv_takes_precedence_over_the_surface() {
+        let m = market(&sample()).unwrap();
+        let btc = m.underlying("BTC").unwrap();
+        let listed = Instrument::parse("BTC-27DEC26-100000-C").unwrap();
+        assert_eq!(btc.option_vol(&listed, 100_000.0, 0.3).unwrap().get(), 0.55);
+        let other = Instrument::parse("BTC-27DEC26-120000-C").unwrap();
+        let from_surface = btc.option_vol(&other, 100_000.0, 0.3).unwrap().get();
+        assert!(from_surface > 0.0 && (from_surface - 0.55).abs() > 1e-3);
+        assert_eq!(
+            m.underlying("ETH").unwrap_err().code(),
+            "E_MISSING_MARKET_DATA"
+        );
+        assert_eq!(m.collateral("BTC").unwrap_err().field(), "collateral.BTC");
+    }
+
+    #[test]
+    fn invalid_snapshots_name_the_field() {
+        let cases = [
+            (
+                sample().replace("\"price\": 100000", "\"price\": -1"),
+                "underlyings.BTC.index.price",
+            ),
+            (
+                sample().replace(&format!("{}", NOW - 2_000), &format!("{}", NOW + 1)),
+                "underlyings.BTC.index.publishTime",
+            ),
+            (
+                sample().replace("0.55", "55"),
+                "underlyings.BTC.markIv.BTC-27DEC26-100000-C",
+            ),
+            (
+                sample().replace("\"decimals\": 6", "\"decimals\": 60"),
+                "collateral.USDC.decimals",
+            ),
+            (
+                sample().replace(
+                    &format!("{}", NOW + 31_536_000_000 / 4),
+                    &format!("{}", NOW - 1),
+                ),
+                "underlyings.BTC.forwards[0].expiry",
+            ),
+        ];
+        for (json, field) in cases {
+            let err = market(&json).unwrap_err();
+            assert_eq!(err.field(), field, "{err}");
+        }
+    }
+}
