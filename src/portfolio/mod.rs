@@ -1,8 +1,11 @@
 //! What an account holds: instruments (contract terms, parsed from exchange-style ids or explicit
-//! objects) and, as the margin models arrive, positions and accounts with multi-asset collateral.
+//! objects), positions (signed sizes, entry prices, isolated margin) and accounts with multi-asset
+//! collateral and a margin mode.
 //!
 //! Never holds market data and never values anything: valuation lives in `pricing`/`margin`.
 
+mod account;
 mod instrument;
 
+pub use account::{Account, AccountSpec, MarginMode, Position, PositionSpec};
 pub use instrument::{ContractKind, Instrument, InstrumentSpec, Millis, Settlement};

@@ -1,0 +1,212 @@
+//! Positions and accounts: what a user holds, validated once.
+//!
+//! Sizes are signed (+ long, − short) in the instrument's size unit times its contract size:
+//! units of the underlying, except inverse perpetuals/futures, which are sized in USD notional as
+//! their venues quote them. Collateral is a map of asset → amount in whole units (1.5 BTC).
+
+use super::instrument::{Instrument, InstrumentSpec};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How positions share collateral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum MarginMode {
+    /// Each position stands alone with its own `isolatedMargin`.
+    Isolated,
+    /// Standard (rule-based) per-position requirements summed against shared equity.
+    Cross,
+    /// Risk-based: full revaluation of the whole book under scenarios.
+    Portfolio,
+}
+
+/// One position as given in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositionSpec {
+    /// Instrument id or explicit terms.
+    pub instrument: InstrumentSpec,
+    /// Signed size (+ long, − short) in contracts (× the instrument's contract size).
+    pub size: f64,
+    /// Average entry price: required for perpetuals and futures (P&L = size·(mark − entry)),
+    /// optional for options (premium per unit, informational: option equity is the mark value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub entry_price: Option<f64>,
+    /// Collateral posted to this position in isolated mode (in the margin asset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub isolated_margin: Option<f64>,
+}
+
+/// The interchange shape of an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountSpec {
+    /// Optional identifier (reports and engine updates carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub id: Option<String>,
+    /// `isolated`, `cross` or `portfolio`.
+    pub mode: MarginMode,
+    /// Collateral balances by asset symbol, in whole units (may be negative: a borrow).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub collateral: BTreeMap<String, f64>,
+    /// Open positions.
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub positions: Vec<PositionSpec>,
+}
+
+/// A validated position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// Contract terms.
+    pub instrument: Instrument,
+    /// Signed amount (size × contract size).
+    pub amount: f64,
+    /// Entry price (quote currency), if given.
+    pub entry_price: Option<f64>,
+    /// Isolated collateral, if given.
+    pub isolated_margin: Option<f64>,
+}
+
+/// A validated account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Identifier, if given.
+    pub id: Option<String>,
+    /// Margin mode.
+    pub mode: MarginMode,
+    /// Collateral balances.
+    pub collateral: BTreeMap<String, f64>,
+    /// Positions, in input order (reports refer to them by index).
+    pub positions: Vec<Position>,
+}
+
+impl Account {
+    /// Validates an account: finite non-zero sizes, positive entry prices, entry prices present
+    /// for perpetuals and futures, finite collateral, isolated margin only in isolated mode.
+    pub fn new(spec: &AccountSpec) -> Result<Account> {
+        for (asset, amount) in &spec.collateral {
+            if !amount.is_finite() {
+                return Err(Error::invalid(
+                    format!("collateral.{asset}"),
+                    "must be a finite number",
+                ));
+            }
+        }
+        let mut positions = Vec::with_capacity(spec.positions.len());
+        for (i, p) in spec.positions.iter().enumerate() {
+            let at = |f: &str| format!("positions[{i}].{f}");
+            let instrument = p.instrument.resolve(&at("instrument"))?;
+            if !p.size.is_finite() || p.size == 0.0 {
+                return Err(Error::invalid(
+                    at("size"),
+                    format!("must be a finite non-zero number, got {}", p.size),
+                ));
+            }
+            if let Some(entry) = p.entry_price {
+                if !(entry.is_finite() && entry > 0.0) {
+                    return Err(Error::invalid(
+                        at("entryPrice"),
+                        format!("must be > 0, got {entry}"),
+                    ));
+                }
+            } else if instrument.expiry().is_none()
+                || matches!(instrument.contract, super::ContractKind::Future { .. })
+            {
+                return Err(Error::invalid(
+                    at("entryPrice"),
+                    "is required for perpetuals and futures",
+                ));
+            }
+            if let Some(margin) = p.isolated_margin {
+                if spec.mode != MarginMode::Isolated {
+                    return Err(Error::invalid(
+                        at("isolatedMargin"),
+                        "only applies in isolated mode",
+                    ));
+                }
+                if !(margin.is_finite() && margin >= 0.0) {
+                    return Err(Error::invalid(
+                        at("isolatedMargin"),
+                        format!("must be ≥ 0, got {margin}"),
+                    ));
+                }
+            }
+            positions.push(Position {
+                amount: p.size * instrument.contract_size,
+                instrument,
+                entry_price: p.entry_price,
+                isolated_margin: p.isolated_margin,
+            });
+        }
+        Ok(Account {
+            id: spec.id.clone(),
+            mode: spec.mode,
+            collateral: spec.collateral.clone(),
+            positions,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(json: &str) -> Result<Account> {
+        Account::new(&crate::json::from_str(json)?)
+    }
+
+    #[test]
+    fn parses_ids_and_objects_and_scales_by_contract_size() {
+        let a = account(
+            r#"{"mode": "cross", "collateral": {"BTC": 1.5, "USDC": 20000},
+                "positions": [
+                  {"instrument": "BTC-PERPETUAL", "size": -100, "entryPrice": 98000},
+                  {"instrument": {"underlying": "ETH", "contract": {"type": "option", "expiry": 1798358400000,
+                    "strike": 3000, "optionKind": "put"}, "settlement": "linear", "contractSize": 0.1}, "size": 30}
+                ]}"#,
+        )
+        .unwrap();
+        assert_eq!(a.positions.len(), 2);
+        assert!((a.positions[1].amount - 3.0).abs() < 1e-15);
+        assert_eq!(a.positions[0].instrument.id(), "BTC-PERPETUAL");
+    }
+
+    #[test]
+    fn rejects_bad_positions_naming_the_field() {
+        let cases = [
+            (
+                r#"{"mode": "cross", "positions": [{"instrument": "BTC-PERPETUAL", "size": 0, "entryPrice": 1}]}"#,
+                "positions[0].size",
+            ),
+            (
+                r#"{"mode": "cross", "positions": [{"instrument": "BTC-PERPETUAL", "size": 1}]}"#,
+                "positions[0].entryPrice",
+            ),
+            (
+                r#"{"mode": "cross", "positions": [{"instrument": "BTC-NOPE", "size": 1}]}"#,
+                "positions[0].instrument",
+            ),
+            (
+                r#"{"mode": "cross", "positions": [{"instrument": "BTC-27DEC26-1-C", "size": 1, "isolatedMargin": 5}]}"#,
+                "positions[0].isolatedMargin",
+            ),
+            (
+                r#"{"mode": "cross", "positions": [{"instrument": "BTC-27DEC26-1-C", "size": 1, "entryPrice": -3}]}"#,
+                "positions[0].entryPrice",
+            ),
+            (r#"{"mode": "margin"}"#, "mode"),
+        ];
+        for (json, field) in cases {
+            assert_eq!(account(json).unwrap_err().field(), field, "{json}");
+        }
+    }
+}
