@@ -1,0 +1,4 @@
+//! Margin models. Today: position valuation under market shocks ([`valuation`]), the primitive
+//! the standard, portfolio and DRR models are built on.
+
+pub mod valuation;
