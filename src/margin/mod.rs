@@ -1,4 +1,5 @@
 //! Margin models. Today: position valuation under market shocks ([`valuation`]), the primitive
 //! the standard, portfolio and DRR models are built on.
 
+pub mod money;
 pub mod valuation;

@@ -381,14 +381,13 @@ def build_cases():
                       "vol": float(vol), "rate": r, "inverse": inverse, "_ql": qlrep})
 
     for flabel, fstr, r, inverse, tsel in SUBGRIDS:
-        for r, inverse in [(r, inverse)]:
-            for tl, t, qlrep in T_GRID:
-                if tsel is not None and tl not in tsel:
-                    continue
-                for vol in VOLS:
-                    for mny in MONEYNESS:
-                        for kind in KINDS:
-                            add(flabel, fstr, tl, t, qlrep, vol, mny, kind, r, inverse)
+        for tl, t, qlrep in T_GRID:
+            if tsel is not None and tl not in tsel:
+                continue
+            for vol in VOLS:
+                for mny in MONEYNESS:
+                    for kind in KINDS:
+                        add(flabel, fstr, tl, t, qlrep, vol, mny, kind, r, inverse)
     ids = [c["id"] for c in cases]
     assert len(ids) == len(set(ids))
     return cases
@@ -453,7 +452,7 @@ def main():
     self_check()
     cases = build_cases()
     with Pool(os.cpu_count() or 1) as pool:
-        results = pool.map(process, list(enumerate(cases)), chunksize=16)
+        results = list(pool.imap(process, enumerate(cases), chunksize=1))
 
     out_cases, iv_cases, iv_errors = [], [], []
     n_ql = n_trusted = 0
@@ -489,25 +488,16 @@ def main():
     def dump(o):
         return json.dumps(o, sort_keys=True, allow_nan=False, separators=(",", ":"))
 
-    lines = ["{"]
-    for k in sorted(doc):
-        lines.append(f"{json.dumps(k)}:{dump(doc[k])},")
-    lines.append('"cases":[')
-    lines.append(",\n".join(dump(c) for c in out_cases))
-    lines.append("],")
-    lines.append('"ivCases":[')
-    lines.append(",\n".join(dump(c) for c in iv_cases))
-    lines.append("]")
-    lines.append("}")
-    # Top-level keys in sorted order: cases < conventions < ... -- re-emit sorted.
-    text = "\n".join(lines) + "\n"
-    parsed = json.loads(text)
+    doc["cases"] = out_cases
+    doc["ivCases"] = iv_cases
+    # Top-level keys sorted; one case per line (diff-friendly, still valid JSON).
     text = ("{\n" + ",\n".join(
         f"{json.dumps(k)}:" + (
-            "[\n" + ",\n".join(dump(x) for x in parsed[k]) + "\n]" if isinstance(parsed[k], list)
-            else dump(parsed[k]))
-        for k in sorted(parsed)) + "\n}\n")
-    assert json.loads(text) == parsed
+            "[\n" + ",\n".join(dump(x) for x in doc[k]) + "\n]" if isinstance(doc[k], list)
+            else dump(doc[k]))
+        for k in sorted(doc)) + "\n}\n")
+    parsed = json.loads(text)
+    assert parsed == json.loads(dump(doc))
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pricing.json")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)

@@ -1,0 +1,122 @@
+//! Exact money at the engine's boundary: USD amounts (f64, for display) converted to integer base
+//! units of the margin asset, requirements rounded **up** and equity rounded **down**.
+//!
+//! `Money` carries the integer (as a decimal string in JSON, a `bigint` candidate in JS) beside
+//! the float. The float is nudged one ulp outward before rounding, so a requirement is never
+//! rounded below the computed value and equity never above it, whatever the float rounding of
+//! `usd / price · 10^decimals` did.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which way a conversion must round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    /// Requirements: towards +∞.
+    Up,
+    /// Equity and collateral value: towards −∞.
+    Down,
+}
+
+/// An amount of the margin asset: exact base units and the float it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Money {
+    /// Integer base units of the margin asset (e.g. micro-USDC), as a decimal string.
+    pub units: String,
+    /// The same amount in whole units of the margin asset, as a float (for display).
+    pub value: f64,
+}
+
+fn next_toward(x: f64, up: bool) -> f64 {
+    // One ulp outward (x finite and non-zero). Equivalent to f64::next_up/next_down (Rust ≥ 1.86).
+    let bits = x.to_bits();
+    let away_from_zero = (x > 0.0) == up;
+    f64::from_bits(if away_from_zero { bits + 1 } else { bits - 1 })
+}
+
+/// Converts `amount` (whole units of an asset with `decimals`) to base units, rounding as told.
+pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str) -> Result<Money> {
+    if !amount.is_finite() {
+        return Err(Error::invalid(
+            field,
+            format!("amount is not finite: {amount}"),
+        ));
+    }
+    if amount == 0.0 {
+        return Ok(Money {
+            units: "0".into(),
+            value: 0.0,
+        });
+    }
+    let scale = crate::math::pow(10.0, f64::from(decimals));
+    let scaled = next_toward(amount * scale, rounding == Rounding::Up);
+    let integral = match rounding {
+        Rounding::Up => scaled.ceil(),
+        Rounding::Down => scaled.floor(),
+    };
+    // |integral| < 2^127 for any finite f64 below ~1.7e38; larger amounts are not money.
+    if integral.abs() >= 1.0e36 {
+        return Err(Error::invalid(
+            field,
+            format!("amount {amount} is out of range"),
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation)] // integral, finite and < 1e36 (checked above)
+    let units = integral as i128;
+    Ok(Money {
+        units: units.to_string(),
+        value: amount,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_round_up_and_equity_rounds_down() {
+        let up = to_base_units(1.000_000_1, 6, Rounding::Up, "x").unwrap();
+        let down = to_base_units(1.000_000_1, 6, Rounding::Down, "x").unwrap();
+        assert_eq!(
+            (up.units.as_str(), down.units.as_str()),
+            ("1000001", "1000000")
+        );
+        // An exact amount: 0.1 USDC is 100000 units; the outward nudge may add one unit up, never down.
+        let exact_up: i128 = to_base_units(0.1, 6, Rounding::Up, "x")
+            .unwrap()
+            .units
+            .parse()
+            .unwrap();
+        let exact_down: i128 = to_base_units(0.1, 6, Rounding::Down, "x")
+            .unwrap()
+            .units
+            .parse()
+            .unwrap();
+        assert!(
+            (100_000..=100_001).contains(&exact_up) && (99_999..=100_000).contains(&exact_down)
+        );
+        assert_eq!(
+            to_base_units(-2.5, 8, Rounding::Down, "x").unwrap().units,
+            "-250000001"
+        );
+        assert_eq!(
+            to_base_units(-2.5, 8, Rounding::Up, "x").unwrap().units,
+            "-249999999"
+        );
+        assert_eq!(to_base_units(0.0, 6, Rounding::Up, "x").unwrap().units, "0");
+        assert_eq!(
+            to_base_units(1e30, 18, Rounding::Up, "x")
+                .unwrap_err()
+                .code(),
+            "E_INVALID_INPUT"
+        );
+        assert_eq!(
+            to_base_units(f64::NAN, 6, Rounding::Up, "req")
+                .unwrap_err()
+                .field(),
+            "req"
+        );
+    }
+}
