@@ -1,6 +1,7 @@
 //! Margin models. Today: position valuation under market shocks ([`valuation`]), the primitive
 //! the standard, portfolio and DRR models are built on.
 
+pub mod collateral;
 pub mod drr;
 pub mod money;
 pub mod params;
