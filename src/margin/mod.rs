@@ -3,6 +3,7 @@
 
 pub mod collateral;
 pub mod drr;
+pub mod liquidity;
 pub mod money;
 pub mod params;
 pub mod valuation;

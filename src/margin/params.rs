@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DrrParams {
+    /// Whether the add-on enters the requirement (venue profiles reproduce a venue without it;
+    /// it is still computed and reported, and stale oracles are still refused).
+    pub enabled: bool,
     /// σ-multiple of the worst move for the maintenance requirement (2 = a 2σ move).
     pub k_maintenance: f64,
     /// σ-multiple for the initial requirement.
@@ -45,6 +48,7 @@ pub enum DrrMode {
 impl Default for DrrParams {
     fn default() -> Self {
         DrrParams {
+            enabled: true,
             k_maintenance: 2.0,
             k_initial: 3.0,
             horizon_ms: 60_000.0,
