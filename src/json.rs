@@ -31,8 +31,38 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     Ok(value)
 }
 
+/// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in
+/// `overrides` replaces what `base` had. Used for "profile + partial overrides" parameters.
+pub fn merge(base: &mut serde_json::Value, overrides: serde_json::Value) {
+    match (base, overrides) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(overrides)) => {
+            for (key, value) in overrides {
+                match base.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+/// Decodes `T` from a JSON value (see [`decode`]).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    decode(value)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn merge_is_recursive_for_objects_and_replaces_everything_else() {
+        let mut base = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": "x"});
+        super::merge(&mut base, serde_json::json!({"a": {"c": [3], "e": true}, "d": null}));
+        assert_eq!(base, serde_json::json!({"a": {"b": 1, "c": [3], "e": true}, "d": null}));
+    }
+
     use crate::pricing::PriceRequest;
 
     #[test]
