@@ -186,6 +186,7 @@ impl Default for FlagParams {
 /// Model-independent risk parameters (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CommonParams {
     /// The asset requirements and equity are expressed and rounded in.

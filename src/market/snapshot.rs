@@ -67,6 +67,7 @@ pub struct Depth {
 /// Market data of one underlying.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UnderlyingSpec {
     /// The oracle index quote.
@@ -129,6 +130,7 @@ pub struct RiskFlag {
 /// The interchange shape of a market snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MarketSpec {
     /// Valuation time (ms since the Unix epoch).

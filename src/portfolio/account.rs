@@ -45,6 +45,7 @@ pub struct PositionSpec {
 /// The interchange shape of an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountSpec {
     /// Optional identifier (reports and engine updates carry it).
