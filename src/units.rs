@@ -41,7 +41,8 @@ quantity!(
     Rate
 );
 
-fn finite(value: f64, field: &str) -> Result<f64> {
+/// `value` if it is finite, else `E_INVALID_INPUT` naming `field`.
+pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {

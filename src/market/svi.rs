@@ -10,6 +10,7 @@
 //! on every target.
 
 use crate::error::{Error, Result};
+use crate::units::finite;
 
 /// Validated raw-SVI parameters of one expiry.
 ///
@@ -27,17 +28,6 @@ pub(crate) struct Svi {
     m: f64,
     /// Curvature at the centre (> 0).
     sigma: f64,
-}
-
-fn finite(value: f64, field: &str) -> Result<f64> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("must be a finite number, got {value}"),
-        ))
-    }
 }
 
 impl Svi {
