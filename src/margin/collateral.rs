@@ -6,7 +6,7 @@
 //! balance counts at amount·price·(1 − h)·size weight, a negative balance (a borrow) at
 //! amount·price·(1 + h). Equity never gains from a haircut.
 
-use super::params::{CollateralParams, CommonParams};
+use super::params::{CollateralParams, RiskParams};
 use crate::error::Result;
 use crate::market::Market;
 use crate::units::YearFrac;
@@ -41,7 +41,7 @@ pub fn haircut(params: &CollateralParams, depegged: bool, horizon_years: f64) ->
 pub fn value_collateral(
     collateral: &std::collections::BTreeMap<String, f64>,
     market: &Market,
-    params: &CommonParams,
+    params: &RiskParams,
 ) -> Result<Vec<CollateralValue>> {
     let horizon = (params.drr.horizon_ms + params.drr.oracle_latency_ms) / YearFrac::MS_PER_YEAR;
     let mut out = Vec::with_capacity(collateral.len());
@@ -131,7 +131,7 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        let params = CommonParams::default();
+        let params = RiskParams::default();
         let balances = std::collections::BTreeMap::from([
             ("USDC".to_string(), 1000.0),
             ("BTC".to_string(), -0.1),

@@ -16,7 +16,7 @@
 //! requirement. A quote older than `oracle.maxStalenessMs` is refused with `E_STALE_ORACLE`
 //! (or, in conservative mode, reported so the caller multiplies the requirements).
 
-use super::params::{CommonParams, StaleMode};
+use super::params::{RiskParams, StaleMode};
 use crate::error::{Error, Result};
 use crate::market::Market;
 use crate::units::YearFrac;
@@ -84,7 +84,7 @@ fn loss(g: &NetGreeks, shock: f64, dt: f64, vol: f64, vol_shock: f64) -> f64 {
 pub fn drr_add_on(
     market: &Market,
     greeks: &BTreeMap<String, NetGreeks>,
-    params: &CommonParams,
+    params: &RiskParams,
 ) -> Result<Vec<DrrUnderlying>> {
     let p = &params.drr;
     let mut out = Vec::with_capacity(greeks.len());
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn shock_is_k_sigma_s_sqrt_dt_and_the_oracle_never_lowers_it() {
-        let params = CommonParams::default();
+        let params = RiskParams::default();
         let greeks = BTreeMap::from([(
             "BTC".to_string(),
             NetGreeks {
@@ -224,7 +224,7 @@ mod tests {
             (err.code(), err.field()),
             ("E_STALE_ORACLE", "underlyings.BTC.index.publishTime")
         );
-        let mut conservative = CommonParams::default();
+        let mut conservative = RiskParams::default();
         conservative.oracle.stale_mode = StaleMode::Conservative;
         assert!(drr_add_on(&market(120_000, 0.0), &greeks, &conservative).unwrap()[0].stale);
     }

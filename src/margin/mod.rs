@@ -6,4 +6,5 @@ pub mod drr;
 pub mod liquidity;
 pub mod money;
 pub mod params;
+pub mod standard;
 pub mod valuation;

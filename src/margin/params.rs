@@ -183,12 +183,15 @@ impl Default for FlagParams {
     }
 }
 
-/// Model-independent risk parameters (see the module documentation).
+/// Every risk parameter of `margin()`: the named profile it started from, the models' rules and
+/// the model-independent parts (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct CommonParams {
+pub struct RiskParams {
+    /// The profile these parameters started from (see `profiles()`); informational, hashed.
+    pub profile: String,
     /// The asset requirements and equity are expressed and rounded in.
     pub margin_asset: String,
     pub drr: DrrParams,
@@ -199,9 +202,11 @@ pub struct CommonParams {
     pub default_collateral: CollateralParams,
     /// Multipliers/add-ons per risk-flag kind. A flag kind not listed here is an input error.
     pub flags: BTreeMap<String, FlagParams>,
+    /// Standard (rule-based) model: cross and isolated modes.
+    pub standard: super::standard::StandardParams,
 }
 
-impl Default for CommonParams {
+impl Default for RiskParams {
     fn default() -> Self {
         let stable = CollateralParams {
             haircut: 0.0,
@@ -221,7 +226,8 @@ impl Default for CommonParams {
             credit_haircut: 0.01,
             ..CollateralParams::default()
         };
-        CommonParams {
+        RiskParams {
+            profile: "drr".into(),
             margin_asset: "USDC".into(),
             drr: DrrParams::default(),
             oracle: OracleParams::default(),
@@ -266,11 +272,13 @@ impl Default for CommonParams {
                     },
                 ),
             ]),
+            standard: super::standard::StandardParams::default(),
         }
     }
 }
 
-fn check(ok: bool, field: &str, what: &str) -> Result<()> {
+/// `Ok` if `ok`, else `E_INVALID_INPUT` naming `field` with `what` as the reason.
+pub(crate) fn check(ok: bool, field: &str, what: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
@@ -278,11 +286,12 @@ fn check(ok: bool, field: &str, what: &str) -> Result<()> {
     }
 }
 
-fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
+/// `x` is finite and within [lo, hi].
+pub(crate) fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
     x.is_finite() && x >= lo && x <= hi
 }
 
-impl CommonParams {
+impl RiskParams {
     /// Checks every field's domain, naming it.
     pub fn validate(&self) -> Result<()> {
         let d = &self.drr;
@@ -431,16 +440,16 @@ mod tests {
 
     #[test]
     fn defaults_validate_and_overrides_are_partial() {
-        CommonParams::default().validate().unwrap();
-        let p: CommonParams = crate::json::from_str(r#"{"drr": {"kMaintenance": 2.5}}"#).unwrap();
+        RiskParams::default().validate().unwrap();
+        let p: RiskParams = crate::json::from_str(r#"{"drr": {"kMaintenance": 2.5}}"#).unwrap();
         assert_eq!(p.drr.k_maintenance, 2.5);
         assert_eq!(
             p.drr.k_initial, 3.0,
             "unspecified fields keep their defaults"
         );
-        let bad: CommonParams = crate::json::from_str(r#"{"drr": {"kInitial": 1.0}}"#).unwrap();
+        let bad: RiskParams = crate::json::from_str(r#"{"drr": {"kInitial": 1.0}}"#).unwrap();
         assert_eq!(bad.validate().unwrap_err().field(), "drr.kInitial");
-        let err = crate::json::from_str::<CommonParams>(r#"{"drr": {"kMaint": 1}}"#).unwrap_err();
+        let err = crate::json::from_str::<RiskParams>(r#"{"drr": {"kMaint": 1}}"#).unwrap_err();
         assert_eq!(err.field(), "drr.kMaint");
     }
 
@@ -451,10 +460,10 @@ mod tests {
             params_hash(&BTreeMap::<String, f64>::new()).unwrap(),
             "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
         );
-        let a = params_hash(&CommonParams::default()).unwrap();
-        let mut changed = CommonParams::default();
+        let a = params_hash(&RiskParams::default()).unwrap();
+        let mut changed = RiskParams::default();
         changed.drr.horizon_ms += 1.0;
         assert_ne!(a, params_hash(&changed).unwrap());
-        assert_eq!(a, params_hash(&CommonParams::default()).unwrap());
+        assert_eq!(a, params_hash(&RiskParams::default()).unwrap());
     }
 }
