@@ -6,5 +6,6 @@ pub mod drr;
 pub mod liquidity;
 pub mod money;
 pub mod params;
+pub mod profiles;
 pub mod standard;
 pub mod valuation;
