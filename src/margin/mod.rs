@@ -8,4 +8,5 @@ pub mod money;
 pub mod params;
 pub mod profiles;
 pub mod standard;
+pub mod statistical;
 pub mod valuation;
