@@ -59,8 +59,14 @@ mod tests {
     #[test]
     fn merge_is_recursive_for_objects_and_replaces_everything_else() {
         let mut base = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": "x"});
-        super::merge(&mut base, serde_json::json!({"a": {"c": [3], "e": true}, "d": null}));
-        assert_eq!(base, serde_json::json!({"a": {"b": 1, "c": [3], "e": true}, "d": null}));
+        super::merge(
+            &mut base,
+            serde_json::json!({"a": {"c": [3], "e": true}, "d": null}),
+        );
+        assert_eq!(
+            base,
+            serde_json::json!({"a": {"b": 1, "c": [3], "e": true}, "d": null})
+        );
     }
 
     use crate::pricing::PriceRequest;

@@ -1,12 +1,22 @@
-//! Margin models. Today: position valuation under market shocks ([`valuation`]), the primitive
-//! the standard, portfolio and DRR models are built on.
+//! Margin models and the `margin()` computation ([`compute`]) that composes them:
+//! [`valuation`] (positions under market shocks, the shared primitive), [`standard`] (rule-based,
+//! cross and isolated), [`portfolio`] (risk matrix), [`drr`] (the sensitivity add-on and oracle
+//! buffer), [`liquidity`], [`collateral`] (haircuts), [`statistical`] (VaR/ES beside the
+//! requirement), [`params`] and [`profiles`], [`money`] (exact rounding) and [`report`].
+
+pub use compute::{margin, margin_validated};
+pub use params::RiskParams;
+pub use report::MarginReport;
 
 pub mod collateral;
+pub mod compute;
 pub mod drr;
 pub mod liquidity;
 pub mod money;
 pub mod params;
+pub mod portfolio;
 pub mod profiles;
+pub mod report;
 pub mod standard;
 pub mod statistical;
 pub mod valuation;

@@ -204,6 +204,10 @@ pub struct RiskParams {
     pub flags: BTreeMap<String, FlagParams>,
     /// Standard (rule-based) model: cross and isolated modes.
     pub standard: super::standard::StandardParams,
+    /// Portfolio (risk-matrix) model: portfolio mode.
+    pub portfolio: super::portfolio::PortfolioParams,
+    /// Variance-covariance and Monte Carlo VaR/ES, reported beside the requirement when enabled.
+    pub statistical: super::statistical::StatisticalParams,
 }
 
 impl Default for RiskParams {
@@ -273,6 +277,8 @@ impl Default for RiskParams {
                 ),
             ]),
             standard: super::standard::StandardParams::default(),
+            portfolio: super::portfolio::PortfolioParams::default(),
+            statistical: super::statistical::StatisticalParams::default(),
         }
     }
 }

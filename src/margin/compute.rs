@@ -1,0 +1,268 @@
+//! `margin()`: the whole computation for one account against one market snapshot.
+//!
+//! 1. Validate parameters, market and account.
+//! 2. Value every position (USD, Greeks) and the haircut collateral → equity.
+//! 3. The mode's model: standard per-position rules (cross, isolated) or the risk matrix
+//!    (portfolio).
+//! 4. The DRR sensitivity add-on on the net Greeks (floor or add-on, with its oracle buffer), the
+//!    liquidity charge, then risk-flag multipliers/add-ons and the conservative stale-oracle
+//!    multiplier. Nothing here ever lowers a requirement.
+//! 5. Round to the margin asset: requirements up, equity down.
+
+use super::collateral::value_collateral;
+use super::drr::{drr_add_on, NetGreeks};
+use super::liquidity::liquidity_charges;
+use super::money::{to_base_units, Rounding};
+use super::params::{params_hash, DrrMode, RiskParams};
+use super::portfolio::portfolio_requirements;
+use super::report::{Component, Components, MarginReport, PositionLine, Warning};
+use super::standard::standard_requirements;
+use super::statistical::statistical_risk;
+use super::valuation::{value_position, Shock};
+use crate::error::{Error, Result};
+use crate::market::{Market, MarketSpec};
+use crate::portfolio::{Account, AccountSpec, MarginMode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Computes the margin report of `account` against `market` under `params`.
+pub fn margin(
+    market: &MarketSpec,
+    account: &AccountSpec,
+    params: &RiskParams,
+) -> Result<MarginReport> {
+    params.validate().map_err(|e| e.within("params"))?;
+    let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
+    let account = Account::new(account).map_err(|e| e.within("account"))?;
+    margin_validated(&market, &account, params)
+}
+
+/// [`margin`] for an already validated market and account (the engine's incremental path).
+pub fn margin_validated(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+) -> Result<MarginReport> {
+    let mut warnings = Vec::new();
+    // 2. Positions and collateral.
+    let mut lines = Vec::with_capacity(account.positions.len());
+    let mut greeks: BTreeMap<String, NetGreeks> = BTreeMap::new();
+    for (i, position) in account.positions.iter().enumerate() {
+        let v = value_position(position, market, &Shock::NONE)
+            .map_err(|e| e.within(&format!("account.positions[{i}]")))?;
+        let g = greeks
+            .entry(position.instrument.underlying.clone())
+            .or_default();
+        g.delta += v.delta;
+        g.gamma += v.gamma;
+        g.vega += v.vega;
+        g.theta += v.theta;
+        lines.push(PositionLine {
+            position: i,
+            instrument: position.instrument.id(),
+            value: v.usd,
+            delta: v.delta,
+            gamma: v.gamma,
+            vega: v.vega,
+            theta: v.theta,
+            requirement: None,
+            isolated_health: None,
+        });
+    }
+    let collateral =
+        value_collateral(&account.collateral, market, params).map_err(|e| e.within("market"))?;
+    let collateral_value: f64 = collateral.iter().map(|c| c.value).sum();
+    let collateral_haircut: f64 = collateral.iter().map(|c| c.market_value - c.value).sum();
+    let positions_value: f64 = lines.iter().map(|l| l.value).sum();
+    let equity = collateral_value + positions_value;
+
+    // 3. The mode's model.
+    let mut portfolio = None;
+    let model = match account.mode {
+        MarginMode::Cross | MarginMode::Isolated => {
+            let standard = standard_requirements(market, &account.positions, &params.standard)?;
+            for requirement in standard.positions {
+                if let Some(line) = lines.get_mut(requirement.position) {
+                    line.requirement = Some(requirement);
+                }
+            }
+            Component {
+                maintenance: standard.maintenance,
+                initial: standard.initial,
+            }
+        }
+        MarginMode::Portfolio => {
+            let result = portfolio_requirements(market, &account.positions, &params.portfolio)?;
+            let component = Component {
+                maintenance: result.maintenance,
+                initial: result.initial,
+            };
+            portfolio = Some(result);
+            component
+        }
+    };
+    if account.mode == MarginMode::Isolated {
+        for (line, position) in lines.iter_mut().zip(&account.positions) {
+            let own = position.isolated_margin.unwrap_or(0.0) + line.value;
+            let maintenance = line.requirement.as_ref().map_or(0.0, |r| r.maintenance);
+            line.isolated_health = (maintenance > 0.0).then(|| own / maintenance);
+        }
+    }
+
+    // 4. DRR, liquidity, flags, stale oracle.
+    let drr = drr_add_on(market, &greeks, params)?;
+    let counted = if params.drr.enabled { 1.0 } else { 0.0 };
+    let drr_total = Component {
+        maintenance: counted * drr.iter().map(|d| d.maintenance).sum::<f64>(),
+        initial: counted * drr.iter().map(|d| d.initial).sum::<f64>(),
+    };
+    let oracle_buffer: f64 = counted * drr.iter().map(|d| d.oracle_buffer).sum::<f64>();
+    let combined = match params.drr.mode {
+        DrrMode::Floor => Component {
+            maintenance: crate::math::max(model.maintenance, drr_total.maintenance),
+            initial: crate::math::max(model.initial, drr_total.initial),
+        },
+        DrrMode::AddOn => Component {
+            maintenance: model.maintenance + drr_total.maintenance,
+            initial: model.initial + drr_total.initial,
+        },
+    };
+    let (liquidity, no_depth) = liquidity_charges(market, &greeks, &params.liquidity)?;
+    warnings.extend(no_depth.into_iter().map(|message| Warning {
+        code: "W_NO_DEPTH".into(),
+        message,
+    }));
+    let liquidity_total = Component {
+        maintenance: liquidity.iter().map(|l| l.maintenance).sum(),
+        initial: liquidity.iter().map(|l| l.initial).sum(),
+    };
+    let before_flags = Component {
+        maintenance: combined.maintenance + liquidity_total.maintenance,
+        initial: combined.initial + liquidity_total.initial,
+    };
+    let (mut multiplier, mut add_on) = (1.0, 0.0);
+    let concerned: BTreeSet<&str> = greeks
+        .keys()
+        .map(String::as_str)
+        .chain(account.collateral.keys().map(String::as_str))
+        .collect();
+    for (i, flag) in market.flags().iter().enumerate() {
+        let rule = params.flags.get(&flag.kind).ok_or_else(|| {
+            Error::invalid(
+                format!("market.flags[{i}].kind"),
+                format!(
+                    "unknown risk flag {:?}; the parameters know: {:?}",
+                    flag.kind,
+                    params.flags.keys().collect::<Vec<_>>()
+                ),
+            )
+        })?;
+        if flag
+            .scope
+            .as_deref()
+            .is_none_or(|scope| concerned.contains(scope))
+        {
+            multiplier *= rule.multiplier;
+            add_on += rule.add_on;
+            warnings.push(Warning {
+                code: "W_RISK_FLAG".into(),
+                message: format!(
+                    "{} ({}) raises requirements ×{} + {}",
+                    flag.kind,
+                    flag.scope.as_deref().unwrap_or("protocol"),
+                    rule.multiplier,
+                    rule.add_on
+                ),
+            });
+        }
+    }
+    if drr.iter().any(|d| d.stale) {
+        multiplier *= params.oracle.stale_multiplier;
+        warnings.push(Warning {
+            code: "W_STALE_ORACLE".into(),
+            message: format!(
+                "an index quote is past oracle.maxStalenessMs: requirements ×{}",
+                params.oracle.stale_multiplier
+            ),
+        });
+    }
+    let total = Component {
+        maintenance: before_flags.maintenance * multiplier + add_on,
+        initial: before_flags.initial * multiplier + add_on,
+    };
+    for name in greeks.keys() {
+        if let Some(surface) = market.underlying(name)?.surface() {
+            warnings.extend(surface.arbitrage_warnings().into_iter().map(|w| Warning {
+                code: w.code.as_str().to_string(),
+                message: format!("{name}: {}", w.detail),
+            }));
+        }
+    }
+
+    let statistical = if params.statistical.enabled {
+        Some(
+            statistical_risk(
+                market,
+                &account.positions,
+                &params.statistical,
+                params.drr.default_vol,
+            )
+            .map_err(|e| e.within("params.statistical"))?,
+        )
+    } else {
+        None
+    };
+
+    // 5. Exact amounts in the margin asset.
+    let asset = market
+        .collateral(&params.margin_asset)
+        .map_err(|e| e.within("market"))?;
+    let in_asset = |usd: f64| usd / asset.price;
+    let decimals = asset.decimals;
+    let components = Components {
+        model,
+        drr: drr_total,
+        oracle_buffer,
+        liquidity: liquidity_total,
+        flags: Component {
+            maintenance: total.maintenance - before_flags.maintenance,
+            initial: total.initial - before_flags.initial,
+        },
+        collateral_haircut,
+        total,
+    };
+    Ok(MarginReport {
+        account: account.id.clone(),
+        mode: account.mode,
+        margin_asset: params.margin_asset.clone(),
+        equity: to_base_units(in_asset(equity), decimals, Rounding::Down, "equity")?,
+        initial_margin: to_base_units(
+            in_asset(total.initial),
+            decimals,
+            Rounding::Up,
+            "initialMargin",
+        )?,
+        maintenance_margin: to_base_units(
+            in_asset(total.maintenance),
+            decimals,
+            Rounding::Up,
+            "maintenanceMargin",
+        )?,
+        free_collateral: to_base_units(
+            in_asset(equity - total.initial),
+            decimals,
+            Rounding::Down,
+            "freeCollateral",
+        )?,
+        health: (total.maintenance > 0.0).then(|| equity / total.maintenance),
+        components,
+        positions: lines,
+        collateral,
+        greeks,
+        drr,
+        liquidity,
+        portfolio,
+        statistical,
+        params_hash: params_hash(params)?,
+        warnings,
+    })
+}

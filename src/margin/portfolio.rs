@@ -1,0 +1,980 @@
+//! Portfolio margin: Deribit's "extended risk matrix" (docs/venues/deribit.md §3) by full
+//! revaluation of the book on a grid of underlying moves × implied-volatility shocks, plus its
+//! contingency charges, in USD.
+//!
+//! Owns: the scenario grid, the term-scaled vol shock, the gain offset, the extended (tail) table,
+//! the contingencies (roll, delta, short option, futures), the aggregation of risk vectors across
+//! underlyings and the parameters of all of these ([`PortfolioParams`]).
+//!
+//! Never: values equity or collateral, applies add-ons (DRR, liquidity, oracle buffer, risk flags),
+//! models open-order or MMP margin, or rounds money. Positions are valued only through
+//! [`value_position`].
+//!
+//! # Model
+//! - **Risk vectors.** Positions are grouped by (underlying, settlement): coin-settled (inverse)
+//!   positions form a vector in the coin (Deribit's `btc_btc`), linear ones a vector in USD. A
+//!   position's scenario P&L is its value under the shock minus its value now; in a coin vector
+//!   both values are converted to coin at the index of their own scenario (USD value / shocked
+//!   index), so an inverse perpetual of coin size q shows q·(1 − 1/(1+m)) as at Deribit.
+//! - **Standard grid.** Moves −`priceRange`…+`priceRange` in 2·`bucketsCount`+1 steps, each with
+//!   vol `up`, `same` and `down`. Per option, with DTE its days to expiry and
+//!   p = `shortTermVegaPower` if DTE < 30 else `longTermVegaPower`:
+//!   up = max(σ·(1 + `volatilityRangeUp`·(30/DTE)^p), `minVolatilityForShockUp`),
+//!   down = max(σ·(1 − `volatilityRangeDown`·(30/DTE)^p), `minVolatilityForShockDown`) (deribit.md
+//!   §3.2, third-party statement of Deribit's formula; Deribit floors the down shock at 0, we at
+//!   `minVolatilityForShockDown` = 1 % so that every repricing has a positive vol). Shocked vols
+//!   are capped at 999 %. Vol shocks apply to options only; σ is the option's vol now (mark IV or
+//!   surface at the current forward), held per strike (sticky strike).
+//! - **Extended table.** `extendedMoves` with vol up; perpetuals and futures take the ±`priceRange`
+//!   edge values there (observed at Deribit). *Ours* (Deribit's arithmetic is unpublished): a row's
+//!   loss counts as max(0, `extendedFraction`·loss_USD − `extendedDampener`), a gain counts 0.
+//!   This reproduces the all-zero extended rows of both Deribit examples.
+//! - **Gain offset.** Standard rows: a loss counts in full, a gain x counts
+//!   `pnlOffset`·min(x, `maxOffsetablePnl`) (cap in USD; Deribit BTC defaults 0/0: gains count 0).
+//! - **Worst loss** of a vector = −min over its counted rows (≥ 0), in USD (coin at the index now).
+//!   One row per vector is marked `worst`; on ties the first bucket, and within it vol `same`
+//!   (Deribit reports the middle column), wins. Across vectors: `aggregation: "sum"` adds the
+//!   vectors' worst losses; `"correlation"` (*ours*) first adds them per underlying (L_u) and
+//!   then takes √(max(0, Σ_u Σ_v ρ_uv·L_u·L_v)), ρ from `correlations` (symmetric, ρ_uu = 1,
+//!   missing pairs `defaultCorrelation`). The worst losses may come from different scenarios.
+//! - **Contingencies**, in USD at the index:
+//!   roll = Σ_futures,perps |q|·max(`minAnnualisedMove`, `annualisedMoveRisk`·T) (q coin size:
+//!   inverse notional / mark, linear amount; perpetuals T = 0) — the floor branch reproduces
+//!   Deribit; the linear-in-T branch is inferred;
+//!   delta (*ours*; Deribit's formula is unpublished) = `maxDeltaShock`·`priceRange`·
+//!   max(0, |net delta USD| − `deltaTotalLiqShockThreshold`) per underlying, net delta USD =
+//!   Σ ∂value/∂S·S over every position of the underlying;
+//!   short option (legacy Deribit, default 0) = `shortOptionContingency`·index per unit of net
+//!   short options per strike (calls and puts of every expiry netted, per vector);
+//!   futures (legacy Deribit, default 0) = `futuresContingency`·index·min(long, short) coin sizes
+//!   of the futures and perpetuals of a vector.
+//! - **Requirements.** riskMatrixMargin = worst loss + contingencies; initial = riskMatrixMargin
+//!   (Deribit's IM also adds open-order, MMP and spot margins, not modelled here); maintenance =
+//!   `mmFactor`·riskMatrixMargin.
+//! - *Ours*, both default 0 (off): `skewShock` tilts every shocked vol by (1 + skewShock·k·sign(m)),
+//!   k = ln(K/F₀), m the scenario's move (the smile steepens towards the side the market moves
+//!   to); `timeValueDiscount` d counts only (1 − d) of a long option's time value in every
+//!   scenario (its intrinsic value in full; the value now stays the mark), so long premium
+//!   cannot offset more than its intrinsic value plus a haircut time value.
+
+use crate::error::{Error, Result};
+use crate::margin::valuation::{value_position, Shock};
+use crate::market::{Market, StickyRule};
+use crate::math::{exp, ln, max, min, pow};
+use crate::portfolio::{ContractKind, Position, Settlement};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Highest shocked volatility used (just below the engine's 1000 % limit).
+const VOL_CAP: f64 = 9.99;
+
+/// Parameters of the USD-settled (linear) risk vectors, shared by every underlying (Deribit's
+/// `usd` currency block). Defaults: the official BTC example of 2024-06-17.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SettlementParams {
+    /// Roll shock per year to expiry (fraction of the index).
+    pub annualised_move_risk: f64,
+    /// Floor of the roll shock (fraction of the index).
+    pub min_annualised_move: f64,
+    /// USD subtracted from each counted extended-table loss.
+    pub extended_dampener: f64,
+    /// Fraction of a standard-row gain that offsets losses.
+    pub pnl_offset: f64,
+    /// Largest gain (USD) that may count towards the offset.
+    pub max_offsetable_pnl: f64,
+}
+
+impl Default for SettlementParams {
+    fn default() -> Self {
+        SettlementParams {
+            annualised_move_risk: 0.1,
+            min_annualised_move: 0.01,
+            extended_dampener: 25_000.0,
+            pnl_offset: 0.0,
+            max_offsetable_pnl: 0.0,
+        }
+    }
+}
+
+/// The risk matrix of one underlying: Deribit's `currency_pair` block plus its coin's `currency`
+/// block (which applies to the coin-settled vector). Defaults: BTC, from the official
+/// `private/pme/simulate` example (2024-06-17), except the fields marked *ours*.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct RiskMatrixParams {
+    /// Largest standard move of the index (0.16 = ±16 %).
+    pub price_range: f64,
+    /// Buckets per side: the standard grid has 2·bucketsCount + 1 moves.
+    pub buckets_count: u32,
+    /// Relative vol-up shock at 30 days to expiry.
+    pub volatility_range_up: f64,
+    /// Relative vol-down shock at 30 days to expiry.
+    pub volatility_range_down: f64,
+    /// Floor of a shocked-up vol (decimal).
+    pub min_volatility_for_shock_up: f64,
+    /// Floor of every other shocked vol (decimal; *ours*, Deribit floors at 0).
+    pub min_volatility_for_shock_down: f64,
+    /// Exponent p of (30/DTE)^p below 30 days to expiry.
+    pub short_term_vega_power: f64,
+    /// Exponent p of (30/DTE)^p from 30 days to expiry.
+    pub long_term_vega_power: f64,
+    /// Moves of the extended (tail) table, each with vol up.
+    pub extended_moves: Vec<f64>,
+    /// Fraction of an extended-table loss that counts (Deribit's `extended_table_factor`, read so).
+    pub extended_fraction: f64,
+    /// Skew tilt of shocked vols per unit of log-moneyness (*ours*; 0 = off).
+    pub skew_shock: f64,
+    /// Fraction of long options' time value not counted in scenarios (*ours*; 0 = off).
+    pub time_value_discount: f64,
+    /// Delta shock: fraction of `priceRange` charged on the net delta above the threshold.
+    pub max_delta_shock: f64,
+    /// Net delta (USD) free of the delta shock.
+    pub delta_total_liq_shock_threshold: f64,
+    /// Charge per unit of net short options per strike, as a fraction of the index (legacy 0.01).
+    pub short_option_contingency: f64,
+    /// Charge on offsetting futures, as a fraction of their notional (legacy 0.01).
+    pub futures_contingency: f64,
+    /// Coin vector: roll shock per year to expiry (fraction of the index).
+    pub annualised_move_risk: f64,
+    /// Coin vector: floor of the roll shock (fraction of the index).
+    pub min_annualised_move: f64,
+    /// Coin vector: USD subtracted from each counted extended-table loss.
+    pub extended_dampener: f64,
+    /// Coin vector: fraction of a standard-row gain that offsets losses.
+    pub pnl_offset: f64,
+    /// Coin vector: largest gain (USD) that may count towards the offset.
+    pub max_offsetable_pnl: f64,
+}
+
+impl Default for RiskMatrixParams {
+    fn default() -> Self {
+        RiskMatrixParams {
+            price_range: 0.16,
+            buckets_count: 4,
+            volatility_range_up: 0.5,
+            volatility_range_down: 0.25,
+            min_volatility_for_shock_up: 0.5,
+            min_volatility_for_shock_down: 0.01,
+            short_term_vega_power: 0.3,
+            long_term_vega_power: 0.13,
+            extended_moves: vec![-0.66, -0.33, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0],
+            extended_fraction: 1.0,
+            skew_shock: 0.0,
+            time_value_discount: 0.0,
+            max_delta_shock: 0.1,
+            delta_total_liq_shock_threshold: 20_000_000.0,
+            short_option_contingency: 0.0,
+            futures_contingency: 0.0,
+            annualised_move_risk: 0.075,
+            min_annualised_move: 0.01,
+            extended_dampener: 100_000.0,
+            pnl_offset: 0.0,
+            max_offsetable_pnl: 0.0,
+        }
+    }
+}
+
+impl RiskMatrixParams {
+    /// ETH as captured from a live `private/pme/simulate` response (2026-02-15, third party;
+    /// deribit.md §3.3).
+    pub fn deribit_eth() -> Self {
+        RiskMatrixParams {
+            price_range: 0.18,
+            volatility_range_up: 0.4,
+            annualised_move_risk: 0.05,
+            min_annualised_move: 0.005,
+            extended_dampener: 200_000.0,
+            pnl_offset: 0.6,
+            max_offsetable_pnl: 20_000_000.0,
+            ..RiskMatrixParams::default()
+        }
+    }
+
+    fn coin_settlement(&self) -> SettlementParams {
+        SettlementParams {
+            annualised_move_risk: self.annualised_move_risk,
+            min_annualised_move: self.min_annualised_move,
+            extended_dampener: self.extended_dampener,
+            pnl_offset: self.pnl_offset,
+            max_offsetable_pnl: self.max_offsetable_pnl,
+        }
+    }
+}
+
+/// How the worst losses of several underlyings combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum Aggregation {
+    /// Σ of the vectors' worst losses (Deribit S:PM style).
+    Sum,
+    /// √(Σ_uv ρ_uv·L_u·L_v) over underlyings (ours).
+    Correlation,
+}
+
+/// Portfolio-margin parameters (see the module documentation). Defaults: Deribit PM with the BTC
+/// values of its official example, ETH from a live capture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PortfolioParams {
+    /// Maintenance / risk-matrix margin (Deribit `mm_factor`).
+    pub mm_factor: f64,
+    /// `sum` (default) or `correlation`.
+    pub aggregation: Aggregation,
+    /// Correlations between underlyings' worst losses, `{"BTC": {"ETH": 0.8}}` (either order).
+    pub correlations: BTreeMap<String, BTreeMap<String, f64>>,
+    /// Correlation of a pair not listed in `correlations`.
+    pub default_correlation: f64,
+    /// Parameters of the USD-settled vectors.
+    pub usd: SettlementParams,
+    /// Risk matrix per underlying; underlyings not listed use `defaultUnderlying`.
+    pub underlyings: BTreeMap<String, RiskMatrixParams>,
+    /// Risk matrix of any other underlying.
+    pub default_underlying: RiskMatrixParams,
+}
+
+impl Default for PortfolioParams {
+    fn default() -> Self {
+        PortfolioParams {
+            mm_factor: 0.8,
+            aggregation: Aggregation::Sum,
+            correlations: BTreeMap::new(),
+            default_correlation: 1.0,
+            usd: SettlementParams::default(),
+            underlyings: BTreeMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
+            default_underlying: RiskMatrixParams::default(),
+        }
+    }
+}
+
+fn check(ok: bool, field: &str, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, what))
+    }
+}
+
+fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x >= lo && x <= hi
+}
+
+const MAX_USD: f64 = 1e15;
+
+impl SettlementParams {
+    fn validate(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            finite_in(self.annualised_move_risk, 0.0, 10.0),
+            &at("annualisedMoveRisk"),
+            "must be in [0, 10]",
+        )?;
+        check(
+            finite_in(self.min_annualised_move, 0.0, 1.0),
+            &at("minAnnualisedMove"),
+            "must be in [0, 1]",
+        )?;
+        check(
+            finite_in(self.extended_dampener, 0.0, MAX_USD),
+            &at("extendedDampener"),
+            "must be ≥ 0 USD",
+        )?;
+        check(
+            finite_in(self.pnl_offset, 0.0, 1.0),
+            &at("pnlOffset"),
+            "must be in [0, 1]",
+        )?;
+        check(
+            finite_in(self.max_offsetable_pnl, 0.0, MAX_USD),
+            &at("maxOffsetablePnl"),
+            "must be ≥ 0 USD",
+        )
+    }
+}
+
+impl RiskMatrixParams {
+    fn validate(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            finite_in(self.price_range, 1e-6, 0.99),
+            &at("priceRange"),
+            "must be in (0, 0.99]",
+        )?;
+        check(
+            (1..=50).contains(&self.buckets_count),
+            &at("bucketsCount"),
+            "must be in [1, 50]",
+        )?;
+        for (value, f) in [
+            (self.volatility_range_up, "volatilityRangeUp"),
+            (self.volatility_range_down, "volatilityRangeDown"),
+            (self.min_volatility_for_shock_up, "minVolatilityForShockUp"),
+        ] {
+            check(finite_in(value, 0.0, 10.0), &at(f), "must be in [0, 10]")?;
+        }
+        check(
+            finite_in(self.min_volatility_for_shock_down, 1e-4, 1.0),
+            &at("minVolatilityForShockDown"),
+            "must be a decimal vol in [0.0001, 1]",
+        )?;
+        for (value, f) in [
+            (self.short_term_vega_power, "shortTermVegaPower"),
+            (self.long_term_vega_power, "longTermVegaPower"),
+        ] {
+            check(finite_in(value, 0.0, 5.0), &at(f), "must be in [0, 5]")?;
+        }
+        check(
+            self.extended_moves.len() <= 64,
+            &at("extendedMoves"),
+            "at most 64 moves",
+        )?;
+        for (i, m) in self.extended_moves.iter().enumerate() {
+            check(
+                finite_in(*m, -0.99, 100.0),
+                &at(&format!("extendedMoves[{i}]")),
+                "must be a relative move in [−0.99, 100]",
+            )?;
+        }
+        for (value, f) in [
+            (self.extended_fraction, "extendedFraction"),
+            (self.time_value_discount, "timeValueDiscount"),
+            (self.max_delta_shock, "maxDeltaShock"),
+            (self.short_option_contingency, "shortOptionContingency"),
+            (self.futures_contingency, "futuresContingency"),
+        ] {
+            check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
+        }
+        check(
+            finite_in(self.skew_shock, -10.0, 10.0),
+            &at("skewShock"),
+            "must be in [−10, 10]",
+        )?;
+        check(
+            finite_in(self.delta_total_liq_shock_threshold, 0.0, MAX_USD),
+            &at("deltaTotalLiqShockThreshold"),
+            "must be ≥ 0 USD",
+        )?;
+        self.coin_settlement().validate(at)
+    }
+}
+
+impl PortfolioParams {
+    /// Checks every field's domain, naming it.
+    pub fn validate(&self) -> Result<()> {
+        check(
+            finite_in(self.mm_factor, 0.0, 1.0),
+            "mmFactor",
+            "must be in [0, 1]",
+        )?;
+        check(
+            finite_in(self.default_correlation, -1.0, 1.0),
+            "defaultCorrelation",
+            "must be in [−1, 1]",
+        )?;
+        for (u, row) in &self.correlations {
+            for (v, rho) in row {
+                let field = format!("correlations.{u}.{v}");
+                check(finite_in(*rho, -1.0, 1.0), &field, "must be in [−1, 1]")?;
+                check(
+                    u != v || *rho == 1.0,
+                    &field,
+                    "an underlying's correlation with itself is 1",
+                )?;
+                let mirror = self.correlations.get(v).and_then(|r| r.get(u));
+                check(
+                    mirror.is_none_or(|m| m == rho),
+                    &field,
+                    "differs from its mirror entry",
+                )?;
+            }
+        }
+        self.usd.validate(&|f| format!("usd.{f}"))?;
+        self.default_underlying
+            .validate(&|f| format!("defaultUnderlying.{f}"))?;
+        for (name, p) in &self.underlyings {
+            p.validate(&|f| format!("underlyings.{name}.{f}"))?;
+        }
+        Ok(())
+    }
+
+    /// The risk matrix of `underlying`.
+    pub fn risk_matrix(&self, underlying: &str) -> &RiskMatrixParams {
+        self.underlyings
+            .get(underlying)
+            .unwrap_or(&self.default_underlying)
+    }
+
+    fn correlation(&self, u: &str, v: &str) -> f64 {
+        if u == v {
+            return 1.0;
+        }
+        self.correlations
+            .get(u)
+            .and_then(|row| row.get(v))
+            .or_else(|| self.correlations.get(v).and_then(|row| row.get(u)))
+            .copied()
+            .unwrap_or(self.default_correlation)
+    }
+}
+
+/// One row of a risk vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioPnl {
+    /// Underlying symbol.
+    pub underlying: String,
+    /// Currency of the vector: the coin (`"BTC"`) for coin-settled positions, `"USD"` for linear.
+    pub currency: String,
+    /// Relative move of the index (extended rows: the listed move; futures use the edge move).
+    pub spot_move: f64,
+    /// `"up"`, `"same"` or `"down"`.
+    pub vol: String,
+    /// Whether the row belongs to the extended table.
+    pub extended: bool,
+    /// Counted P&L in `currency`: after the gain offset (standard rows) or the fraction and
+    /// dampener (extended rows).
+    pub pnl: f64,
+    /// `pnl` in USD at the index now.
+    pub pnl_usd: f64,
+    /// The row that sets the vector's worst loss (one per vector).
+    pub worst: bool,
+}
+
+/// Contingency charges in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct Contingencies {
+    /// Roll (basis) shock of futures and perpetuals.
+    pub roll: f64,
+    /// Delta / liquidity shock of large net deltas.
+    pub delta: f64,
+    /// Net short options per strike.
+    pub short_option: f64,
+    /// Offsetting futures.
+    pub futures: f64,
+}
+
+/// The portfolio requirement and its parts, in USD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct PortfolioResult {
+    /// Every row of every risk vector: vectors by (underlying, coin before USD), rows by move
+    /// ascending × vol up/same/down, then the extended table.
+    pub scenarios: Vec<ScenarioPnl>,
+    /// Aggregated worst loss (≥ 0).
+    pub worst_loss: f64,
+    /// Contingency charges.
+    pub contingencies: Contingencies,
+    /// Worst loss + contingencies.
+    pub risk_matrix_margin: f64,
+    /// Initial requirement (= risk-matrix margin).
+    pub initial: f64,
+    /// Maintenance requirement (`mmFactor` × risk-matrix margin).
+    pub maintenance: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VolMove {
+    Up,
+    Same,
+    Down,
+}
+
+impl VolMove {
+    fn name(self) -> &'static str {
+        match self {
+            VolMove::Up => "up",
+            VolMove::Same => "same",
+            VolMove::Down => "down",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Scenario {
+    spot_move: f64,
+    vol: VolMove,
+    extended: bool,
+}
+
+/// The standard grid (moves ascending × up/same/down) then the extended table.
+fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
+    let b = i64::from(p.buckets_count);
+    let mut grid = Vec::new();
+    for i in -b..=b {
+        // |i|, b ≤ 50: exact in f64.
+        #[allow(clippy::cast_precision_loss)]
+        let spot_move = p.price_range * (i as f64) / (b as f64);
+        for vol in [VolMove::Up, VolMove::Same, VolMove::Down] {
+            grid.push(Scenario {
+                spot_move,
+                vol,
+                extended: false,
+            });
+        }
+    }
+    for &spot_move in &p.extended_moves {
+        grid.push(Scenario {
+            spot_move,
+            vol: VolMove::Up,
+            extended: true,
+        });
+    }
+    grid
+}
+
+/// Multiplier of an option's vol in a scenario (exactly 1 when nothing moves the vol).
+fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s: &Scenario) -> f64 {
+    let power = if days < 30.0 {
+        p.short_term_vega_power
+    } else {
+        p.long_term_vega_power
+    };
+    let term = pow(30.0 / days, power);
+    let level = match s.vol {
+        VolMove::Up => max(
+            sigma * (1.0 + p.volatility_range_up * term),
+            p.min_volatility_for_shock_up,
+        ),
+        VolMove::Same => sigma,
+        VolMove::Down => max(
+            sigma * (1.0 - p.volatility_range_down * term),
+            p.min_volatility_for_shock_down,
+        ),
+    };
+    let side = if s.spot_move > 0.0 {
+        1.0
+    } else if s.spot_move < 0.0 {
+        -1.0
+    } else {
+        0.0
+    };
+    let tilt = 1.0 + p.skew_shock * log_moneyness * side;
+    if s.vol == VolMove::Same && tilt == 1.0 {
+        return 1.0;
+    }
+    min(VOL_CAP, max(p.min_volatility_for_shock_down, level * tilt)) / sigma
+}
+
+/// Option data fixed across scenarios.
+#[derive(Debug, Clone, Copy)]
+struct OptionTerms {
+    sigma: f64,
+    days: f64,
+    log_moneyness: f64,
+    forward0: f64,
+    strike: f64,
+    sign: f64,
+    discount: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LegKind {
+    /// Perpetual or future: signed coin size, years to expiry (0 for perpetuals).
+    Delta1 {
+        coin_size: f64,
+        years: f64,
+    },
+    Option(OptionTerms),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Leg<'a> {
+    position: &'a Position,
+    base_usd: f64,
+    delta_usd: f64,
+    kind: LegKind,
+}
+
+fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
+    let instrument = &position.instrument;
+    let underlying = market.underlying(&instrument.underlying)?;
+    let s0 = underlying.spot();
+    let base = value_position(position, market, &Shock::NONE)?;
+    let kind = match instrument.contract {
+        ContractKind::Perpetual | ContractKind::Future { .. } => {
+            let years = match instrument.expiry() {
+                Some(expiry) => market.time_to(expiry)?.get(),
+                None => 0.0,
+            };
+            // The mark valuation.rs uses: listed, else the index (perpetual) or the forward.
+            let mark0 = match (underlying.spec().marks.get(&instrument.id()), years > 0.0) {
+                (Some(mark), _) => *mark,
+                (None, false) => s0,
+                (None, true) => underlying.forward_at(s0, years),
+            };
+            let coin_size = match instrument.settlement {
+                Settlement::Inverse => position.amount / mark0,
+                Settlement::Linear => position.amount,
+            };
+            LegKind::Delta1 { coin_size, years }
+        }
+        ContractKind::Option {
+            expiry,
+            strike,
+            option_kind,
+        } => {
+            let t0 = market.time_to(expiry)?.get();
+            let forward0 = underlying.forward_at(s0, t0);
+            let sigma = underlying.option_vol(instrument, forward0, t0)?.get();
+            LegKind::Option(OptionTerms {
+                sigma,
+                days: t0 * 365.0,
+                log_moneyness: ln(strike / forward0),
+                forward0,
+                strike,
+                sign: option_kind.sign(),
+                discount: exp(-underlying.rate() * t0),
+            })
+        }
+    };
+    Ok(Leg {
+        position,
+        base_usd: base.usd,
+        delta_usd: base.delta * s0,
+        kind,
+    })
+}
+
+/// P&L of one leg in a scenario, in the vector's currency (coin or USD).
+fn leg_pnl(
+    market: &Market,
+    leg: &Leg,
+    p: &RiskMatrixParams,
+    s0: f64,
+    coin: bool,
+    s: &Scenario,
+) -> Result<f64> {
+    let (spot_move, vol_scale) = match leg.kind {
+        LegKind::Delta1 { .. } if s.extended => {
+            (max(-p.price_range, min(p.price_range, s.spot_move)), 1.0)
+        }
+        LegKind::Delta1 { .. } => (s.spot_move, 1.0),
+        LegKind::Option(o) => (
+            s.spot_move,
+            vol_scale(p, o.sigma, o.days, o.log_moneyness, s),
+        ),
+    };
+    let shock = Shock {
+        spot_move,
+        vol_scale,
+        time_shift: 0.0,
+        sticky: StickyRule::Strike,
+    };
+    let mut usd = value_position(leg.position, market, &shock)?.usd;
+    let growth = 1.0 + spot_move;
+    let spot = s0 * growth;
+    if let LegKind::Option(o) = leg.kind {
+        let amount = leg.position.amount;
+        if amount > 0.0 && p.time_value_discount > 0.0 {
+            // Intrinsic value in USD as valuation.rs converts it (inverse: × S/F).
+            let forward = o.forward0 * growth;
+            let payoff = o.discount * max(o.sign * (forward - o.strike), 0.0);
+            let intrinsic = match leg.position.instrument.settlement {
+                Settlement::Linear => amount * payoff,
+                Settlement::Inverse => amount * payoff / (forward / spot),
+            };
+            usd = intrinsic + (1.0 - p.time_value_discount) * max(usd - intrinsic, 0.0);
+        }
+    }
+    Ok(if coin {
+        usd / spot - leg.base_usd / s0
+    } else {
+        usd - leg.base_usd
+    })
+}
+
+/// A standard row after the gain offset (`cap` in the vector's currency).
+fn offset_gain(pnl: f64, offset: f64, cap: f64) -> f64 {
+    if pnl <= 0.0 {
+        pnl
+    } else {
+        offset * min(pnl, cap)
+    }
+}
+
+/// An extended row after the fraction and the dampener (`usd_per_unit` converts the currency).
+fn dampen_extended(pnl: f64, fraction: f64, dampener: f64, usd_per_unit: f64) -> f64 {
+    let counted_usd = fraction * max(-pnl, 0.0) * usd_per_unit - dampener;
+    if counted_usd > 0.0 {
+        -counted_usd / usd_per_unit
+    } else {
+        0.0
+    }
+}
+
+/// Index of the row that sets the worst loss: the lowest row, ties to the first bucket and within
+/// it to vol `same` (Deribit reports the middle column), standard before extended.
+fn worst_row(grid: &[Scenario], rows: &[f64]) -> Option<usize> {
+    let lowest = rows.iter().copied().reduce(min)?;
+    let rank = |i: usize| {
+        let s = grid.get(i);
+        let extended = s.is_some_and(|s| s.extended);
+        let same = s.is_some_and(|s| s.vol == VolMove::Same);
+        (extended, if extended { i } else { i / 3 }, !same, i)
+    };
+    (0..rows.len())
+        .filter(|&i| rows.get(i).is_some_and(|r| *r == lowest))
+        .min_by_key(|&i| rank(i))
+}
+
+/// Portfolio-margin requirements of `positions` (see the module documentation), in USD.
+pub fn portfolio_requirements(
+    market: &Market,
+    positions: &[Position],
+    params: &PortfolioParams,
+) -> Result<PortfolioResult> {
+    params.validate()?;
+    // Vectors by (underlying, linear): the coin vector sorts before the USD one.
+    let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
+    for (i, position) in positions.iter().enumerate() {
+        if !position.amount.is_finite() {
+            return Err(Error::invalid(
+                format!("positions[{i}].amount"),
+                format!("must be finite, got {}", position.amount),
+            ));
+        }
+        let instrument = &position.instrument;
+        vectors
+            .entry((
+                instrument.underlying.as_str(),
+                instrument.settlement == Settlement::Linear,
+            ))
+            .or_default()
+            .push(leg(market, position)?);
+    }
+    let mut scenarios = Vec::new();
+    let mut contingencies = Contingencies::default();
+    let mut losses: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut net_delta: BTreeMap<&str, f64> = BTreeMap::new();
+    for (&(name, linear), legs) in &vectors {
+        let p = params.risk_matrix(name);
+        let s0 = market.underlying(name)?.spot();
+        let (settlement, usd_per_unit, currency) = if linear {
+            (params.usd.clone(), 1.0, "USD".to_string())
+        } else {
+            (p.coin_settlement(), s0, name.to_string())
+        };
+        let grid = scenario_grid(p);
+        let mut rows = Vec::with_capacity(grid.len());
+        for s in &grid {
+            let mut pnl = 0.0;
+            for leg in legs {
+                pnl += leg_pnl(market, leg, p, s0, !linear, s)?;
+            }
+            rows.push(if s.extended {
+                dampen_extended(
+                    pnl,
+                    p.extended_fraction,
+                    settlement.extended_dampener,
+                    usd_per_unit,
+                )
+            } else {
+                offset_gain(
+                    pnl,
+                    settlement.pnl_offset,
+                    settlement.max_offsetable_pnl / usd_per_unit,
+                )
+            });
+        }
+        let worst = worst_row(&grid, &rows);
+        let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
+        *losses.entry(name).or_insert(0.0) += max(-lowest, 0.0) * usd_per_unit;
+        for (i, (s, pnl)) in grid.iter().zip(&rows).enumerate() {
+            scenarios.push(ScenarioPnl {
+                underlying: name.to_string(),
+                currency: currency.clone(),
+                spot_move: s.spot_move,
+                vol: s.vol.name().to_string(),
+                extended: s.extended,
+                pnl: *pnl,
+                pnl_usd: *pnl * usd_per_unit,
+                worst: worst == Some(i),
+            });
+        }
+        // Contingencies of this vector.
+        let (mut long, mut short) = (0.0, 0.0);
+        let mut per_strike: BTreeMap<u64, f64> = BTreeMap::new();
+        for leg in legs {
+            *net_delta.entry(name).or_insert(0.0) += leg.delta_usd;
+            match leg.kind {
+                LegKind::Delta1 { coin_size, years } => {
+                    let shock = max(
+                        settlement.min_annualised_move,
+                        settlement.annualised_move_risk * years,
+                    );
+                    contingencies.roll += coin_size.abs() * shock * s0;
+                    if coin_size > 0.0 {
+                        long += coin_size;
+                    } else {
+                        short -= coin_size;
+                    }
+                }
+                LegKind::Option(o) => {
+                    // Strikes are positive: their bit patterns order like the numbers.
+                    *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
+                }
+            }
+        }
+        contingencies.futures += p.futures_contingency * min(long, short) * s0;
+        for net in per_strike.values() {
+            if *net < 0.0 {
+                contingencies.short_option += p.short_option_contingency * -net * s0;
+            }
+        }
+    }
+    for (name, delta) in &net_delta {
+        let p = params.risk_matrix(name);
+        let excess = max(delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
+        contingencies.delta += p.max_delta_shock * p.price_range * excess;
+    }
+    let worst_loss = match params.aggregation {
+        Aggregation::Sum => losses.values().sum(),
+        Aggregation::Correlation => {
+            let mut total = 0.0;
+            for (u, lu) in &losses {
+                for (v, lv) in &losses {
+                    total += params.correlation(u, v) * lu * lv;
+                }
+            }
+            max(total, 0.0).sqrt()
+        }
+    };
+    let risk_matrix_margin = worst_loss
+        + contingencies.roll
+        + contingencies.delta
+        + contingencies.short_option
+        + contingencies.futures;
+    Ok(PortfolioResult {
+        scenarios,
+        worst_loss,
+        contingencies,
+        risk_matrix_margin,
+        initial: risk_matrix_margin,
+        maintenance: params.mm_factor * risk_matrix_margin,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // std math as an independent reference in tests
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_overrides_are_partial() {
+        let defaults = PortfolioParams::default();
+        defaults.validate().unwrap();
+        assert_eq!(defaults.risk_matrix("SOL").price_range, 0.16);
+        assert_eq!(defaults.risk_matrix("ETH").price_range, 0.18);
+        let p: PortfolioParams = crate::json::from_str(
+            r#"{"underlyings": {"SOL": {"priceRange": 0.3}}, "usd": {"pnlOffset": 0.4}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.risk_matrix("SOL").price_range, 0.3);
+        assert_eq!(p.risk_matrix("SOL").buckets_count, 4);
+        assert_eq!(
+            p.usd.annualised_move_risk, 0.1,
+            "USD defaults fill the rest"
+        );
+        assert!(
+            !p.underlyings.contains_key("ETH"),
+            "a given map replaces the default one"
+        );
+        let cases = [
+            (r#"{"mmFactor": 1.5}"#, "mmFactor"),
+            (
+                r#"{"defaultUnderlying": {"priceRange": 1}}"#,
+                "defaultUnderlying.priceRange",
+            ),
+            (
+                r#"{"underlyings": {"SOL": {"extendedMoves": [-1]}}}"#,
+                "underlyings.SOL.extendedMoves[0]",
+            ),
+            (r#"{"usd": {"pnlOffset": -0.1}}"#, "usd.pnlOffset"),
+            (
+                r#"{"correlations": {"BTC": {"ETH": 0.5}, "ETH": {"BTC": 0.6}}}"#,
+                "correlations.BTC.ETH",
+            ),
+            (
+                r#"{"defaultUnderlying": {"bucketsCount": 0}}"#,
+                "defaultUnderlying.bucketsCount",
+            ),
+        ];
+        for (json, field) in cases {
+            let p: PortfolioParams = crate::json::from_str(json).unwrap();
+            assert_eq!(p.validate().unwrap_err().field(), field, "{json}");
+        }
+        let err =
+            crate::json::from_str::<PortfolioParams>(r#"{"usd": {"pnlOfset": 1}}"#).unwrap_err();
+        assert_eq!(err.field(), "usd.pnlOfset");
+    }
+
+    #[test]
+    fn grid_is_symmetric_with_an_exact_zero() {
+        let grid = scenario_grid(&RiskMatrixParams::default());
+        assert_eq!(grid.len(), 27 + 8);
+        let moves: Vec<f64> = grid
+            .iter()
+            .step_by(3)
+            .take(9)
+            .map(|s| s.spot_move)
+            .collect();
+        assert_eq!(moves[0], -0.16);
+        assert_eq!(moves[4].to_bits(), 0.0f64.to_bits());
+        assert_eq!(moves[8], 0.16);
+        for i in 0..4 {
+            assert_eq!(moves[i], -moves[8 - i]);
+        }
+        assert!(grid[27..]
+            .iter()
+            .all(|s| s.extended && s.vol == VolMove::Up));
+    }
+
+    #[test]
+    fn vol_shock_is_term_scaled_and_floored() {
+        let p = RiskMatrixParams::default();
+        let s = |vol, spot_move| Scenario {
+            spot_move,
+            vol,
+            extended: false,
+        };
+        // 15 days: power 0.3; 60 days: power 0.13 (independent std powf).
+        let up15 = 0.6 * (1.0 + 0.5 * 2f64.powf(0.3));
+        assert!((vol_scale(&p, 0.6, 15.0, 0.0, &s(VolMove::Up, 0.0)) * 0.6 - up15).abs() < 1e-15);
+        let down60 = 0.6 * (1.0 - 0.25 * 0.5f64.powf(0.13));
+        let got = vol_scale(&p, 0.6, 60.0, 0.0, &s(VolMove::Down, 0.04)) * 0.6;
+        assert!((got - down60).abs() < 1e-15);
+        // Up floor 50 %; down floor 1 % for a 1-hour option (the shock exceeds −100 %).
+        assert!((vol_scale(&p, 0.2, 60.0, 0.0, &s(VolMove::Up, 0.0)) * 0.2 - 0.5).abs() < 1e-15);
+        let hour = 1.0 / 24.0;
+        assert!((vol_scale(&p, 0.6, hour, 0.0, &s(VolMove::Down, 0.0)) * 0.6 - 0.01).abs() < 1e-15);
+        assert_eq!(vol_scale(&p, 0.6, 15.0, 0.3, &s(VolMove::Same, 0.1)), 1.0);
+        // Skew: after a fall, puts (k < 0) get richer and calls cheaper.
+        let skewed = RiskMatrixParams {
+            skew_shock: 0.5,
+            ..p
+        };
+        let put = vol_scale(&skewed, 0.6, 15.0, -0.2, &s(VolMove::Same, -0.08));
+        let call = vol_scale(&skewed, 0.6, 15.0, 0.2, &s(VolMove::Same, -0.08));
+        assert!((put - 1.1).abs() < 1e-15 && (call - 0.9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn offset_and_dampener_arithmetic() {
+        assert_eq!(offset_gain(-2.0, 0.6, 10.0), -2.0);
+        assert_eq!(offset_gain(5.0, 0.6, 10.0), 3.0);
+        assert_eq!(offset_gain(50.0, 0.6, 10.0), 6.0);
+        assert_eq!(offset_gain(5.0, 0.0, 0.0).to_bits(), 0.0f64.to_bits());
+        // Coin vector at 50,000 USD: a 3-coin loss is 150,000 USD; − 100,000 → 1 coin counted.
+        assert_eq!(dampen_extended(-3.0, 1.0, 100_000.0, 50_000.0), -1.0);
+        assert_eq!(dampen_extended(-1.0, 1.0, 100_000.0, 50_000.0).to_bits(), 0);
+        assert_eq!(dampen_extended(4.0, 1.0, 0.0, 1.0).to_bits(), 0);
+        assert_eq!(dampen_extended(-4.0, 0.5, 0.0, 1.0), -2.0);
+    }
+}
