@@ -16,6 +16,9 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand};
+    use drr_margin::margin::{self, profiles};
+    use drr_margin::market::MarketSpec;
+    use drr_margin::portfolio::AccountSpec;
     use drr_margin::pricing::{ImpliedVolRequest, PriceRequest};
     use drr_margin::{json, Error};
     use std::io::Read;
@@ -48,12 +51,42 @@ mod cli {
             #[arg(long)]
             json: String,
         },
+        /// Margin report of an account against a market (JSON files; "-" reads stdin).
+        Margin {
+            /// Market snapshot JSON file.
+            #[arg(long)]
+            market: String,
+            /// Account JSON file.
+            #[arg(long)]
+            account: String,
+            /// Parameter profile (see `drr-margin profiles`); default `drr`.
+            #[arg(long)]
+            profile: Option<String>,
+            /// Parameter overrides JSON file, merged into the profile.
+            #[arg(long)]
+            params: Option<String>,
+        },
+        /// List the parameter profiles.
+        Profiles,
+        /// Print the full parameters of a profile.
+        DefaultParams {
+            /// Profile name.
+            profile: String,
+        },
         /// Print the digest of the native↔wasm parity corpus (see `drr_margin::parity`).
         Parity {
             /// Number of corpus rows.
             #[arg(long, default_value_t = 1_000_000)]
             count: u32,
         },
+    }
+
+    fn read_file(path: &str, field: &str) -> Result<String, Error> {
+        if path == "-" {
+            return read_arg("-");
+        }
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::invalid(field, format!("cannot read {path}: {e}")))
     }
 
     fn read_arg(value: &str) -> Result<String, Error> {
@@ -79,6 +112,35 @@ mod cli {
                 let request: ImpliedVolRequest = json::from_str(&read_arg(&arg)?)?;
                 let vol = request.evaluate()?;
                 serde_json::to_string(&vol).map_err(|e| Error::invalid("", e))
+            }
+            Command::Margin {
+                market,
+                account,
+                profile,
+                params,
+            } => {
+                let market: MarketSpec = json::from_str(&read_file(&market, "market")?)
+                    .map_err(|e| e.within("market"))?;
+                let account: AccountSpec = json::from_str(&read_file(&account, "account")?)
+                    .map_err(|e| e.within("account"))?;
+                let mut overrides = match params {
+                    Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
+                        .map_err(|e| e.within("params"))?,
+                    None => serde_json::json!({}),
+                };
+                if let (Some(name), Some(object)) = (profile, overrides.as_object_mut()) {
+                    object.insert("profile".into(), serde_json::Value::String(name));
+                }
+                let params = profiles::resolve(Some(overrides))?;
+                let report = margin::margin(&market, &account, &params)?;
+                serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
+            }
+            Command::Profiles => {
+                serde_json::to_string(&profiles::profiles()).map_err(|e| Error::invalid("", e))
+            }
+            Command::DefaultParams { profile } => {
+                serde_json::to_string(&profiles::profile(&profile)?)
+                    .map_err(|e| Error::invalid("", e))
             }
             Command::Parity { count } => Ok(drr_margin::parity::corpus_digest(count)),
         }

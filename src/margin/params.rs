@@ -277,7 +277,16 @@ impl Default for RiskParams {
                 ),
             ]),
             standard: super::standard::StandardParams::default(),
-            portfolio: super::portfolio::PortfolioParams::default(),
+            portfolio: {
+                // Our risk matrix weights the extended tail moves like SPAN's extreme moves (35 %);
+                // the deribit-portfolio profile restores Deribit's full weight and dampeners.
+                let mut portfolio = super::portfolio::PortfolioParams::default();
+                portfolio.default_underlying.extended_fraction = 0.35;
+                for rules in portfolio.underlyings.values_mut() {
+                    rules.extended_fraction = 0.35;
+                }
+                portfolio
+            },
             statistical: super::statistical::StatisticalParams::default(),
         }
     }
