@@ -1,41 +1,116 @@
 //! Decoding of interchange JSON into core types, with the failing field's path in the error.
 //!
-//! Used by the CLI (text) and, through the same [`decode`] with another deserializer, by the
-//! binding layer (JS values), so both report identical `E_INVALID_INPUT` field paths.
+//! Every input — CLI text or a JS value — becomes a `serde_json::Value` first, then [`from_value`]
+//! renders it back to text with one entry per line while recording each line's field path, and
+//! deserializes the typed value from that text. serde_json reports the line of an error, which
+//! maps back to the path (`positions[2].size`). This gives the CLI and JS identical errors and
+//! costs far less code than tracking the path inside every serde impl (the `.wasm` budget).
+//! Numbers round-trip exactly (shortest representation; `float_roundtrip` parsing).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
-use serde::Deserializer;
+use serde_json::Value;
+use std::fmt::Write as _;
 
-/// Deserializes `T` from any serde deserializer, mapping failures to
-/// [`Error::InvalidInput`] with the path of the offending field (`"positions[2].size"`).
-pub fn decode<'de, T, D>(deserializer: D) -> Result<T>
-where
-    T: DeserializeOwned,
-    D: Deserializer<'de>,
-{
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        let reason = err.into_inner().to_string();
+/// Parses JSON text into `T`, naming the failing field.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
+    from_value(value)
+}
+
+/// Decodes `T` from a JSON value, naming the failing field.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
+    let mut text = String::new();
+    let mut paths = vec![String::new()]; // line 1: the root value
+    render(&value, "", &mut text, &mut paths);
+    serde_json::from_str(&text).map_err(|e| {
+        let field = e
+            .line()
+            .checked_sub(1)
+            .and_then(|i| paths.get(i))
+            .cloned()
+            .unwrap_or_default();
+        let message = e.to_string();
+        let mut reason = match message.rfind(" at line ") {
+            Some(at) => message[..at].to_string(),
+            None => message,
+        };
+        if reason.starts_with("invalid type: null") {
+            // JS NaN and ±Infinity arrive as JSON null.
+            reason.push_str(" (NaN, Infinity and null are not numbers)");
+        }
         Error::invalid(field, reason)
     })
 }
 
-/// Parses JSON text into `T` (see [`decode`]).
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = decode(&mut de)?;
-    de.end()
-        .map_err(|e| Error::invalid("", format!("trailing characters after JSON value: {e}")))?;
-    Ok(value)
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Writes `value` starting on the current line (whose path the caller recorded); nested entries
+/// each get their own line and path. The closing bracket's line carries the container's path
+/// (where serde reports a missing field).
+fn render(value: &Value, path: &str, out: &mut String, paths: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                let item_path = child(path, key);
+                paths.push(item_path.clone());
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                render(item, &item_path, out, paths);
+            }
+            out.push('\n');
+            paths.push(path.to_string());
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                let item_path = format!("{path}[{i}]");
+                paths.push(item_path.clone());
+                render(item, &item_path, out, paths);
+            }
+            out.push('\n');
+            paths.push(path.to_string());
+            out.push(']');
+        }
+        Value::Number(n) => match n.as_f64() {
+            // A JS number that is a safe integer is written as one, so it reads as an integer
+            // field too; −0 keeps its sign.
+            Some(x) if n.is_f64() && x == x.trunc() && x.abs() < 9_007_199_254_740_992.0 => {
+                if x == 0.0 && x.is_sign_negative() {
+                    out.push_str("-0.0");
+                } else {
+                    // Exact: |x| < 2^53 and integral.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let integer = x as i64;
+                    let _ = write!(out, "{integer}");
+                }
+            }
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
 }
 
 /// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in
 /// `overrides` replaces what `base` had. Used for "profile + partial overrides" parameters.
-pub fn merge(base: &mut serde_json::Value, overrides: serde_json::Value) {
+pub fn merge(base: &mut Value, overrides: Value) {
     match (base, overrides) {
-        (serde_json::Value::Object(base), serde_json::Value::Object(overrides)) => {
+        (Value::Object(base), Value::Object(overrides)) => {
             for (key, value) in overrides {
                 match base.get_mut(&key) {
                     Some(slot) => merge(slot, value),
@@ -49,13 +124,10 @@ pub fn merge(base: &mut serde_json::Value, overrides: serde_json::Value) {
     }
 }
 
-/// Decodes `T` from a JSON value (see [`decode`]).
-pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T> {
-    decode(value)
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::pricing::PriceRequest;
+
     #[test]
     fn merge_is_recursive_for_objects_and_replaces_everything_else() {
         let mut base = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": "x"});
@@ -69,13 +141,13 @@ mod tests {
         );
     }
 
-    use crate::pricing::PriceRequest;
-
     #[test]
     fn errors_name_the_field() {
         let err = super::from_str::<PriceRequest>(r#"{"kind":"call","forward":"x"}"#).unwrap_err();
         assert_eq!(err.code(), "E_INVALID_INPUT");
         assert_eq!(err.field(), "forward");
+        assert!(err.to_string().contains("invalid type"), "{err}");
+        assert!(!err.to_string().contains("at line"), "{err}");
         let err = super::from_str::<PriceRequest>(r#"{"kind":"cal"}"#).unwrap_err();
         assert_eq!(err.field(), "kind");
         let err = super::from_str::<PriceRequest>(
@@ -83,5 +155,42 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
+        assert_eq!(err.field(), "x");
+        // A missing field is reported against its object.
+        let err = super::from_str::<PriceRequest>(r#"{"kind":"call"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field"), "{err}");
+        assert_eq!(err.field(), "");
+        assert_eq!(
+            super::from_str::<PriceRequest>("{").unwrap_err().code(),
+            "E_INVALID_INPUT"
+        );
+    }
+
+    #[test]
+    fn nested_paths_and_exact_numbers() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            items: Vec<Inner>,
+            now: i64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            size: f64,
+        }
+        let err =
+            super::from_str::<Outer>(r#"{"now": 1, "items": [{"size": 1}, {"size": "big"}]}"#)
+                .unwrap_err();
+        assert_eq!(err.field(), "items[1].size");
+        let err =
+            super::from_str::<Outer>(r#"{"now": 1, "items": [{"size": 1}, {}]}"#).unwrap_err();
+        assert_eq!(err.field(), "items[1]");
+        // A float that is a safe integer (as JS sends it) reads into an i64 field; others stay exact.
+        let v = serde_json::json!({"now": 1_795_507_200_000.0_f64, "items": [{"size": 0.1 + 0.2}, {"size": -0.0}]});
+        let outer: Outer = super::from_value(v).unwrap();
+        assert_eq!(outer.now, 1_795_507_200_000);
+        assert_eq!(outer.items[0].size.to_bits(), (0.1f64 + 0.2).to_bits());
+        assert!(outer.items[1].size.is_sign_negative());
     }
 }

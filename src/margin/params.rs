@@ -442,9 +442,12 @@ impl RiskParams {
     }
 }
 
-/// Hex SHA-256 of the canonical JSON of `params` (struct fields in declaration order, maps sorted).
+/// Hex SHA-256 of the canonical JSON of `params`: compact, every object's keys sorted.
 pub fn params_hash<T: Serialize>(params: &T) -> Result<String> {
-    let json = serde_json::to_vec(params).map_err(|e| Error::invalid("params", e))?;
+    // Through `Value` (sorted keys, same bytes): the typed Serialize impls are then compiled once,
+    // for `Value`, which the JS boundary uses anyway.
+    let value = serde_json::to_value(params).map_err(|e| Error::invalid("params", e))?;
+    let json = serde_json::to_vec(&value).map_err(|e| Error::invalid("params", e))?;
     let digest = Sha256::digest(&json);
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }

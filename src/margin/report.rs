@@ -31,7 +31,9 @@ pub struct PositionLine {
     pub vega: f64,
     /// Per year of calendar time.
     pub theta: f64,
-    /// Standard-model requirements of this position alone (USD; 0 in portfolio mode).
+    /// Standard-model requirements of this position alone (USD; absent in portfolio mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub requirement: Option<PositionRequirement>,
     /// Isolated mode: this position's margin ratio (its equity / its maintenance), if any.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,10 +6,11 @@
 
 mod batch;
 mod convert;
+mod margin;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
-use convert::{from_js, to_js_error};
-use tsify::{Ts, Tsify};
+use convert::{from_js, to_js, to_js_error};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 /// The package version (same as the CLI's `--version`).
@@ -26,9 +27,7 @@ pub fn version() -> String {
 pub fn price(request: Ts<PriceRequest>) -> Result<Ts<PriceResult>, JsValue> {
     let request: PriceRequest = from_js(request.js_value())?;
     let result = request.evaluate().map_err(to_js_error)?;
-    result
-        .into_ts()
-        .map_err(|e| to_js_error(crate::Error::invalid("", e)))
+    Ok(Ts::new_unchecked(to_js(&result)?))
 }
 
 /// The Black-76 implied volatility (decimal) of a discounted option price, to machine precision.

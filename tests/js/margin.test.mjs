@@ -1,0 +1,81 @@
+// The margin API in Node through the npm package: report shape and rounding, coded errors with
+// field paths, profiles, and the same report as the native CLI (the keeper) for the same JSON.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { margin, profiles, defaultParams } from 'drr-margin';
+
+const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+const market = JSON.parse(readFileSync(fixture('market.json')));
+const account = JSON.parse(readFileSync(fixture('account.json')));
+const cli = process.env.DRR_MARGIN_CLI ?? new URL('../../target/release/drr-margin', import.meta.url).pathname;
+
+test('report: exact amounts round the conservative way and the figures agree', () => {
+  const r = margin(market, account);
+  for (const key of ['equity', 'initialMargin', 'maintenanceMargin', 'freeCollateral']) {
+    assert.match(r[key].units, /^-?\d+$/, key);
+  }
+  const units = (m) => BigInt(m.units);
+  // 6-decimal USDC base units: requirements round up, equity down, never the other way.
+  assert.ok(units(r.initialMargin) >= BigInt(Math.floor(r.initialMargin.value * 1e6)));
+  assert.ok(units(r.equity) <= BigInt(Math.ceil(r.equity.value * 1e6)));
+  assert.ok(r.maintenanceMargin.value <= r.initialMargin.value);
+  assert.ok(Math.abs(r.freeCollateral.value - (r.equity.value - r.initialMargin.value)) < 1e-6);
+  assert.ok(Math.abs(r.health - r.equity.value / r.maintenanceMargin.value) < 1e-12);
+  assert.equal(typeof r.greeks.BTC.delta, 'number', 'records are plain objects');
+  assert.equal(r.positions.length, account.positions.length);
+  assert.match(r.paramsHash, /^[0-9a-f]{64}$/);
+  // Components add up to the total (no flags active here).
+  const c = r.components;
+  const modelOrDrr = Math.max(c.model.maintenance, c.drr.maintenance);
+  assert.ok(Math.abs(c.total.maintenance - (modelOrDrr + c.liquidity.maintenance)) < 1e-6);
+});
+
+test('same JSON in, same report out: CLI (native) and npm package (wasm32)', () => {
+  for (const [accountFile, profile] of [['account.json', 'drr'], ['account-portfolio.json', 'deribit-portfolio'], ['account.json', 'hyperliquid']]) {
+    const native = JSON.parse(execFileSync(cli, ['margin', '--market', fixture('market.json'), '--account', fixture(accountFile), '--profile', profile], { encoding: 'utf8' }));
+    const wasm = margin(market, JSON.parse(readFileSync(fixture(accountFile))), { profile });
+    assert.deepEqual(wasm, native, `${accountFile} / ${profile}`);
+  }
+});
+
+test('risk flags raise requirements; a stale oracle is refused or multiplied', () => {
+  const base = margin(market, account).maintenanceMargin.value;
+  const flagged = margin({ ...market, flags: [{ kind: 'governanceVote', scope: 'BTC' }] }, account);
+  assert.ok(Math.abs(flagged.maintenanceMargin.value - 1.25 * base) < 1e-6 * base);
+  assert.equal(flagged.warnings[0].code, 'W_RISK_FLAG');
+  assert.throws(() => margin({ ...market, flags: [{ kind: 'asteroid' }] }, account),
+    (e) => e.code === 'E_INVALID_INPUT' && e.field === 'market.flags[0].kind');
+  const stale = structuredClone(market);
+  stale.underlyings.BTC.index.publishTime = market.now - 3_600_000;
+  assert.throws(() => margin(stale, account), (e) => e.code === 'E_STALE_ORACLE' && e.field === 'underlyings.BTC.index.publishTime');
+  const conservative = margin(stale, account, { oracle: { staleMode: 'conservative' } });
+  assert.ok(conservative.maintenanceMargin.value > base);
+  assert.ok(conservative.warnings.some((w) => w.code === 'W_STALE_ORACLE'));
+});
+
+test('bad input is a coded error naming the field, never a panic', () => {
+  const bad = [
+    [() => margin(market, { ...account, positions: [{ instrument: 'BTC-PERPETUAL', size: 1 }] }), 'E_INVALID_INPUT', 'account.positions[0].entryPrice'],
+    [() => margin(market, { ...account, positions: [{ instrument: 'DOGE-PERP', size: 1, entryPrice: 1 }] }), 'E_MISSING_MARKET_DATA', 'account.positions[0].underlyings.DOGE'],
+    [() => margin({ ...market, now: 'soon' }, account), 'E_INVALID_INPUT', 'market.now'],
+    [() => margin(market, { ...account, mode: 'yolo' }), 'E_INVALID_INPUT', 'account.mode'],
+    [() => margin(market, account, { profile: 'nope' }), 'E_INVALID_INPUT', 'profile'],
+    [() => margin(market, account, { drr: { kInitial: 0.5 } }), 'E_INVALID_INPUT', 'params.drr.kInitial'],
+    [() => margin(market, { ...account, positions: [{ instrument: 'BTC-27DEC26-100000-C', size: NaN }] }), 'E_INVALID_INPUT', 'account.positions[0].size'],
+  ];
+  for (const [call, code, field] of bad) {
+    assert.throws(call, (e) => e instanceof Error && e.code === code && e.field === field, `${code} ${field}`);
+  }
+});
+
+test('profiles and their full parameters', () => {
+  const names = profiles().map((p) => p.name);
+  for (const name of ['drr', 'deribit-standard', 'deribit-portfolio', 'dydx-v4', 'hyperliquid', 'drift', 'derive-standard']) {
+    assert.ok(names.includes(name), name);
+    assert.equal(defaultParams(name).profile, name);
+  }
+  assert.equal(defaultParams('deribit-standard').drr.enabled, false);
+  assert.throws(() => defaultParams('nope'), (e) => e.code === 'E_INVALID_INPUT');
+});
