@@ -13,7 +13,14 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 /// Parses JSON text into `T`, naming the failing field.
+///
+/// Valid input is parsed directly; only when that fails is the text re-read through
+/// [`from_value`] to find the failing field's path (and to accept a safe integer written as a
+/// float, e.g. `1795507200000.0`, where an integer is expected).
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
+    if let Ok(parsed) = serde_json::from_str(text) {
+        return Ok(parsed);
+    }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
     from_value(value)
@@ -22,14 +29,16 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
 /// Decodes `T` from a JSON value, naming the failing field.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
     let mut text = String::new();
-    let mut paths = vec![String::new()]; // line 1: the root value
-    render(&value, "", &mut text, &mut paths);
+    let mut lines = vec![Line {
+        parent: 0,
+        segment: Segment::Root,
+    }]; // line 1: the root value
+    render(&value, 0, &mut text, &mut lines);
     serde_json::from_str(&text).map_err(|e| {
         let field = e
             .line()
             .checked_sub(1)
-            .and_then(|i| paths.get(i))
-            .cloned()
+            .map(|i| path(&lines, i))
             .unwrap_or_default();
         let message = e.to_string();
         let mut reason = match message.rfind(" at line ") {
@@ -44,43 +53,81 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
     })
 }
 
-fn child(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// What one rendered line holds; paths are only built when an error needs one.
+struct Line<'a> {
+    /// The line of the enclosing entry.
+    parent: usize,
+    segment: Segment<'a>,
+}
+
+enum Segment<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+    /// A closing bracket: the path of the container's line.
+    Close(usize),
+}
+
+fn path(lines: &[Line<'_>], i: usize) -> String {
+    let Some(line) = lines.get(i) else {
+        return String::new();
+    };
+    match line.segment {
+        Segment::Root => String::new(),
+        Segment::Close(container) => path(lines, container),
+        Segment::Key(key) => {
+            let parent = path(lines, line.parent);
+            if parent.is_empty() {
+                key.to_string()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Segment::Index(n) => format!("{}[{n}]", path(lines, line.parent)),
     }
 }
 
-/// Writes `value` starting on the current line (whose path the caller recorded); nested entries
-/// each get their own line and path. The closing bracket's line carries the container's path
-/// (where serde reports a missing field).
-fn render(value: &Value, path: &str, out: &mut String, paths: &mut Vec<String>) {
+/// Writes `value` starting on the current line (`line`, already recorded); nested entries each
+/// get their own line. The closing bracket's line maps to the container (where serde reports a
+/// missing field).
+fn render<'a>(value: &'a Value, line: usize, out: &mut String, lines: &mut Vec<Line<'a>>) {
     match value {
         Value::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
-                let item_path = child(path, key);
-                paths.push(item_path.clone());
-                out.push_str(&Value::String(key.clone()).to_string());
+                let item_line = lines.len();
+                lines.push(Line {
+                    parent: line,
+                    segment: Segment::Key(key),
+                });
+                write_string(out, key);
                 out.push(':');
-                render(item, &item_path, out, paths);
+                render(item, item_line, out, lines);
             }
             out.push('\n');
-            paths.push(path.to_string());
+            lines.push(Line {
+                parent: line,
+                segment: Segment::Close(line),
+            });
             out.push('}');
         }
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
-                let item_path = format!("{path}[{i}]");
-                paths.push(item_path.clone());
-                render(item, &item_path, out, paths);
+                let item_line = lines.len();
+                lines.push(Line {
+                    parent: line,
+                    segment: Segment::Index(i),
+                });
+                render(item, item_line, out, lines);
             }
             out.push('\n');
-            paths.push(path.to_string());
+            lines.push(Line {
+                parent: line,
+                segment: Segment::Close(line),
+            });
             out.push(']');
         }
         Value::Number(n) => match n.as_f64() {
@@ -100,10 +147,29 @@ fn render(value: &Value, path: &str, out: &mut String, paths: &mut Vec<String>) 
                 let _ = write!(out, "{n}");
             }
         },
-        other => {
-            let _ = write!(out, "{other}");
+        Value::String(text) => write_string(out, text),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+    }
+}
+
+/// Writes `text` as a JSON string literal.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
         }
     }
+    out.push('"');
 }
 
 /// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in
@@ -164,6 +230,13 @@ mod tests {
             super::from_str::<PriceRequest>("{").unwrap_err().code(),
             "E_INVALID_INPUT"
         );
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let v = serde_json::json!({"a\"b": "line\nbreak \\ \u{1} é"});
+        let back: serde_json::Value = super::from_value(v.clone()).unwrap();
+        assert_eq!(back, v);
     }
 
     #[test]

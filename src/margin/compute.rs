@@ -58,7 +58,7 @@ pub fn margin_validated(
         g.theta += v.theta;
         lines.push(PositionLine {
             position: i,
-            instrument: position.instrument.id(),
+            instrument: position.id.clone(),
             value: v.usd,
             delta: v.delta,
             gamma: v.gamma,

@@ -604,7 +604,7 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
                 None => 0.0,
             };
             // The mark valuation.rs uses: listed, else the index (perpetual) or the forward.
-            let mark0 = match (underlying.spec().marks.get(&instrument.id()), years > 0.0) {
+            let mark0 = match (underlying.spec().marks.get(&position.id), years > 0.0) {
                 (Some(mark), _) => *mark,
                 (None, false) => s0,
                 (None, true) => underlying.forward_at(s0, years),
@@ -622,7 +622,9 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
         } => {
             let t0 = market.time_to(expiry)?.get();
             let forward0 = underlying.forward_at(s0, t0);
-            let sigma = underlying.option_vol(instrument, forward0, t0)?.get();
+            let sigma = underlying
+                .option_vol(instrument, &position.id, forward0, t0)?
+                .get();
             LegKind::Option(OptionTerms {
                 sigma,
                 days: t0 * 365.0,

@@ -232,8 +232,11 @@ pub fn resolve(params: Option<serde_json::Value>) -> Result<RiskParams> {
         Some(serde_json::Value::String(name)) => name.clone(),
         Some(_) => return Err(Error::invalid("params.profile", "must be a profile name")),
     };
-    if !overrides.is_object() {
-        return Err(Error::invalid("params", "must be an object"));
+    match overrides.as_object() {
+        None => return Err(Error::invalid("params", "must be an object")),
+        // Only a profile name (or nothing): its parameters as they are.
+        Some(object) if object.keys().all(|k| k == "profile") => return profile(&name),
+        Some(_) => {}
     }
     let base = profile(&name)?;
     let mut value = serde_json::to_value(&base).map_err(|e| Error::invalid("params", e))?;

@@ -589,7 +589,7 @@ pub fn standard_requirements(
         };
         requirements.push(PositionRequirement {
             position: i,
-            instrument: instrument.id(),
+            instrument: position.id.clone(),
             initial,
             maintenance,
         });

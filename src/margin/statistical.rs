@@ -521,7 +521,7 @@ pub fn statistical_risk(
             ContractKind::Option { expiry, .. } => {
                 let t0 = market.time_to(expiry)?.get();
                 let f0 = underlying.forward_at(s0, t0);
-                underlying.option_vol(&p.instrument, f0, t0)?.get()
+                underlying.option_vol(&p.instrument, &p.id, f0, t0)?.get()
             }
             _ => 0.0,
         };

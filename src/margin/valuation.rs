@@ -69,8 +69,8 @@ pub fn value_position(
     let inverse = instrument.settlement == Settlement::Inverse;
     match instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => {
-            let id = instrument.id();
-            let mark0 = match (underlying.spec().marks.get(&id), instrument.expiry()) {
+            let id = &position.id;
+            let mark0 = match (underlying.spec().marks.get(id), instrument.expiry()) {
                 (Some(mark), _) => *mark,
                 (None, None) => s0,
                 (None, Some(expiry)) => underlying.forward_at(s0, market.time_to(expiry)?.get()),
@@ -108,24 +108,26 @@ pub fn value_position(
             let t = t0 - shock.time_shift;
             let forward0 = underlying.forward_at(s0, t0);
             let forward = forward0 * growth;
-            let field = format!("options.{}", instrument.id());
+            // Field paths are only formatted when something is rejected.
+            let field = "option";
+            let named = |e: Error| e.with_field(format!("options.{}", position.id));
             let vol = if t > 0.0 {
                 let reference = match shock.sticky {
                     StickyRule::Strike => forward0,
                     StickyRule::Moneyness => forward,
                 };
-                let base = underlying.option_vol(instrument, reference, t0)?;
-                Vol::new(base.get() * shock.vol_scale, &field)?
+                let base = underlying.option_vol(instrument, &position.id, reference, t0)?;
+                Vol::new(base.get() * shock.vol_scale, field).map_err(named)?
             } else {
-                Vol::new(1.0, &field)? // unused at expiry: black76 returns intrinsic
+                Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
             };
             let g = black76(&BlackInputs {
                 kind: option_kind,
-                forward: Price::new(forward, &field)?,
-                strike: Price::new(strike, &field)?,
-                t: YearFrac::new(crate::math::max(t, 0.0), &field)?,
+                forward: Price::new(forward, field).map_err(named)?,
+                strike: Price::new(strike, field).map_err(named)?,
+                t: YearFrac::new(crate::math::max(t, 0.0), field).map_err(named)?,
                 vol,
-                rate: Rate::new(underlying.rate(), &field)?,
+                rate: Rate::new(underlying.rate(), field).map_err(named)?,
             });
             // F = c·S with c fixed: ∂/∂S = c·∂/∂F. Linear: usd = q·V. Inverse: usd = q·V·S/F = q·V/c.
             let c = forward / s;

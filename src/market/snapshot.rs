@@ -338,9 +338,15 @@ impl Underlying {
 
     /// The volatility of an option: its mark IV if given, else the surface at the option's
     /// strike and forward; `E_MISSING_MARKET_DATA` if neither exists.
-    pub fn option_vol(&self, instrument: &Instrument, forward: f64, t: f64) -> Result<Vol> {
-        let id = instrument.id();
-        if let Some(iv) = self.spec.mark_iv.get(&id) {
+    /// `id` is the instrument's canonical id ([`Instrument::id`], e.g. a position's `id`).
+    pub fn option_vol(
+        &self,
+        instrument: &Instrument,
+        id: &str,
+        forward: f64,
+        t: f64,
+    ) -> Result<Vol> {
+        if let Some(iv) = self.spec.mark_iv.get(id) {
             return Vol::new(*iv, "markIv");
         }
         let ContractKind::Option { strike, .. } = instrument.contract else {
@@ -409,9 +415,17 @@ mod tests {
         let m = market(&sample()).unwrap();
         let btc = m.underlying("BTC").unwrap();
         let listed = Instrument::parse("BTC-27DEC26-100000-C").unwrap();
-        assert_eq!(btc.option_vol(&listed, 100_000.0, 0.3).unwrap().get(), 0.55);
+        assert_eq!(
+            btc.option_vol(&listed, &listed.id(), 100_000.0, 0.3)
+                .unwrap()
+                .get(),
+            0.55
+        );
         let other = Instrument::parse("BTC-27DEC26-120000-C").unwrap();
-        let from_surface = btc.option_vol(&other, 100_000.0, 0.3).unwrap().get();
+        let from_surface = btc
+            .option_vol(&other, &other.id(), 100_000.0, 0.3)
+            .unwrap()
+            .get();
         assert!(from_surface > 0.0 && (from_surface - 0.55).abs() > 1e-3);
         assert_eq!(
             m.underlying("ETH").unwrap_err().code(),

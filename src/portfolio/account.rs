@@ -69,6 +69,8 @@ pub struct AccountSpec {
 pub struct Position {
     /// Contract terms.
     pub instrument: Instrument,
+    /// Canonical instrument id (computed once: keys marks and mark IVs, labels reports).
+    pub id: String,
     /// Signed amount (size × contract size).
     pub amount: f64,
     /// Entry price (quote currency), if given.
@@ -142,6 +144,7 @@ impl Account {
                 }
             }
             positions.push(Position {
+                id: instrument.id(),
                 amount: p.size * instrument.contract_size,
                 instrument,
                 entry_price: p.entry_price,

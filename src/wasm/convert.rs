@@ -1,11 +1,11 @@
 //! JS ⇄ core conversions: decoding with field paths, encoding results, and core errors as JS
 //! `Error` objects.
 //!
-//! Every value crosses as a `serde_json::Value`: JS → `Value` (serde-wasm-bindgen) → typed
-//! (`crate::json::from_value`, the same decoder the CLI uses), and typed → `Value` → JS. The typed
-//! serde impls are then compiled once, for `Value`, instead of once per (de)serializer — which
-//! kept the `.wasm` within its size budget (707 KB → see README) — and JS and the CLI share one
-//! decoding path and its error messages.
+//! Values cross as JSON text: the JS engine's native `JSON.stringify`/`JSON.parse` walk the
+//! objects (one call and one string each way, instead of one boundary crossing per property),
+//! and the core decodes the text exactly as the CLI does (`crate::json`), so JS and the CLI share
+//! one decoding path, its field paths and its error messages. NaN and ±Infinity become `null`
+//! and are rejected as non-numbers; records are plain objects.
 
 use crate::error::Error;
 use serde::de::DeserializeOwned;
@@ -14,27 +14,22 @@ use wasm_bindgen::JsValue;
 
 /// Decodes a JS value into `T`, naming the failing field (same paths as the CLI's JSON decoding).
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| {
-        to_js_error(Error::invalid(
-            "",
-            format!(
-                "not representable as JSON: {}",
-                e.to_string().trim_start_matches("Error: ")
-            ),
-        ))
-    })?;
-    crate::json::from_value(json).map_err(to_js_error)
+    let text = js_sys::JSON::stringify(&value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| {
+            to_js_error(Error::invalid(
+                "",
+                "expected a JSON-serialisable object (no BigInt, no cycles, not undefined)",
+            ))
+        })?;
+    crate::json::from_str(&text).map_err(to_js_error)
 }
 
-/// Encodes `value` as a plain JS value: objects for records (never `Map`), numbers for `f64`,
-/// `null` where the JSON has `null` — the same document the CLI prints.
+/// Encodes `value` as a plain JS value (the same document the CLI prints).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_value(value).map_err(|e| to_js_error(Error::invalid("", e)))?;
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    json.serialize(&serializer)
-        .map_err(|e| to_js_error(Error::invalid("", e.to_string())))
+    let text = serde_json::to_string(value).map_err(|e| to_js_error(Error::invalid("", e)))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// A JS `Error` named `DrrMarginError` with the error's stable `code` and `field` properties.
