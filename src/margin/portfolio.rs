@@ -57,6 +57,7 @@
 //!   scenario (its intrinsic value in full; the value now stays the mark), so long premium
 //!   cannot offset more than its intrinsic value plus a haircut time value.
 
+use super::params::{check, finite_in};
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock};
 use crate::market::{Market, StickyRule};
@@ -250,18 +251,6 @@ impl Default for PortfolioParams {
             default_underlying: RiskMatrixParams::default(),
         }
     }
-}
-
-fn check(ok: bool, field: &str, what: &str) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(field, what))
-    }
-}
-
-fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
-    x.is_finite() && x >= lo && x <= hi
 }
 
 const MAX_USD: f64 = 1e15;

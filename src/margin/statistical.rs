@@ -59,6 +59,7 @@
 //! [`Error::within`]). A scenario the valuation refuses (e.g. a shocked vol above 10, only
 //! reachable with extreme `horizonDays`/`volOfVol`) fails the whole call with that error.
 
+use super::params::{check, finite_in};
 use super::valuation::{value_position, Shock};
 use crate::error::{Error, Result};
 use crate::market::{Market, StickyRule};
@@ -121,18 +122,6 @@ const MAX_PATHS: u32 = 1_000_000;
 const MAX_DOF: u32 = 100;
 /// Floor of the Monte Carlo vol multiplier `1 + y`.
 const MIN_VOL_SCALE: f64 = 0.05;
-
-fn check(ok: bool, field: &str, what: &str) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(field, what))
-    }
-}
-
-fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
-    x.is_finite() && x >= lo && x <= hi
-}
 
 impl StatisticalParams {
     /// Checks every field's domain, naming it.
