@@ -1,0 +1,255 @@
+//! `margin()` end to end: venue figures reproduced through the profiles (sources in comments),
+//! and report-level properties from the margin issue — monotone in size, invariant under
+//! splitting a position, linear ↔ inverse consistency, hedges lowering portfolio margin.
+#![allow(clippy::unwrap_used)] // test code
+
+use drr_margin::json;
+use drr_margin::margin::{margin, profiles, MarginReport};
+use drr_margin::market::MarketSpec;
+use drr_margin::portfolio::AccountSpec;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_795_507_200_000; // 2026-11-24 08:00 UTC
+
+fn market(underlyings: Value) -> MarketSpec {
+    json::from_value(json!({
+        "now": NOW,
+        "underlyings": underlyings,
+        "collateral": {"USDC": {"price": 1, "decimals": 6}}
+    }))
+    .unwrap()
+}
+
+fn index(price: f64) -> Value {
+    json!({"index": {"price": price, "publishTime": NOW}})
+}
+
+fn run(market: &MarketSpec, account: Value, params: Value) -> MarginReport {
+    let account: AccountSpec = json::from_value(account).unwrap();
+    margin(market, &account, &profiles::resolve(Some(params)).unwrap()).unwrap()
+}
+
+fn units(money: &drr_margin::margin::money::Money) -> i128 {
+    money.units.parse().unwrap()
+}
+
+#[test]
+fn hyperliquid_btc_tiers_at_200m_notional() {
+    // docs/venues/hyperliquid.md §4 (Hyperliquid docs, margin tiers): BTC 40× to 150M then 20×;
+    // MM at 200M notional = 200e6·0.025 − 1.875e6 = 3,125,000; IM = 200e6/20 − 3.75e6 = 6,250,000.
+    let m = market(json!({"BTC": index(100_000.0)}));
+    let r = run(
+        &m,
+        json!({"mode": "cross", "collateral": {"USDC": 1e7},
+               "positions": [{"instrument": "BTC-PERP", "size": 2000, "entryPrice": 100000}]}),
+        json!({"profile": "hyperliquid"}),
+    );
+    assert!((r.maintenance_margin.value - 3_125_000.0).abs() < 1e-9 * 3_125_000.0);
+    assert!((r.initial_margin.value - 6_250_000.0).abs() < 1e-9 * 6_250_000.0);
+    // Rounded up to micro-USDC: the exact amount, or one unit above (outward nudge), never below.
+    assert!((3_125_000_000_000..=3_125_000_000_001).contains(&units(&r.maintenance_margin)));
+}
+
+#[test]
+fn dydx_v4_chain_margin_requirement_test_case() {
+    // dydxprotocol/v4-chain protocol/x/perpetuals/lib/lib_test.go,
+    // TestGetMarginRequirementsInQuoteQuantums_2 (docs/venues/dydx-v4.md §8 D): price 123,456,
+    // 74,523 base quantums at atomic resolution −6 (0.074523), IMF 50,000 ppm, MF 600,000 ppm →
+    // IMR 460,015,575 and MMR 276,009,345 quote quantums (1e-6 USDC), both rounded up. Exact.
+    let m = market(json!({"X": index(123_456.0)}));
+    let r = run(
+        &m,
+        json!({"mode": "cross", "collateral": {"USDC": 1000},
+               "positions": [{"instrument": "X-PERP", "size": 0.074523, "entryPrice": 123456}]}),
+        json!({"profile": "dydx-v4", "standard": {"defaultFutures": {"imBase": 0.05, "mmBase": 0.03,
+               "openInterestLowerCap": 0, "openInterestUpperCap": 0}}}),
+    );
+    assert_eq!(r.initial_margin.units, "460015575");
+    assert_eq!(r.maintenance_margin.units, "276009345");
+}
+
+#[test]
+fn deribit_linear_perpetual_table_through_margin() {
+    // support.deribit.com Linear-Perpetual (docs/venues/deribit.md §1.3): BTC_USDC, index
+    // 100,000, 25 BTC → IM 53,125 USDC, MM 28,125 USDC; 350 BTC → IM 1,312,500.
+    let m = market(json!({"BTC": index(100_000.0)}));
+    for (size, im, mm) in [(25.0, 53_125.0, Some(28_125.0)), (350.0, 1_312_500.0, None)] {
+        let r = run(
+            &m,
+            json!({"mode": "cross", "collateral": {"USDC": 2e6},
+                   "positions": [{"instrument": "BTC_USDC-PERPETUAL", "size": size, "entryPrice": 100000}]}),
+            json!({"profile": "deribit-standard"}),
+        );
+        assert!(
+            (r.initial_margin.value - im).abs() < 1e-9 * im,
+            "{size}: {}",
+            r.initial_margin.value
+        );
+        if let Some(mm) = mm {
+            assert!((r.maintenance_margin.value - mm).abs() < 1e-9 * mm);
+        }
+    }
+}
+
+fn options_market() -> MarketSpec {
+    // No forwards and r = 0: F = S, so linear and inverse options are worth the same in USD.
+    let expiry = 1_798_185_600_000_i64; // 2026-12-25 08:00 UTC
+    market(json!({"BTC": {
+        "index": {"price": 98_500.0, "publishTime": NOW},
+        "vol": {"slices": [{"type": "svi", "expiry": expiry, "a": 0.0165, "b": 0.085, "rho": -0.25, "m": 0.02, "sigma": 0.12}]},
+        "depth": {"bids": [[98_400.0, 30.0]], "asks": [[98_600.0, 30.0]]}
+    }}))
+}
+
+fn book(mode: &str, legs: &[(&str, f64)]) -> Value {
+    let positions: Vec<Value> = legs
+        .iter()
+        .map(|(id, size)| {
+            if id.contains("PERP") {
+                json!({"instrument": id, "size": size, "entryPrice": 98_500.0})
+            } else {
+                json!({"instrument": id, "size": size})
+            }
+        })
+        .collect();
+    json!({"mode": mode, "collateral": {"USDC": 1e6}, "positions": positions})
+}
+
+#[test]
+fn splitting_a_position_changes_nothing_and_size_only_raises_requirements() {
+    let m = options_market();
+    for mode in ["cross", "portfolio"] {
+        let whole = run(
+            &m,
+            book(
+                mode,
+                &[
+                    ("BTC_USDC-25DEC26-110000-C", -4.0),
+                    ("BTC_USDC-PERPETUAL", 1.5),
+                ],
+            ),
+            json!({}),
+        );
+        let split = run(
+            &m,
+            book(
+                mode,
+                &[
+                    ("BTC_USDC-25DEC26-110000-C", -1.0),
+                    ("BTC_USDC-25DEC26-110000-C", -3.0),
+                    ("BTC_USDC-PERPETUAL", 1.5),
+                ],
+            ),
+            json!({}),
+        );
+        for (a, b) in [
+            (&whole.initial_margin, &split.initial_margin),
+            (&whole.maintenance_margin, &split.maintenance_margin),
+        ] {
+            assert!(
+                (a.value - b.value).abs() <= 1e-9 * a.value,
+                "{mode}: {} vs {}",
+                a.value,
+                b.value
+            );
+        }
+        let mut last = 0.0;
+        for k in [1.0, 2.0, 4.0, 8.0] {
+            let r = run(
+                &m,
+                book(
+                    mode,
+                    &[
+                        ("BTC_USDC-25DEC26-110000-C", -k),
+                        ("BTC_USDC-PERPETUAL", 0.4 * k),
+                    ],
+                ),
+                json!({}),
+            );
+            assert!(r.maintenance_margin.value >= last, "{mode} ×{k}");
+            last = r.maintenance_margin.value;
+        }
+    }
+}
+
+#[test]
+fn inverse_and_linear_options_agree_in_cross_mode() {
+    let m = options_market();
+    let linear = run(
+        &m,
+        book(
+            "cross",
+            &[
+                ("BTC_USDC-25DEC26-110000-C", -2.0),
+                ("BTC_USDC-25DEC26-85000-P", -2.0),
+            ],
+        ),
+        json!({}),
+    );
+    let inverse = run(
+        &m,
+        book(
+            "cross",
+            &[
+                ("BTC-25DEC26-110000-C", -2.0),
+                ("BTC-25DEC26-85000-P", -2.0),
+            ],
+        ),
+        json!({}),
+    );
+    for (a, b) in [
+        (linear.initial_margin.value, inverse.initial_margin.value),
+        (
+            linear.maintenance_margin.value,
+            inverse.maintenance_margin.value,
+        ),
+        (linear.equity.value, inverse.equity.value),
+    ] {
+        assert!((a - b).abs() <= 1e-9 * a.abs(), "{a} vs {b}");
+    }
+}
+
+#[test]
+fn a_hedge_lowers_portfolio_margin_and_hedged_books_cost_less_than_standard() {
+    let m = options_market();
+    // A naked short call, then covered by a long call spread leg and a delta hedge.
+    let naked = run(
+        &m,
+        book("portfolio", &[("BTC_USDC-25DEC26-100000-C", -5.0)]),
+        json!({}),
+    );
+    let hedged = run(
+        &m,
+        book(
+            "portfolio",
+            &[
+                ("BTC_USDC-25DEC26-100000-C", -5.0),
+                ("BTC_USDC-25DEC26-110000-C", 5.0),
+            ],
+        ),
+        json!({}),
+    );
+    assert!(hedged.maintenance_margin.value < naked.maintenance_margin.value);
+    // Defined-risk structures: portfolio margin ≤ the standard (rule-based) margin of the same book.
+    for legs in [
+        vec![
+            ("BTC_USDC-25DEC26-100000-C", -5.0),
+            ("BTC_USDC-25DEC26-110000-C", 5.0),
+        ],
+        vec![
+            ("BTC_USDC-25DEC26-90000-P", -3.0),
+            ("BTC_USDC-25DEC26-85000-P", 3.0),
+            ("BTC_USDC-25DEC26-105000-C", -3.0),
+            ("BTC_USDC-25DEC26-110000-C", 3.0),
+        ],
+    ] {
+        let pm = run(&m, book("portfolio", &legs), json!({}));
+        let sm = run(&m, book("cross", &legs), json!({}));
+        assert!(
+            pm.initial_margin.value <= sm.initial_margin.value,
+            "PM {} > SM {}",
+            pm.initial_margin.value,
+            sm.initial_margin.value
+        );
+    }
+}
