@@ -253,3 +253,34 @@ fn a_hedge_lowers_portfolio_margin_and_hedged_books_cost_less_than_standard() {
         );
     }
 }
+
+#[test]
+fn cme_span_scanning_risk_of_an_outright_future() {
+    // docs/venues/cme-span.md (McMillan's S&P 500 example): PSR 20 points at $500/point → the
+    // scanning risk of one outright future is $10,000 (scenario ±1 × PSR); the ±2 × PSR extreme
+    // counts 35 %: 2·20·0.35 = 14 points = $7,000 < $10,000, so it does not bind.
+    let m = market(json!({"SPX": index(2800.0)}));
+    let r = run(
+        &m,
+        json!({"mode": "portfolio", "collateral": {"USDC": 1e6},
+               "positions": [{"instrument": "SPX-PERP", "size": 500, "entryPrice": 2800}]}),
+        json!({"profile": "cme-span-16", "portfolio": {"defaultUnderlying": {
+               "priceRange": 20.0 / 2800.0, "extendedMoves": [-40.0 / 2800.0, 40.0 / 2800.0]}}}),
+    );
+    let scan = r.portfolio.as_ref().unwrap();
+    assert!(
+        (scan.worst_loss - 10_000.0).abs() < 1e-9 * 10_000.0,
+        "{}",
+        scan.worst_loss
+    );
+    let extreme = scan
+        .scenarios
+        .iter()
+        .filter(|s| s.extended)
+        .map(|s| -s.pnl_usd)
+        .fold(0.0, drr_margin::math::max);
+    assert!((extreme - 7_000.0).abs() < 1e-9 * 7_000.0, "{extreme}");
+    assert!((r.maintenance_margin.value - 10_000.0).abs() < 1e-9 * 10_000.0);
+    // 16 scenarios in SPAN; our grid also evaluates unchanged vol at each move (7 more rows).
+    assert_eq!(scan.scenarios.len(), 7 * 3 + 2);
+}

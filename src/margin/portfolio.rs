@@ -126,6 +126,9 @@ pub struct RiskMatrixParams {
     pub extended_moves: Vec<f64>,
     /// Fraction of an extended-table loss that counts (Deribit's `extended_table_factor`, read so).
     pub extended_fraction: f64,
+    /// Whether perpetuals and futures stop at ±`priceRange` in extended rows (Deribit, observed)
+    /// rather than taking the full extended move (SPAN's extreme scenarios).
+    pub extended_futures_at_edge: bool,
     /// Skew tilt of shocked vols per unit of log-moneyness (*ours*; 0 = off).
     pub skew_shock: f64,
     /// Fraction of long options' time value not counted in scenarios (*ours*; 0 = off).
@@ -163,6 +166,7 @@ impl Default for RiskMatrixParams {
             long_term_vega_power: 0.13,
             extended_moves: vec![-0.66, -0.33, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0],
             extended_fraction: 1.0,
+            extended_futures_at_edge: true,
             skew_shock: 0.0,
             time_value_discount: 0.0,
             max_delta_shock: 0.1,
@@ -643,7 +647,7 @@ fn leg_pnl(
     s: &Scenario,
 ) -> Result<f64> {
     let (spot_move, vol_scale) = match leg.kind {
-        LegKind::Delta1 { .. } if s.extended => {
+        LegKind::Delta1 { .. } if s.extended && p.extended_futures_at_edge => {
             (max(-p.price_range, min(p.price_range, s.spot_move)), 1.0)
         }
         LegKind::Delta1 { .. } => (s.spot_move, 1.0),

@@ -39,6 +39,16 @@ const PROFILES: &[(&str, &str)] = &[
         the vol-down floor (1 %). IM omits Deribit's open-order and MMP margins.",
     ),
     (
+        "cme-span-16",
+        "CME SPAN-style 16-scenario risk array (docs/venues/cme-span.md): price moves 0, ±⅓, \
+        ±⅔, ±1 × the price scan range with volatility up/down by the vol scan range (no term \
+        scaling), plus ±2 × the range counted at 35 %. The scan ranges are product-specific and \
+        change with CME's margins: the values here (30 % price, 35 % relative vol) are \
+        illustrative and must be set per product. Not modelled: intra-commodity spread charges \
+        and the short option minimum; our extreme moves shock vol up where SPAN leaves it; the \
+        grid also evaluates unchanged vol (never worse for options).",
+    ),
+    (
         "deribit-standard",
         "Deribit standard margin (docs/venues/deribit.md §1–2): futures IM 2 % + \
         0.005 %/BTC (ETH 0.0004 %/ETH, SOL 4 % + 0.0005 %/SOL), MM 1 % + the same increment, per \
@@ -105,6 +115,33 @@ pub fn profile(name: &str) -> Result<RiskParams> {
     };
     match name {
         "drr" => {}
+        "cme-span-16" => {
+            venue_only(&mut p);
+            let mut span = super::portfolio::PortfolioParams::default();
+            span.underlyings.clear();
+            let rules = &mut span.default_underlying;
+            rules.price_range = 0.30;
+            rules.buckets_count = 3;
+            rules.volatility_range_up = 0.35;
+            rules.volatility_range_down = 0.35;
+            rules.min_volatility_for_shock_up = 0.0;
+            rules.short_term_vega_power = 0.0;
+            rules.long_term_vega_power = 0.0;
+            rules.extended_moves = vec![-0.60, 0.60];
+            rules.extended_fraction = 0.35;
+            rules.extended_futures_at_edge = false;
+            rules.extended_dampener = 0.0;
+            // SPAN has no roll or delta shock (its spread charges are not modelled), and the
+            // scanning risk is the maintenance requirement itself.
+            rules.annualised_move_risk = 0.0;
+            rules.min_annualised_move = 0.0;
+            rules.max_delta_shock = 0.0;
+            span.usd.extended_dampener = 0.0;
+            span.usd.annualised_move_risk = 0.0;
+            span.usd.min_annualised_move = 0.0;
+            span.mm_factor = 1.0;
+            p.portfolio = span;
+        }
         "deribit-portfolio" => {
             venue_only(&mut p);
             p.portfolio = super::portfolio::PortfolioParams::default();
