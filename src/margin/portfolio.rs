@@ -596,12 +596,7 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
                 Some(expiry) => market.time_to(expiry)?.get(),
                 None => 0.0,
             };
-            // The mark valuation.rs uses: listed, else the index (perpetual) or the forward.
-            let mark0 = match (underlying.spec().marks.get(&position.id), years > 0.0) {
-                (Some(mark), _) => *mark,
-                (None, false) => s0,
-                (None, true) => underlying.forward_at(s0, years),
-            };
+            let mark0 = super::valuation::reference_mark(position, market)?;
             let coin_size = match instrument.settlement {
                 Settlement::Inverse => position.amount / mark0,
                 Settlement::Linear => position.amount,

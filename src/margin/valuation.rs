@@ -51,6 +51,24 @@ pub struct PositionValue {
     pub theta: f64,
 }
 
+/// The unshocked mark of a perpetual or future: its listed mark if the market has one, else the
+/// index (perpetual) or the forward for its expiry (future). Shared by every model so they agree.
+pub(crate) fn reference_mark(position: &Position, market: &Market) -> Result<f64> {
+    let instrument = &position.instrument;
+    let underlying = market.underlying(&instrument.underlying)?;
+    let s0 = underlying.spot();
+    Ok(
+        match (
+            underlying.spec().marks.get(&position.id),
+            instrument.expiry(),
+        ) {
+            (Some(mark), _) => *mark,
+            (None, None) => s0,
+            (None, Some(expiry)) => underlying.forward_at(s0, market.time_to(expiry)?.get()),
+        },
+    )
+}
+
 /// Values `position` under `shock` applied to its underlying.
 pub fn value_position(
     position: &Position,
@@ -69,12 +87,7 @@ pub fn value_position(
     let inverse = instrument.settlement == Settlement::Inverse;
     match instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => {
-            let id = &position.id;
-            let mark0 = match (underlying.spec().marks.get(id), instrument.expiry()) {
-                (Some(mark), _) => *mark,
-                (None, None) => s0,
-                (None, Some(expiry)) => underlying.forward_at(s0, market.time_to(expiry)?.get()),
-            };
+            let mark0 = reference_mark(position, market)?;
             // Marks move with the index; past expiry a future converges to the index.
             let expired = instrument.expiry().is_some_and(|e| {
                 market
