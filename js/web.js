@@ -6,3 +6,4 @@
 // bytes you already have); `initSync({ module })` instantiates synchronously from bytes.
 export * from '../pkg/web/drr_margin.js';
 export { default } from '../pkg/web/drr_margin.js';
+export { DrrMarginError, ERROR_CODES } from './errors.js';

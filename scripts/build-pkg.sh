@@ -14,6 +14,9 @@ for target in web nodejs; do
   wasm-pack --log-level warn build --mode no-install "$profile" --target "$target" \
     --out-dir "$out" --out-name drr_margin 2>&1 | grep -v 'failed to get wasm-pack version' || true
   [ -f "$out/drr_margin_bg.wasm" ] || { echo "build-pkg: wasm-pack produced no $out/drr_margin_bg.wasm" >&2; exit 1; }
+  # wasm-pack writes a `*` .gitignore into its out-dir, which npm pack honours: the published
+  # package would lack its wasm and glue (tests/browser/packaging.test.mjs installs from `npm pack`).
+  rm -f "$out/.gitignore"
   if [ "$profile" = --release ]; then
     wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \

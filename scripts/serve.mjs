@@ -1,12 +1,13 @@
 // Minimal static file server for `npm start` and the browser tests: serves the repository root
-// (so www/ can import the package through an import map) with correct MIME types, on 127.0.0.1.
+// (so www/ can import the package through an import map), or any other directory (the packaging
+// test's Vite build), with correct MIME types, on 127.0.0.1.
 // Usage: node scripts/serve.mjs [port]   (port 0 = any free port). Prints the page URL.
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -14,10 +15,10 @@ const types = {
   '.png': 'image/png', '.ts': 'text/plain; charset=utf-8', '.map': 'application/json',
 };
 
-export function createServer() {
+export function createServer(root = repoRoot) {
   return http.createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    if (path === '/') { res.writeHead(302, { location: '/www/' }); res.end(); return; }
+    if (path === '/' && root === repoRoot) { res.writeHead(302, { location: '/www/' }); res.end(); return; }
     if (path.endsWith('/')) path += 'index.html';
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep)) { res.writeHead(403); res.end(); return; }
@@ -33,9 +34,9 @@ export function createServer() {
   });
 }
 
-export function listen(port = 0) {
+export function listen(port = 0, root = repoRoot) {
   return new Promise((ok, fail) => {
-    const server = createServer();
+    const server = createServer(resolve(root));
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok(server));
   });

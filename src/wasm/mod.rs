@@ -40,6 +40,17 @@ pub fn implied_vol(request: Ts<ImpliedVolRequest>) -> Result<f64, JsValue> {
     request.evaluate().map_err(to_js_error)
 }
 
+/// Bytes of WebAssembly linear memory this module has reserved. Linear memory only grows, so a
+/// value that stays put across many calls shows that nothing accumulates (the package's memory
+/// test relies on it); useful when chasing a leak in an app, e.g. engines never `free()`d.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    const PAGE_BYTES: f64 = 65_536.0;
+    // Page counts are < 2^16 on wasm32, so the conversion is exact.
+    let pages = core::arch::wasm32::memory_size::<0>() as f64;
+    pages * PAGE_BYTES
+}
+
 /// Digest of the first `count` rows of the deterministic parity corpus. Equal to the native CLI's
 /// `drr-margin parity --count <count>`: a build that computes the same bits as the keeper.
 #[wasm_bindgen(js_name = parityDigest)]
