@@ -25,15 +25,16 @@ macro_rules! quantity {
 }
 
 quantity!(
-    /// A strictly positive, finite price (forward, strike, spot, index) in quote currency.
+    /// A finite price (forward, strike, spot, index) in quote currency within
+    /// [[`Price::MIN`], [`Price::MAX`]].
     Price
 );
 quantity!(
-    /// A strictly positive, finite annualised volatility, at most [`Vol::MAX`].
+    /// A finite annualised volatility in [[`Vol::MIN`], [`Vol::MAX`]].
     Vol
 );
 quantity!(
-    /// A non-negative, finite time in years (ms / (365 × 86 400 000)).
+    /// A time in years (ms / (365 × 86 400 000)) within [0, [`YearFrac::MAX`]].
     YearFrac
 );
 quantity!(
@@ -54,29 +55,47 @@ pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
 }
 
 impl Price {
-    /// A price must be finite and > 0.
+    /// Smallest accepted price: 10⁻¹² (far below any traded token; keeps ratios such as F/K and
+    /// their logarithms finite, which a subnormal price would not).
+    pub const MIN: f64 = 1e-12;
+    /// Largest accepted price: 10¹⁵ (products of prices and sizes stay far from overflow).
+    pub const MAX: f64 = 1e15;
+
+    /// A price must be finite and within [[`Price::MIN`], [`Price::MAX`]].
     pub fn new(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
-        if value > 0.0 {
-            Ok(Price(value))
-        } else {
+        if value <= 0.0 {
             Err(Error::invalid(field, format!("must be > 0, got {value}")))
+        } else if !(Self::MIN..=Self::MAX).contains(&value) {
+            Err(Error::invalid(
+                field,
+                format!(
+                    "must be within [{:e}, {:e}], got {value}",
+                    Self::MIN,
+                    Self::MAX
+                ),
+            ))
+        } else {
+            Ok(Price(value))
         }
     }
 }
 
 impl Vol {
+    /// Smallest accepted volatility: 10⁻⁶ (0.0001 %); a subnormal one would overflow d₁.
+    pub const MIN: f64 = 1e-6;
     /// Largest accepted volatility: 1000 %. Crypto options trade up to ~500 %; beyond this the
     /// input is almost certainly in percent instead of a decimal.
     pub const MAX: f64 = 10.0;
 
-    /// A volatility must be finite, > 0 and ≤ [`Vol::MAX`] (a decimal: 0.8 = 80 %).
+    /// A volatility must be finite and within [[`Vol::MIN`], [`Vol::MAX`]] (a decimal: 0.8 = 80 %).
     pub fn new(value: f64, field: &str) -> Result<Self> {
-        if !value.is_finite() || value <= 0.0 || value > Self::MAX {
+        if !(value.is_finite() && (Self::MIN..=Self::MAX).contains(&value)) {
             return Err(Error::InvalidVol {
                 field: field.to_string(),
                 reason: format!(
-                    "must be a decimal volatility in (0, {}] (0.8 = 80 %), got {value}",
+                    "must be a decimal volatility in [{:e}, {}] (0.8 = 80 %), got {value}",
+                    Self::MIN,
                     Self::MAX
                 ),
             });
@@ -89,10 +108,19 @@ impl YearFrac {
     /// Milliseconds in the 365-day year used for every year fraction.
     pub const MS_PER_YEAR: f64 = 365.0 * 86_400_000.0;
 
-    /// A year fraction must be finite and ≥ 0.
+    /// Longest accepted time: 100 years (no listed derivative comes close; a larger value is
+    /// almost certainly milliseconds or days passed as years, and overflows discounting).
+    pub const MAX: f64 = 100.0;
+
+    /// A year fraction must be finite, ≥ 0 and ≤ [`YearFrac::MAX`].
     pub fn new(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
-        if value >= 0.0 {
+        if value > Self::MAX {
+            Err(Error::invalid(
+                field,
+                format!("must be ≤ {} years, got {value}", Self::MAX),
+            ))
+        } else if value >= 0.0 {
             Ok(YearFrac(value))
         } else {
             Err(Error::invalid(
@@ -129,14 +157,17 @@ mod tests {
 
     #[test]
     fn rejects_non_finite_and_out_of_domain_values_naming_the_field() {
-        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.0] {
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.0, 5e-324, 1e-13, 2e15] {
             let err = Price::new(bad, "strike").unwrap_err();
             assert_eq!(err.field(), "strike");
             assert_eq!(err.code(), "E_INVALID_INPUT");
         }
         assert_eq!(Vol::new(80.0, "vol").unwrap_err().code(), "E_INVALID_VOL");
         assert_eq!(Vol::new(0.0, "vol").unwrap_err().code(), "E_INVALID_VOL");
+        assert_eq!(Vol::new(5e-324, "vol").unwrap_err().code(), "E_INVALID_VOL");
+        assert_eq!(Price::new(1e-12, "strike").unwrap().get(), 1e-12);
         assert!(YearFrac::new(-1e-9, "t").is_err());
+        assert!(YearFrac::new(1e308, "t").is_err());
         assert!(Rate::new(5.0, "rate").is_err());
         assert_eq!(YearFrac::new(0.0, "t").unwrap().get(), 0.0);
         assert_eq!(Vol::new(5.0, "vol").unwrap().get(), 5.0);

@@ -176,7 +176,8 @@ mod tests {
             "E_INVALID_VOL",
             "g.ivs[0]",
         );
-        // ln(1e300 / 1e-300) overflows the ratio to infinity.
-        check(1e-300, &[1e300], &[0.5], "E_INVALID_INPUT", "g.strikes[0]");
+        // Prices outside [Price::MIN, Price::MAX] (where ln(K/F) could overflow) are refused.
+        check(1e-300, &[1.0], &[0.5], "E_INVALID_INPUT", "g.forward");
+        check(1.0, &[1e300], &[0.5], "E_INVALID_INPUT", "g.strikes[0]");
     }
 }

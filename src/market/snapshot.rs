@@ -176,10 +176,13 @@ impl Market {
         for (name, u) in &spec.underlyings {
             let at = |f: &str| format!("underlyings.{name}.{f}");
             let spot = positive(u.index.price, &at("index.price"))?;
-            if !(u.index.conf.is_finite() && u.index.conf >= 0.0) {
+            if !(u.index.conf.is_finite() && u.index.conf >= 0.0 && u.index.conf <= spot) {
                 return Err(Error::invalid(
                     at("index.conf"),
-                    "must be a finite number ≥ 0",
+                    format!(
+                        "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
+                        u.index.conf
+                    ),
                 ));
             }
             if u.index.publish_time > now {
