@@ -18,6 +18,7 @@
 //! t = 1e308 years gave NaN/∞ prices (now refused by `Price`, `Vol`, `YearFrac` bounds), and an
 //! oracle confidence of 9e299 gave a NaN requirement (now refused: conf ≤ index price).
 
+#![cfg(not(target_arch = "wasm32"))]
 // Helpers outside #[test] functions unwrap too (`allow-unwrap-in-tests` covers only the tests).
 #![allow(clippy::unwrap_used)]
 
