@@ -73,6 +73,11 @@ mod cli {
             /// Profile name.
             profile: String,
         },
+        /// Evaluate many calls from NDJSON on stdin, one `{"fn": NAME, "args": [...]}` per line, with
+        /// the npm functions' names and positional arguments (`margin`, `price`, `impliedVol`);
+        /// prints one line each: `{"ok": RESULT}` or `{"error": {code, field, message}}`.
+        /// The parity corpus of `npm test` runs through this.
+        Batch,
         /// Print the digest of the native↔wasm parity corpus (see `drr_margin::parity`).
         Parity {
             /// Number of corpus rows.
@@ -143,13 +148,95 @@ mod cli {
                     .map_err(|e| Error::invalid("", e))
             }
             Command::Parity { count } => Ok(drr_margin::parity::corpus_digest(count)),
+            Command::Batch => batch(),
         }
+    }
+
+    /// One argument decoded exactly as the JS binding decodes it (JSON text → `json::from_str`).
+    fn argument<T: serde::de::DeserializeOwned>(
+        args: &[serde_json::Value],
+        index: usize,
+        name: &str,
+    ) -> Result<T, Error> {
+        let value = args.get(index).cloned().unwrap_or(serde_json::Value::Null);
+        json::from_str(&value.to_string())
+            .map_err(|e| if name.is_empty() { e } else { e.within(name) })
+    }
+
+    /// The optional `params` argument as `margin(market, account, params?)` reads it.
+    fn params_argument(
+        args: &[serde_json::Value],
+        index: usize,
+    ) -> Result<margin::RiskParams, Error> {
+        match args.get(index) {
+            None | Some(serde_json::Value::Null) => profiles::resolve(None),
+            Some(value) => profiles::resolve(Some(value.clone())),
+        }
+    }
+
+    /// One NDJSON call of `drr-margin batch`.
+    fn call(line: &str) -> Result<String, Error> {
+        let request: serde_json::Value = json::from_str(line)?;
+        let name = request.get("fn").and_then(|f| f.as_str()).unwrap_or("");
+        let args = request
+            .get("args")
+            .and_then(|a| a.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let text = match name {
+            "margin" => {
+                let market: MarketSpec = argument(&args, 0, "market")?;
+                let account: AccountSpec = argument(&args, 1, "account")?;
+                let params = params_argument(&args, 2)?;
+                serde_json::to_string(&margin::margin(&market, &account, &params)?)
+            }
+            "price" => serde_json::to_string(&argument::<PriceRequest>(&args, 0, "")?.evaluate()?),
+            "impliedVol" => {
+                serde_json::to_string(&argument::<ImpliedVolRequest>(&args, 0, "")?.evaluate()?)
+            }
+            other => {
+                return Err(Error::invalid(
+                    "fn",
+                    format!("unknown function {other:?} (margin, price, impliedVol)"),
+                ))
+            }
+        };
+        text.map_err(|e| Error::invalid("", e))
+    }
+
+    /// `drr-margin batch`: every stdin line through [`call`], one output line each.
+    fn batch() -> Result<String, Error> {
+        use std::io::{BufRead, Write};
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for line in std::io::stdin().lock().lines() {
+            let line = line.map_err(|e| Error::invalid("", format!("cannot read stdin: {e}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let written = match call(&line) {
+                Ok(result) => writeln!(out, "{{\"ok\":{result}}}"),
+                Err(err) => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({
+                        "error": { "code": err.code(), "field": err.field(), "message": err.to_string() }
+                    })
+                ),
+            };
+            written.map_err(|e| Error::invalid("", format!("cannot write stdout: {e}")))?;
+        }
+        out.flush()
+            .map_err(|e| Error::invalid("", format!("cannot write stdout: {e}")))?;
+        Ok(String::new())
     }
 
     pub fn main() -> ExitCode {
         match run(Cli::parse()) {
             Ok(out) => {
-                println!("{out}");
+                if !out.is_empty() {
+                    println!("{out}");
+                }
                 ExitCode::SUCCESS
             }
             Err(err) => {
