@@ -29,6 +29,12 @@
 //!   edge values there (observed at Deribit). *Ours* (Deribit's arithmetic is unpublished): a row's
 //!   loss counts as max(0, `extendedFraction`·loss_USD − `extendedDampener`), a gain counts 0.
 //!   This reproduces the all-zero extended rows of both Deribit examples.
+//! - **Weighted scenario lists** (Paradex SCAN, docs/venues/paradex.md §2.2). A non-empty
+//!   `scenarios` list of {`spotMove`, `volShock`, `weight`} replaces the grid and the extended
+//!   table: every option's vol becomes σ·(1 + volShock·(30/max(`dteFloorDays`, DTE))^p), floored
+//!   like the grid's up/down shocks, perpetuals and futures take the full move, and a row's P&L
+//!   counts `weight` times before the gain offset (Paradex: the maximum weighted loss, so with
+//!   `pnlOffset` 0 gains count 0). On ties the first listed row is the worst.
 //! - **Gain offset.** Standard rows: a loss counts in full, a gain x counts
 //!   `pnlOffset`·min(x, `maxOffsetablePnl`) (cap in USD; Deribit BTC defaults 0/0: gains count 0).
 //! - **Worst loss** of a vector = −min over its counted rows (≥ 0), in USD (coin at the index now).
@@ -47,7 +53,11 @@
 //!   short option (legacy Deribit, default 0) = `shortOptionContingency`·index per unit of net
 //!   short options per strike (calls and puts of every expiry netted, per vector);
 //!   futures (legacy Deribit, default 0) = `futuresContingency`·index·min(long, short) coin sizes
-//!   of the futures and perpetuals of a vector.
+//!   of the futures and perpetuals of a vector;
+//!   minimum delta (Paradex, default off) = max(0, MinDeltaRisk − worst loss) per underlying, so
+//!   that the underlying's charge is max(SCAN, MinDeltaRisk), with MinDeltaRisk =
+//!   `minDeltaNet`·|Σ d| + `minDeltaHedged`·(Σ |d| − |Σ d|)/2 over its positions' USD deltas d
+//!   (exact for `aggregation: "sum"`; under `correlation` it is added after aggregating).
 //! - **Requirements.** riskMatrixMargin = worst loss + contingencies; initial = riskMatrixMargin
 //!   (Deribit's IM also adds open-order, MMP and spot margins, not modelled here); maintenance =
 //!   `mmFactor`·riskMatrixMargin.
@@ -151,6 +161,42 @@ pub struct RiskMatrixParams {
     pub pnl_offset: f64,
     /// Coin vector: largest gain (USD) that may count towards the offset.
     pub max_offsetable_pnl: f64,
+    /// Explicit weighted scenarios (Paradex SCAN). When given they replace the generated grid
+    /// and the extended table; empty (the default) keeps the grid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub scenarios: Vec<WeightedScenario>,
+    /// Floor of the days to expiry in the vol-shock term (30/max(floor, DTE))^p (0 = none).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub dte_floor_days: f64,
+    /// Minimum delta requirement: fraction of |net delta|·index (Paradex 0.02; 0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub min_delta_net: f64,
+    /// Minimum delta requirement: fraction of hedged delta·index (Paradex 0.01; 0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub min_delta_hedged: f64,
+}
+
+/// One explicit scenario of a weighted list: the index moves by `spotMove`, every option's vol
+/// becomes σ·(1 + `volShock`·(30/max(dteFloorDays, DTE))^p), and the scenario's P&L counts
+/// `weight` times (Paradex SCAN: "maximum weighted loss").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeightedScenario {
+    /// Relative move of the index (0.16 = +16 %).
+    pub spot_move: f64,
+    /// Relative vol shock at 30 days to expiry (0.4 = +40 %, −0.22 = −22 %).
+    pub vol_shock: f64,
+    /// Weight of the scenario's P&L (1 = full).
+    pub weight: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for RiskMatrixParams {
@@ -178,6 +224,10 @@ impl Default for RiskMatrixParams {
             extended_dampener: 100_000.0,
             pnl_offset: 0.0,
             max_offsetable_pnl: 0.0,
+            scenarios: Vec::new(),
+            dte_floor_days: 0.0,
+            min_delta_net: 0.0,
+            min_delta_hedged: 0.0,
         }
     }
 }
@@ -350,7 +400,47 @@ impl RiskMatrixParams {
             &at("deltaTotalLiqShockThreshold"),
             "must be ≥ 0 USD",
         )?;
+        self.validate_weighted(at)?;
         self.coin_settlement().validate(at)
+    }
+}
+
+impl RiskMatrixParams {
+    fn validate_weighted(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            self.scenarios.len() <= 256,
+            &at("scenarios"),
+            "at most 256 scenarios",
+        )?;
+        for (i, s) in self.scenarios.iter().enumerate() {
+            check(
+                finite_in(s.spot_move, -0.99, 100.0),
+                &at(&format!("scenarios[{i}].spotMove")),
+                "must be a relative move in [−0.99, 100]",
+            )?;
+            check(
+                finite_in(s.vol_shock, -10.0, 10.0),
+                &at(&format!("scenarios[{i}].volShock")),
+                "must be in [−10, 10]",
+            )?;
+            check(
+                finite_in(s.weight, 0.0, 10.0),
+                &at(&format!("scenarios[{i}].weight")),
+                "must be in [0, 10]",
+            )?;
+        }
+        check(
+            finite_in(self.dte_floor_days, 0.0, 365.0),
+            &at("dteFloorDays"),
+            "must be in [0, 365] days",
+        )?;
+        for (value, f) in [
+            (self.min_delta_net, "minDeltaNet"),
+            (self.min_delta_hedged, "minDeltaHedged"),
+        ] {
+            check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
+        }
+        Ok(())
     }
 }
 
@@ -435,6 +525,14 @@ pub struct ScenarioPnl {
     pub pnl_usd: f64,
     /// The row that sets the vector's worst loss (one per vector).
     pub worst: bool,
+    /// Explicit weighted scenarios only: the relative vol shock at 30 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub vol_shock: Option<f64>,
+    /// Explicit weighted scenarios only: the weight `pnl` was multiplied by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub weight: Option<f64>,
 }
 
 /// Contingency charges in USD.
@@ -450,6 +548,9 @@ pub struct Contingencies {
     pub short_option: f64,
     /// Offsetting futures.
     pub futures: f64,
+    /// Minimum delta requirement's excess over the worst loss, per underlying (Paradex: the
+    /// requirement is max(SCAN, MinDeltaRisk)).
+    pub min_delta: f64,
 }
 
 /// The portfolio requirement and its parts, in USD.
@@ -494,6 +595,28 @@ struct Scenario {
     spot_move: f64,
     vol: VolMove,
     extended: bool,
+    /// Explicit weighted scenario: its relative vol shock and weight (`vol` is then the shock's
+    /// direction, for the report).
+    weighted: Option<(f64, f64)>,
+}
+
+/// The explicit weighted scenarios, in their listed order.
+fn weighted_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
+    p.scenarios
+        .iter()
+        .map(|w| Scenario {
+            spot_move: w.spot_move,
+            vol: if w.vol_shock > 0.0 {
+                VolMove::Up
+            } else if w.vol_shock < 0.0 {
+                VolMove::Down
+            } else {
+                VolMove::Same
+            },
+            extended: false,
+            weighted: Some((w.vol_shock, w.weight)),
+        })
+        .collect()
 }
 
 /// The standard grid (moves ascending × up/same/down) then the extended table.
@@ -509,6 +632,7 @@ fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
                 spot_move,
                 vol,
                 extended: false,
+                weighted: None,
             });
         }
     }
@@ -517,6 +641,7 @@ fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
             spot_move,
             vol: VolMove::Up,
             extended: true,
+            weighted: None,
         });
     }
     grid
@@ -529,7 +654,7 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
     } else {
         p.long_term_vega_power
     };
-    let term = pow(30.0 / days, power);
+    let term = pow(30.0 / max(days, p.dte_floor_days), power);
     let level = match s.vol {
         VolMove::Up => max(
             sigma * (1.0 + p.volatility_range_up * term),
@@ -540,6 +665,10 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
             sigma * (1.0 - p.volatility_range_down * term),
             p.min_volatility_for_shock_down,
         ),
+    };
+    let level = match s.weighted {
+        Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
+        None => level,
     };
     let side = if s.spot_move > 0.0 {
         1.0
@@ -553,6 +682,16 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
         return 1.0;
     }
     min(VOL_CAP, max(p.min_volatility_for_shock_down, level * tilt)) / sigma
+}
+
+/// An option's vol in an explicit weighted scenario: σ·(1 + shock·term), floored like the grid.
+fn weighted_vol_level(p: &RiskMatrixParams, sigma: f64, shock: f64, term: f64) -> f64 {
+    let floor = if shock > 0.0 {
+        p.min_volatility_for_shock_up
+    } else {
+        p.min_volatility_for_shock_down
+    };
+    max(sigma * (1.0 + shock * term), floor)
 }
 
 /// Option data fixed across scenarios.
@@ -707,11 +846,53 @@ fn worst_row(grid: &[Scenario], rows: &[f64]) -> Option<usize> {
         let s = grid.get(i);
         let extended = s.is_some_and(|s| s.extended);
         let same = s.is_some_and(|s| s.vol == VolMove::Same);
-        (extended, if extended { i } else { i / 3 }, !same, i)
+        // Weighted lists: the first listed row.
+        let listed = s.is_some_and(|s| s.weighted.is_some());
+        (
+            extended,
+            if extended || listed { i } else { i / 3 },
+            !same && !listed,
+            i,
+        )
     };
     (0..rows.len())
         .filter(|&i| rows.get(i).is_some_and(|r| *r == lowest))
         .min_by_key(|&i| rank(i))
+}
+
+/// Paradex's minimum delta requirement in USD, from the positions' deltas in USD (∂value/∂S·S):
+/// (`net`·|Σ d| + `hedged`·(Σ |d| − |Σ d|)/2) (docs/venues/paradex.md §2.3).
+pub fn min_delta_risk(deltas_usd: &[f64], net: f64, hedged: f64) -> f64 {
+    let net_delta: f64 = deltas_usd.iter().sum();
+    let gross: f64 = deltas_usd.iter().map(|d| d.abs()).sum();
+    net * net_delta.abs() + hedged * max(gross - net_delta.abs(), 0.0) / 2.0
+}
+
+/// Σ over underlyings of max(0, minimum delta requirement − worst loss): the amount that makes
+/// each underlying's charge max(worst loss, minimum delta requirement). 0 when off.
+fn min_delta_excess(
+    vectors: &BTreeMap<(&str, bool), Vec<Leg>>,
+    params: &PortfolioParams,
+    losses: &BTreeMap<&str, f64>,
+) -> f64 {
+    let mut deltas: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for (&(name, _), legs) in vectors {
+        deltas
+            .entry(name)
+            .or_default()
+            .extend(legs.iter().map(|leg| leg.delta_usd));
+    }
+    let mut excess = 0.0;
+    for (name, list) in &deltas {
+        let p = params.risk_matrix(name);
+        if p.min_delta_net == 0.0 && p.min_delta_hedged == 0.0 {
+            continue;
+        }
+        let floor = min_delta_risk(list, p.min_delta_net, p.min_delta_hedged);
+        let loss = losses.get(name).copied().unwrap_or(0.0);
+        excess += max(floor - loss, 0.0);
+    }
+    excess
 }
 
 /// Portfolio-margin requirements of `positions` (see the module documentation), in USD.
@@ -751,12 +932,19 @@ pub fn portfolio_requirements(
         } else {
             (p.coin_settlement(), s0, name.to_string())
         };
-        let grid = scenario_grid(p);
+        let grid = if p.scenarios.is_empty() {
+            scenario_grid(p)
+        } else {
+            weighted_grid(p)
+        };
         let mut rows = Vec::with_capacity(grid.len());
         for s in &grid {
             let mut pnl = 0.0;
             for leg in legs {
                 pnl += leg_pnl(market, leg, p, s0, !linear, s)?;
+            }
+            if let Some((_, weight)) = s.weighted {
+                pnl *= weight;
             }
             rows.push(if s.extended {
                 dampen_extended(
@@ -786,6 +974,8 @@ pub fn portfolio_requirements(
                 pnl: *pnl,
                 pnl_usd: *pnl * usd_per_unit,
                 worst: worst == Some(i),
+                vol_shock: s.weighted.map(|(shock, _)| shock),
+                weight: s.weighted.map(|(_, weight)| weight),
             });
         }
         // Contingencies of this vector.
@@ -824,6 +1014,7 @@ pub fn portfolio_requirements(
         let excess = max(delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
+    contingencies.min_delta = min_delta_excess(&vectors, params, &losses);
     let worst_loss = match params.aggregation {
         Aggregation::Sum => losses.values().sum(),
         Aggregation::Correlation => {
@@ -840,7 +1031,8 @@ pub fn portfolio_requirements(
         + contingencies.roll
         + contingencies.delta
         + contingencies.short_option
-        + contingencies.futures;
+        + contingencies.futures
+        + contingencies.min_delta;
     Ok(PortfolioResult {
         scenarios,
         worst_loss,
@@ -933,6 +1125,7 @@ mod tests {
             spot_move,
             vol,
             extended: false,
+            weighted: None,
         };
         // 15 days: power 0.3; 60 days: power 0.13 (independent std powf).
         let up15 = 0.6 * (1.0 + 0.5 * 2f64.powf(0.3));

@@ -49,6 +49,18 @@ const PROFILES: &[(&str, &str)] = &[
         grid also evaluates unchanged vol (never worse for options).",
     ),
     (
+        "paradex-portfolio",
+        "Paradex portfolio margin, SCAN (docs/venues/paradex.md §2): the published 24 scenarios \
+        (±16 % in 4 % steps × vol +40 %/−22 %, tails −66 % … +500 % with vol +40 % at weights \
+        24 % … 3.2 %), vol shocks σ·(1 + shock·(30/max(1, DTE))^p) with p 0.30 below 30 days, \
+        0.13 from 30, SCAN = maximum weighted loss, NetPortfolioIM = max(SCAN, MinDeltaRisk) with \
+        MinDeltaRisk = (2 % |net delta| + 1 % hedged delta)·index, IMR = NetPortfolioIM, MMR = \
+        50 %. Not modelled (formulas not published): the funding and fee provisions. Paradex \
+        serves per-asset values from /v1/system/margin-config; the published table is used for \
+        every underlying. Options reprice by Black-76 on our forward (Paradex's repricing model \
+        is not stated).",
+    ),
+    (
         "deribit-standard",
         "Deribit standard margin (docs/venues/deribit.md §1–2): futures IM 2 % + \
         0.005 %/BTC (ETH 0.0004 %/ETH, SOL 4 % + 0.0005 %/SOL), MM 1 % + the same increment, per \
@@ -141,6 +153,10 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             span.usd.min_annualised_move = 0.0;
             span.mm_factor = 1.0;
             p.portfolio = span;
+        }
+        "paradex-portfolio" => {
+            venue_only(&mut p);
+            p.portfolio = paradex_portfolio();
         }
         "deribit-portfolio" => {
             venue_only(&mut p);
@@ -256,6 +272,66 @@ pub fn profile(name: &str) -> Result<RiskParams> {
     }
     p.validate().map_err(|e| e.within("params"))?;
     Ok(p)
+}
+
+/// Paradex SCAN (docs/venues/paradex.md §2, "Full scenario table" of
+/// https://docs.paradex.trade/risk/portfolio-margin): one rule set for every underlying.
+fn paradex_portfolio() -> super::portfolio::PortfolioParams {
+    use super::portfolio::WeightedScenario;
+    let mut scan = super::portfolio::PortfolioParams::default();
+    scan.underlyings.clear();
+    scan.mm_factor = 0.5;
+    scan.usd.annualised_move_risk = 0.0;
+    scan.usd.min_annualised_move = 0.0;
+    scan.usd.extended_dampener = 0.0;
+    let rules = &mut scan.default_underlying;
+    let (up, down) = (0.40, -0.22);
+    let mut scenarios = vec![(0.16, up)];
+    for m in [0.12, 0.08, 0.04, 0.0, -0.04, -0.08, -0.12] {
+        scenarios.push((m, up));
+        scenarios.push((m, down));
+    }
+    scenarios.push((-0.16, up));
+    let mut list: Vec<WeightedScenario> = scenarios
+        .into_iter()
+        .map(|(spot_move, vol_shock)| WeightedScenario {
+            spot_move,
+            vol_shock,
+            weight: 1.0,
+        })
+        .collect();
+    // Tails, at the weights printed in the table (they are ≈ 0.16/|move|, not stated as such).
+    for (spot_move, weight) in [
+        (-0.66, 0.24),
+        (-0.33, 0.48),
+        (0.5, 0.32),
+        (1.0, 0.16),
+        (2.0, 0.08),
+        (3.0, 0.0533),
+        (4.0, 0.04),
+        (5.0, 0.032),
+    ] {
+        list.push(WeightedScenario {
+            spot_move,
+            vol_shock: up,
+            weight,
+        });
+    }
+    rules.scenarios = list;
+    rules.dte_floor_days = 1.0;
+    rules.short_term_vega_power = 0.30;
+    rules.long_term_vega_power = 0.13;
+    rules.min_volatility_for_shock_up = 0.0;
+    rules.min_volatility_for_shock_down = 1e-4;
+    rules.extended_moves = Vec::new();
+    rules.extended_futures_at_edge = false;
+    rules.max_delta_shock = 0.0;
+    rules.annualised_move_risk = 0.0;
+    rules.min_annualised_move = 0.0;
+    rules.extended_dampener = 0.0;
+    rules.min_delta_net = 0.02;
+    rules.min_delta_hedged = 0.01;
+    scan
 }
 
 /// Resolves a `params` input: `None` → the `drr` profile; an object → its `profile` (default
