@@ -71,10 +71,16 @@ const PROFILES: &[(&str, &str)] = &[
     ),
     (
         "derive-standard",
-        "Derive v2 Standard Manager, approximately (docs/venues/derive.md): perps \
-        MM/IM 6.5 %/10 % (BTC, ETH), options maxSpotReq 0.15, minSpotReq 0.13, MM 0.09·S + mark. \
-        Not modelled yet: mmOffsetScale (IM ≥ 1.05·MM for puts), unpaired-call scales 1.1/1.2 and \
-        the base-asset margin factors; our defined-risk relief stands in for Derive's max-loss.",
+        "Derive v2 Standard Manager (docs/venues/derive.md §1; derivexyz/v2-core \
+        StandardManager.sol), mainnet values of scripts/config-mainnet.sol: perps MM/IM 6.5 %/10 % \
+        (BTC, ETH; others 10 %/20 %); short options IM max(0.15·S − OTM, 0.13·S) + mark, MM \
+        0.09·S + mark (puts max(0.09·S, 0.09·mark) + mark, IM ≥ 1.05·MM); per expiry the options \
+        are charged at most their max loss (payoff at 0 and every strike) plus 1.2 (IM) / 1.1 (MM) \
+        × forward × net short calls; options carry no collateral value (the requirement adds \
+        their marks, so equity − requirement is Derive's margin); BTC and ETH collateral count \
+        75 %/80 % (base margin factors). Reproduces v2-core's test-cases-2.json. Not modelled: \
+        oracle-confidence contingencies, the USDC depeg penalty, the base factor's IMScale \
+        (unverified), perp notional at the perp price (ours: the index).",
     ),
     (
         "dydx-v4",
@@ -188,6 +194,20 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.options.initial = 0.15;
             p.standard.options.initial_floor = 0.13;
             p.standard.options.maintenance = 0.09;
+            p.standard.options.mm_offset_scale = 1.05;
+            p.standard.unpaired_call_initial_scale = 1.2;
+            p.standard.unpaired_call_maintenance_scale = 1.1;
+            p.standard.option_value_in_requirement = true;
+            p.standard.size_aggregation = SizeAggregation::Position;
+            for (asset, factor) in [("BTC", 0.75), ("ETH", 0.8)] {
+                p.collateral.insert(
+                    asset.to_string(),
+                    super::params::CollateralParams {
+                        haircut: 1.0 - factor,
+                        ..super::params::CollateralParams::default()
+                    },
+                );
+            }
         }
         "dydx-v4" => {
             venue_only(&mut p);
