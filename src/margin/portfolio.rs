@@ -57,7 +57,13 @@
 //!   minimum delta (Paradex, default off) = max(0, MinDeltaRisk − worst loss) per underlying, so
 //!   that the underlying's charge is max(SCAN, MinDeltaRisk), with MinDeltaRisk =
 //!   `minDeltaNet`·|Σ d| + `minDeltaHedged`·(Σ |d| − |Σ d|)/2 over its positions' USD deltas d
-//!   (exact for `aggregation: "sum"`; under `correlation` it is added after aggregating).
+//!   (exact for `aggregation: "sum"`; under `correlation` it is added after aggregating);
+//!   SPAN intra-commodity spread (default off) = Σ spreads formed × (`charge` + `rate`·index):
+//!   positions' deltas in units of the underlying (futures: coin size; options: ∂V/∂F) are
+//!   netted per tier of days to expiry (`spreadTiers`), then `intraSpreads` form, in their
+//!   order, min(|Δ_a|, |Δ_b|) spreads between tiers of opposite sign, consuming the deltas;
+//!   SPAN short option minimum (default off) = max(0, `shortOptionMinimum`·index·Σ short option
+//!   units − the underlying's other charges), so the underlying pays at least the minimum.
 //! - **Requirements.** riskMatrixMargin = worst loss + contingencies; initial = riskMatrixMargin
 //!   (Deribit's IM also adds open-order, MMP and spot margins, not modelled here); maintenance =
 //!   `mmFactor`·riskMatrixMargin.
@@ -178,6 +184,49 @@ pub struct RiskMatrixParams {
     #[serde(skip_serializing_if = "is_zero")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub min_delta_hedged: f64,
+    /// SPAN tiers for intra-commodity (calendar) spreads: ranges of days to expiry
+    /// (perpetuals: 0). Referenced by index from `intraSpreads`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub spread_tiers: Vec<SpreadTier>,
+    /// SPAN intra-commodity spreads in priority order (formed first to last).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub intra_spreads: Vec<IntraSpread>,
+    /// SPAN short option minimum: fraction of the index per unit of short options (NSE: 0.03 for
+    /// index options). The underlying's charge is at least this (0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub short_option_minimum: f64,
+}
+
+/// A SPAN spread tier: positions with `fromDays` ≤ days to expiry < `toDays`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpreadTier {
+    /// Lower bound (inclusive), days to expiry.
+    pub from_days: f64,
+    /// Upper bound (exclusive), days to expiry.
+    pub to_days: f64,
+}
+
+/// A SPAN intra-commodity spread (FLAT rate): one spread is formed per unit of opposite net
+/// delta between two tiers, and each costs `charge` USD + `rate` × index.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntraSpread {
+    /// Index of the first leg's tier in `spreadTiers`.
+    pub tier_a: u32,
+    /// Index of the second leg's tier in `spreadTiers`.
+    pub tier_b: u32,
+    /// USD per spread formed.
+    #[serde(default)]
+    pub charge: f64,
+    /// Fraction of the index per spread formed.
+    #[serde(default)]
+    pub rate: f64,
 }
 
 /// One explicit scenario of a weighted list: the index moves by `spotMove`, every option's vol
@@ -228,6 +277,9 @@ impl Default for RiskMatrixParams {
             dte_floor_days: 0.0,
             min_delta_net: 0.0,
             min_delta_hedged: 0.0,
+            spread_tiers: Vec::new(),
+            intra_spreads: Vec::new(),
+            short_option_minimum: 0.0,
         }
     }
 }
@@ -440,7 +492,56 @@ impl RiskMatrixParams {
         ] {
             check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
         }
-        Ok(())
+        self.validate_spreads(at)
+    }
+
+    fn validate_spreads(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            self.spread_tiers.len() <= 64 && self.intra_spreads.len() <= 256,
+            &at("intraSpreads"),
+            "at most 64 tiers and 256 spreads",
+        )?;
+        for (i, t) in self.spread_tiers.iter().enumerate() {
+            check(
+                finite_in(t.from_days, 0.0, 36_500.0),
+                &at(&format!("spreadTiers[{i}].fromDays")),
+                "must be in [0, 36500] days",
+            )?;
+            check(
+                finite_in(t.to_days, t.from_days, 36_500.0) && t.to_days > t.from_days,
+                &at(&format!("spreadTiers[{i}].toDays")),
+                "must be above fromDays (≤ 36500 days)",
+            )?;
+        }
+        let tiers = self.spread_tiers.len();
+        for (i, sp) in self.intra_spreads.iter().enumerate() {
+            let known = |tier: u32| usize::try_from(tier).is_ok_and(|t| t < tiers);
+            check(
+                known(sp.tier_a),
+                &at(&format!("intraSpreads[{i}].tierA")),
+                "must index spreadTiers",
+            )?;
+            check(
+                known(sp.tier_b) && sp.tier_b != sp.tier_a,
+                &at(&format!("intraSpreads[{i}].tierB")),
+                "must index spreadTiers and differ from tierA",
+            )?;
+            check(
+                finite_in(sp.charge, 0.0, MAX_USD),
+                &at(&format!("intraSpreads[{i}].charge")),
+                "must be ≥ 0 USD",
+            )?;
+            check(
+                finite_in(sp.rate, 0.0, 1.0),
+                &at(&format!("intraSpreads[{i}].rate")),
+                "must be in [0, 1]",
+            )?;
+        }
+        check(
+            finite_in(self.short_option_minimum, 0.0, 1.0),
+            &at("shortOptionMinimum"),
+            "must be in [0, 1]",
+        )
     }
 }
 
@@ -551,6 +652,10 @@ pub struct Contingencies {
     /// Minimum delta requirement's excess over the worst loss, per underlying (Paradex: the
     /// requirement is max(SCAN, MinDeltaRisk)).
     pub min_delta: f64,
+    /// SPAN intra-commodity (calendar) spread charge.
+    pub intra_spread: f64,
+    /// SPAN short option minimum's excess over the rest of the underlying's charge.
+    pub short_option_minimum: f64,
 }
 
 /// The portfolio requirement and its parts, in USD.
@@ -868,31 +973,99 @@ pub fn min_delta_risk(deltas_usd: &[f64], net: f64, hedged: f64) -> f64 {
     net * net_delta.abs() + hedged * max(gross - net_delta.abs(), 0.0) / 2.0
 }
 
-/// Σ over underlyings of max(0, minimum delta requirement − worst loss): the amount that makes
-/// each underlying's charge max(worst loss, minimum delta requirement). 0 when off.
-fn min_delta_excess(
+/// SPAN spreads formed between tiers, in priority order, from the tiers' net deltas (in units
+/// of the underlying), and their total charge in USD at index `s0`.
+pub fn intra_spread_charge(tier_deltas: &[f64], spreads: &[IntraSpread], s0: f64) -> f64 {
+    let mut remaining = tier_deltas.to_vec();
+    let mut charge = 0.0;
+    for sp in spreads {
+        let (a, b) = (sp.tier_a as usize, sp.tier_b as usize);
+        let (Some(&da), Some(&db)) = (remaining.get(a), remaining.get(b)) else {
+            continue;
+        };
+        if da == 0.0 || db == 0.0 || (da > 0.0) == (db > 0.0) {
+            continue;
+        }
+        let formed = min(da.abs(), db.abs());
+        if let Some(x) = remaining.get_mut(a) {
+            *x -= formed * da.signum();
+        }
+        if let Some(x) = remaining.get_mut(b) {
+            *x -= formed * db.signum();
+        }
+        charge += formed * (sp.charge + sp.rate * s0);
+    }
+    charge
+}
+
+/// Per-underlying charges beside the worst loss, summed over underlyings (all 0 when off).
+#[derive(Debug, Default)]
+struct Floors {
+    min_delta: f64,
+    intra_spread: f64,
+    short_option_minimum: f64,
+}
+
+/// Paradex's minimum delta top-up max(0, MinDeltaRisk − loss), SPAN's intra-commodity spread
+/// charge and SPAN's short option minimum top-up max(0, SOM − (loss + the two before)), per
+/// underlying.
+fn underlying_floors(
     vectors: &BTreeMap<(&str, bool), Vec<Leg>>,
     params: &PortfolioParams,
     losses: &BTreeMap<&str, f64>,
-) -> f64 {
-    let mut deltas: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    market: &Market,
+) -> Result<Floors> {
+    let mut by_underlying: BTreeMap<&str, Vec<&Leg>> = BTreeMap::new();
     for (&(name, _), legs) in vectors {
-        deltas
-            .entry(name)
-            .or_default()
-            .extend(legs.iter().map(|leg| leg.delta_usd));
+        by_underlying.entry(name).or_default().extend(legs.iter());
     }
-    let mut excess = 0.0;
-    for (name, list) in &deltas {
+    let mut floors = Floors::default();
+    for (name, legs) in &by_underlying {
         let p = params.risk_matrix(name);
-        if p.min_delta_net == 0.0 && p.min_delta_hedged == 0.0 {
+        let loss = losses.get(name).copied().unwrap_or(0.0);
+        let mut charged = loss;
+        if p.min_delta_net > 0.0 || p.min_delta_hedged > 0.0 {
+            let deltas: Vec<f64> = legs.iter().map(|leg| leg.delta_usd).collect();
+            let floor = min_delta_risk(&deltas, p.min_delta_net, p.min_delta_hedged);
+            let top_up = max(floor - charged, 0.0);
+            floors.min_delta += top_up;
+            charged += top_up;
+        }
+        if p.intra_spreads.is_empty() && p.short_option_minimum == 0.0 {
             continue;
         }
-        let floor = min_delta_risk(list, p.min_delta_net, p.min_delta_hedged);
-        let loss = losses.get(name).copied().unwrap_or(0.0);
-        excess += max(floor - loss, 0.0);
+        let s0 = market.underlying(name)?.spot();
+        if !p.intra_spreads.is_empty() {
+            let mut tier_deltas = vec![0.0; p.spread_tiers.len()];
+            for leg in legs {
+                // Delta in units of the underlying (futures: coin size; options: ∂V/∂F).
+                let (days, units) = match leg.kind {
+                    LegKind::Delta1 { coin_size, years } => (years * 365.0, coin_size),
+                    LegKind::Option(o) => (o.days, leg.delta_usd / o.forward0),
+                };
+                let tier = p
+                    .spread_tiers
+                    .iter()
+                    .position(|t| days >= t.from_days && days < t.to_days);
+                if let Some(delta) = tier.and_then(|t| tier_deltas.get_mut(t)) {
+                    *delta += units;
+                }
+            }
+            let intra = intra_spread_charge(&tier_deltas, &p.intra_spreads, s0);
+            floors.intra_spread += intra;
+            charged += intra;
+        }
+        if p.short_option_minimum > 0.0 {
+            let shorts: f64 = legs
+                .iter()
+                .filter(|leg| matches!(leg.kind, LegKind::Option(_)))
+                .map(|leg| max(-leg.position.amount, 0.0))
+                .sum();
+            let minimum = p.short_option_minimum * s0 * shorts;
+            floors.short_option_minimum += max(minimum - charged, 0.0);
+        }
     }
-    excess
+    Ok(floors)
 }
 
 /// Portfolio-margin requirements of `positions` (see the module documentation), in USD.
@@ -1014,7 +1187,10 @@ pub fn portfolio_requirements(
         let excess = max(delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
-    contingencies.min_delta = min_delta_excess(&vectors, params, &losses);
+    let floors = underlying_floors(&vectors, params, &losses, market)?;
+    contingencies.min_delta = floors.min_delta;
+    contingencies.intra_spread = floors.intra_spread;
+    contingencies.short_option_minimum = floors.short_option_minimum;
     let worst_loss = match params.aggregation {
         Aggregation::Sum => losses.values().sum(),
         Aggregation::Correlation => {
@@ -1032,7 +1208,9 @@ pub fn portfolio_requirements(
         + contingencies.delta
         + contingencies.short_option
         + contingencies.futures
-        + contingencies.min_delta;
+        + contingencies.min_delta
+        + contingencies.intra_spread
+        + contingencies.short_option_minimum;
     Ok(PortfolioResult {
         scenarios,
         worst_loss,

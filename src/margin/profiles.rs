@@ -44,9 +44,13 @@ const PROFILES: &[(&str, &str)] = &[
         ±⅔, ±1 × the price scan range with volatility up/down by the vol scan range (no term \
         scaling), plus ±2 × the range counted at 35 %. The scan ranges are product-specific and \
         change with CME's margins: the values here (30 % price, 35 % relative vol) are \
-        illustrative and must be set per product. Not modelled: intra-commodity spread charges \
-        and the short option minimum; our extreme moves shock vol up where SPAN leaves it; the \
-        grid also evaluates unchanged vol (never worse for options).",
+        illustrative and must be set per product. The intra-commodity (calendar) spread charge \
+        (`spreadTiers`, `intraSpreads`, FLAT rates in priority order; reproduces CME's published \
+        spread-calc example) and the short option minimum (`shortOptionMinimum`, a fraction of \
+        the index per short option) are available but empty here: CME's rates are per product. \
+        Not modelled: delivery-month charges, inter-commodity credits, net option value caps; \
+        our extreme moves shock vol up where SPAN leaves it; the grid also evaluates unchanged \
+        vol (never worse for options).",
     ),
     (
         "paradex-portfolio",
