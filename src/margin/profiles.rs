@@ -90,8 +90,8 @@ const PROFILES: &[(&str, &str)] = &[
         "dydx-v4",
         "dYdX v4 perpetuals (docs/venues/dydx-v4.md): IMF/MMF per liquidity tier from \
         the v4-chain genesis script — Large-Cap (BTC, ETH) 2 %/1.2 %, others Small-Cap 10 %/5 % \
-        with open-interest IMF scaling between 20M and 50M USD (set `openInterest` per \
-        underlying). Mainnet tiers are set by governance and may differ. Perpetuals only.",
+        with open-interest IMF scaling between 20M and 50M USD (open interest from the \
+        market's `underlyings.X.openInterest`, else the parameter `openInterest`). Mainnet tiers are set by governance and may differ. Perpetuals only.",
     ),
     (
         "hyperliquid",

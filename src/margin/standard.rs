@@ -93,8 +93,8 @@ pub struct FuturesRule {
     /// "maintenance margin is half of the initial margin at max leverage" = 0.5 (hyperliquid.md §3).
     pub tier_maintenance_fraction: f64,
     /// Open interest of the underlying's market in USD, for the dYdX-style open-interest IMF
-    /// (docs/venues/dydx-v4.md §3). A parameter for now because the market snapshot has no
-    /// open-interest field; it should come from market data later.
+    /// (docs/venues/dydx-v4.md §3), used when the market snapshot has no `openInterest` for
+    /// the underlying (the snapshot's value wins).
     pub open_interest: f64,
     /// Open interest (USD) up to which the initial rate is unscaled (dYdX `open_interest_lower_cap`).
     pub open_interest_lower_cap: f64,
@@ -350,8 +350,16 @@ impl FuturesRule {
         )
     }
 
-    /// (initial, maintenance) rates for a size of `n` coins at index price `index`.
+    /// (initial, maintenance) rates for a size of `n` coins at index price `index`, with the
+    /// parameters' open interest.
+    #[cfg(test)]
     fn rates(&self, n: f64, index: f64) -> (f64, f64) {
+        self.rates_at(n, index, self.open_interest)
+    }
+
+    /// (initial, maintenance) rates for a size of `n` coins at index price `index` and market
+    /// open interest `open_interest` (USD).
+    fn rates_at(&self, n: f64, index: f64, open_interest: f64) -> (f64, f64) {
         let mut im = self.im_base + self.im_increment * n;
         let mut mm = self.mm_base + self.mm_increment * n;
         if self.imf_factor > 0.0 {
@@ -366,7 +374,7 @@ impl FuturesRule {
                 mm = max(mm, tier_mm / notional);
             }
         }
-        let scaling = self.open_interest_scaling();
+        let scaling = self.open_interest_scaling(open_interest);
         if scaling > 0.0 {
             im = max(im, im + scaling * (1.0 - im));
         }
@@ -390,9 +398,9 @@ impl FuturesRule {
 
     /// dYdX open-interest scaling in [0, 1] (dydx-v4.md §3 branching: upper cap 0 = off,
     /// oi ≤ lower → 0, oi ≥ upper → 1, linear in between).
-    fn open_interest_scaling(&self) -> f64 {
+    fn open_interest_scaling(&self, open_interest: f64) -> f64 {
         let (oi, lower, upper) = (
-            self.open_interest,
+            open_interest,
             self.open_interest_lower_cap,
             self.open_interest_upper_cap,
         );
@@ -632,8 +640,12 @@ pub fn standard_requirements(
                         .unwrap_or(coins),
                     SizeAggregation::Position => coins,
                 };
-                let (im_rate, mm_rate) =
-                    params.futures_rule(&instrument.underlying).rates(n, index);
+                let rule = params.futures_rule(&instrument.underlying);
+                let open_interest = market
+                    .underlying(&instrument.underlying)?
+                    .open_interest()
+                    .unwrap_or(rule.open_interest);
+                let (im_rate, mm_rate) = rule.rates_at(n, index, open_interest);
                 let notional = coins * index;
                 (notional * im_rate, notional * mm_rate)
             }
