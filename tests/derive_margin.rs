@@ -15,8 +15,15 @@
 //! base only, longs) must match it to 1e-9 relative (1e-9 absolute at 0). A few cases are also checked against the published
 //! formulas evaluated here with an independent Black-76 (`PriceRequest`), to 1e-12 relative.
 //! Not reproduced: `test_USDC_depeg` (the depeg penalty is not modelled).
+//!
+//! Portfolio margin (PMRM_2) through the `derive-portfolio` profile: v2-core
+//! `test/risk-managers/unit-tests/PMRM_2/portfolio_cases/test_18_structures_OTM_call_spread.json`
+//! and `test_29_perps_basic_perp.json` (their `Result` block: MM, IM, option MtM, worst
+//! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative.
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+// Venue numbers are kept exactly as printed in the JSON files.
+#![allow(clippy::excessive_precision)]
 
 use drr_margin::json;
 use drr_margin::margin::margin;
@@ -450,4 +457,125 @@ fn margins_match_the_published_formulas_before_truncation() {
     let (mm, im) = derive_margins(find("test_short_call_spread_with_offset"));
     close(mm, -101.0 - 1.1 * f11 * 0.01, "offset spread MM");
     close(im, -101.0 - 1.2 * f11 * 0.01, "offset spread IM");
+}
+
+fn pm_run(now: i64, underlying: Value, positions: Value) -> drr_margin::margin::MarginReport {
+    let m: MarketSpec = json::from_value(json!({
+        "now": now,
+        "underlyings": {"ETH": underlying},
+        "collateral": {"USDC": {"price": 1.000_190_886_35, "decimals": 6}}
+    }))
+    .unwrap();
+    let account: AccountSpec =
+        json::from_value(json!({"mode": "portfolio", "collateral": {}, "positions": positions}))
+            .unwrap();
+    let params = resolve(Some(json!({"profile": "derive-portfolio"}))).unwrap();
+    margin(&m, &account, &params).unwrap()
+}
+
+fn rel(got: f64, expected: f64, tol: f64, what: &str) {
+    assert!(
+        (got - expected).abs() <= tol * expected.abs(),
+        "{what}: got {got}, expected {expected}"
+    );
+}
+
+#[test]
+fn pmrm2_otm_call_spread_test_18() {
+    // Expiry 1740729600 s (28FEB25 08:00 UTC), 794,852 s ahead; spot, forward, rate and the
+    // SVI-evaluated mark vols as in the JSON `Scenario` block; −1 C4000, +1 C4200.
+    let expiry_ms = 1_740_729_600_000_i64;
+    let now = expiry_ms - 794_852_000;
+    let r = pm_run(
+        now,
+        json!({"index": {"price": 2_681.602_985_099_999_4, "publishTime": now},
+               "rate": 0.150_000_000_000_000_02,
+               "forwards": [{"expiry": expiry_ms, "price": 2_682.999_743_601_671_5}],
+               "markIv": {"ETH_USDC-28FEB25-4000-C": 0.879_554_365_109_966_5,
+                          "ETH_USDC-28FEB25-4200-C": 0.883_325_540_219_036_2}}),
+        json!([{"instrument": "ETH_USDC-28FEB25-4000-C", "size": -1},
+               {"instrument": "ETH_USDC-28FEB25-4200-C", "size": 1}]),
+    );
+    let mtm: f64 = r.positions.iter().map(|p| p.value).sum();
+    rel(mtm, -0.194_470_340_856_829_4, 1e-9, "OptionMTM");
+    let pm = r.portfolio.as_ref().unwrap();
+    let row = |spot: f64, vol: &str| {
+        pm.scenarios
+            .iter()
+            .find(|s| (s.spot_move - spot).abs() < 1e-12 && s.vol == vol)
+            .unwrap()
+            .pnl
+    };
+    rel(row(0.18, "up"), -22.155_960_343_313_989, 1e-9, "1.18 Up");
+    rel(row(-0.18, "up"), -0.431_448_504_800_219_5, 1e-9, "0.82 Up");
+    rel(
+        row(0.0, "same"),
+        -0.000_736_623_421_816_185,
+        1e-8,
+        "1.0 None",
+    );
+    rel(
+        row(1.0, "up"),
+        -6.016_806_447_312_971,
+        1e-9,
+        "2.0 Up (tail)",
+    );
+    rel(
+        row(-0.66, "up"),
+        0.010_607_472_310_149_25,
+        1e-8,
+        "0.34 Up (tail)",
+    );
+    rel(
+        row(0.0, "linear"),
+        -0.425_648_507_254_371_1,
+        1e-9,
+        "skew linear",
+    );
+    rel(row(0.0, "abs"), -0.425_648_507_254_371_1, 1e-9, "skew abs");
+    assert!(pm.scenarios.iter().find(|s| s.worst).unwrap().spot_move > 0.17);
+    rel(
+        -pm.contingencies.roll,
+        -0.187_194_715_318_297_26,
+        1e-9,
+        "basis contingency",
+    );
+    rel(
+        pm.contingencies.short_option,
+        8.044_808_955_299_999,
+        1e-9,
+        "MM option cont",
+    );
+    rel(
+        mtm - r.components.total.maintenance,
+        -25.964_047_570_808_02,
+        1e-9,
+        "MM",
+    );
+    rel(
+        mtm - r.components.total.initial,
+        -35.758_445_609_670_82,
+        1e-9,
+        "IM",
+    );
+}
+
+#[test]
+fn pmrm2_basic_perp_test_29() {
+    // +1 perp, spot 3000, perp price 3100, perp value +10 (the JSON's unrealised funding; here
+    // as P&L from an entry at 3090): worst 0.82 Up → −558; MM −558·0.8 − 45 + 10 = −481.4,
+    // IM −558 − 45 − 15 + 10 = −608.
+    let now = NOW;
+    let r = pm_run(
+        now,
+        json!({"index": {"price": 3000, "publishTime": now}, "marks": {"ETH_USDC-PERPETUAL": 3100}}),
+        json!([{"instrument": "ETH-PERP", "size": 1, "entryPrice": 3090}]),
+    );
+    let equity: f64 = r.positions.iter().map(|p| p.value).sum();
+    rel(equity, 10.0, 1e-12, "perp value");
+    let pm = r.portfolio.as_ref().unwrap();
+    rel(pm.worst_loss, 558.0, 1e-9, "worst");
+    rel(pm.contingencies.futures, 45.0, 1e-9, "MM perp cont");
+    rel(equity - r.components.total.maintenance, -481.4, 1e-9, "MM");
+    rel(equity - r.components.total.initial, -608.0, 1e-9, "IM");
 }

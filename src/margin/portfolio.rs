@@ -343,6 +343,11 @@ pub struct PortfolioParams {
     pub underlyings: BTreeMap<String, RiskMatrixParams>,
     /// Risk matrix of any other underlying.
     pub default_underlying: RiskMatrixParams,
+    /// Derive PMRM_2 instead of the risk matrix (see [`super::derive_portfolio`]); absent by
+    /// default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub derive: Option<super::derive_portfolio::DerivePortfolioParams>,
 }
 
 impl Default for PortfolioParams {
@@ -355,6 +360,7 @@ impl Default for PortfolioParams {
             usd: SettlementParams::default(),
             underlyings: BTreeMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
             default_underlying: RiskMatrixParams::default(),
+            derive: None,
         }
     }
 }
@@ -580,6 +586,9 @@ impl PortfolioParams {
             .validate(&|f| format!("defaultUnderlying.{f}"))?;
         for (name, p) in &self.underlyings {
             p.validate(&|f| format!("underlyings.{name}.{f}"))?;
+        }
+        if let Some(derive) = &self.derive {
+            derive.validate()?;
         }
         Ok(())
     }
@@ -1075,6 +1084,9 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
+    if let Some(derive) = &params.derive {
+        return super::derive_portfolio::derive_portfolio_requirements(market, positions, derive);
+    }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
     for (i, position) in positions.iter().enumerate() {

@@ -87,6 +87,17 @@ const PROFILES: &[(&str, &str)] = &[
         (unverified), perp notional at the perp price (ours: the index).",
     ),
     (
+        "derive-portfolio",
+        "Derive v2 portfolio margin PMRM_2 (docs/venues/derive.md §3; derivexyz/v2-core \
+        PMRMLib_2.sol), portfolio mode: per expiry full revaluation under 31 scenarios (±18 % \
+        grid × vol up/none/down, tails 0.34×…4× dampened, linear and absolute skew shocks), \
+        static discounts, basis contingency, MM factor 0.8, IM 1.0 + peg loss, perp and \
+        naked-short contingencies. Parameters are v2-core's portfolio test cases' (production \
+        PM2 values are not published in the repository). Reproduces the test cases \
+        test_18_structures_OTM_call_spread and test_29_perps_basic_perp to 1e-9. Not modelled: \
+        oracle-confidence contingencies, collateral haircuts and risk-cancelling collateral.",
+    ),
+    (
         "dydx-v4",
         "dYdX v4 perpetuals (docs/venues/dydx-v4.md): IMF/MMF per liquidity tier from \
         the v4-chain genesis script — Large-Cap (BTC, ETH) 2 %/1.2 %, others Small-Cap 10 %/5 % \
@@ -212,6 +223,13 @@ pub fn profile(name: &str) -> Result<RiskParams> {
                     },
                 );
             }
+        }
+        "derive-portfolio" => {
+            venue_only(&mut p);
+            p.portfolio = super::portfolio::PortfolioParams {
+                derive: Some(super::derive_portfolio::DerivePortfolioParams::default()),
+                ..super::portfolio::PortfolioParams::default()
+            };
         }
         "dydx-v4" => {
             venue_only(&mut p);
