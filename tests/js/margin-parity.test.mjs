@@ -46,7 +46,8 @@ test(`margin reports: native CLI and wasm32 agree bit for bit on ${count} random
   let compared = 0;
   for (let i = 0; i < count; i++) {
     const account = randomAccount(i);
-    const profile = pick(['drr', 'deribit-standard', 'deribit-portfolio', 'hyperliquid']);
+    const profile = pick(['drr', 'deribit-standard', 'deribit-portfolio', 'hyperliquid', 'derive-standard',
+      'derive-portfolio', 'paradex-portfolio', 'cme-span-16']);
     let native, nativeError;
     try {
       native = JSON.parse(execFileSync(cli, ['margin', '--market', fixture('market.json'), '--account', '-', '--profile', profile],
