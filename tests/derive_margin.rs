@@ -18,7 +18,7 @@
 //!
 //! Portfolio margin (PMRM_2) through the `derive-portfolio` profile: v2-core
 //! `test/risk-managers/unit-tests/PMRM_2/portfolio_cases/test_18_structures_OTM_call_spread.json`
-//! and `test_29_perps_basic_perp.json` (their `Result` block: MM, IM, option MtM, worst
+//! `test_20_structures_basic_put.json` and `test_29_perps_basic_perp.json` (their `Result` block: MM, IM, option MtM, worst
 //! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative.
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
@@ -460,9 +460,18 @@ fn margins_match_the_published_formulas_before_truncation() {
 }
 
 fn pm_run(now: i64, underlying: Value, positions: Value) -> drr_margin::margin::MarginReport {
+    pm_run_on("ETH", now, underlying, positions)
+}
+
+fn pm_run_on(
+    name: &str,
+    now: i64,
+    underlying: Value,
+    positions: Value,
+) -> drr_margin::margin::MarginReport {
     let m: MarketSpec = json::from_value(json!({
         "now": now,
-        "underlyings": {"ETH": underlying},
+        "underlyings": {name: underlying},
         "collateral": {"USDC": {"price": 1.000_190_886_35, "decimals": 6}}
     }))
     .unwrap();
@@ -578,4 +587,62 @@ fn pmrm2_basic_perp_test_29() {
     rel(pm.contingencies.futures, 45.0, 1e-9, "MM perp cont");
     rel(equity - r.components.total.maintenance, -481.4, 1e-9, "MM");
     rel(equity - r.components.total.initial, -608.0, 1e-9, "IM");
+}
+
+#[test]
+fn pmrm2_basic_put_test_20() {
+    // BTC, expiry 1741334400 s (7MAR25 08:00 UTC), 1,399,652 s ahead; −1 P100000.
+    let expiry_ms = 1_741_334_400_000_i64;
+    let now = expiry_ms - 1_399_652_000;
+    let id = "BTC_USDC-7MAR25-100000-P";
+    let r = pm_run_on(
+        "BTC",
+        now,
+        json!({"index": {"price": 95_663.506_048_55, "publishTime": now},
+               "rate": 0.169_999_999_999_999_98,
+               "forwards": [{"expiry": expiry_ms, "price": 95_923.632_402_502_74}],
+               "markIv": {id: 0.454_763_076_879_590_4}}),
+        json!([{"instrument": id, "size": -1}]),
+    );
+    let mtm: f64 = r.positions.iter().map(|p| p.value).sum();
+    rel(mtm, -6_082.239_829_372_652, 1e-9, "OptionMTM");
+    let pm = r.portfolio.as_ref().unwrap();
+    let row = |spot: f64, vol: &str| {
+        pm.scenarios
+            .iter()
+            .find(|s| (s.spot_move - spot).abs() < 1e-12 && s.vol == vol)
+            .unwrap()
+            .pnl
+    };
+    rel(row(-0.18, "up"), -15_603.263_080_487_519, 1e-9, "0.82 Up");
+    rel(
+        row(-0.66, "up"),
+        -3_343.839_553_842_358,
+        1e-9,
+        "0.34 Up (tail)",
+    );
+    rel(
+        row(0.0, "linear"),
+        -86.589_147_241_232_24,
+        1e-9,
+        "skew linear",
+    );
+    rel(
+        pm.contingencies.short_option,
+        286.990_518_145_65,
+        1e-9,
+        "MM option cont",
+    );
+    rel(
+        mtm - r.components.total.maintenance,
+        -18_851.840_811_908_318,
+        1e-9,
+        "MM",
+    );
+    rel(
+        mtm - r.components.total.initial,
+        -22_163.820_440_102_92,
+        1e-9,
+        "IM",
+    );
 }

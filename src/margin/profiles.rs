@@ -94,7 +94,7 @@ const PROFILES: &[(&str, &str)] = &[
         static discounts, basis contingency, MM factor 0.8, IM 1.0 + peg loss, perp and \
         naked-short contingencies. Parameters are v2-core's portfolio test cases' (production \
         PM2 values are not published in the repository). Reproduces the test cases \
-        test_18_structures_OTM_call_spread and test_29_perps_basic_perp to 1e-9. Not modelled: \
+        test_18_structures_OTM_call_spread, test_20_structures_basic_put and test_29_perps_basic_perp to 1e-9. Not modelled: \
         oracle-confidence contingencies, collateral haircuts and risk-cancelling collateral.",
     ),
     (
