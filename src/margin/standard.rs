@@ -655,8 +655,10 @@ pub fn standard_requirements(
                 option_kind,
             } => {
                 let amount = position.amount;
-                // Derive: the option's value joins its requirement (see the field's doc).
-                let own_value = if params.option_value_in_requirement && amount != 0.0 {
+                // Shorts need their mark; in Derive's mode every option's value joins its
+                // requirement (see `optionValueInRequirement`).
+                let value = if amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)
+                {
                     value_position(position, market, &Shock::NONE)
                         .map_err(|e| {
                             if e.code() == "E_MISSING_MARKET_DATA" {
@@ -669,15 +671,13 @@ pub fn standard_requirements(
                 } else {
                     0.0
                 };
+                let own_value = if params.option_value_in_requirement {
+                    value
+                } else {
+                    0.0
+                };
                 let requirement = if amount < 0.0 {
-                    let value = value_position(position, market, &Shock::NONE).map_err(|e| {
-                        if e.code() == "E_MISSING_MARKET_DATA" {
-                            e
-                        } else {
-                            e.within(&format!("positions[{i}]"))
-                        }
-                    })?;
-                    let mark = value.usd / amount;
+                    let mark = value / amount;
                     let (im, mm) = params
                         .options
                         .short_per_unit(option_kind, strike, index, mark);
