@@ -1024,6 +1024,18 @@ fn underlying_floors(
     losses: &BTreeMap<&str, f64>,
     market: &Market,
 ) -> Result<Floors> {
+    let enabled = |p: &RiskMatrixParams| {
+        p.min_delta_net > 0.0
+            || p.min_delta_hedged > 0.0
+            || !p.intra_spreads.is_empty()
+            || p.short_option_minimum > 0.0
+    };
+    if !vectors
+        .keys()
+        .any(|(name, _)| enabled(params.risk_matrix(name)))
+    {
+        return Ok(Floors::default());
+    }
     let mut by_underlying: BTreeMap<&str, Vec<&Leg>> = BTreeMap::new();
     for (&(name, _), legs) in vectors {
         by_underlying.entry(name).or_default().extend(legs.iter());
