@@ -624,7 +624,7 @@ pub struct ScenarioPnl {
     pub currency: String,
     /// Relative move of the index (extended rows: the listed move; futures use the edge move).
     pub spot_move: f64,
-    /// `"up"`, `"same"` or `"down"`.
+    /// `"up"`, `"same"` or `"down"` (Derive PMRM_2 also `"linear"`, `"abs"`: skew shocks).
     pub vol: String,
     /// Whether the row belongs to the extended table.
     pub extended: bool,
@@ -673,7 +673,8 @@ pub struct Contingencies {
 #[serde(rename_all = "camelCase")]
 pub struct PortfolioResult {
     /// Every row of every risk vector: vectors by (underlying, coin before USD), rows by move
-    /// ascending × vol up/same/down, then the extended table.
+    /// ascending × vol up/same/down, then the extended table (weighted lists and Derive PMRM_2:
+    /// rows in the listed order).
     pub scenarios: Vec<ScenarioPnl>,
     /// Aggregated worst loss (≥ 0).
     pub worst_loss: f64,
