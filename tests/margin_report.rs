@@ -69,6 +69,49 @@ fn dydx_v4_chain_margin_requirement_test_case() {
 }
 
 #[test]
+fn dydx_open_interest_imf_from_market_data() {
+    // dydxprotocol/v4-chain TestGetInitialMarginQuoteQuantums (docs/venues/dydx-v4.md §8 B):
+    // IMF 200,000 ppm, notional 500,000 quote quantums, open interest 1.5e12 between caps 1e12
+    // and 2e12 → IMF 60 %, IMR 300,000 qq; open interest 8e13 above caps 2.5e13/5e13 → IMF
+    // 100 %, IMR 500,000. Here all amounts in USDC (qq / 1e6; only ratios matter), so the IMR
+    // is 300,000 or 500,000 micro-USDC: exact, or one unit above (our outward rounding of
+    // 0.2 + 0.5·0.8 = 0.6000000000000001), never below.
+    let run_oi = |market_oi: Option<f64>, param_oi: f64, lower: f64, upper: f64| {
+        let mut x = index(1.0);
+        if let Some(oi) = market_oi {
+            x["openInterest"] = json!(oi);
+        }
+        let m = market(json!({ "X": x }));
+        run(
+            &m,
+            json!({"mode": "cross", "collateral": {"USDC": 10},
+                   "positions": [{"instrument": "X-PERP", "size": 0.5, "entryPrice": 1}]}),
+            json!({"profile": "dydx-v4", "standard": {"defaultFutures": {"imBase": 0.2,
+                   "mmBase": 0.1, "openInterest": param_oi, "openInterestLowerCap": lower,
+                   "openInterestUpperCap": upper}}}),
+        )
+        .initial_margin
+        .units
+        .parse::<i64>()
+        .unwrap()
+    };
+    let near = |got: i64, exact: i64| assert!((exact..=exact + 1).contains(&got), "{got}");
+    near(run_oi(Some(1.5e6), 0.0, 1e6, 2e6), 300_000);
+    near(run_oi(Some(8e7), 0.0, 2.5e7, 5e7), 500_000);
+    // The market's value wins over the parameter's; without it the parameter still counts.
+    near(run_oi(Some(1.5e6), 9e9, 1e6, 2e6), 300_000);
+    near(run_oi(None, 1.5e6, 1e6, 2e6), 300_000);
+    near(run_oi(None, 0.0, 1e6, 2e6), 100_000);
+    // Bad market data is a coded error naming the field.
+    let mut x = index(1.0);
+    x["openInterest"] = json!(-1.0);
+    let spec: MarketSpec =
+        json::from_value(json!({"now": NOW, "underlyings": {"X": x}, "collateral": {}})).unwrap();
+    let err = drr_margin::market::Market::new(spec).unwrap_err();
+    assert_eq!(err.field(), "underlyings.X.openInterest");
+}
+
+#[test]
 fn deribit_linear_perpetual_table_through_margin() {
     // support.deribit.com Linear-Perpetual (docs/venues/deribit.md §1.3): BTC_USDC, index
     // 100,000, 25 BTC → IM 53,125 USDC, MM 28,125 USDC; 350 BTC → IM 1,312,500.

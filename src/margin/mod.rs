@@ -1,8 +1,9 @@
 //! Margin models and the `margin()` computation ([`compute`]) that composes them:
 //! [`valuation`] (positions under market shocks, the shared primitive), [`standard`] (rule-based,
-//! cross and isolated), [`portfolio`] (risk matrix), [`drr`] (the sensitivity add-on and oracle
-//! buffer), [`liquidity`], [`collateral`] (haircuts), [`statistical`] (VaR/ES beside the
-//! requirement), [`params`] and [`profiles`], [`money`] (exact rounding) and [`report`].
+//! cross and isolated), [`portfolio`] (risk matrix), [`derive_portfolio`] (Derive PMRM_2),
+//! [`drr`] (the sensitivity add-on and oracle buffer), [`liquidity`], [`collateral`]
+//! (haircuts), [`statistical`] (VaR/ES beside the requirement), [`params`] and [`profiles`],
+//! [`money`] (exact rounding) and [`report`].
 
 pub use compute::{margin, margin_validated};
 pub use params::RiskParams;
@@ -10,6 +11,7 @@ pub use report::MarginReport;
 
 pub mod collateral;
 pub mod compute;
+pub mod derive_portfolio;
 pub mod drr;
 pub mod liquidity;
 pub mod money;

@@ -29,6 +29,12 @@
 //!   edge values there (observed at Deribit). *Ours* (Deribit's arithmetic is unpublished): a row's
 //!   loss counts as max(0, `extendedFraction`·loss_USD − `extendedDampener`), a gain counts 0.
 //!   This reproduces the all-zero extended rows of both Deribit examples.
+//! - **Weighted scenario lists** (Paradex SCAN, docs/venues/paradex.md §2.2). A non-empty
+//!   `scenarios` list of {`spotMove`, `volShock`, `weight`} replaces the grid and the extended
+//!   table: every option's vol becomes σ·(1 + volShock·(30/max(`dteFloorDays`, DTE))^p), floored
+//!   like the grid's up/down shocks, perpetuals and futures take the full move, and a row's P&L
+//!   counts `weight` times before the gain offset (Paradex: the maximum weighted loss, so with
+//!   `pnlOffset` 0 gains count 0). On ties the first listed row is the worst.
 //! - **Gain offset.** Standard rows: a loss counts in full, a gain x counts
 //!   `pnlOffset`·min(x, `maxOffsetablePnl`) (cap in USD; Deribit BTC defaults 0/0: gains count 0).
 //! - **Worst loss** of a vector = −min over its counted rows (≥ 0), in USD (coin at the index now).
@@ -47,7 +53,17 @@
 //!   short option (legacy Deribit, default 0) = `shortOptionContingency`·index per unit of net
 //!   short options per strike (calls and puts of every expiry netted, per vector);
 //!   futures (legacy Deribit, default 0) = `futuresContingency`·index·min(long, short) coin sizes
-//!   of the futures and perpetuals of a vector.
+//!   of the futures and perpetuals of a vector;
+//!   minimum delta (Paradex, default off) = max(0, MinDeltaRisk − worst loss) per underlying, so
+//!   that the underlying's charge is max(SCAN, MinDeltaRisk), with MinDeltaRisk =
+//!   `minDeltaNet`·|Σ d| + `minDeltaHedged`·(Σ |d| − |Σ d|)/2 over its positions' USD deltas d
+//!   (exact for `aggregation: "sum"`; under `correlation` it is added after aggregating);
+//!   SPAN intra-commodity spread (default off) = Σ spreads formed × (`charge` + `rate`·index):
+//!   positions' deltas in units of the underlying (futures: coin size; options: ∂V/∂F) are
+//!   netted per tier of days to expiry (`spreadTiers`), then `intraSpreads` form, in their
+//!   order, min(|Δ_a|, |Δ_b|) spreads between tiers of opposite sign, consuming the deltas;
+//!   SPAN short option minimum (default off) = max(0, `shortOptionMinimum`·index·Σ short option
+//!   units − the underlying's other charges), so the underlying pays at least the minimum.
 //! - **Requirements.** riskMatrixMargin = worst loss + contingencies; initial = riskMatrixMargin
 //!   (Deribit's IM also adds open-order, MMP and spot margins, not modelled here); maintenance =
 //!   `mmFactor`·riskMatrixMargin.
@@ -151,6 +167,85 @@ pub struct RiskMatrixParams {
     pub pnl_offset: f64,
     /// Coin vector: largest gain (USD) that may count towards the offset.
     pub max_offsetable_pnl: f64,
+    /// Explicit weighted scenarios (Paradex SCAN). When given they replace the generated grid
+    /// and the extended table; empty (the default) keeps the grid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub scenarios: Vec<WeightedScenario>,
+    /// Floor of the days to expiry in the vol-shock term (30/max(floor, DTE))^p (0 = none).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub dte_floor_days: f64,
+    /// Minimum delta requirement: fraction of |net delta|·index (Paradex 0.02; 0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub min_delta_net: f64,
+    /// Minimum delta requirement: fraction of hedged delta·index (Paradex 0.01; 0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub min_delta_hedged: f64,
+    /// SPAN tiers for intra-commodity (calendar) spreads: ranges of days to expiry
+    /// (perpetuals: 0). Referenced by index from `intraSpreads`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub spread_tiers: Vec<SpreadTier>,
+    /// SPAN intra-commodity spreads in priority order (formed first to last).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub intra_spreads: Vec<IntraSpread>,
+    /// SPAN short option minimum: fraction of the index per unit of short options (NSE: 0.03 for
+    /// index options). The underlying's charge is at least this (0 = off).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub short_option_minimum: f64,
+}
+
+/// A SPAN spread tier: positions with `fromDays` ≤ days to expiry < `toDays`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SpreadTier {
+    /// Lower bound (inclusive), days to expiry.
+    pub from_days: f64,
+    /// Upper bound (exclusive), days to expiry.
+    pub to_days: f64,
+}
+
+/// A SPAN intra-commodity spread (FLAT rate): one spread is formed per unit of opposite net
+/// delta between two tiers, and each costs `charge` USD + `rate` × index.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntraSpread {
+    /// Index of the first leg's tier in `spreadTiers`.
+    pub tier_a: u32,
+    /// Index of the second leg's tier in `spreadTiers`.
+    pub tier_b: u32,
+    /// USD per spread formed.
+    #[serde(default)]
+    pub charge: f64,
+    /// Fraction of the index per spread formed.
+    #[serde(default)]
+    pub rate: f64,
+}
+
+/// One explicit scenario of a weighted list: the index moves by `spotMove`, every option's vol
+/// becomes σ·(1 + `volShock`·(30/max(dteFloorDays, DTE))^p), and the scenario's P&L counts
+/// `weight` times (Paradex SCAN: "maximum weighted loss").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeightedScenario {
+    /// Relative move of the index (0.16 = +16 %).
+    pub spot_move: f64,
+    /// Relative vol shock at 30 days to expiry (0.4 = +40 %, −0.22 = −22 %).
+    pub vol_shock: f64,
+    /// Weight of the scenario's P&L (1 = full).
+    pub weight: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for RiskMatrixParams {
@@ -178,6 +273,13 @@ impl Default for RiskMatrixParams {
             extended_dampener: 100_000.0,
             pnl_offset: 0.0,
             max_offsetable_pnl: 0.0,
+            scenarios: Vec::new(),
+            dte_floor_days: 0.0,
+            min_delta_net: 0.0,
+            min_delta_hedged: 0.0,
+            spread_tiers: Vec::new(),
+            intra_spreads: Vec::new(),
+            short_option_minimum: 0.0,
         }
     }
 }
@@ -241,6 +343,11 @@ pub struct PortfolioParams {
     pub underlyings: BTreeMap<String, RiskMatrixParams>,
     /// Risk matrix of any other underlying.
     pub default_underlying: RiskMatrixParams,
+    /// Derive PMRM_2 instead of the risk matrix (see [`super::derive_portfolio`]); absent by
+    /// default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub derive: Option<super::derive_portfolio::DerivePortfolioParams>,
 }
 
 impl Default for PortfolioParams {
@@ -253,6 +360,7 @@ impl Default for PortfolioParams {
             usd: SettlementParams::default(),
             underlyings: BTreeMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
             default_underlying: RiskMatrixParams::default(),
+            derive: None,
         }
     }
 }
@@ -350,7 +458,96 @@ impl RiskMatrixParams {
             &at("deltaTotalLiqShockThreshold"),
             "must be ≥ 0 USD",
         )?;
+        self.validate_weighted(at)?;
         self.coin_settlement().validate(at)
+    }
+}
+
+impl RiskMatrixParams {
+    fn validate_weighted(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            self.scenarios.len() <= 256,
+            &at("scenarios"),
+            "at most 256 scenarios",
+        )?;
+        for (i, s) in self.scenarios.iter().enumerate() {
+            check(
+                finite_in(s.spot_move, -0.99, 100.0),
+                &at(&format!("scenarios[{i}].spotMove")),
+                "must be a relative move in [−0.99, 100]",
+            )?;
+            check(
+                finite_in(s.vol_shock, -10.0, 10.0),
+                &at(&format!("scenarios[{i}].volShock")),
+                "must be in [−10, 10]",
+            )?;
+            check(
+                finite_in(s.weight, 0.0, 10.0),
+                &at(&format!("scenarios[{i}].weight")),
+                "must be in [0, 10]",
+            )?;
+        }
+        check(
+            finite_in(self.dte_floor_days, 0.0, 365.0),
+            &at("dteFloorDays"),
+            "must be in [0, 365] days",
+        )?;
+        for (value, f) in [
+            (self.min_delta_net, "minDeltaNet"),
+            (self.min_delta_hedged, "minDeltaHedged"),
+        ] {
+            check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
+        }
+        self.validate_spreads(at)
+    }
+
+    fn validate_spreads(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
+        check(
+            self.spread_tiers.len() <= 64 && self.intra_spreads.len() <= 256,
+            &at("intraSpreads"),
+            "at most 64 tiers and 256 spreads",
+        )?;
+        for (i, t) in self.spread_tiers.iter().enumerate() {
+            check(
+                finite_in(t.from_days, 0.0, 36_500.0),
+                &at(&format!("spreadTiers[{i}].fromDays")),
+                "must be in [0, 36500] days",
+            )?;
+            check(
+                finite_in(t.to_days, t.from_days, 36_500.0) && t.to_days > t.from_days,
+                &at(&format!("spreadTiers[{i}].toDays")),
+                "must be above fromDays (≤ 36500 days)",
+            )?;
+        }
+        let tiers = self.spread_tiers.len();
+        for (i, sp) in self.intra_spreads.iter().enumerate() {
+            let known = |tier: u32| usize::try_from(tier).is_ok_and(|t| t < tiers);
+            check(
+                known(sp.tier_a),
+                &at(&format!("intraSpreads[{i}].tierA")),
+                "must index spreadTiers",
+            )?;
+            check(
+                known(sp.tier_b) && sp.tier_b != sp.tier_a,
+                &at(&format!("intraSpreads[{i}].tierB")),
+                "must index spreadTiers and differ from tierA",
+            )?;
+            check(
+                finite_in(sp.charge, 0.0, MAX_USD),
+                &at(&format!("intraSpreads[{i}].charge")),
+                "must be ≥ 0 USD",
+            )?;
+            check(
+                finite_in(sp.rate, 0.0, 1.0),
+                &at(&format!("intraSpreads[{i}].rate")),
+                "must be in [0, 1]",
+            )?;
+        }
+        check(
+            finite_in(self.short_option_minimum, 0.0, 1.0),
+            &at("shortOptionMinimum"),
+            "must be in [0, 1]",
+        )
     }
 }
 
@@ -390,6 +587,9 @@ impl PortfolioParams {
         for (name, p) in &self.underlyings {
             p.validate(&|f| format!("underlyings.{name}.{f}"))?;
         }
+        if let Some(derive) = &self.derive {
+            derive.validate()?;
+        }
         Ok(())
     }
 
@@ -424,7 +624,7 @@ pub struct ScenarioPnl {
     pub currency: String,
     /// Relative move of the index (extended rows: the listed move; futures use the edge move).
     pub spot_move: f64,
-    /// `"up"`, `"same"` or `"down"`.
+    /// `"up"`, `"same"` or `"down"` (Derive PMRM_2 also `"linear"`, `"abs"`: skew shocks).
     pub vol: String,
     /// Whether the row belongs to the extended table.
     pub extended: bool,
@@ -435,6 +635,14 @@ pub struct ScenarioPnl {
     pub pnl_usd: f64,
     /// The row that sets the vector's worst loss (one per vector).
     pub worst: bool,
+    /// Explicit weighted scenarios only: the relative vol shock at 30 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub vol_shock: Option<f64>,
+    /// Explicit weighted scenarios only: the weight `pnl` was multiplied by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub weight: Option<f64>,
 }
 
 /// Contingency charges in USD.
@@ -450,6 +658,13 @@ pub struct Contingencies {
     pub short_option: f64,
     /// Offsetting futures.
     pub futures: f64,
+    /// Minimum delta requirement's excess over the worst loss, per underlying (Paradex: the
+    /// requirement is max(SCAN, MinDeltaRisk)).
+    pub min_delta: f64,
+    /// SPAN intra-commodity (calendar) spread charge.
+    pub intra_spread: f64,
+    /// SPAN short option minimum's excess over the rest of the underlying's charge.
+    pub short_option_minimum: f64,
 }
 
 /// The portfolio requirement and its parts, in USD.
@@ -458,7 +673,8 @@ pub struct Contingencies {
 #[serde(rename_all = "camelCase")]
 pub struct PortfolioResult {
     /// Every row of every risk vector: vectors by (underlying, coin before USD), rows by move
-    /// ascending × vol up/same/down, then the extended table.
+    /// ascending × vol up/same/down, then the extended table (weighted lists and Derive PMRM_2:
+    /// rows in the listed order).
     pub scenarios: Vec<ScenarioPnl>,
     /// Aggregated worst loss (≥ 0).
     pub worst_loss: f64,
@@ -494,6 +710,28 @@ struct Scenario {
     spot_move: f64,
     vol: VolMove,
     extended: bool,
+    /// Explicit weighted scenario: its relative vol shock and weight (`vol` is then the shock's
+    /// direction, for the report).
+    weighted: Option<(f64, f64)>,
+}
+
+/// The explicit weighted scenarios, in their listed order.
+fn weighted_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
+    p.scenarios
+        .iter()
+        .map(|w| Scenario {
+            spot_move: w.spot_move,
+            vol: if w.vol_shock > 0.0 {
+                VolMove::Up
+            } else if w.vol_shock < 0.0 {
+                VolMove::Down
+            } else {
+                VolMove::Same
+            },
+            extended: false,
+            weighted: Some((w.vol_shock, w.weight)),
+        })
+        .collect()
 }
 
 /// The standard grid (moves ascending × up/same/down) then the extended table.
@@ -509,6 +747,7 @@ fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
                 spot_move,
                 vol,
                 extended: false,
+                weighted: None,
             });
         }
     }
@@ -517,6 +756,7 @@ fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
             spot_move,
             vol: VolMove::Up,
             extended: true,
+            weighted: None,
         });
     }
     grid
@@ -529,7 +769,7 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
     } else {
         p.long_term_vega_power
     };
-    let term = pow(30.0 / days, power);
+    let term = pow(30.0 / max(days, p.dte_floor_days), power);
     let level = match s.vol {
         VolMove::Up => max(
             sigma * (1.0 + p.volatility_range_up * term),
@@ -540,6 +780,10 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
             sigma * (1.0 - p.volatility_range_down * term),
             p.min_volatility_for_shock_down,
         ),
+    };
+    let level = match s.weighted {
+        Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
+        None => level,
     };
     let side = if s.spot_move > 0.0 {
         1.0
@@ -553,6 +797,16 @@ fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s:
         return 1.0;
     }
     min(VOL_CAP, max(p.min_volatility_for_shock_down, level * tilt)) / sigma
+}
+
+/// An option's vol in an explicit weighted scenario: σ·(1 + shock·term), floored like the grid.
+fn weighted_vol_level(p: &RiskMatrixParams, sigma: f64, shock: f64, term: f64) -> f64 {
+    let floor = if shock > 0.0 {
+        p.min_volatility_for_shock_up
+    } else {
+        p.min_volatility_for_shock_down
+    };
+    max(sigma * (1.0 + shock * term), floor)
 }
 
 /// Option data fixed across scenarios.
@@ -707,11 +961,133 @@ fn worst_row(grid: &[Scenario], rows: &[f64]) -> Option<usize> {
         let s = grid.get(i);
         let extended = s.is_some_and(|s| s.extended);
         let same = s.is_some_and(|s| s.vol == VolMove::Same);
-        (extended, if extended { i } else { i / 3 }, !same, i)
+        // Weighted lists: the first listed row.
+        let listed = s.is_some_and(|s| s.weighted.is_some());
+        (
+            extended,
+            if extended || listed { i } else { i / 3 },
+            !same && !listed,
+            i,
+        )
     };
     (0..rows.len())
         .filter(|&i| rows.get(i).is_some_and(|r| *r == lowest))
         .min_by_key(|&i| rank(i))
+}
+
+/// Paradex's minimum delta requirement in USD, from the positions' deltas in USD (∂value/∂S·S):
+/// (`net`·|Σ d| + `hedged`·(Σ |d| − |Σ d|)/2) (docs/venues/paradex.md §2.3).
+pub fn min_delta_risk(deltas_usd: &[f64], net: f64, hedged: f64) -> f64 {
+    let net_delta: f64 = deltas_usd.iter().sum();
+    let gross: f64 = deltas_usd.iter().map(|d| d.abs()).sum();
+    net * net_delta.abs() + hedged * max(gross - net_delta.abs(), 0.0) / 2.0
+}
+
+/// SPAN spreads formed between tiers, in priority order, from the tiers' net deltas (in units
+/// of the underlying), and their total charge in USD at index `s0`.
+pub fn intra_spread_charge(tier_deltas: &[f64], spreads: &[IntraSpread], s0: f64) -> f64 {
+    let mut remaining = tier_deltas.to_vec();
+    let mut charge = 0.0;
+    for sp in spreads {
+        let (a, b) = (sp.tier_a as usize, sp.tier_b as usize);
+        let (Some(&da), Some(&db)) = (remaining.get(a), remaining.get(b)) else {
+            continue;
+        };
+        if da == 0.0 || db == 0.0 || (da > 0.0) == (db > 0.0) {
+            continue;
+        }
+        let formed = min(da.abs(), db.abs());
+        if let Some(x) = remaining.get_mut(a) {
+            *x -= formed * da.signum();
+        }
+        if let Some(x) = remaining.get_mut(b) {
+            *x -= formed * db.signum();
+        }
+        charge += formed * (sp.charge + sp.rate * s0);
+    }
+    charge
+}
+
+/// Per-underlying charges beside the worst loss, summed over underlyings (all 0 when off).
+#[derive(Debug, Default)]
+struct Floors {
+    min_delta: f64,
+    intra_spread: f64,
+    short_option_minimum: f64,
+}
+
+/// Paradex's minimum delta top-up max(0, MinDeltaRisk − loss), SPAN's intra-commodity spread
+/// charge and SPAN's short option minimum top-up max(0, SOM − (loss + the two before)), per
+/// underlying.
+fn underlying_floors(
+    vectors: &BTreeMap<(&str, bool), Vec<Leg>>,
+    params: &PortfolioParams,
+    losses: &BTreeMap<&str, f64>,
+    market: &Market,
+) -> Result<Floors> {
+    let enabled = |p: &RiskMatrixParams| {
+        p.min_delta_net > 0.0
+            || p.min_delta_hedged > 0.0
+            || !p.intra_spreads.is_empty()
+            || p.short_option_minimum > 0.0
+    };
+    if !vectors
+        .keys()
+        .any(|(name, _)| enabled(params.risk_matrix(name)))
+    {
+        return Ok(Floors::default());
+    }
+    let mut by_underlying: BTreeMap<&str, Vec<&Leg>> = BTreeMap::new();
+    for (&(name, _), legs) in vectors {
+        by_underlying.entry(name).or_default().extend(legs.iter());
+    }
+    let mut floors = Floors::default();
+    for (name, legs) in &by_underlying {
+        let p = params.risk_matrix(name);
+        let loss = losses.get(name).copied().unwrap_or(0.0);
+        let mut charged = loss;
+        if p.min_delta_net > 0.0 || p.min_delta_hedged > 0.0 {
+            let deltas: Vec<f64> = legs.iter().map(|leg| leg.delta_usd).collect();
+            let floor = min_delta_risk(&deltas, p.min_delta_net, p.min_delta_hedged);
+            let top_up = max(floor - charged, 0.0);
+            floors.min_delta += top_up;
+            charged += top_up;
+        }
+        if p.intra_spreads.is_empty() && p.short_option_minimum == 0.0 {
+            continue;
+        }
+        let s0 = market.underlying(name)?.spot();
+        if !p.intra_spreads.is_empty() {
+            let mut tier_deltas = vec![0.0; p.spread_tiers.len()];
+            for leg in legs {
+                // Delta in units of the underlying (futures: coin size; options: ∂V/∂F).
+                let (days, units) = match leg.kind {
+                    LegKind::Delta1 { coin_size, years } => (years * 365.0, coin_size),
+                    LegKind::Option(o) => (o.days, leg.delta_usd / o.forward0),
+                };
+                let tier = p
+                    .spread_tiers
+                    .iter()
+                    .position(|t| days >= t.from_days && days < t.to_days);
+                if let Some(delta) = tier.and_then(|t| tier_deltas.get_mut(t)) {
+                    *delta += units;
+                }
+            }
+            let intra = intra_spread_charge(&tier_deltas, &p.intra_spreads, s0);
+            floors.intra_spread += intra;
+            charged += intra;
+        }
+        if p.short_option_minimum > 0.0 {
+            let shorts: f64 = legs
+                .iter()
+                .filter(|leg| matches!(leg.kind, LegKind::Option(_)))
+                .map(|leg| max(-leg.position.amount, 0.0))
+                .sum();
+            let minimum = p.short_option_minimum * s0 * shorts;
+            floors.short_option_minimum += max(minimum - charged, 0.0);
+        }
+    }
+    Ok(floors)
 }
 
 /// Portfolio-margin requirements of `positions` (see the module documentation), in USD.
@@ -721,6 +1097,9 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
+    if let Some(derive) = &params.derive {
+        return super::derive_portfolio::derive_portfolio_requirements(market, positions, derive);
+    }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
     for (i, position) in positions.iter().enumerate() {
@@ -751,12 +1130,19 @@ pub fn portfolio_requirements(
         } else {
             (p.coin_settlement(), s0, name.to_string())
         };
-        let grid = scenario_grid(p);
+        let grid = if p.scenarios.is_empty() {
+            scenario_grid(p)
+        } else {
+            weighted_grid(p)
+        };
         let mut rows = Vec::with_capacity(grid.len());
         for s in &grid {
             let mut pnl = 0.0;
             for leg in legs {
                 pnl += leg_pnl(market, leg, p, s0, !linear, s)?;
+            }
+            if let Some((_, weight)) = s.weighted {
+                pnl *= weight;
             }
             rows.push(if s.extended {
                 dampen_extended(
@@ -786,6 +1172,8 @@ pub fn portfolio_requirements(
                 pnl: *pnl,
                 pnl_usd: *pnl * usd_per_unit,
                 worst: worst == Some(i),
+                vol_shock: s.weighted.map(|(shock, _)| shock),
+                weight: s.weighted.map(|(_, weight)| weight),
             });
         }
         // Contingencies of this vector.
@@ -824,6 +1212,10 @@ pub fn portfolio_requirements(
         let excess = max(delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
+    let floors = underlying_floors(&vectors, params, &losses, market)?;
+    contingencies.min_delta = floors.min_delta;
+    contingencies.intra_spread = floors.intra_spread;
+    contingencies.short_option_minimum = floors.short_option_minimum;
     let worst_loss = match params.aggregation {
         Aggregation::Sum => losses.values().sum(),
         Aggregation::Correlation => {
@@ -840,7 +1232,10 @@ pub fn portfolio_requirements(
         + contingencies.roll
         + contingencies.delta
         + contingencies.short_option
-        + contingencies.futures;
+        + contingencies.futures
+        + contingencies.min_delta
+        + contingencies.intra_spread
+        + contingencies.short_option_minimum;
     Ok(PortfolioResult {
         scenarios,
         worst_loss,
@@ -933,6 +1328,7 @@ mod tests {
             spot_move,
             vol,
             extended: false,
+            weighted: None,
         };
         // 15 days: power 0.3; 60 days: power 0.13 (independent std powf).
         let up15 = 0.6 * (1.0 + 0.5 * 2f64.powf(0.3));

@@ -44,9 +44,25 @@ const PROFILES: &[(&str, &str)] = &[
         ±⅔, ±1 × the price scan range with volatility up/down by the vol scan range (no term \
         scaling), plus ±2 × the range counted at 35 %. The scan ranges are product-specific and \
         change with CME's margins: the values here (30 % price, 35 % relative vol) are \
-        illustrative and must be set per product. Not modelled: intra-commodity spread charges \
-        and the short option minimum; our extreme moves shock vol up where SPAN leaves it; the \
-        grid also evaluates unchanged vol (never worse for options).",
+        illustrative and must be set per product. The intra-commodity (calendar) spread charge \
+        (`spreadTiers`, `intraSpreads`, FLAT rates in priority order; reproduces CME's published \
+        spread-calc example) and the short option minimum (`shortOptionMinimum`, a fraction of \
+        the index per short option) are available but empty here: CME's rates are per product. \
+        Not modelled: delivery-month charges, inter-commodity credits, net option value caps; \
+        our extreme moves shock vol up where SPAN leaves it; the grid also evaluates unchanged \
+        vol (never worse for options).",
+    ),
+    (
+        "paradex-portfolio",
+        "Paradex portfolio margin, SCAN (docs/venues/paradex.md §2): the published 24 scenarios \
+        (±16 % in 4 % steps × vol +40 %/−22 %, tails −66 % … +500 % with vol +40 % at weights \
+        24 % … 3.2 %), vol shocks σ·(1 + shock·(30/max(1, DTE))^p) with p 0.30 below 30 days, \
+        0.13 from 30, SCAN = maximum weighted loss, NetPortfolioIM = max(SCAN, MinDeltaRisk) with \
+        MinDeltaRisk = (2 % |net delta| + 1 % hedged delta)·index, IMR = NetPortfolioIM, MMR = \
+        50 %. Not modelled (formulas not published): the funding and fee provisions. Paradex \
+        serves per-asset values from /v1/system/margin-config; the published table is used for \
+        every underlying. Options reprice by Black-76 on our forward (Paradex's repricing model \
+        is not stated).",
     ),
     (
         "deribit-standard",
@@ -59,17 +75,34 @@ const PROFILES: &[(&str, &str)] = &[
     ),
     (
         "derive-standard",
-        "Derive v2 Standard Manager, approximately (docs/venues/derive.md): perps \
-        MM/IM 6.5 %/10 % (BTC, ETH), options maxSpotReq 0.15, minSpotReq 0.13, MM 0.09·S + mark. \
-        Not modelled yet: mmOffsetScale (IM ≥ 1.05·MM for puts), unpaired-call scales 1.1/1.2 and \
-        the base-asset margin factors; our defined-risk relief stands in for Derive's max-loss.",
+        "Derive v2 Standard Manager (docs/venues/derive.md §1; derivexyz/v2-core \
+        StandardManager.sol), mainnet values of scripts/config-mainnet.sol: perps MM/IM 6.5 %/10 % \
+        (BTC, ETH; others 10 %/20 %); short options IM max(0.15·S − OTM, 0.13·S) + mark, MM \
+        0.09·S + mark (puts max(0.09·S, 0.09·mark) + mark, IM ≥ 1.05·MM); per expiry the options \
+        are charged at most their max loss (payoff at 0 and every strike) plus 1.2 (IM) / 1.1 (MM) \
+        × forward × net short calls; options carry no collateral value (the requirement adds \
+        their marks, so equity − requirement is Derive's margin); BTC and ETH collateral count \
+        75 %/80 % (base margin factors). Reproduces v2-core's test-cases-2.json. Not modelled: \
+        oracle-confidence contingencies, the USDC depeg penalty, the base factor's IMScale \
+        (unverified), perp notional at the perp price (ours: the index).",
+    ),
+    (
+        "derive-portfolio",
+        "Derive v2 portfolio margin PMRM_2 (docs/venues/derive.md §3; derivexyz/v2-core \
+        PMRMLib_2.sol), portfolio mode: per expiry full revaluation under 31 scenarios (±18 % \
+        grid × vol up/none/down, tails 0.34×…4× dampened, linear and absolute skew shocks), \
+        static discounts, basis contingency, MM factor 0.8, IM 1.0 + peg loss, perp and \
+        naked-short contingencies. Parameters are v2-core's portfolio test cases' (production \
+        PM2 values are not published in the repository). Reproduces the test cases \
+        test_18_structures_OTM_call_spread, test_20_structures_basic_put and test_29_perps_basic_perp to 1e-9. Not modelled: \
+        oracle-confidence contingencies, collateral haircuts and risk-cancelling collateral.",
     ),
     (
         "dydx-v4",
         "dYdX v4 perpetuals (docs/venues/dydx-v4.md): IMF/MMF per liquidity tier from \
         the v4-chain genesis script — Large-Cap (BTC, ETH) 2 %/1.2 %, others Small-Cap 10 %/5 % \
-        with open-interest IMF scaling between 20M and 50M USD (set `openInterest` per \
-        underlying). Mainnet tiers are set by governance and may differ. Perpetuals only.",
+        with open-interest IMF scaling between 20M and 50M USD (open interest from the \
+        market's `underlyings.X.openInterest`, else the parameter `openInterest`). Mainnet tiers are set by governance and may differ. Perpetuals only.",
     ),
     (
         "hyperliquid",
@@ -142,6 +175,10 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             span.mm_factor = 1.0;
             p.portfolio = span;
         }
+        "paradex-portfolio" => {
+            venue_only(&mut p);
+            p.portfolio = paradex_portfolio();
+        }
         "deribit-portfolio" => {
             venue_only(&mut p);
             p.portfolio = super::portfolio::PortfolioParams::default();
@@ -172,6 +209,27 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.options.initial = 0.15;
             p.standard.options.initial_floor = 0.13;
             p.standard.options.maintenance = 0.09;
+            p.standard.options.mm_offset_scale = 1.05;
+            p.standard.unpaired_call_initial_scale = 1.2;
+            p.standard.unpaired_call_maintenance_scale = 1.1;
+            p.standard.option_value_in_requirement = true;
+            p.standard.size_aggregation = SizeAggregation::Position;
+            for (asset, factor) in [("BTC", 0.75), ("ETH", 0.8)] {
+                p.collateral.insert(
+                    asset.to_string(),
+                    super::params::CollateralParams {
+                        haircut: 1.0 - factor,
+                        ..super::params::CollateralParams::default()
+                    },
+                );
+            }
+        }
+        "derive-portfolio" => {
+            venue_only(&mut p);
+            p.portfolio = super::portfolio::PortfolioParams {
+                derive: Some(super::derive_portfolio::DerivePortfolioParams::default()),
+                ..super::portfolio::PortfolioParams::default()
+            };
         }
         "dydx-v4" => {
             venue_only(&mut p);
@@ -256,6 +314,66 @@ pub fn profile(name: &str) -> Result<RiskParams> {
     }
     p.validate().map_err(|e| e.within("params"))?;
     Ok(p)
+}
+
+/// Paradex SCAN (docs/venues/paradex.md §2, "Full scenario table" of
+/// https://docs.paradex.trade/risk/portfolio-margin): one rule set for every underlying.
+fn paradex_portfolio() -> super::portfolio::PortfolioParams {
+    use super::portfolio::WeightedScenario;
+    let mut scan = super::portfolio::PortfolioParams::default();
+    scan.underlyings.clear();
+    scan.mm_factor = 0.5;
+    scan.usd.annualised_move_risk = 0.0;
+    scan.usd.min_annualised_move = 0.0;
+    scan.usd.extended_dampener = 0.0;
+    let rules = &mut scan.default_underlying;
+    let (up, down) = (0.40, -0.22);
+    let mut scenarios = vec![(0.16, up)];
+    for m in [0.12, 0.08, 0.04, 0.0, -0.04, -0.08, -0.12] {
+        scenarios.push((m, up));
+        scenarios.push((m, down));
+    }
+    scenarios.push((-0.16, up));
+    let mut list: Vec<WeightedScenario> = scenarios
+        .into_iter()
+        .map(|(spot_move, vol_shock)| WeightedScenario {
+            spot_move,
+            vol_shock,
+            weight: 1.0,
+        })
+        .collect();
+    // Tails, at the weights printed in the table (they are ≈ 0.16/|move|, not stated as such).
+    for (spot_move, weight) in [
+        (-0.66, 0.24),
+        (-0.33, 0.48),
+        (0.5, 0.32),
+        (1.0, 0.16),
+        (2.0, 0.08),
+        (3.0, 0.0533),
+        (4.0, 0.04),
+        (5.0, 0.032),
+    ] {
+        list.push(WeightedScenario {
+            spot_move,
+            vol_shock: up,
+            weight,
+        });
+    }
+    rules.scenarios = list;
+    rules.dte_floor_days = 1.0;
+    rules.short_term_vega_power = 0.30;
+    rules.long_term_vega_power = 0.13;
+    rules.min_volatility_for_shock_up = 0.0;
+    rules.min_volatility_for_shock_down = 1e-4;
+    rules.extended_moves = Vec::new();
+    rules.extended_futures_at_edge = false;
+    rules.max_delta_shock = 0.0;
+    rules.annualised_move_risk = 0.0;
+    rules.min_annualised_move = 0.0;
+    rules.extended_dampener = 0.0;
+    rules.min_delta_net = 0.02;
+    rules.min_delta_hedged = 0.01;
+    scan
 }
 
 /// Resolves a `params` input: `None` → the `drr` profile; an object → its `profile` (default

@@ -32,6 +32,12 @@
 //!   The comparison is like for like: a short leg's requirement includes its mark (the liability
 //!   already in equity) and the max loss at expiry is the whole liability, not the change from
 //!   today. Relief is computed separately for IM and MM, so MM ≤ IM still holds after it.
+//! - Derive v2 Standard Manager (docs/venues/derive.md §1), all off by default: a short put's IM
+//!   floored at `mmOffsetScale` × its MM; with `unpairedCall*Scale` > 0 a group's max loss is
+//!   Derive's (payoff at 0 and every strike, plus scale × forward × net short calls), so net
+//!   short calls get relief too; `optionValueInRequirement` adds each option's value to its
+//!   requirement, so that options carry no collateral value and equity − requirement is
+//!   Derive's margin.
 
 use super::params::{check, finite_in};
 use super::valuation::{value_position, Shock};
@@ -87,8 +93,8 @@ pub struct FuturesRule {
     /// "maintenance margin is half of the initial margin at max leverage" = 0.5 (hyperliquid.md §3).
     pub tier_maintenance_fraction: f64,
     /// Open interest of the underlying's market in USD, for the dYdX-style open-interest IMF
-    /// (docs/venues/dydx-v4.md §3). A parameter for now because the market snapshot has no
-    /// open-interest field; it should come from market data later.
+    /// (docs/venues/dydx-v4.md §3), used when the market snapshot has no `openInterest` for
+    /// the underlying (the snapshot's value wins).
     pub open_interest: f64,
     /// Open interest (USD) up to which the initial rate is unscaled (dYdX `open_interest_lower_cap`).
     pub open_interest_lower_cap: f64,
@@ -154,6 +160,23 @@ pub struct OptionRule {
     pub initial_floor: f64,
     /// Maintenance fraction of U (and of the mark for puts): 0.075.
     pub maintenance: f64,
+    /// A short put's IM is at least this multiple of its MM (Derive SRM `mmOffsetScale` 1.05;
+    /// default 1: IM ≥ MM).
+    #[serde(skip_serializing_if = "is_one")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub mm_offset_scale: f64,
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+fn is_false(x: &bool) -> bool {
+    !*x
 }
 
 impl Default for OptionRule {
@@ -162,6 +185,7 @@ impl Default for OptionRule {
             initial: 0.15,
             initial_floor: 0.10,
             maintenance: 0.075,
+            mm_offset_scale: 1.0,
         }
     }
 }
@@ -197,6 +221,22 @@ pub struct StandardParams {
     /// Defined-risk relief for options of one underlying and expiry (our extension; default true).
     /// false reproduces Deribit's standard margin, which sums legs without offsets.
     pub spread_relief: bool,
+    /// Derive SRM `unpairedIMScale` (1.2): with it > 0, a group with net short calls gets relief
+    /// too, its max loss (payoff at 0 and at every strike) raised by this × forward × net short
+    /// calls. 0 (default): such a group is unbounded and gets no relief.
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub unpaired_call_initial_scale: f64,
+    /// Derive SRM `unpairedMMScale` (1.1), likewise for maintenance.
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub unpaired_call_maintenance_scale: f64,
+    /// Derive SRM: options carry no collateral value and a short's mark counts once. Each
+    /// option's value (mark × amount: longs +, shorts −), which equity already holds, is added
+    /// to its requirement, so equity − requirement is Derive's net margin (derive.md §1.1).
+    #[serde(skip_serializing_if = "is_false")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub option_value_in_requirement: bool,
 }
 
 impl Default for StandardParams {
@@ -220,6 +260,9 @@ impl Default for StandardParams {
             size_aggregation: SizeAggregation::Underlying,
             options: OptionRule::default(),
             spread_relief: true,
+            unpaired_call_initial_scale: 0.0,
+            unpaired_call_maintenance_scale: 0.0,
+            option_value_in_requirement: false,
         }
     }
 }
@@ -307,8 +350,16 @@ impl FuturesRule {
         )
     }
 
-    /// (initial, maintenance) rates for a size of `n` coins at index price `index`.
+    /// (initial, maintenance) rates for a size of `n` coins at index price `index`, with the
+    /// parameters' open interest.
+    #[cfg(test)]
     fn rates(&self, n: f64, index: f64) -> (f64, f64) {
+        self.rates_at(n, index, self.open_interest)
+    }
+
+    /// (initial, maintenance) rates for a size of `n` coins at index price `index` and market
+    /// open interest `open_interest` (USD).
+    fn rates_at(&self, n: f64, index: f64, open_interest: f64) -> (f64, f64) {
         let mut im = self.im_base + self.im_increment * n;
         let mut mm = self.mm_base + self.mm_increment * n;
         if self.imf_factor > 0.0 {
@@ -323,7 +374,7 @@ impl FuturesRule {
                 mm = max(mm, tier_mm / notional);
             }
         }
-        let scaling = self.open_interest_scaling();
+        let scaling = self.open_interest_scaling(open_interest);
         if scaling > 0.0 {
             im = max(im, im + scaling * (1.0 - im));
         }
@@ -347,9 +398,9 @@ impl FuturesRule {
 
     /// dYdX open-interest scaling in [0, 1] (dydx-v4.md §3 branching: upper cap 0 = off,
     /// oi ≤ lower → 0, oi ≥ upper → 1, linear in between).
-    fn open_interest_scaling(&self) -> f64 {
+    fn open_interest_scaling(&self, open_interest: f64) -> f64 {
         let (oi, lower, upper) = (
-            self.open_interest,
+            open_interest,
             self.open_interest_lower_cap,
             self.open_interest_upper_cap,
         );
@@ -372,7 +423,11 @@ impl OptionRule {
         ] {
             check(finite_in(value, 0.0, 1.0), name, "must be in [0, 1]")?;
         }
-        Ok(())
+        check(
+            finite_in(self.mm_offset_scale, 1.0, 3.0),
+            "options.mmOffsetScale",
+            "must be in [1, 3]",
+        )
     }
 
     /// (initial, maintenance) of one short unit with strike `strike`, index `index` and USD mark
@@ -387,7 +442,11 @@ impl OptionRule {
             OptionKind::Call => self.maintenance * index + mark,
             OptionKind::Put => max(self.maintenance * index, self.maintenance * mark) + mark,
         };
-        (max(risk + mark, maintenance), maintenance)
+        let floor = match kind {
+            OptionKind::Call => maintenance,
+            OptionKind::Put => self.mm_offset_scale * maintenance,
+        };
+        (max(risk + mark, floor), maintenance)
     }
 }
 
@@ -398,6 +457,15 @@ impl StandardParams {
             rule.validate(&format!("futures.{name}"))?;
         }
         self.default_futures.validate("defaultFutures")?;
+        for (value, name) in [
+            (self.unpaired_call_initial_scale, "unpairedCallInitialScale"),
+            (
+                self.unpaired_call_maintenance_scale,
+                "unpairedCallMaintenanceScale",
+            ),
+        ] {
+            check(finite_in(value, 0.0, 3.0), name, "must be in [0, 3]")?;
+        }
         self.options.validate()
     }
 
@@ -454,6 +522,8 @@ struct Group {
     legs: Vec<Leg>,
     initial: f64,
     maintenance: f64,
+    /// The expiry's forward (for the unpaired-call term).
+    forward: f64,
 }
 
 /// Relative tolerance on the net call amount beyond the highest strike: sums of amounts such as
@@ -491,6 +561,31 @@ fn max_loss_at_expiry(legs: &[Leg]) -> Option<f64> {
         .iter()
         .fold(payoff(0.0), |worst, l| min(worst, payoff(l.strike)));
     Some(max(0.0, -worst))
+}
+
+/// Derive SRM's max loss of `legs` (derive.md §1.4): the worst payoff at 0 and at every strike
+/// (≥ 0 as a loss), plus `scale`·`forward`·(net short calls) when the calls are net short.
+fn max_loss_with_unpaired_calls(legs: &[Leg], forward: f64, scale: f64) -> f64 {
+    let net_calls: f64 = legs
+        .iter()
+        .filter(|l| l.kind == OptionKind::Call)
+        .map(|l| l.amount)
+        .sum();
+    let payoff = |s: f64| -> f64 {
+        legs.iter()
+            .map(|l| {
+                let intrinsic = match l.kind {
+                    OptionKind::Call => max(s - l.strike, 0.0),
+                    OptionKind::Put => max(l.strike - s, 0.0),
+                };
+                l.amount * intrinsic
+            })
+            .sum()
+    };
+    let worst = legs.iter().fold(min(payoff(0.0), 0.0), |worst, l| {
+        min(worst, payoff(l.strike))
+    });
+    -worst + scale * forward * max(-net_calls, 0.0)
 }
 
 /// Standard initial and maintenance requirements of `positions` in USD (see the module
@@ -545,8 +640,12 @@ pub fn standard_requirements(
                         .unwrap_or(coins),
                     SizeAggregation::Position => coins,
                 };
-                let (im_rate, mm_rate) =
-                    params.futures_rule(&instrument.underlying).rates(n, index);
+                let rule = params.futures_rule(&instrument.underlying);
+                let open_interest = market
+                    .underlying(&instrument.underlying)?
+                    .open_interest()
+                    .unwrap_or(rule.open_interest);
+                let (im_rate, mm_rate) = rule.rates_at(n, index, open_interest);
                 let notional = coins * index;
                 (notional * im_rate, notional * mm_rate)
             }
@@ -556,15 +655,29 @@ pub fn standard_requirements(
                 option_kind,
             } => {
                 let amount = position.amount;
+                // Shorts need their mark; in Derive's mode every option's value joins its
+                // requirement (see `optionValueInRequirement`).
+                let value = if amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)
+                {
+                    value_position(position, market, &Shock::NONE)
+                        .map_err(|e| {
+                            if e.code() == "E_MISSING_MARKET_DATA" {
+                                e
+                            } else {
+                                e.within(&format!("positions[{i}]"))
+                            }
+                        })?
+                        .usd
+                } else {
+                    0.0
+                };
+                let own_value = if params.option_value_in_requirement {
+                    value
+                } else {
+                    0.0
+                };
                 let requirement = if amount < 0.0 {
-                    let value = value_position(position, market, &Shock::NONE).map_err(|e| {
-                        if e.code() == "E_MISSING_MARKET_DATA" {
-                            e
-                        } else {
-                            e.within(&format!("positions[{i}]"))
-                        }
-                    })?;
-                    let mark = value.usd / amount;
+                    let mark = value / amount;
                     let (im, mm) = params
                         .options
                         .short_per_unit(option_kind, strike, index, mark);
@@ -583,8 +696,15 @@ pub fn standard_requirements(
                     });
                     group.initial += requirement.0;
                     group.maintenance += requirement.1;
+                    if params.unpaired_call_initial_scale > 0.0
+                        || params.unpaired_call_maintenance_scale > 0.0
+                    {
+                        let underlying = market.underlying(&instrument.underlying)?;
+                        let t = market.time_to(expiry)?.get();
+                        group.forward = underlying.forward_at(index, t);
+                    }
                 }
-                requirement
+                (requirement.0 + own_value, requirement.1 + own_value)
             }
         };
         requirements.push(PositionRequirement {
@@ -597,8 +717,29 @@ pub fn standard_requirements(
     let (mut relief_initial, mut relief_maintenance) = (0.0, 0.0);
     if params.spread_relief {
         for group in groups.values() {
-            if let Some(loss) = max_loss_at_expiry(&group.legs) {
+            let (initial_loss, maintenance_loss) = if params.unpaired_call_initial_scale > 0.0
+                || params.unpaired_call_maintenance_scale > 0.0
+            {
+                (
+                    Some(max_loss_with_unpaired_calls(
+                        &group.legs,
+                        group.forward,
+                        params.unpaired_call_initial_scale,
+                    )),
+                    Some(max_loss_with_unpaired_calls(
+                        &group.legs,
+                        group.forward,
+                        params.unpaired_call_maintenance_scale,
+                    )),
+                )
+            } else {
+                let loss = max_loss_at_expiry(&group.legs);
+                (loss, loss)
+            };
+            if let Some(loss) = initial_loss {
                 relief_initial += max(group.initial - loss, 0.0);
+            }
+            if let Some(loss) = maintenance_loss {
                 relief_maintenance += max(group.maintenance - loss, 0.0);
             }
         }
@@ -640,6 +781,37 @@ mod tests {
         // Deep ITM put (K > 2U, mark > U): the 0.075·mark branch of the put MM binds.
         let (_, mm) = rule.short_per_unit(OptionKind::Put, 250_000.0, u, 150_000.0);
         assert!(close(mm, 0.075 * 150_000.0 + 150_000.0), "{mm}");
+    }
+
+    #[test]
+    fn derive_put_offset_and_unpaired_calls() {
+        // derive.md §1.3: a short put's IM is at least mmOffsetScale × its MM. Derived from the
+        // formula: K 250,000, U 100,000, mark 150,000 → MM 150,000 + 0.075·150,000 = 161,250;
+        // max(0.15·U − 0, 0.10·U) + mark = 165,000 < 1.05·161,250 = 169,312.5.
+        let rule = OptionRule {
+            mm_offset_scale: 1.05,
+            ..OptionRule::default()
+        };
+        let (im, mm) = rule.short_per_unit(OptionKind::Put, 250_000.0, 100_000.0, 150_000.0);
+        assert!(close(mm, 161_250.0) && close(im, 169_312.5), "{im} {mm}");
+        // derive.md §1.4: −1.01 C1100 + 1 C1200, F 2002.83: worst payoff −101 at 1200 (and
+        // beyond), plus 1.1·F·0.01 for the unpaired 0.01 call.
+        let legs = [
+            Leg {
+                kind: OptionKind::Call,
+                strike: 1100.0,
+                amount: -1.01,
+            },
+            Leg {
+                kind: OptionKind::Call,
+                strike: 1200.0,
+                amount: 1.0,
+            },
+        ];
+        let loss = max_loss_with_unpaired_calls(&legs, 2002.83, 1.1);
+        assert!(close(loss, 101.0 + 1.1 * 2002.83 * 0.01), "{loss}");
+        // A long call alone loses nothing.
+        assert_eq!(max_loss_with_unpaired_calls(&legs[1..], 2002.83, 1.1), 0.0);
     }
 
     #[test]

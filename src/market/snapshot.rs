@@ -2,7 +2,7 @@
 //!
 //! Per underlying: the oracle index quote (price, confidence, publish time), the discount rate,
 //! forwards per expiry, mark prices of perpetuals/futures, perpetual funding, the volatility
-//! surface and per-instrument mark IVs, and order-book depth. Plus collateral asset prices and
+//! surface and per-instrument mark IVs, order-book depth and open interest. Plus collateral asset prices and
 //! protocol risk flags. Parsing validates everything once ([`Market::new`]); afterwards the
 //! accessors return validated quantities or a coded error naming the missing datum.
 //!
@@ -101,6 +101,11 @@ pub struct UnderlyingSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub depth: Option<Depth>,
+    /// Open interest of the underlying's perpetual/futures market in USD (dYdX's open-interest
+    /// IMF). When given it replaces the parameters' `openInterest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub open_interest: Option<f64>,
 }
 
 /// A collateral asset's price and precision.
@@ -222,6 +227,14 @@ impl Market {
                     }
                 }
             }
+            if let Some(oi) = u.open_interest {
+                if !(oi.is_finite() && oi >= 0.0) {
+                    return Err(Error::invalid(
+                        at("openInterest"),
+                        "must be a finite USD amount ≥ 0",
+                    ));
+                }
+            }
             let surface = match &u.vol {
                 Some(vol) => Some(VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?),
                 None => None,
@@ -315,6 +328,11 @@ impl Underlying {
     /// The discount rate.
     pub fn rate(&self) -> f64 {
         self.spec.rate
+    }
+
+    /// Open interest in USD, if the snapshot has it.
+    pub fn open_interest(&self) -> Option<f64> {
+        self.spec.open_interest
     }
 
     /// The raw interchange data.

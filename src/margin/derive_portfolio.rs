@@ -1,0 +1,568 @@
+//! Derive v2 portfolio margin, PMRM_2 (docs/venues/derive.md §3; derivexyz/v2-core
+//! `PMRMLib_2.sol`): per underlying, the book is revalued per expiry under a list of scenarios
+//! (spot shock × vol direction up/none/down or a skew shock, with a dampening weight); each
+//! expiry's shocked value is static-discounted before its P&L is taken; the worst scenario P&L,
+//! floored by the basis contingency, times the margin factor, plus the perp and naked-short
+//! contingencies, is the requirement.
+//!
+//! Owns: [`DerivePortfolioParams`] and [`derive_portfolio_requirements`]. Never: values equity
+//! or collateral (Derive's cash and mark-to-market are equity here, so equity − requirement is
+//! Derive's margin), applies add-ons, or rounds money. Positions are valued only through
+//! [`value_position`].
+//!
+//! Per underlying with index S, expiry e (τ_e years, D_e = e^{−max(r,0)τ_e}):
+//! - vol multipliers m_up = 1 + `volRangeUp`·x^p, m_down = max(0, 1 − `volRangeDown`·x^p),
+//!   x = 30 days / max(seconds to expiry, `dteFloorDays`), p = `shortTermPower` to 30 days, else
+//!   `longTermPower`; up vol = max(`minVolUpShock`, σ·m_up), down vol = σ·m_down;
+//! - skew (`linear`/`abs`, forward unshocked): k = ln(K/F) (abs: |k|), cap = cBase·√τ + baseCap,
+//!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)),
+//!   σ' = σ·max(0, 1 + clamp(k·cap/k*, −cap, cap));
+//! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r·`longRateMultScale` +
+//!   `longRateAddScale`)}, sd⁻ = min(1/D, `shortBaseStaticDiscount`/e^{−τ(r·`shortRateMultScale`
+//!   + `shortRateAddScale`)});
+//! - expiry P&L = w·(V_e·(V_e ≥ 0 ? sd⁺ : sd⁻) − V_e(now)), skew scenarios −|…|; scenario P&L =
+//!   Σ_e expiry P&L + w·perps·(s − 1)·perp mark;
+//! - basis contingency = Σ_e min(V_e(`basisSpotUp`) − V_e, V_e(`basisSpotDown`) − V_e, 0)·
+//!   (`basisAddFactor` + `basisMultFactor`·τ_e);
+//! - worst = min(basis contingency, min over scenarios); maintenance = −worst·`mmFactor` + MM
+//!   contingencies; initial = −worst·(`imFactor` + max(0, `pegLossThreshold` − USDC price)·
+//!   `pegLossFactor`) + MM and IM contingencies; contingencies = |perps|·S·`*PerpPercent` +
+//!   Σ_e naked shorts_e·S·`*OptionPercent`, naked shorts matched by strike as Derive does.
+//!
+//! Not modelled: oracle-confidence contingencies, collateral (base asset) haircuts and risk-
+//! cancelling collateral, Solidity's fixed-point arithmetic (ours is float64, ~1e-10 apart).
+//! Shocked vols are kept in [1e-6, 9.99] (our pricer's domain).
+
+use super::params::{check, finite_in};
+use super::portfolio::{Contingencies, PortfolioResult, ScenarioPnl};
+use super::valuation::{value_position, Shock};
+use crate::error::{Error, Result};
+use crate::market::{Market, StickyRule};
+use crate::math::{exp, ln, max, min, pow};
+use crate::portfolio::{ContractKind, Millis, Position};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A scenario's vol direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum DeriveVolShock {
+    /// Vols unchanged.
+    None,
+    /// σ·m_up, floored at `minVolUpShock`.
+    Up,
+    /// σ·m_down.
+    Down,
+    /// Linear skew shock (forward unshocked).
+    Linear,
+    /// Absolute skew shock (forward unshocked).
+    Abs,
+}
+
+/// One PMRM_2 scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeriveScenario {
+    /// Spot multiplier (1.18 = +18 %).
+    pub spot_shock: f64,
+    /// Vol direction.
+    pub vol_shock: DeriveVolShock,
+    /// Dampening factor of the scenario's P&L.
+    pub dampening: f64,
+}
+
+/// PMRM_2 parameters. Defaults: the v2-core portfolio test cases' parameters
+/// (`test/risk-managers/unit-tests/PMRM_2/portfolio_cases/*.json`, derive.md §3.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct DerivePortfolioParams {
+    /// Scenarios (spot multiplier × vol direction, dampening).
+    pub scenarios: Vec<DeriveScenario>,
+    /// Relative vol-up shock at 30 days (`volRangeUp`).
+    pub vol_range_up: f64,
+    /// Relative vol-down shock at 30 days (`volRangeDown`).
+    pub vol_range_down: f64,
+    /// Exponent of the term scaling up to 30 days to expiry.
+    pub short_term_power: f64,
+    /// Exponent of the term scaling beyond 30 days.
+    pub long_term_power: f64,
+    /// Floor of the time to expiry in the term scaling (days).
+    pub dte_floor_days: f64,
+    /// Floor of an up-shocked vol (decimal).
+    pub min_vol_up_shock: f64,
+    /// Maintenance multiplier of the worst loss.
+    pub mm_factor: f64,
+    /// Initial multiplier of the worst loss (before the peg loss).
+    pub im_factor: f64,
+    /// Static discount of a positive expiry value.
+    pub long_base_static_discount: f64,
+    /// Static discount (a premium) of a negative expiry value.
+    pub short_base_static_discount: f64,
+    /// Rate multiplier in the positive static discount.
+    pub long_rate_mult_scale: f64,
+    /// Rate multiplier in the negative static discount.
+    pub short_rate_mult_scale: f64,
+    /// Rate add-on in the positive static discount.
+    pub long_rate_add_scale: f64,
+    /// Rate add-on in the negative static discount.
+    pub short_rate_add_scale: f64,
+    /// Spot multiplier of the basis contingency's up scenario.
+    pub basis_spot_up: f64,
+    /// Spot multiplier of the basis contingency's down scenario.
+    pub basis_spot_down: f64,
+    /// Basis contingency factor, constant part.
+    pub basis_add_factor: f64,
+    /// Basis contingency factor per year to expiry.
+    pub basis_mult_factor: f64,
+    /// USDC price below which the IM factor rises.
+    pub peg_loss_threshold: f64,
+    /// IM factor added per unit of USDC price below the threshold.
+    pub peg_loss_factor: f64,
+    /// MM contingency per unit of perp notional.
+    pub mm_perp_percent: f64,
+    /// Additional IM contingency per unit of perp notional.
+    pub im_perp_percent: f64,
+    /// MM contingency per naked short option, × index.
+    pub mm_option_percent: f64,
+    /// Additional IM contingency per naked short option, × index.
+    pub im_option_percent: f64,
+    /// Linear skew shock: cap at τ = 0.
+    pub linear_base_cap: f64,
+    /// Absolute skew shock: cap at τ = 0.
+    pub abs_base_cap: f64,
+    /// Linear skew shock: cap change per √τ.
+    pub linear_c_base: f64,
+    /// Absolute skew shock: cap change per √τ.
+    pub abs_c_base: f64,
+    /// Floor of k*, the log-moneyness where the skew multiplier caps.
+    pub min_k_star: f64,
+    /// k* width scale.
+    pub width_scale: f64,
+    /// k* vol parameter, constant part.
+    pub vol_param_static: f64,
+    /// k* vol parameter per √τ.
+    pub vol_param_scale: f64,
+}
+
+impl Default for DerivePortfolioParams {
+    fn default() -> Self {
+        let s = |spot_shock, vol_shock, dampening| DeriveScenario {
+            spot_shock,
+            vol_shock,
+            dampening,
+        };
+        let mut scenarios = vec![s(1.18, DeriveVolShock::Up, 1.0)];
+        for spot in [1.135, 1.09, 1.045, 1.0, 0.955, 0.91, 0.865] {
+            for dir in [
+                DeriveVolShock::Down,
+                DeriveVolShock::None,
+                DeriveVolShock::Up,
+            ] {
+                scenarios.push(s(spot, dir, 1.0));
+            }
+        }
+        scenarios.push(s(0.82, DeriveVolShock::Up, 1.0));
+        for (spot, damp) in [
+            (0.34, 0.036 / 0.66),
+            (0.67, 0.036 / 0.33),
+            (1.5, 0.072),
+            (2.0, 0.036),
+            (3.0, 0.018),
+            (4.0, 0.012),
+        ] {
+            scenarios.push(s(spot, DeriveVolShock::Up, damp));
+        }
+        scenarios.push(s(1.0, DeriveVolShock::Linear, 1.0));
+        scenarios.push(s(1.0, DeriveVolShock::Abs, 1.0));
+        DerivePortfolioParams {
+            scenarios,
+            vol_range_up: 0.5,
+            vol_range_down: 0.275,
+            short_term_power: 0.3,
+            long_term_power: 0.13,
+            dte_floor_days: 1.0,
+            min_vol_up_shock: 0.45,
+            mm_factor: 0.8,
+            im_factor: 1.0,
+            long_base_static_discount: 0.95,
+            short_base_static_discount: 1.04,
+            long_rate_mult_scale: 1.0,
+            short_rate_mult_scale: 0.5,
+            long_rate_add_scale: 0.08,
+            short_rate_add_scale: 0.08,
+            basis_spot_up: 1.045,
+            basis_spot_down: 0.955,
+            basis_add_factor: 0.5,
+            basis_mult_factor: 2.0,
+            peg_loss_threshold: 0.98,
+            peg_loss_factor: 2.0,
+            mm_perp_percent: 0.015,
+            im_perp_percent: 0.005,
+            mm_option_percent: 0.003,
+            im_option_percent: 0.002,
+            linear_base_cap: 0.15,
+            abs_base_cap: 0.15,
+            linear_c_base: -0.05,
+            abs_c_base: -0.05,
+            min_k_star: 0.01,
+            width_scale: 4.0,
+            vol_param_static: 0.6,
+            vol_param_scale: -0.1,
+        }
+    }
+}
+
+impl DerivePortfolioParams {
+    /// Checks every field's domain (v2-core's setter bounds), naming it under `derive.`.
+    pub fn validate(&self) -> Result<()> {
+        let at = |f: &str| format!("derive.{f}");
+        check(
+            !self.scenarios.is_empty() && self.scenarios.len() <= 256,
+            &at("scenarios"),
+            "1 to 256 scenarios",
+        )?;
+        for (i, s) in self.scenarios.iter().enumerate() {
+            check(
+                finite_in(s.spot_shock, 0.01, 100.0),
+                &at(&format!("scenarios[{i}].spotShock")),
+                "must be a spot multiplier in [0.01, 100]",
+            )?;
+            check(
+                finite_in(s.dampening, 0.0, 10.0),
+                &at(&format!("scenarios[{i}].dampening")),
+                "must be in [0, 10]",
+            )?;
+        }
+        for (value, f, lo, hi) in [
+            (self.vol_range_up, "volRangeUp", 0.0, 10.0),
+            (self.vol_range_down, "volRangeDown", 0.0, 10.0),
+            (self.short_term_power, "shortTermPower", 0.0, 10.0),
+            (self.long_term_power, "longTermPower", 0.0, 10.0),
+            (self.dte_floor_days, "dteFloorDays", 0.0, 400.0),
+            (self.min_vol_up_shock, "minVolUpShock", 0.0, 9.99),
+            (self.mm_factor, "mmFactor", 0.5, 10.0),
+            (self.im_factor, "imFactor", 0.5, 10.0),
+            (
+                self.long_base_static_discount,
+                "longBaseStaticDiscount",
+                0.0,
+                4.0,
+            ),
+            (
+                self.short_base_static_discount,
+                "shortBaseStaticDiscount",
+                0.0,
+                4.0,
+            ),
+            (self.long_rate_mult_scale, "longRateMultScale", 0.0, 10.0),
+            (self.short_rate_mult_scale, "shortRateMultScale", 0.0, 10.0),
+            (self.long_rate_add_scale, "longRateAddScale", 0.0, 10.0),
+            (self.short_rate_add_scale, "shortRateAddScale", 0.0, 10.0),
+            (self.basis_spot_up, "basisSpotUp", 1.0, 3.0),
+            (self.basis_spot_down, "basisSpotDown", 0.01, 1.0),
+            (self.basis_add_factor, "basisAddFactor", 0.0, 20.0),
+            (self.basis_mult_factor, "basisMultFactor", 0.0, 20.0),
+            (self.peg_loss_threshold, "pegLossThreshold", 0.0, 100.0),
+            (self.peg_loss_factor, "pegLossFactor", 0.0, 10.0),
+            (self.mm_perp_percent, "mmPerpPercent", 0.0, 3.0),
+            (self.im_perp_percent, "imPerpPercent", 0.0, 3.0),
+            (self.mm_option_percent, "mmOptionPercent", 0.0, 2.0),
+            (self.im_option_percent, "imOptionPercent", 0.0, 2.0),
+            (self.linear_base_cap, "linearBaseCap", 0.0, 10.0),
+            (self.abs_base_cap, "absBaseCap", 0.0, 10.0),
+            (self.linear_c_base, "linearCBase", -10.0, 10.0),
+            (self.abs_c_base, "absCBase", -10.0, 10.0),
+            (self.min_k_star, "minKStar", 1e-9, 10.0),
+            (self.width_scale, "widthScale", 0.0, 10.0),
+            (self.vol_param_static, "volParamStatic", 0.0, 10.0),
+            (self.vol_param_scale, "volParamScale", -20.0, 20.0),
+        ] {
+            check(
+                finite_in(value, lo, hi),
+                &at(f),
+                &format!("must be in [{lo}, {hi}]"),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+const SECONDS_PER_YEAR: f64 = 365.0 * SECONDS_PER_DAY;
+
+/// One expiry's options on one underlying.
+struct Expiry<'a> {
+    legs: Vec<(&'a Position, f64, f64)>, // (position, vol now, strike)
+    tau: f64,
+    forward: f64,
+    discount: f64,
+    value: f64,
+}
+
+fn vol_scale_within(sigma: f64, target: f64) -> f64 {
+    min(max(target, 1e-6), 9.99) / sigma
+}
+
+impl Expiry<'_> {
+    fn value_at(
+        &self,
+        market: &Market,
+        spot_shock: f64,
+        scale: &dyn Fn(f64, f64) -> f64,
+    ) -> Result<f64> {
+        let mut total = 0.0;
+        for &(position, sigma, strike) in &self.legs {
+            let shock = Shock {
+                spot_move: spot_shock - 1.0,
+                vol_scale: scale(sigma, strike),
+                time_shift: 0.0,
+                sticky: StickyRule::Strike,
+            };
+            total += value_position(position, market, &shock)?.usd;
+        }
+        Ok(total)
+    }
+}
+
+/// Derive's naked shorts of one expiry: options matched by strike (calls and puts alike),
+/// pairwise against the first occurrence of each strike.
+fn naked_shorts(amounts_by_position: &[(f64, f64)]) -> f64 {
+    let mut seen = vec![false; amounts_by_position.len()];
+    let mut naked = 0.0;
+    for (i, &(strike, amount)) in amounts_by_position.iter().enumerate() {
+        if seen.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut found = false;
+        for (j, &(strike2, amount2)) in amounts_by_position.iter().enumerate().skip(i + 1) {
+            if strike == strike2 {
+                if let Some(s) = seen.get_mut(j) {
+                    *s = true;
+                }
+                if amount * amount2 < 0.0 {
+                    naked += if amount < 0.0 {
+                        -amount - min(-amount, amount2)
+                    } else {
+                        -amount2 - min(amount, -amount2)
+                    };
+                } else if amount < 0.0 {
+                    naked += -amount - amount2;
+                }
+                found = true;
+            }
+        }
+        if !found && amount < 0.0 {
+            naked -= amount;
+        }
+    }
+    naked
+}
+
+/// Derive PMRM_2 requirements of `positions` (see the module documentation), in USD, summed
+/// over underlyings (each as its own PMRM_2 account).
+pub fn derive_portfolio_requirements(
+    market: &Market,
+    positions: &[Position],
+    p: &DerivePortfolioParams,
+) -> Result<PortfolioResult> {
+    p.validate()?;
+    let mut by_underlying: BTreeMap<&str, Vec<&Position>> = BTreeMap::new();
+    for (i, position) in positions.iter().enumerate() {
+        if !position.amount.is_finite() {
+            return Err(Error::invalid(
+                format!("positions[{i}].amount"),
+                format!("must be finite, got {}", position.amount),
+            ));
+        }
+        by_underlying
+            .entry(position.instrument.underlying.as_str())
+            .or_default()
+            .push(position);
+    }
+    let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
+    let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
+    let mut result = PortfolioResult {
+        scenarios: Vec::new(),
+        worst_loss: 0.0,
+        contingencies: Contingencies::default(),
+        risk_matrix_margin: 0.0,
+        initial: 0.0,
+        maintenance: 0.0,
+    };
+    for (name, list) in by_underlying {
+        let underlying = market.underlying(name)?;
+        let s0 = underlying.spot();
+        let rate = max(underlying.rate(), 0.0);
+        let mut perps: Vec<(&Position, f64)> = Vec::new();
+        let mut expiries: BTreeMap<Millis, Expiry> = BTreeMap::new();
+        let mut strikes: BTreeMap<Millis, Vec<(f64, f64)>> = BTreeMap::new();
+        for position in list {
+            match position.instrument.contract {
+                ContractKind::Option { expiry, strike, .. } => {
+                    let tau = market.time_to(expiry)?.get();
+                    let forward = underlying.forward_at(s0, tau);
+                    let sigma = underlying
+                        .option_vol(&position.instrument, &position.id, forward, tau)?
+                        .get();
+                    let e = expiries.entry(expiry).or_insert_with(|| Expiry {
+                        legs: Vec::new(),
+                        tau,
+                        forward,
+                        discount: exp(-rate * tau),
+                        value: 0.0,
+                    });
+                    e.legs.push((position, sigma, strike));
+                    e.value += value_position(position, market, &Shock::NONE)?.usd;
+                    strikes
+                        .entry(expiry)
+                        .or_default()
+                        .push((strike, position.amount));
+                }
+                ContractKind::Perpetual | ContractKind::Future { .. } => {
+                    let mark = super::valuation::reference_mark(position, market)?;
+                    perps.push((position, mark));
+                }
+            }
+        }
+        // Per-expiry precomputes: vol multipliers, static discounts, basis contingency.
+        let mut basis = 0.0;
+        let mut prepared = Vec::with_capacity(expiries.len());
+        for e in expiries.values() {
+            let seconds = e.tau * SECONDS_PER_YEAR;
+            let x = 30.0 * SECONDS_PER_DAY / max(seconds, p.dte_floor_days * SECONDS_PER_DAY);
+            let power = if seconds <= 30.0 * SECONDS_PER_DAY {
+                p.short_term_power
+            } else {
+                p.long_term_power
+            };
+            let term = pow(x, power);
+            let up = 1.0 + p.vol_range_up * term;
+            let down = max(0.0, 1.0 - p.vol_range_down * term);
+            let sd_pos = p.long_base_static_discount
+                * exp(-e.tau * (rate * p.long_rate_mult_scale + p.long_rate_add_scale));
+            let sd_neg = min(
+                1.0 / e.discount,
+                p.short_base_static_discount
+                    / exp(-e.tau * (rate * p.short_rate_mult_scale + p.short_rate_add_scale)),
+            );
+            let same = |_: f64, _: f64| 1.0;
+            let v_up = e.value_at(market, p.basis_spot_up, &same)?;
+            let v_down = e.value_at(market, p.basis_spot_down, &same)?;
+            basis += min(min(v_up - e.value, v_down - e.value), 0.0)
+                * (p.basis_add_factor + p.basis_mult_factor * e.tau);
+            prepared.push((e, up, down, sd_pos, sd_neg));
+        }
+        let perp_size: f64 = perps.iter().map(|(q, _)| q.amount).sum();
+        // Scenarios.
+        let mut rows = Vec::with_capacity(p.scenarios.len());
+        for s in &p.scenarios {
+            let mut pnl = 0.0;
+            for (position, mark) in &perps {
+                pnl += s.dampening * position.amount * (s.spot_shock - 1.0) * mark;
+            }
+            for &(e, up, down, sd_pos, sd_neg) in &prepared {
+                let skew = matches!(s.vol_shock, DeriveVolShock::Linear | DeriveVolShock::Abs);
+                let shocked = match s.vol_shock {
+                    DeriveVolShock::None => e.value_at(market, s.spot_shock, &|_, _| 1.0)?,
+                    DeriveVolShock::Up => e.value_at(market, s.spot_shock, &|sigma, _| {
+                        vol_scale_within(sigma, max(p.min_vol_up_shock, sigma * up))
+                    })?,
+                    DeriveVolShock::Down => e.value_at(market, s.spot_shock, &|sigma, _| {
+                        vol_scale_within(sigma, sigma * down)
+                    })?,
+                    DeriveVolShock::Linear | DeriveVolShock::Abs => {
+                        let linear = s.vol_shock == DeriveVolShock::Linear;
+                        let root = e.tau.sqrt();
+                        let cap = if linear {
+                            p.linear_c_base * root + p.linear_base_cap
+                        } else {
+                            p.abs_c_base * root + p.abs_base_cap
+                        };
+                        let k_star = max(
+                            p.min_k_star,
+                            root * p.width_scale * (p.vol_param_static + root * p.vol_param_scale),
+                        );
+                        let forward = e.forward;
+                        // Forward unshocked: spot shock 1.
+                        e.value_at(market, 1.0, &|sigma, strike| {
+                            let k = ln(strike / forward);
+                            let k = if linear { k } else { k.abs() };
+                            let tilt = if k >= 0.0 {
+                                min(cap, k * cap / k_star)
+                            } else {
+                                max(-cap, k * cap / k_star)
+                            };
+                            vol_scale_within(sigma, sigma * max(1.0 + tilt, 0.0))
+                        })?
+                    }
+                };
+                let discounted = shocked * if shocked >= 0.0 { sd_pos } else { sd_neg };
+                let expiry_pnl = s.dampening * (discounted - e.value);
+                pnl += if skew { -expiry_pnl.abs() } else { expiry_pnl };
+            }
+            rows.push(pnl);
+        }
+        let lowest_row = rows.iter().copied().fold(f64::INFINITY, min);
+        let worst = min(basis, lowest_row);
+        let worst_index = if lowest_row <= basis {
+            rows.iter().position(|r| *r == lowest_row)
+        } else {
+            None
+        };
+        for (i, (s, pnl)) in p.scenarios.iter().zip(&rows).enumerate() {
+            result.scenarios.push(ScenarioPnl {
+                underlying: name.to_string(),
+                currency: "USD".to_string(),
+                spot_move: s.spot_shock - 1.0,
+                vol: match s.vol_shock {
+                    DeriveVolShock::None => "same",
+                    DeriveVolShock::Up => "up",
+                    DeriveVolShock::Down => "down",
+                    DeriveVolShock::Linear => "linear",
+                    DeriveVolShock::Abs => "abs",
+                }
+                .to_string(),
+                extended: s.dampening < 1.0,
+                pnl: *pnl,
+                pnl_usd: *pnl,
+                worst: worst_index == Some(i),
+                vol_shock: None,
+                weight: Some(s.dampening),
+            });
+        }
+        let naked: f64 = strikes.values().map(|list| naked_shorts(list)).sum();
+        let perp_notional = perp_size.abs() * s0;
+        let mm_perp = perp_notional * p.mm_perp_percent;
+        let mm_option = naked * s0 * p.mm_option_percent;
+        let im_extra = perp_notional * p.im_perp_percent + naked * s0 * p.im_option_percent;
+        let loss = -min(worst, 0.0);
+        result.worst_loss += loss;
+        result.contingencies.roll += -basis;
+        result.contingencies.futures += mm_perp;
+        result.contingencies.short_option += mm_option;
+        result.risk_matrix_margin += loss + mm_perp + mm_option;
+        result.maintenance += loss * p.mm_factor + mm_perp + mm_option;
+        result.initial += loss * (p.im_factor + peg) + mm_perp + mm_option + im_extra;
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naked_shorts_match_by_strike() {
+        // derive.md §2.4 (TestPMRM_Contingencies): short C1500 + short P1500 → 2 naked.
+        assert_eq!(naked_shorts(&[(1500.0, -1.0), (1500.0, -1.0)]), 2.0);
+        // A short covered by a long of the same strike: the uncovered remainder.
+        assert_eq!(naked_shorts(&[(1500.0, -3.0), (1500.0, 1.0)]), 2.0);
+        assert_eq!(naked_shorts(&[(1500.0, 1.0), (1500.0, -3.0)]), 2.0);
+        assert_eq!(naked_shorts(&[(1500.0, -1.0), (1600.0, 1.0)]), 1.0);
+        assert_eq!(naked_shorts(&[(1500.0, 2.0)]), 0.0);
+        DerivePortfolioParams::default().validate().unwrap();
+    }
+}
