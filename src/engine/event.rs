@@ -81,8 +81,29 @@ pub enum Event {
         #[cfg_attr(target_arch = "wasm32", tsify(optional))]
         rate: Option<f64>,
     },
-    /// Time moves to `now` (ms, not before the current time): expired legs settle.
-    TimeAdvance { now: Millis },
+    /// Time moves to `now` (ms, not before the current time). `index` optionally gives new
+    /// oracle quotes per underlying at that moment (price, conf; published at `now`), applied
+    /// first. Then every leg expiring at or before `now` settles against its underlying's index
+    /// (the settlement price), and expired forwards and vol slices leave the market.
+    TimeAdvance {
+        now: Millis,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+        index: BTreeMap<String, SettlementQuote>,
+    },
+}
+
+/// An index quote given with a time advance (published at the new `now`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettlementQuote {
+    /// Index price.
+    pub price: f64,
+    /// Confidence half-width (default 0).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub conf: f64,
 }
 
 impl Event {
@@ -144,6 +165,18 @@ impl Event {
                 format!("must be a finite number, got {r}"),
             )),
             Event::UpsertAccount { id, .. } | Event::RemoveAccount { id } => account_id(id),
+            Event::TimeAdvance { index, .. } => {
+                for (name, quote) in index {
+                    positive(quote.price, &format!("index.{name}.price"))?;
+                    if !(quote.conf.is_finite() && quote.conf >= 0.0) {
+                        return Err(Error::invalid(
+                            format!("index.{name}.conf"),
+                            "must be a finite number ≥ 0",
+                        ));
+                    }
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -9,7 +9,8 @@
 //! - [`ledger`]: fills, premium, funding and expiry settlement on an account's cash and positions;
 //! - [`state`]: [`MarginEngine`], the atomic event loop with incremental recomputation;
 //! - [`update`]: [`MarginUpdate`] and its encoding;
-//! - [`snapshot`]: snapshot/restore of the whole state.
+//! - [`snapshot`]: snapshot/restore of the whole state;
+//! - [`replay`]: NDJSON event streams (the CLI's `replay`).
 //!
 //! Imports margin, market, portfolio and math; never reads the clock (time is an event).
 //!
@@ -34,12 +35,14 @@
 pub mod config;
 pub mod event;
 pub mod ledger;
+pub mod replay;
 pub mod snapshot;
 pub mod state;
 pub mod update;
 
 pub use config::{EngineConfig, EngineParams};
-pub use event::Event;
+pub use event::{Event, SettlementQuote};
+pub use replay::replay;
 pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
 pub use state::MarginEngine;
 pub use update::{HealthLevel, MarginUpdate, UpdateReason, ENCODING_VERSION};

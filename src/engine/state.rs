@@ -279,7 +279,7 @@ impl MarginEngine {
                 }
                 self.commit_accounts(changed)
             }
-            Event::TimeAdvance { now } => self.advance(now),
+            Event::TimeAdvance { now, index } => self.advance(now, &index),
         }
     }
 
@@ -413,9 +413,13 @@ impl MarginEngine {
         self.emit(reports)
     }
 
-    /// Time advance: settle expired legs at the current index, drop expired forwards and vol
-    /// slices, move `now`, recompute every account.
-    fn advance(&mut self, now: Millis) -> Result<Vec<MarginUpdate>> {
+    /// Time advance: move `now`, apply the quotes given with it, drop expired forwards and vol
+    /// slices, settle expired legs at the (new) index, recompute every account.
+    fn advance(
+        &mut self,
+        now: Millis,
+        index: &BTreeMap<String, super::event::SettlementQuote>,
+    ) -> Result<Vec<MarginUpdate>> {
         let market = self.require_market()?;
         if now < market.now() {
             return Err(Error::invalid(
@@ -423,19 +427,18 @@ impl MarginEngine {
                 format!("{now} is before the current time {}", market.now()),
             ));
         }
-        let mut changed = BTreeMap::new();
-        for (id, state) in &self.accounts {
-            let mut spec = state.spec.clone();
-            if ledger::settle_expired(&mut spec, now, market, &self.params.risk.margin_asset)
-                .map_err(|e| e.within(&format!("accounts.{id}")))?
-            {
-                let validated =
-                    Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
-                changed.insert(id.clone(), (spec, validated));
-            }
-        }
         let mut next = market.spec().clone();
         next.now = now;
+        for (name, quote) in index {
+            let u = next.underlyings.get_mut(name).ok_or_else(|| {
+                Error::missing(format!("index.{name}"), "no such underlying in the market")
+            })?;
+            u.index = IndexQuote {
+                price: quote.price,
+                conf: quote.conf,
+                publish_time: now,
+            };
+        }
         for u in next.underlyings.values_mut() {
             u.forwards.retain(|f| f.expiry > now);
             if let Some(vol) = u.vol.as_mut() {
@@ -445,7 +448,18 @@ impl MarginEngine {
                 }
             }
         }
-        let next = Market::new(next)?;
+        let next = Market::new(next).map_err(|e| e.within("market"))?;
+        let mut changed = BTreeMap::new();
+        for (id, state) in &self.accounts {
+            let mut spec = state.spec.clone();
+            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk.margin_asset)
+                .map_err(|e| e.within(&format!("accounts.{id}")))?
+            {
+                let validated =
+                    Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
+                changed.insert(id.clone(), (spec, validated));
+            }
+        }
         let mut reports = Vec::with_capacity(self.accounts.len());
         for (id, state) in &self.accounts {
             let account = changed.get(id).map_or(&state.account, |(_, a)| a);
