@@ -52,7 +52,7 @@ pub(crate) fn transfer(spec: &mut AccountSpec, asset: &str, amount: f64) -> Resu
     credit(spec, asset, amount, "amount")
 }
 
-/// Nets a fill of `size` contracts at `price` into the account (see [`super::Event::Trade`]).
+/// Nets a fill of `size` contracts at `price` into the account (see [`super::Trade`]).
 pub(crate) fn trade(
     spec: &mut AccountSpec,
     trade_spec: &crate::portfolio::InstrumentSpec,

@@ -21,12 +21,12 @@
 //! let market = drr_margin::json::from_str(r#"{"now": 1795507200000,
 //!   "underlyings": {"BTC": {"index": {"price": 98500, "publishTime": 1795507200000}}},
 //!   "collateral": {"USDC": {"price": 1, "decimals": 6}}}"#)?;
-//! engine.apply(Event::SetMarket { market })?;
+//! engine.set_market(market)?;
 //! let account = drr_margin::json::from_str(r#"{"mode": "cross", "collateral": {"USDC": 20000},
 //!   "positions": [{"instrument": "BTC_USDC-PERPETUAL", "size": 1, "entryPrice": 98000}]}"#)?;
 //! let first = engine.upsert_account("alice", account)?;
 //! assert_eq!(first.len(), 1);
-//! let moved = engine.apply(drr_margin::json::from_str(
+//! let moved = engine.apply(Event::from_json(
 //!     r#"{"type": "indexUpdate", "underlying": "BTC", "price": 90000, "publishTime": 1795507200000}"#)?)?;
 //! assert_eq!(moved[0].sequence, 2);
 //! # Ok::<(), drr_margin::Error>(())
@@ -41,7 +41,10 @@ pub mod state;
 pub mod update;
 
 pub use config::{EngineConfig, EngineParams};
-pub use event::{Event, SettlementQuote};
+pub use event::{
+    Event, Funding, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, SettlementQuote,
+    TimeAdvance, Trade, Transfer, UpsertAccount, VolUpdate,
+};
 pub use replay::replay;
 pub use snapshot::{EngineSnapshot, SNAPSHOT_VERSION};
 pub use state::MarginEngine;

@@ -21,7 +21,7 @@ pub fn replay(
             continue;
         }
         let at = format!("events[{n}]");
-        let event: Event = crate::json::from_str(line).map_err(|e| e.within(&at))?;
+        let event = Event::from_json(line).map_err(|e| e.within(&at))?;
         for update in engine.apply(event).map_err(|e| e.within(&at))? {
             emit(&update)?;
             count += 1;

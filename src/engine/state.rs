@@ -10,7 +10,10 @@
 //! event.
 
 use super::config::{EngineConfig, EngineParams};
-use super::event::Event;
+use super::event::{
+    Event, Funding, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
+    Transfer, UpsertAccount, VolUpdate,
+};
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
@@ -101,15 +104,15 @@ impl MarginEngine {
 
     /// Sets the market (as the `setMarket` event).
     pub fn set_market(&mut self, market: MarketSpec) -> Result<Vec<MarginUpdate>> {
-        self.apply(Event::SetMarket { market })
+        self.apply(Event::SetMarket(SetMarket { market }))
     }
 
     /// Adds or replaces an account (as the `upsertAccount` event).
     pub fn upsert_account(&mut self, id: &str, account: AccountSpec) -> Result<Vec<MarginUpdate>> {
-        self.apply(Event::UpsertAccount {
+        self.apply(Event::UpsertAccount(UpsertAccount {
             id: id.to_string(),
             account,
-        })
+        }))
     }
 
     fn require_market(&self) -> Result<&Market> {
@@ -123,7 +126,7 @@ impl MarginEngine {
     pub fn apply(&mut self, event: Event) -> Result<Vec<MarginUpdate>> {
         event.validate()?;
         match event {
-            Event::SetMarket { market } => {
+            Event::SetMarket(SetMarket { market }) => {
                 let market = Market::new(market).map_err(|e| e.within("market"))?;
                 for (id, state) in &self.accounts {
                     check_not_expired(&state.account, market.now())
@@ -132,7 +135,7 @@ impl MarginEngine {
                 let ids: Vec<String> = self.accounts.keys().cloned().collect();
                 self.commit_market(market, &ids)
             }
-            Event::UpsertAccount { id, account } => {
+            Event::UpsertAccount(UpsertAccount { id, account }) => {
                 if account.id.as_ref().is_some_and(|given| *given != id) {
                     return Err(Error::invalid("account.id", "differs from the event's id"));
                 }
@@ -146,18 +149,18 @@ impl MarginEngine {
                 }
                 self.commit_account(&id, spec, validated, true)
             }
-            Event::RemoveAccount { id } => {
+            Event::RemoveAccount(RemoveAccount { id }) => {
                 self.accounts
                     .remove(&id)
                     .ok_or_else(|| unknown_account(&id).with_field("id"))?;
                 Ok(Vec::new())
             }
-            Event::IndexUpdate {
+            Event::IndexUpdate(IndexUpdate {
                 underlying,
                 price,
                 conf,
                 publish_time,
-            } => {
+            }) => {
                 let market = self.require_market()?;
                 let mut spec = underlying_spec(market, &underlying)?;
                 if publish_time > market.now() {
@@ -173,7 +176,7 @@ impl MarginEngine {
                 };
                 self.update_underlying(&underlying, spec)
             }
-            Event::MarkUpdate { instrument, price } => {
+            Event::MarkUpdate(MarkUpdate { instrument, price }) => {
                 let market = self.require_market()?;
                 let resolved = instrument.resolve("instrument")?;
                 if matches!(
@@ -189,11 +192,11 @@ impl MarginEngine {
                 spec.marks.insert(resolved.id(), price);
                 self.update_underlying(&resolved.underlying, spec)
             }
-            Event::VolUpdate {
+            Event::VolUpdate(VolUpdate {
                 underlying,
                 vol,
                 mark_iv,
-            } => {
+            }) => {
                 let market = self.require_market()?;
                 let mut spec = underlying_spec(market, &underlying)?;
                 if vol.is_some() {
@@ -202,12 +205,12 @@ impl MarginEngine {
                 spec.mark_iv.extend(mark_iv);
                 self.update_underlying(&underlying, spec)
             }
-            Event::Trade {
+            Event::Trade(Trade {
                 account,
                 instrument,
                 size,
                 price,
-            } => {
+            }) => {
                 let market = self.require_market()?;
                 let state = self
                     .accounts
@@ -236,17 +239,17 @@ impl MarginEngine {
                 let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
                 self.commit_account(&account, spec, validated, false)
             }
-            Event::Deposit {
+            Event::Deposit(Transfer {
                 account,
                 asset,
                 amount,
-            } => self.transfer(&account, &asset, amount),
-            Event::Withdrawal {
+            }) => self.transfer(&account, &asset, amount),
+            Event::Withdrawal(Transfer {
                 account,
                 asset,
                 amount,
-            } => self.transfer(&account, &asset, -amount),
-            Event::Funding { underlying, rate } => {
+            }) => self.transfer(&account, &asset, -amount),
+            Event::Funding(Funding { underlying, rate }) => {
                 let market = self.require_market()?;
                 let data = market
                     .underlying(&underlying)
@@ -279,7 +282,7 @@ impl MarginEngine {
                 }
                 self.commit_accounts(changed)
             }
-            Event::TimeAdvance { now, index } => self.advance(now, &index),
+            Event::TimeAdvance(TimeAdvance { now, index }) => self.advance(now, &index),
         }
     }
 
