@@ -271,6 +271,20 @@ fn expiry_settles_options_at_intrinsic_and_futures_at_the_settlement_price() {
     let market = e.market().unwrap().spec().clone();
     let err = margin(&market, &expired, &RiskParams::default()).unwrap_err();
     assert_eq!(err.code(), "E_INVALID_INPUT", "{err}");
+    // An expired future with a listed mark is refused too, in every mode.
+    let mut with_mark = market.clone();
+    with_mark
+        .underlyings
+        .get_mut("BTC")
+        .unwrap()
+        .marks
+        .insert("BTC_USDC-25DEC26".into(), 100_100.0);
+    for mode in ["cross", "portfolio", "isolated"] {
+        let future = account(json!({"mode": mode,
+            "positions": [{"instrument": "BTC_USDC-25DEC26", "size": 1, "entryPrice": 95000}]}));
+        let err = margin(&with_mark, &future, &RiskParams::default()).unwrap_err();
+        assert_eq!(err.code(), "E_INVALID_INPUT", "{mode}: {err}");
+    }
     let err = e
         .apply(event(json!({"type": "trade", "account": "a",
             "instrument": "BTC_USDC-25DEC26-90000-C", "size": 1, "price": 10})))
