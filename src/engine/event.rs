@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 /// One input to the engine: `{"type": "<kind>", ...payload fields}`. Field paths in errors are
 /// relative to the event (`price`, `account.positions[2].size`); the JS binding prefixes
 /// `event.`, the CLI `events[N].`. Decode JSON with [`Event::from_value`] / [`Event::from_json`]
-/// to get those paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// (the only decoders: the enum itself implements only `Serialize`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
@@ -208,17 +208,13 @@ impl Event {
     }
 
     /// Decodes the tagged JSON form, naming the failing field (`price`, `account.mode`) or `type`.
+    ///
+    /// The payload is decoded on its own by [`crate::json::from_value`] (the decoder every other
+    /// input uses): serde's internally tagged enums buffer their content, which loses the error
+    /// position and compiles a second copy of every payload type's decoder into the `.wasm`.
     pub fn from_value(value: serde_json::Value) -> Result<Event> {
-        if let Ok(event) = serde_json::from_value::<Event>(value.clone()) {
-            return Ok(event);
-        }
-        // serde's internally tagged enums lose the position of an error: decode the payload
-        // alone to find its path.
         let serde_json::Value::Object(mut object) = value else {
-            return Err(Error::invalid(
-                "",
-                "an event must be an object with a \"type\"",
-            ));
+            return Err(Error::invalid("", "an event must be an object with a \"type\""));
         };
         let kind = match object.remove("type") {
             Some(serde_json::Value::String(kind)) => kind,
@@ -256,9 +252,6 @@ impl Event {
 
     /// Decodes one event from JSON text (see [`Event::from_value`]).
     pub fn from_json(text: &str) -> Result<Event> {
-        if let Ok(event) = serde_json::from_str::<Event>(text) {
-            return Ok(event);
-        }
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
         Event::from_value(value)

@@ -61,7 +61,7 @@ test('snapshot/restore: the same events give byte-identical updates', () => {
 test('bad events are coded errors naming the field; the engine is unchanged', () => {
   const engine = new MarginEngine({ engine: { relativeThreshold: 0.02 } });
   engine.setMarket(market);
-  const [first] = engine.upsertAccount('a', JSON.parse(readFileSync(fixture('account.json'))));
+  const [first] = engine.upsertAccount('a', { ...JSON.parse(readFileSync(fixture('account.json'))), id: 'a' });
   assert.equal(first.reason, 'first');
   assert.equal(first.account, 'a');
   const before = engine.snapshot();
@@ -89,7 +89,7 @@ test('bad events are coded errors naming the field; the engine is unchanged', ()
 test('re-entrant calls from JS during an apply neither panic nor corrupt the state', () => {
   const engine = new MarginEngine({ engine: { relativeThreshold: 0, absoluteThreshold: 0 } });
   engine.setMarket(market);
-  engine.upsertAccount('a', JSON.parse(readFileSync(fixture('account.json'))));
+  engine.upsertAccount('a', { ...JSON.parse(readFileSync(fixture('account.json'))), id: 'a' });
   const inner = [];
   const event = {
     toJSON() { // runs while apply() decodes its argument
