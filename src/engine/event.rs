@@ -214,7 +214,10 @@ impl Event {
     /// position and compiles a second copy of every payload type's decoder into the `.wasm`.
     pub fn from_value(value: serde_json::Value) -> Result<Event> {
         let serde_json::Value::Object(mut object) = value else {
-            return Err(Error::invalid("", "an event must be an object with a \"type\""));
+            return Err(Error::invalid(
+                "",
+                "an event must be an object with a \"type\"",
+            ));
         };
         let kind = match object.remove("type") {
             Some(serde_json::Value::String(kind)) => kind,

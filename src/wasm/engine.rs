@@ -164,9 +164,10 @@ impl MarginEngineJs {
     /// An engine rebuilt from `snapshot()`'s string: the same events then give byte-identical
     /// updates.
     pub fn restore(snapshot: &str) -> Result<MarginEngineJs, JsValue> {
-        let snapshot: EngineSnapshot = crate::json::from_str(snapshot)
-            .map_err(|e| to_js_error(e.within("snapshot")))?;
-        let engine = MarginEngine::restore(snapshot).map_err(|e| to_js_error(e.within("snapshot")))?;
+        let snapshot: EngineSnapshot =
+            crate::json::from_str(snapshot).map_err(|e| to_js_error(e.within("snapshot")))?;
+        let engine =
+            MarginEngine::restore(snapshot).map_err(|e| to_js_error(e.within("snapshot")))?;
         Ok(MarginEngineJs {
             inner: RefCell::new(engine),
         })
