@@ -647,3 +647,73 @@ fn engine_config_is_validated() {
         .unwrap_err();
     assert_eq!(err.field(), "params.engine.absoluteThreshold");
 }
+
+#[test]
+fn vol_and_mark_updates_and_account_removal() {
+    let mut e = engine(json!({"relativeThreshold": 0, "absoluteThreshold": 0}));
+    e.set_market(
+        json::from_value(json!({
+            "now": NOW,
+            "underlyings": {"BTC": {"index": {"price": 100000, "publishTime": NOW},
+                "vol": {"slices": [{"type": "svi", "expiry": DEC25, "a": 0.02, "b": 0.1,
+                                    "rho": -0.2, "m": 0.0, "sigma": 0.1}]}}},
+            "collateral": {"USDC": {"price": 1, "decimals": 6}}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    e.upsert_account(
+        "a",
+        account(json!({"mode": "portfolio", "collateral": {"USDC": 50000},
+        "positions": [{"instrument": "BTC_USDC-25DEC26-110000-C", "size": -3},
+                      {"instrument": "BTC_USDC-PERPETUAL", "size": 1, "entryPrice": 99000}]})),
+    )
+    .unwrap();
+    // A new smile moves the requirement (zero thresholds: any move is an update); the update
+    // equals margin() of the new state from scratch.
+    let before = units(&from_scratch(&e, "a").maintenance_margin.units);
+    let updates = e
+        .apply(event(json!({"type": "volUpdate", "underlying": "BTC",
+            "vol": {"slices": [{"type": "svi", "expiry": DEC25, "a": 0.05, "b": 0.1,
+                                "rho": -0.2, "m": 0.0, "sigma": 0.1}]}})))
+        .unwrap();
+    assert_eq!(updates.len(), 1);
+    assert_matches_scratch(&e, &updates[0]);
+    assert_ne!(units(&updates[0].maintenance_margin), before);
+    // A mark IV takes precedence over the surface.
+    let updates = e
+        .apply(event(json!({"type": "volUpdate", "underlying": "BTC",
+            "markIv": {"BTC_USDC-25DEC26-110000-C": 0.3}})))
+        .unwrap();
+    assert_matches_scratch(&e, &updates[0]);
+    // A perpetual's mark moves its P&L: 1·(101000 − 99000) = 2000 USD more equity than at 99,000.
+    let updates = e
+        .apply(event(
+            json!({"type": "markUpdate", "instrument": "BTC_USDC-PERPETUAL", "price": 101000}),
+        ))
+        .unwrap();
+    assert_matches_scratch(&e, &updates[0]);
+    let err = e
+        .apply(event(
+            json!({"type": "markUpdate", "instrument": "BTC_USDC-25DEC26-110000-C", "price": 5}),
+        ))
+        .unwrap_err();
+    assert_eq!(err.field(), "instrument");
+    // An invalid surface is refused with its path, and nothing changes.
+    let snapshot = e.snapshot();
+    let err = e
+        .apply(event(json!({"type": "volUpdate", "underlying": "BTC",
+            "vol": {"slices": [{"type": "svi", "expiry": NOW - 1, "a": 0.05, "b": 0.1,
+                                "rho": -0.2, "m": 0.0, "sigma": 0.1}]}})))
+        .unwrap_err();
+    assert_eq!(err.field(), "underlyings.BTC.vol.slices[0].expiry");
+    assert_eq!(e.snapshot(), snapshot);
+    // Removal.
+    e.apply(event(json!({"type": "removeAccount", "id": "a"})))
+        .unwrap();
+    assert_eq!(e.account_ids().count(), 0);
+    let err = e
+        .apply(event(json!({"type": "removeAccount", "id": "a"})))
+        .unwrap_err();
+    assert_eq!(err.field(), "id");
+}

@@ -93,6 +93,19 @@ impl MarginEngine {
             super::event::account_id(&id).map_err(|e| e.with_field(format!("accounts.{id}")))?;
             let account =
                 Account::new(&a.account).map_err(|e| e.within(&format!("accounts.{id}")))?;
+            if let Some(last) = &a.last {
+                for (amount, name) in [
+                    (&last.initial_margin, "initialMargin"),
+                    (&last.maintenance_margin, "maintenanceMargin"),
+                ] {
+                    if amount.parse::<i128>().is_err() {
+                        return Err(Error::invalid(
+                            format!("accounts.{id}.last.{name}"),
+                            format!("not an integer amount: {amount:?}"),
+                        ));
+                    }
+                }
+            }
             accounts.insert(
                 id,
                 AccountState {
