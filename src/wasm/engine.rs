@@ -88,12 +88,13 @@ impl MarginEngineJs {
     /// @throws {Error} `E_INVALID_INPUT` naming the field (`params.engine.warningHealth`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "EngineParamsInput | undefined")] params: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EngineParamsInput")] params: Option<JsValue>,
     ) -> Result<MarginEngineJs, JsValue> {
-        let input = if params.is_undefined() || params.is_null() {
-            None
-        } else {
-            Some(decode::<serde_json::Value>(&params, "params")?)
+        let input = match params {
+            Some(params) if !params.is_undefined() && !params.is_null() => {
+                Some(decode::<serde_json::Value>(&params, "params")?)
+            }
+            _ => None,
         };
         let params = EngineParams::resolve(input).map_err(to_js_error)?;
         Ok(MarginEngineJs {
@@ -144,10 +145,10 @@ impl MarginEngineJs {
     }
 
     /// The full margin report of an account in the engine's current state.
-    pub fn report(&self, account_id: &str) -> Result<Ts<MarginReport>, JsValue> {
+    pub fn report(&self, id: &str) -> Result<Ts<MarginReport>, JsValue> {
         let report = {
             let engine = self.inner.try_borrow().map_err(|_| busy())?;
-            engine.report(account_id).map_err(to_js_error)?
+            engine.report(id).map_err(to_js_error)?
         };
         Ok(Ts::new_unchecked(to_js(&report)?))
     }
