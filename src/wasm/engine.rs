@@ -88,7 +88,9 @@ impl MarginEngineJs {
     /// @throws {Error} `E_INVALID_INPUT` naming the field (`params.engine.warningHealth`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "EngineParamsInput")] params: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "EngineParamsInput")] params: Option<
+            JsValue,
+        >,
     ) -> Result<MarginEngineJs, JsValue> {
         let input = match params {
             Some(params) if !params.is_undefined() && !params.is_null() => {
