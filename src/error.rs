@@ -37,6 +37,10 @@ pub enum Error {
     /// An oracle quote older than the hard staleness limit: the engine refuses to compute.
     #[error("{field}: {reason}")]
     StaleOracle { field: String, reason: String },
+    /// The object is already in use by a call further up the stack (a JS callback re-entering an
+    /// engine method): retry after that call returns.
+    #[error("{field}: {reason}")]
+    Busy { field: String, reason: String },
 }
 
 impl Error {
@@ -57,6 +61,7 @@ impl Error {
             Error::NoConvergence { .. } => "E_NO_CONVERGENCE",
             Error::MissingMarketData { .. } => "E_MISSING_MARKET_DATA",
             Error::StaleOracle { .. } => "E_STALE_ORACLE",
+            Error::Busy { .. } => "E_BUSY",
         }
     }
 
@@ -68,7 +73,8 @@ impl Error {
             | Error::NoArbitrageBound { field, .. }
             | Error::NoConvergence { field, .. }
             | Error::MissingMarketData { field, .. }
-            | Error::StaleOracle { field, .. } => field,
+            | Error::StaleOracle { field, .. }
+            | Error::Busy { field, .. } => field,
         }
     }
 
@@ -79,7 +85,8 @@ impl Error {
             | Error::NoArbitrageBound { field, .. }
             | Error::NoConvergence { field, .. }
             | Error::MissingMarketData { field, .. }
-            | Error::StaleOracle { field, .. } => field,
+            | Error::StaleOracle { field, .. }
+            | Error::Busy { field, .. } => field,
         }
     }
 

@@ -28,13 +28,29 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
 
 /// Decodes `T` from a JSON value, naming the failing field.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
+    let mut decoded = None;
+    decode_rendered(&value, &mut |text| {
+        decoded = Some(serde_json::from_str::<T>(text)?);
+        Ok(())
+    })?;
+    decoded.ok_or_else(|| Error::invalid("", "nothing decoded"))
+}
+
+/// The type-independent part of [`from_value`] (kept out of line so each decoded type adds only
+/// its own `serde_json::from_str`): renders `value` one entry per line, runs `decode` on the
+/// text, and maps an error's line back to its field path.
+#[inline(never)]
+fn decode_rendered(
+    value: &Value,
+    decode: &mut dyn FnMut(&str) -> serde_json::Result<()>,
+) -> Result<()> {
     let mut text = String::new();
     let mut lines = vec![Line {
         parent: 0,
         segment: Segment::Root,
     }]; // line 1: the root value
-    render(&value, 0, &mut text, &mut lines);
-    serde_json::from_str(&text).map_err(|e| {
+    render(value, 0, &mut text, &mut lines);
+    decode(&text).map_err(|e| {
         let field = e
             .line()
             .checked_sub(1)

@@ -5,6 +5,7 @@
 //! with bit-identical results on both.
 //!
 //! Layers (imports point down only; see DESIGN.md):
+//! - [`engine`]: the real-time recalibration engine (events in, signed-ready margin updates out).
 //! - [`market`]: market data: the implied-volatility surface (SVI / IV grids, sticky rules).
 //! - [`margin`]: margin models (valuation under shocks so far).
 //! - [`portfolio`]: instruments (exchange ids such as `BTC-27DEC26-100000-C`), positions, accounts.
@@ -26,6 +27,7 @@
 //! # Ok::<(), drr_margin::Error>(())
 //! ```
 
+pub mod engine;
 pub mod error;
 pub mod json;
 pub mod margin;

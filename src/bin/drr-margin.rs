@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand};
+    use drr_margin::engine::{self, EngineParams, MarginEngine};
     use drr_margin::margin::{self, profiles};
     use drr_margin::market::MarketSpec;
     use drr_margin::portfolio::AccountSpec;
@@ -66,6 +67,19 @@ mod cli {
             #[arg(long)]
             params: Option<String>,
         },
+        /// Replay an NDJSON event stream through the engine and print every update as NDJSON.
+        Replay {
+            /// NDJSON file of engine events ("-" reads stdin); a session starts with
+            /// `setMarket` and `upsertAccount` lines.
+            #[arg(long)]
+            events: String,
+            /// Parameter profile; default `drr`.
+            #[arg(long)]
+            profile: Option<String>,
+            /// Parameter overrides JSON file (may hold an `engine` member: thresholds, levels).
+            #[arg(long)]
+            params: Option<String>,
+        },
         /// List the parameter profiles.
         Profiles,
         /// Print the full parameters of a profile.
@@ -106,6 +120,41 @@ mod cli {
         }
     }
 
+    fn params_input(
+        profile: Option<String>,
+        params: Option<String>,
+    ) -> Result<serde_json::Value, Error> {
+        let mut overrides = match params {
+            Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
+                .map_err(|e| e.within("params"))?,
+            None => serde_json::json!({}),
+        };
+        if let (Some(name), Some(object)) = (profile, overrides.as_object_mut()) {
+            object.insert("profile".into(), serde_json::Value::String(name));
+        }
+        Ok(overrides)
+    }
+
+    fn replay(
+        events: &str,
+        profile: Option<String>,
+        params: Option<String>,
+    ) -> Result<String, Error> {
+        use std::io::Write;
+        let params = EngineParams::resolve(Some(params_input(profile, params)?))?;
+        let mut engine = MarginEngine::new(params);
+        let text = read_file(events, "events")?;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        engine::replay(&mut engine, &text, |update| {
+            let line = serde_json::to_string(update).map_err(|e| Error::invalid("", e))?;
+            writeln!(out, "{line}").map_err(|e| Error::invalid("", format!("stdout: {e}")))
+        })?;
+        out.flush()
+            .map_err(|e| Error::invalid("", format!("stdout: {e}")))?;
+        Ok(String::new())
+    }
+
     fn run(cli: Cli) -> Result<String, Error> {
         match cli.command {
             Command::Price { json: arg } => {
@@ -140,6 +189,11 @@ mod cli {
                 let report = margin::margin(&market, &account, &params)?;
                 serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
             }
+            Command::Replay {
+                events,
+                profile,
+                params,
+            } => replay(&events, profile, params),
             Command::Profiles => {
                 serde_json::to_string(&profiles::profiles()).map_err(|e| Error::invalid("", e))
             }

@@ -57,6 +57,10 @@ pub(crate) fn reference_mark(position: &Position, market: &Market) -> Result<f64
     let instrument = &position.instrument;
     let underlying = market.underlying(&instrument.underlying)?;
     let s0 = underlying.spot();
+    if let Some(expiry) = instrument.expiry() {
+        // An expired future is settled, never valued as live (even when a mark is listed).
+        market.time_to(expiry)?;
+    }
     Ok(
         match (
             underlying.spec().marks.get(&position.id),

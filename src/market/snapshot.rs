@@ -172,6 +172,78 @@ fn positive(value: f64, field: &str) -> Result<f64> {
     Price::new(value, field).map(Price::get)
 }
 
+impl Underlying {
+    /// Validates one underlying's data at valuation time `now` (field paths
+    /// `underlyings.<name>.…`).
+    fn build(name: &str, u: &UnderlyingSpec, now: Millis) -> Result<Underlying> {
+        let at = |f: &str| format!("underlyings.{name}.{f}");
+        let spot = positive(u.index.price, &at("index.price"))?;
+        if !(u.index.conf.is_finite() && u.index.conf >= 0.0 && u.index.conf <= spot) {
+            return Err(Error::invalid(
+                at("index.conf"),
+                format!(
+                    "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
+                    u.index.conf
+                ),
+            ));
+        }
+        if u.index.publish_time > now {
+            return Err(Error::invalid(
+                at("index.publishTime"),
+                format!("{} is after now ({now})", u.index.publish_time),
+            ));
+        }
+        crate::units::Rate::new(u.rate, &at("rate"))?;
+        let mut carry = Vec::with_capacity(u.forwards.len());
+        for (i, f) in u.forwards.iter().enumerate() {
+            let price = positive(f.price, &at(&format!("forwards[{i}].price")))?;
+            let t = year_fraction(now, f.expiry)
+                .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
+            carry.push((t, ln(price / spot) / t));
+        }
+        carry.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (id, mark) in &u.marks {
+            positive(*mark, &at(&format!("marks.{id}")))?;
+        }
+        for (id, iv) in &u.mark_iv {
+            Vol::new(*iv, &at(&format!("markIv.{id}")))?;
+        }
+        if let Some(funding) = u.funding {
+            if !funding.rate.is_finite() || funding.interval_ms <= 0 {
+                return Err(Error::invalid(
+                    at("funding"),
+                    "rate must be finite and intervalMs > 0",
+                ));
+            }
+        }
+        if let Some(depth) = &u.depth {
+            for (side, levels) in [("bids", &depth.bids), ("asks", &depth.asks)] {
+                for (i, [price, size]) in levels.iter().enumerate() {
+                    positive(*price, &at(&format!("depth.{side}[{i}][0]")))?;
+                    positive(*size, &at(&format!("depth.{side}[{i}][1]")))?;
+                }
+            }
+        }
+        if let Some(oi) = u.open_interest {
+            if !(oi.is_finite() && oi >= 0.0) {
+                return Err(Error::invalid(
+                    at("openInterest"),
+                    "must be a finite USD amount ≥ 0",
+                ));
+            }
+        }
+        let surface = match &u.vol {
+            Some(vol) => Some(VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?),
+            None => None,
+        };
+        Ok(Underlying {
+            spec: u.clone(),
+            surface,
+            carry,
+        })
+    }
+}
+
 impl Market {
     /// Validates a snapshot: positive finite prices, publish times not after `now`, no expired
     /// forward, vol surfaces valid at `now`.
@@ -179,74 +251,7 @@ impl Market {
         let now = spec.now;
         let mut underlyings = BTreeMap::new();
         for (name, u) in &spec.underlyings {
-            let at = |f: &str| format!("underlyings.{name}.{f}");
-            let spot = positive(u.index.price, &at("index.price"))?;
-            if !(u.index.conf.is_finite() && u.index.conf >= 0.0 && u.index.conf <= spot) {
-                return Err(Error::invalid(
-                    at("index.conf"),
-                    format!(
-                        "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
-                        u.index.conf
-                    ),
-                ));
-            }
-            if u.index.publish_time > now {
-                return Err(Error::invalid(
-                    at("index.publishTime"),
-                    format!("{} is after now ({now})", u.index.publish_time),
-                ));
-            }
-            crate::units::Rate::new(u.rate, &at("rate"))?;
-            let mut carry = Vec::with_capacity(u.forwards.len());
-            for (i, f) in u.forwards.iter().enumerate() {
-                let price = positive(f.price, &at(&format!("forwards[{i}].price")))?;
-                let t = year_fraction(now, f.expiry)
-                    .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
-                carry.push((t, ln(price / spot) / t));
-            }
-            carry.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for (id, mark) in &u.marks {
-                positive(*mark, &at(&format!("marks.{id}")))?;
-            }
-            for (id, iv) in &u.mark_iv {
-                Vol::new(*iv, &at(&format!("markIv.{id}")))?;
-            }
-            if let Some(funding) = u.funding {
-                if !funding.rate.is_finite() || funding.interval_ms <= 0 {
-                    return Err(Error::invalid(
-                        at("funding"),
-                        "rate must be finite and intervalMs > 0",
-                    ));
-                }
-            }
-            if let Some(depth) = &u.depth {
-                for (side, levels) in [("bids", &depth.bids), ("asks", &depth.asks)] {
-                    for (i, [price, size]) in levels.iter().enumerate() {
-                        positive(*price, &at(&format!("depth.{side}[{i}][0]")))?;
-                        positive(*size, &at(&format!("depth.{side}[{i}][1]")))?;
-                    }
-                }
-            }
-            if let Some(oi) = u.open_interest {
-                if !(oi.is_finite() && oi >= 0.0) {
-                    return Err(Error::invalid(
-                        at("openInterest"),
-                        "must be a finite USD amount ≥ 0",
-                    ));
-                }
-            }
-            let surface = match &u.vol {
-                Some(vol) => Some(VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?),
-                None => None,
-            };
-            underlyings.insert(
-                name.clone(),
-                Underlying {
-                    spec: u.clone(),
-                    surface,
-                    carry,
-                },
-            );
+            underlyings.insert(name.clone(), Underlying::build(name, u, now)?);
         }
         for (name, c) in &spec.collateral {
             positive(c.price, &format!("collateral.{name}.price"))?;
@@ -268,6 +273,17 @@ impl Market {
     /// The interchange form this market was built from.
     pub fn spec(&self) -> &MarketSpec {
         &self.spec
+    }
+
+    /// Replaces (or adds) one underlying's data, validated exactly as [`Market::new`] would, so
+    /// the result equals `Market::new` of the updated snapshot; the other underlyings are kept
+    /// as they are (the engine's incremental path for oracle, mark and volatility updates). On
+    /// error the market is unchanged.
+    pub fn replace_underlying(&mut self, name: &str, spec: UnderlyingSpec) -> Result<()> {
+        let underlying = Underlying::build(name, &spec, self.spec.now)?;
+        self.spec.underlyings.insert(name.to_string(), spec);
+        self.underlyings.insert(name.to_string(), underlying);
+        Ok(())
     }
 
     /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.

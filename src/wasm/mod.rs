@@ -6,6 +6,7 @@
 
 mod batch;
 mod convert;
+mod engine;
 mod margin;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};

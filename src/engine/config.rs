@@ -1,0 +1,156 @@
+//! The engine's own parameters: when an update is worth emitting (requirement thresholds) and the
+//! health levels whose crossing is always reported; plus how they travel with the risk parameters
+//! (`{ ...RiskParams overrides, engine: {...} }`).
+//!
+//! Owns validation and defaults of these values; never computes a margin.
+
+use crate::error::{Error, Result};
+use crate::margin::params::params_hash;
+use crate::margin::{profiles, RiskParams};
+use serde::{Deserialize, Serialize};
+
+/// When the engine emits a [`super::MarginUpdate`] for an account.
+///
+/// An account's update is emitted when its initial or maintenance requirement (exact base units
+/// of the margin asset) moved since its last emitted update by more than
+/// `max(absoluteThreshold · 10^decimals, relativeThreshold · |last|)`, or when its health level
+/// (healthy / warning / liquidatable, from `warningHealth` and `liquidatableHealth`) changed in
+/// either direction, or on its first computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Relative move of a requirement that is worth an update (default 0.01 = 1 %).
+    pub relative_threshold: f64,
+    /// Absolute move, in whole units of the margin asset, below which no threshold update is sent
+    /// (default 1, i.e. 1 USDC).
+    pub absolute_threshold: f64,
+    /// Health (equity / maintenance margin) below which an account is at the warning level
+    /// (default 1.25).
+    pub warning_health: f64,
+    /// Health below which an account is liquidatable (default 1.0).
+    pub liquidatable_health: f64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            relative_threshold: 0.01,
+            absolute_threshold: 1.0,
+            warning_health: 1.25,
+            liquidatable_health: 1.0,
+        }
+    }
+}
+
+fn check(ok: bool, field: &str, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, what))
+    }
+}
+
+fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x >= lo && x <= hi
+}
+
+impl EngineConfig {
+    /// Checks every field's domain, naming it (`relativeThreshold`, …).
+    pub fn validate(&self) -> Result<()> {
+        check(
+            finite_in(self.relative_threshold, 0.0, 10.0),
+            "relativeThreshold",
+            "must be in [0, 10]",
+        )?;
+        check(
+            finite_in(self.absolute_threshold, 0.0, 1e15),
+            "absoluteThreshold",
+            "must be ≥ 0 (whole units of the margin asset)",
+        )?;
+        check(
+            finite_in(self.liquidatable_health, 1e-6, 100.0),
+            "liquidatableHealth",
+            "must be in (0, 100]",
+        )?;
+        check(
+            finite_in(self.warning_health, self.liquidatable_health, 100.0),
+            "warningHealth",
+            "must be in [liquidatableHealth, 100]",
+        )
+    }
+}
+
+/// Everything that parameterises an engine: the resolved risk parameters (with their hash,
+/// computed once) and the engine's own configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineParams {
+    /// Risk parameters of every margin computation.
+    pub risk: RiskParams,
+    /// Emission thresholds and health levels.
+    pub config: EngineConfig,
+    /// Hex SHA-256 of the risk parameters (equal to `MarginReport::params_hash`).
+    pub risk_hash: String,
+}
+
+impl EngineParams {
+    /// Builds and validates from resolved parts.
+    pub fn new(risk: RiskParams, config: EngineConfig) -> Result<EngineParams> {
+        risk.validate().map_err(|e| e.within("params"))?;
+        config.validate().map_err(|e| e.within("params.engine"))?;
+        let risk_hash = params_hash(&risk)?;
+        Ok(EngineParams {
+            risk,
+            config,
+            risk_hash,
+        })
+    }
+
+    /// Resolves a params input: the same object `margin()` takes (a `profile` and/or overrides),
+    /// plus an optional `engine` member holding [`EngineConfig`] overrides. `None` → the `drr`
+    /// profile and the default engine configuration.
+    pub fn resolve(input: Option<serde_json::Value>) -> Result<EngineParams> {
+        let mut input = input;
+        let engine = match input.as_mut() {
+            Some(serde_json::Value::Object(object)) => object.remove("engine"),
+            Some(serde_json::Value::Null) => {
+                input = None;
+                None
+            }
+            _ => None,
+        };
+        let config = match engine {
+            None | Some(serde_json::Value::Null) => EngineConfig::default(),
+            Some(value) => crate::json::from_value(value).map_err(|e| e.within("params.engine"))?,
+        };
+        let risk = profiles::resolve(input)?;
+        EngineParams::new(risk, config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_engine_overrides_are_split_off() {
+        EngineConfig::default().validate().unwrap();
+        let p = EngineParams::resolve(Some(serde_json::json!({
+            "profile": "deribit-portfolio",
+            "engine": {"relativeThreshold": 0.05}
+        })))
+        .unwrap();
+        assert_eq!(p.config.relative_threshold, 0.05);
+        assert_eq!(p.config.warning_health, 1.25);
+        assert_eq!(p.risk.profile, "deribit-portfolio");
+        assert_eq!(p.risk_hash, params_hash(&p.risk).unwrap());
+        let err = EngineParams::resolve(Some(serde_json::json!({
+            "engine": {"warningHealth": 0.5}
+        })))
+        .unwrap_err();
+        assert_eq!(err.field(), "params.engine.warningHealth");
+        let err =
+            EngineParams::resolve(Some(serde_json::json!({"engine": {"bogus": 1}}))).unwrap_err();
+        assert_eq!(err.field(), "params.engine.bogus");
+    }
+}

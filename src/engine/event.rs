@@ -1,0 +1,381 @@
+//! The events an engine consumes, as one tagged JSON shape (`{"type": "indexUpdate", ...}`,
+//! camelCase), shared by the Rust API, JS `apply(event)` and the CLI's NDJSON replay.
+//!
+//! Owns the shapes and the checks that need nothing but the event itself (finite, positive);
+//! never touches engine state (see [`super::MarginEngine::apply`]).
+
+use crate::error::{Error, Result};
+use crate::market::{MarketSpec, VolSurfaceSpec};
+use crate::portfolio::{AccountSpec, InstrumentSpec, Millis};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One input to the engine: `{"type": "<kind>", ...payload fields}`. Field paths in errors are
+/// relative to the event (`price`, `account.positions[2].size`); the JS binding prefixes
+/// `event.`, the CLI `events[N].`. Decode JSON with [`Event::from_value`] / [`Event::from_json`]
+/// (the only decoders: the enum itself implements only `Serialize`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Event {
+    /// Replaces the whole market snapshot (every account is recomputed).
+    SetMarket(SetMarket),
+    /// Adds or replaces an account (its next update has reason `first`).
+    UpsertAccount(UpsertAccount),
+    /// Removes an account (no update).
+    RemoveAccount(RemoveAccount),
+    /// A new oracle index quote of an underlying (forwards keep their listed prices).
+    IndexUpdate(IndexUpdate),
+    /// A new mark price of a perpetual or future (keyed by its canonical id).
+    MarkUpdate(MarkUpdate),
+    /// A new volatility surface and/or mark implied vols of an underlying.
+    VolUpdate(VolUpdate),
+    /// A fill.
+    Trade(Trade),
+    /// Collateral paid in.
+    Deposit(Transfer),
+    /// Collateral paid out (the balance may go negative: a borrow).
+    Withdrawal(Transfer),
+    /// A funding payment on every perpetual of an underlying.
+    Funding(Funding),
+    /// Time moves forward; expired legs settle.
+    TimeAdvance(TimeAdvance),
+}
+
+/// `setMarket`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetMarket {
+    /// The new snapshot.
+    pub market: MarketSpec,
+}
+
+/// `upsertAccount`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpsertAccount {
+    /// Account id (1–256 bytes of UTF-8).
+    pub id: String,
+    /// Positions and collateral (its `id`, if given, must equal `id`).
+    pub account: AccountSpec,
+}
+
+/// `removeAccount`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemoveAccount {
+    /// Account id.
+    pub id: String,
+}
+
+/// `indexUpdate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IndexUpdate {
+    /// Underlying symbol (must be in the market).
+    pub underlying: String,
+    /// Index price (> 0).
+    pub price: f64,
+    /// Confidence half-width (≥ 0; default 0).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub conf: f64,
+    /// Publish time (ms, ≤ the market's `now`).
+    pub publish_time: Millis,
+}
+
+/// `markUpdate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarkUpdate {
+    /// A perpetual or future.
+    pub instrument: InstrumentSpec,
+    /// Mark price (> 0).
+    pub price: f64,
+}
+
+/// `volUpdate`: a new surface replaces the old one; mark IVs merge into the existing ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolUpdate {
+    /// Underlying symbol.
+    pub underlying: String,
+    /// The new surface, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub vol: Option<VolSurfaceSpec>,
+    /// Mark implied vols by option id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub mark_iv: BTreeMap<String, f64>,
+}
+
+/// `trade`: `size` contracts (+ bought, − sold) of `instrument` at `price` (perpetuals and
+/// futures: the trade price in USD; options: the premium per unit, in USD for linear options
+/// and in coin for inverse ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Trade {
+    /// Account id.
+    pub account: String,
+    /// Instrument id or terms.
+    pub instrument: InstrumentSpec,
+    /// Signed size in contracts.
+    pub size: f64,
+    /// Price (> 0).
+    pub price: f64,
+}
+
+/// `deposit` / `withdrawal` of `amount` whole units of `asset` (> 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Transfer {
+    /// Account id.
+    pub account: String,
+    /// Collateral asset.
+    pub asset: String,
+    /// Whole units (> 0).
+    pub amount: f64,
+}
+
+/// `funding`: `rate` per interval (longs pay shorts when positive), default the market's
+/// funding rate for the underlying.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Funding {
+    /// Underlying symbol.
+    pub underlying: String,
+    /// Funding rate (decimal), if not the market's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub rate: Option<f64>,
+}
+
+/// `timeAdvance` to `now` (ms, not before the current time). `index` optionally gives new oracle
+/// quotes per underlying at that moment (published at `now`), applied first. Then every leg
+/// expiring at or before `now` settles against its underlying's index (the settlement price),
+/// and expired forwards and vol slices leave the market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimeAdvance {
+    /// The new valuation time.
+    pub now: Millis,
+    /// Index quotes at `now` by underlying.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub index: BTreeMap<String, SettlementQuote>,
+}
+
+/// An index quote given with a time advance (published at the new `now`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettlementQuote {
+    /// Index price.
+    pub price: f64,
+    /// Confidence half-width (default 0).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub conf: f64,
+}
+
+impl Event {
+    /// The event's type as written in JSON (`indexUpdate`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::SetMarket(_) => "setMarket",
+            Event::UpsertAccount(_) => "upsertAccount",
+            Event::RemoveAccount(_) => "removeAccount",
+            Event::IndexUpdate(_) => "indexUpdate",
+            Event::MarkUpdate(_) => "markUpdate",
+            Event::VolUpdate(_) => "volUpdate",
+            Event::Trade(_) => "trade",
+            Event::Deposit(_) => "deposit",
+            Event::Withdrawal(_) => "withdrawal",
+            Event::Funding(_) => "funding",
+            Event::TimeAdvance(_) => "timeAdvance",
+        }
+    }
+
+    /// Decodes the tagged JSON form, naming the failing field (`price`, `account.mode`) or `type`.
+    ///
+    /// The payload is decoded on its own by [`crate::json::from_value`] (the decoder every other
+    /// input uses): serde's internally tagged enums buffer their content, which loses the error
+    /// position and compiles a second copy of every payload type's decoder into the `.wasm`.
+    pub fn from_value(value: serde_json::Value) -> Result<Event> {
+        let serde_json::Value::Object(mut object) = value else {
+            return Err(Error::invalid(
+                "",
+                "an event must be an object with a \"type\"",
+            ));
+        };
+        let kind = match object.remove("type") {
+            Some(serde_json::Value::String(kind)) => kind,
+            _ => return Err(Error::invalid("type", "must be the event's type, a string")),
+        };
+        let payload = serde_json::Value::Object(object);
+        fn payload_of<T: serde::de::DeserializeOwned>(
+            payload: serde_json::Value,
+            wrap: fn(T) -> Event,
+        ) -> Result<Event> {
+            crate::json::from_value(payload).map(wrap)
+        }
+        match kind.as_str() {
+            "setMarket" => payload_of(payload, Event::SetMarket),
+            "upsertAccount" => payload_of(payload, Event::UpsertAccount),
+            "removeAccount" => payload_of(payload, Event::RemoveAccount),
+            "indexUpdate" => payload_of(payload, Event::IndexUpdate),
+            "markUpdate" => payload_of(payload, Event::MarkUpdate),
+            "volUpdate" => payload_of(payload, Event::VolUpdate),
+            "trade" => payload_of(payload, Event::Trade),
+            "deposit" => payload_of(payload, Event::Deposit),
+            "withdrawal" => payload_of(payload, Event::Withdrawal),
+            "funding" => payload_of(payload, Event::Funding),
+            "timeAdvance" => payload_of(payload, Event::TimeAdvance),
+            other => Err(Error::invalid(
+                "type",
+                format!(
+                    "unknown event type {other:?}; known: setMarket, upsertAccount, \
+                     removeAccount, indexUpdate, markUpdate, volUpdate, trade, deposit, \
+                     withdrawal, funding, timeAdvance"
+                ),
+            )),
+        }
+    }
+
+    /// Decodes one event from JSON text (see [`Event::from_value`]).
+    pub fn from_json(text: &str) -> Result<Event> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
+        Event::from_value(value)
+    }
+
+    /// Checks what can be checked without the engine's state: finite and positive numbers.
+    pub fn validate(&self) -> Result<()> {
+        let positive = |x: f64, field: &str| {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    field,
+                    format!("must be a finite number > 0, got {x}"),
+                ))
+            }
+        };
+        match self {
+            Event::IndexUpdate(IndexUpdate { price, conf, .. }) => {
+                positive(*price, "price")?;
+                if !(conf.is_finite() && *conf >= 0.0) {
+                    return Err(Error::invalid(
+                        "conf",
+                        format!("must be a finite number ≥ 0, got {conf}"),
+                    ));
+                }
+                Ok(())
+            }
+            Event::MarkUpdate(MarkUpdate { price, .. }) => positive(*price, "price"),
+            Event::Trade(Trade { size, price, .. }) => {
+                if !(size.is_finite() && *size != 0.0) {
+                    return Err(Error::invalid(
+                        "size",
+                        format!("must be a finite non-zero number, got {size}"),
+                    ));
+                }
+                positive(*price, "price")
+            }
+            Event::Deposit(Transfer { amount, .. })
+            | Event::Withdrawal(Transfer { amount, .. }) => positive(*amount, "amount"),
+            Event::Funding(Funding { rate: Some(r), .. }) if !r.is_finite() => Err(Error::invalid(
+                "rate",
+                format!("must be a finite number, got {r}"),
+            )),
+            Event::UpsertAccount(UpsertAccount { id, .. })
+            | Event::RemoveAccount(RemoveAccount { id }) => account_id(id),
+            Event::TimeAdvance(TimeAdvance { index, .. }) => {
+                for (name, quote) in index {
+                    positive(quote.price, &format!("index.{name}.price"))?;
+                    if !(quote.conf.is_finite() && quote.conf >= 0.0) {
+                        return Err(Error::invalid(
+                            format!("index.{name}.conf"),
+                            "must be a finite number ≥ 0",
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An account id: 1 to 256 bytes of UTF-8 (it is length-prefixed in the update encoding).
+pub(crate) fn account_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > 256 {
+        return Err(Error::invalid("id", "must be 1 to 256 bytes of UTF-8"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_camel_case_json_with_field_paths() {
+        let e = Event::from_json(
+            r#"{"type": "indexUpdate", "underlying": "BTC", "price": 1, "publishTime": 5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e,
+            Event::IndexUpdate(IndexUpdate {
+                underlying: "BTC".into(),
+                price: 1.0,
+                conf: 0.0,
+                publish_time: 5
+            })
+        );
+        let round_trip = serde_json::to_string(&e).unwrap();
+        assert!(round_trip.starts_with(r#"{"type":"indexUpdate","underlying":"BTC""#));
+        for (json, field) in [
+            (
+                r#"{"type": "indexUpdate", "underlying": "BTC", "price": null, "publishTime": 5}"#,
+                "price",
+            ),
+            (r#"{"type": "meteor"}"#, "type"),
+            (r#"{"price": 1}"#, "type"),
+            (
+                r#"{"type": "deposit", "account": "a", "asset": "USDC", "amount": 1, "extra": 2}"#,
+                "extra",
+            ),
+            (
+                r#"{"type": "upsertAccount", "id": "a", "account": {"mode": "margin"}}"#,
+                "account.mode",
+            ),
+        ] {
+            let err = Event::from_json(json).unwrap_err();
+            assert_eq!(
+                (err.code(), err.field()),
+                ("E_INVALID_INPUT", field),
+                "{json}"
+            );
+        }
+        let bad = Event::Trade(Trade {
+            account: "a".into(),
+            instrument: InstrumentSpec::Id("BTC-PERP".into()),
+            size: f64::NAN,
+            price: 1.0,
+        });
+        assert_eq!(bad.validate().unwrap_err().field(), "size");
+    }
+}

@@ -1,0 +1,614 @@
+//! `MarginEngine`: the state (parameters, the validated market, accounts by id, the last emitted
+//! update of each account, the sequence counter) and the event loop.
+//!
+//! Each event is applied atomically: the changed market or account is built and validated, only
+//! the accounts the event touches are recomputed against it (an index, mark or vol update: the
+//! accounts holding a position on that underlying; a fill, deposit or withdrawal: that account;
+//! funding: the accounts holding a perpetual on it; a new market or a time advance: every
+//! account), and only if every recomputation succeeds is the state committed and are updates
+//! emitted. On error the engine is unchanged. Never reads the clock: time is the `timeAdvance`
+//! event.
+
+use super::config::{EngineConfig, EngineParams};
+use super::event::{
+    Event, Funding, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
+    Transfer, UpsertAccount, VolUpdate,
+};
+use super::ledger;
+use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
+use crate::error::{Error, Result};
+use crate::margin::{margin_validated, MarginReport};
+use crate::market::{IndexQuote, Market, MarketSpec};
+use crate::portfolio::{Account, AccountSpec, Millis};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What was last emitted for an account (the reference for thresholds and level crossings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Emitted {
+    /// Initial margin, base units (decimal string).
+    pub initial_margin: String,
+    /// Maintenance margin, base units (decimal string).
+    pub maintenance_margin: String,
+    /// Health level.
+    pub level: HealthLevel,
+}
+
+/// One account held by the engine.
+#[derive(Debug, Clone)]
+pub(crate) struct AccountState {
+    pub spec: AccountSpec,
+    pub account: Account,
+    pub last: Option<Emitted>,
+}
+
+/// The real-time recalibration engine (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct MarginEngine {
+    pub(crate) params: EngineParams,
+    pub(crate) market: Option<Market>,
+    pub(crate) accounts: BTreeMap<String, AccountState>,
+    pub(crate) sequence: u64,
+}
+
+fn units(text: &str, field: &str) -> Result<i128> {
+    text.parse()
+        .map_err(|_| Error::invalid(field, format!("not an integer amount: {text:?}")))
+}
+
+impl MarginEngine {
+    /// An engine with no market and no accounts.
+    pub fn new(params: EngineParams) -> MarginEngine {
+        MarginEngine {
+            params,
+            market: None,
+            accounts: BTreeMap::new(),
+            sequence: 0,
+        }
+    }
+
+    /// The engine's parameters.
+    pub fn params(&self) -> &EngineParams {
+        &self.params
+    }
+
+    /// The current market, if one was set.
+    pub fn market(&self) -> Option<&Market> {
+        self.market.as_ref()
+    }
+
+    /// An account's current interchange form (positions and collateral after every event).
+    pub fn account(&self, id: &str) -> Result<&AccountSpec> {
+        self.accounts
+            .get(id)
+            .map(|a| &a.spec)
+            .ok_or_else(|| unknown_account(id))
+    }
+
+    /// The ids of the accounts held, in order.
+    pub fn account_ids(&self) -> impl Iterator<Item = &str> {
+        self.accounts.keys().map(String::as_str)
+    }
+
+    /// The number of updates emitted so far (the last sequence number).
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// The full margin report of an account in the current state.
+    pub fn report(&self, id: &str) -> Result<MarginReport> {
+        let state = self.accounts.get(id).ok_or_else(|| unknown_account(id))?;
+        margin_validated(self.require_market()?, &state.account, &self.params.risk)
+    }
+
+    /// Sets the market (as the `setMarket` event).
+    pub fn set_market(&mut self, market: MarketSpec) -> Result<Vec<MarginUpdate>> {
+        self.apply(Event::SetMarket(SetMarket { market }))
+    }
+
+    /// Adds or replaces an account (as the `upsertAccount` event).
+    pub fn upsert_account(&mut self, id: &str, account: AccountSpec) -> Result<Vec<MarginUpdate>> {
+        self.apply(Event::UpsertAccount(UpsertAccount {
+            id: id.to_string(),
+            account,
+        }))
+    }
+
+    fn require_market(&self) -> Result<&Market> {
+        self.market
+            .as_ref()
+            .ok_or_else(|| Error::missing("market", "no market set (send setMarket first)"))
+    }
+
+    /// Applies one event; returns the updates it causes (possibly none). Errors name the field
+    /// relative to the event; the engine is then unchanged.
+    pub fn apply(&mut self, event: Event) -> Result<Vec<MarginUpdate>> {
+        event.validate()?;
+        match event {
+            Event::SetMarket(SetMarket { market }) => {
+                let market = Market::new(market).map_err(|e| e.within("market"))?;
+                for (id, state) in &self.accounts {
+                    check_not_expired(&state.account, market.now())
+                        .map_err(|e| e.within(&format!("accounts.{id}")))?;
+                }
+                let ids: Vec<String> = self.accounts.keys().cloned().collect();
+                self.commit_market(market, &ids)
+            }
+            Event::UpsertAccount(UpsertAccount { id, account }) => {
+                if account.id.as_ref().is_some_and(|given| *given != id) {
+                    return Err(Error::invalid("account.id", "differs from the event's id"));
+                }
+                let spec = AccountSpec {
+                    id: Some(id.clone()),
+                    ..account
+                };
+                let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+                if let Some(market) = &self.market {
+                    check_not_expired(&validated, market.now()).map_err(|e| e.within("account"))?;
+                }
+                self.commit_account(&id, spec, validated, true)
+            }
+            Event::RemoveAccount(RemoveAccount { id }) => {
+                self.accounts
+                    .remove(&id)
+                    .ok_or_else(|| unknown_account(&id).with_field("id"))?;
+                Ok(Vec::new())
+            }
+            Event::IndexUpdate(IndexUpdate {
+                underlying,
+                price,
+                conf,
+                publish_time,
+            }) => {
+                let market = self.require_market()?;
+                let mut spec = underlying_spec(market, &underlying)?;
+                if publish_time > market.now() {
+                    return Err(Error::invalid(
+                        "publishTime",
+                        format!("{publish_time} is after now ({})", market.now()),
+                    ));
+                }
+                spec.index = IndexQuote {
+                    price,
+                    conf,
+                    publish_time,
+                };
+                self.update_underlying(&underlying, spec)
+            }
+            Event::MarkUpdate(MarkUpdate { instrument, price }) => {
+                let market = self.require_market()?;
+                let resolved = instrument.resolve("instrument")?;
+                if matches!(
+                    resolved.contract,
+                    crate::portfolio::ContractKind::Option { .. }
+                ) {
+                    return Err(Error::invalid(
+                        "instrument",
+                        "options are marked by implied volatility: send volUpdate with markIv",
+                    ));
+                }
+                let mut spec = underlying_spec(market, &resolved.underlying)?;
+                spec.marks.insert(resolved.id(), price);
+                self.update_underlying(&resolved.underlying, spec)
+            }
+            Event::VolUpdate(VolUpdate {
+                underlying,
+                vol,
+                mark_iv,
+            }) => {
+                let market = self.require_market()?;
+                let mut spec = underlying_spec(market, &underlying)?;
+                if vol.is_some() {
+                    spec.vol = vol;
+                }
+                spec.mark_iv.extend(mark_iv);
+                self.update_underlying(&underlying, spec)
+            }
+            Event::Trade(Trade {
+                account,
+                instrument,
+                size,
+                price,
+            }) => {
+                let market = self.require_market()?;
+                let state = self
+                    .accounts
+                    .get(&account)
+                    .ok_or_else(|| unknown_account(&account).with_field("account"))?;
+                let resolved = instrument.resolve("instrument")?;
+                if resolved.expiry().is_some_and(|e| e <= market.now()) {
+                    return Err(Error::invalid(
+                        "instrument",
+                        format!("{} has expired", resolved.id()),
+                    ));
+                }
+                market
+                    .underlying(&resolved.underlying)
+                    .map_err(|e| e.with_field("instrument"))?;
+                let mut spec = state.spec.clone();
+                ledger::trade(
+                    &mut spec,
+                    &instrument,
+                    &resolved,
+                    size,
+                    price,
+                    market,
+                    &self.params.risk.margin_asset,
+                )?;
+                let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+                self.commit_account(&account, spec, validated, false)
+            }
+            Event::Deposit(Transfer {
+                account,
+                asset,
+                amount,
+            }) => self.transfer(&account, &asset, amount),
+            Event::Withdrawal(Transfer {
+                account,
+                asset,
+                amount,
+            }) => self.transfer(&account, &asset, -amount),
+            Event::Funding(Funding { underlying, rate }) => {
+                let market = self.require_market()?;
+                let data = market
+                    .underlying(&underlying)
+                    .map_err(|e| e.with_field("underlying"))?;
+                let rate = match rate.or(data.spec().funding.map(|f| f.rate)) {
+                    Some(r) => r,
+                    None => {
+                        return Err(Error::missing(
+                            "rate",
+                            format!("no rate given and no funding for {underlying} in the market"),
+                        ))
+                    }
+                };
+                let mut changed = BTreeMap::new();
+                for (id, state) in &self.accounts {
+                    let mut spec = state.spec.clone();
+                    if ledger::funding(
+                        &mut spec,
+                        &underlying,
+                        rate,
+                        market,
+                        &self.params.risk.margin_asset,
+                    )
+                    .map_err(|e| e.within(&format!("accounts.{id}")))?
+                    {
+                        let validated =
+                            Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
+                        changed.insert(id.clone(), (spec, validated));
+                    }
+                }
+                self.commit_accounts(changed)
+            }
+            Event::TimeAdvance(TimeAdvance { now, index }) => self.advance(now, &index),
+        }
+    }
+
+    fn transfer(&mut self, account: &str, asset: &str, amount: f64) -> Result<Vec<MarginUpdate>> {
+        let state = self
+            .accounts
+            .get(account)
+            .ok_or_else(|| unknown_account(account).with_field("account"))?;
+        let mut spec = state.spec.clone();
+        ledger::transfer(&mut spec, asset, amount)?;
+        let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+        self.commit_account(account, spec, validated, false)
+    }
+
+    /// Replaces one underlying's data and recomputes the accounts that hold a position on it.
+    fn update_underlying(
+        &mut self,
+        underlying: &str,
+        spec: crate::market::UnderlyingSpec,
+    ) -> Result<Vec<MarginUpdate>> {
+        let Some(market) = self.market.as_mut() else {
+            return Err(Error::missing("market", "no market set"));
+        };
+        let previous = underlying_spec(market, underlying)?;
+        market.replace_underlying(underlying, spec)?;
+        let ids: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, s)| {
+                s.account
+                    .positions
+                    .iter()
+                    .any(|p| p.instrument.underlying == underlying)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        match self.compute(&ids, None) {
+            Ok(reports) => self.emit(reports),
+            Err(e) => {
+                // Roll back: the previous data was valid at this same `now`.
+                if let Some(market) = self.market.as_mut() {
+                    market.replace_underlying(underlying, previous)?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Reports of `ids` against the current market; `replacement` stands in for one account.
+    fn compute(
+        &self,
+        ids: &[String],
+        replacement: Option<(&str, &Account)>,
+    ) -> Result<Vec<(String, MarginReport, bool)>> {
+        let Some(market) = self.market.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let account = match replacement {
+                Some((r, account)) if r == id => account,
+                _ => match self.accounts.get(id) {
+                    Some(state) => &state.account,
+                    None => continue,
+                },
+            };
+            let report = margin_validated(market, account, &self.params.risk)
+                .map_err(|e| e.within(&format!("accounts.{id}")))?;
+            out.push((id.clone(), report, false));
+        }
+        Ok(out)
+    }
+
+    fn commit_market(&mut self, market: Market, ids: &[String]) -> Result<Vec<MarginUpdate>> {
+        let previous = self.market.replace(market);
+        match self.compute(ids, None) {
+            Ok(reports) => self.emit(reports),
+            Err(e) => {
+                self.market = previous;
+                Err(e)
+            }
+        }
+    }
+
+    fn commit_account(
+        &mut self,
+        id: &str,
+        spec: AccountSpec,
+        account: Account,
+        first: bool,
+    ) -> Result<Vec<MarginUpdate>> {
+        let ids = [id.to_string()];
+        let mut reports = self.compute(&ids, Some((id, &account)))?;
+        for r in &mut reports {
+            r.2 = first;
+        }
+        let last = if first {
+            None
+        } else {
+            self.accounts.get(id).and_then(|s| s.last.clone())
+        };
+        self.accounts.insert(
+            id.to_string(),
+            AccountState {
+                spec,
+                account,
+                last,
+            },
+        );
+        self.emit(reports)
+    }
+
+    fn commit_accounts(
+        &mut self,
+        changed: BTreeMap<String, (AccountSpec, Account)>,
+    ) -> Result<Vec<MarginUpdate>> {
+        let mut reports = Vec::with_capacity(changed.len());
+        if let Some(market) = self.market.as_ref() {
+            for (id, (_, account)) in &changed {
+                let report = margin_validated(market, account, &self.params.risk)
+                    .map_err(|e| e.within(&format!("accounts.{id}")))?;
+                reports.push((id.clone(), report, false));
+            }
+        }
+        for (id, (spec, account)) in changed {
+            if let Some(state) = self.accounts.get_mut(&id) {
+                state.spec = spec;
+                state.account = account;
+            }
+        }
+        self.emit(reports)
+    }
+
+    /// Time advance: move `now`, apply the quotes given with it, drop expired forwards and vol
+    /// slices, settle expired legs at the (new) index, recompute every account.
+    fn advance(
+        &mut self,
+        now: Millis,
+        index: &BTreeMap<String, super::event::SettlementQuote>,
+    ) -> Result<Vec<MarginUpdate>> {
+        let market = self.require_market()?;
+        if now < market.now() {
+            return Err(Error::invalid(
+                "now",
+                format!("{now} is before the current time {}", market.now()),
+            ));
+        }
+        let mut next = market.spec().clone();
+        next.now = now;
+        for (name, quote) in index {
+            let u = next.underlyings.get_mut(name).ok_or_else(|| {
+                Error::missing(format!("index.{name}"), "no such underlying in the market")
+            })?;
+            u.index = IndexQuote {
+                price: quote.price,
+                conf: quote.conf,
+                publish_time: now,
+            };
+        }
+        for u in next.underlyings.values_mut() {
+            u.forwards.retain(|f| f.expiry > now);
+            if let Some(vol) = u.vol.as_mut() {
+                vol.slices.retain(|s| s.expiry() > now);
+                if vol.slices.is_empty() {
+                    u.vol = None;
+                }
+            }
+        }
+        let next = Market::new(next).map_err(|e| e.within("market"))?;
+        let mut changed = BTreeMap::new();
+        for (id, state) in &self.accounts {
+            let mut spec = state.spec.clone();
+            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk.margin_asset)
+                .map_err(|e| e.within(&format!("accounts.{id}")))?
+            {
+                let validated =
+                    Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
+                changed.insert(id.clone(), (spec, validated));
+            }
+        }
+        let mut reports = Vec::with_capacity(self.accounts.len());
+        for (id, state) in &self.accounts {
+            let account = changed.get(id).map_or(&state.account, |(_, a)| a);
+            let report = margin_validated(&next, account, &self.params.risk)
+                .map_err(|e| e.within(&format!("accounts.{id}")))?;
+            reports.push((id.clone(), report, false));
+        }
+        self.market = Some(next);
+        for (id, (spec, account)) in changed {
+            if let Some(state) = self.accounts.get_mut(&id) {
+                state.spec = spec;
+                state.account = account;
+            }
+        }
+        self.emit(reports)
+    }
+
+    /// Turns fresh reports into updates where thresholds or levels say so, and records them.
+    fn emit(&mut self, reports: Vec<(String, MarginReport, bool)>) -> Result<Vec<MarginUpdate>> {
+        let Some(market) = self.market.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let asset = market.collateral(&self.params.risk.margin_asset)?;
+        let decimals = asset.decimals;
+        let config = &self.params.config;
+        let mut candidates = Vec::new();
+        for (id, report, first) in reports {
+            let initial = units(&report.initial_margin.units, "initialMargin")?;
+            let maintenance = units(&report.maintenance_margin.units, "maintenanceMargin")?;
+            let equity = units(&report.equity.units, "equity")?;
+            let level = level_of(config, equity, maintenance);
+            let last = if first {
+                None
+            } else {
+                self.accounts.get(&id).and_then(|s| s.last.as_ref())
+            };
+            let reason = match last {
+                None => Some(UpdateReason::First),
+                Some(last) if last.level != level => Some(UpdateReason::LevelCrossing),
+                Some(last) => {
+                    let beyond = |now: i128, text: &str| -> Result<bool> {
+                        let before = units(text, "last")?;
+                        Ok(moved(config, decimals, before, now))
+                    };
+                    (beyond(initial, &last.initial_margin)?
+                        || beyond(maintenance, &last.maintenance_margin)?)
+                    .then_some(UpdateReason::Threshold)
+                }
+            };
+            if let Some(reason) = reason {
+                candidates.push((
+                    id,
+                    reason,
+                    initial,
+                    maintenance,
+                    equity,
+                    report.health,
+                    level,
+                ));
+            }
+        }
+        let mut updates = Vec::with_capacity(candidates.len());
+        let mut sequence = self.sequence;
+        for (id, reason, initial, maintenance, equity, health, level) in &candidates {
+            sequence += 1;
+            updates.push(MarginUpdate::new(&UpdateFields {
+                account: id,
+                sequence,
+                timestamp: market.now(),
+                reason: *reason,
+                margin_asset: &self.params.risk.margin_asset,
+                decimals,
+                initial_margin: *initial,
+                maintenance_margin: *maintenance,
+                equity: *equity,
+                health: *health,
+                level: *level,
+                params_hash: &self.params.risk_hash,
+            })?);
+        }
+        self.sequence = sequence;
+        for (id, _, initial, maintenance, _, _, level) in candidates {
+            if let Some(state) = self.accounts.get_mut(&id) {
+                state.last = Some(Emitted {
+                    initial_margin: initial.to_string(),
+                    maintenance_margin: maintenance.to_string(),
+                    level,
+                });
+            }
+        }
+        Ok(updates)
+    }
+
+    /// Replaces the engine configuration (thresholds and levels), keeping the state.
+    pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
+        config.validate().map_err(|e| e.within("params.engine"))?;
+        self.params.config = config;
+        Ok(())
+    }
+}
+
+/// The health level of `equity` against `maintenance` (base units).
+pub(crate) fn level_of(config: &EngineConfig, equity: i128, maintenance: i128) -> HealthLevel {
+    #[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
+    let (e, m) = (equity as f64, maintenance as f64);
+    if e < config.liquidatable_health * m || (maintenance == 0 && equity < 0) {
+        HealthLevel::Liquidatable
+    } else if e < config.warning_health * m {
+        HealthLevel::Warning
+    } else {
+        HealthLevel::Healthy
+    }
+}
+
+/// Whether a requirement moved from `before` to `now` by more than the configured threshold.
+pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128) -> bool {
+    let scale = crate::math::pow(10.0, f64::from(decimals));
+    #[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
+    let (delta, reference) = ((now - before).abs() as f64, before.abs() as f64);
+    delta
+        > crate::math::max(
+            config.absolute_threshold * scale,
+            config.relative_threshold * reference,
+        )
+}
+
+fn unknown_account(id: &str) -> Error {
+    Error::invalid("account", format!("unknown account {id:?}"))
+}
+
+fn underlying_spec(market: &Market, name: &str) -> Result<crate::market::UnderlyingSpec> {
+    market
+        .underlying(name)
+        .map(|u| u.spec().clone())
+        .map_err(|e| e.with_field("underlying"))
+}
+
+/// No leg of `account` may be expired at `now`: expired legs are settled, never valued as live.
+fn check_not_expired(account: &Account, now: Millis) -> Result<()> {
+    for (i, p) in account.positions.iter().enumerate() {
+        if p.instrument.expiry().is_some_and(|e| e <= now) {
+            return Err(Error::invalid(
+                format!("positions[{i}].instrument"),
+                format!("{} expired at or before now ({now})", p.id),
+            ));
+        }
+    }
+    Ok(())
+}
