@@ -213,28 +213,35 @@ impl Instrument {
     /// Canonical id used as a key for marks and in reports: Deribit style for inverse contracts
     /// (`BTC-PERPETUAL`, `BTC-27DEC26`, `BTC-27DEC26-100000-C`), `UND_USDC-…` for linear ones.
     pub fn id(&self) -> String {
-        let head = match self.settlement {
-            Settlement::Inverse => self.underlying.clone(),
-            Settlement::Linear => format!("{}_USDC", self.underlying),
-        };
+        // One buffer, no intermediate strings: ids are built once per position per call.
+        let mut id = String::with_capacity(self.underlying.len() + 24);
+        id.push_str(&self.underlying);
+        if self.settlement == Settlement::Linear {
+            id.push_str("_USDC");
+        }
         match self.contract {
-            ContractKind::Perpetual => format!("{head}-PERPETUAL"),
-            ContractKind::Future { expiry } => format!("{head}-{}", format_date(expiry)),
+            ContractKind::Perpetual => id.push_str("-PERPETUAL"),
+            ContractKind::Future { expiry } => {
+                id.push('-');
+                push_date(&mut id, expiry);
+            }
             ContractKind::Option {
                 expiry,
                 strike,
                 option_kind,
-            } => format!(
-                "{head}-{}-{}-{}",
-                format_date(expiry),
-                format_strike(strike),
-                if option_kind == OptionKind::Call {
-                    "C"
+            } => {
+                id.push('-');
+                push_date(&mut id, expiry);
+                id.push('-');
+                push_strike(&mut id, strike);
+                id.push_str(if option_kind == OptionKind::Call {
+                    "-C"
                 } else {
-                    "P"
-                }
-            ),
+                    "-P"
+                });
+            }
         }
+        id
     }
 }
 
@@ -274,9 +281,17 @@ fn parse_strike(s: &str) -> Option<f64> {
     (value.is_finite() && value > 0.0).then_some(value)
 }
 
-fn format_strike(strike: f64) -> String {
-    let text = format!("{strike}");
-    text.replace('.', "d")
+/// Appends the strike as `format!("{strike}")` writes it, with `d` for the decimal point.
+fn push_strike(out: &mut String, strike: f64) {
+    use std::fmt::Write as _;
+    let start = out.len();
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{strike}");
+    if let Some(tail) = out.get(start..).filter(|t| t.contains('.')) {
+        let replaced = tail.replace('.', "d");
+        out.truncate(start);
+        out.push_str(&replaced);
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
@@ -302,7 +317,16 @@ fn civil_to_ms(year: i64, month: u32, day: u32) -> Option<Millis> {
 }
 
 /// Inverse of [`civil_to_ms`] for display: `27DEC26`.
+#[cfg(test)]
 fn format_date(ms: Millis) -> String {
+    let mut out = String::new();
+    push_date(&mut out, ms);
+    out
+}
+
+/// Appends [`civil_to_ms`]'s inverse for display: `27DEC26` (day without a leading zero, two-digit
+/// year).
+fn push_date(out: &mut String, ms: Millis) {
     let days = ms.div_euclid(86_400_000);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -318,7 +342,16 @@ fn format_date(ms: Millis) -> String {
         .and_then(|i| MONTHS.get(i))
         .copied()
         .unwrap_or("???");
-    format!("{day}{name}{:02}", year.rem_euclid(100))
+    // day in 1..=31 and the year modulo 100: one or two ASCII digits each.
+    let digit = |d: i64| char::from(b'0' + u8::try_from(d.rem_euclid(10)).unwrap_or(0));
+    if day >= 10 {
+        out.push(digit(day / 10));
+    }
+    out.push(digit(day));
+    out.push_str(name);
+    let yy = year.rem_euclid(100);
+    out.push(digit(yy / 10));
+    out.push(digit(yy));
 }
 
 #[cfg(test)]
