@@ -123,13 +123,12 @@ impl Instrument {
         if underlying.is_empty() || !underlying.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(bad("the underlying must be letters and digits, e.g. BTC"));
         }
-        let underlying = underlying.to_string();
         // `BTC-USD-PERP` (Paradex): a quote segment before PERP.
-        let rest: Vec<&str> = match rest {
+        let rest: &[&str] = match rest {
             [q, tail @ ..] if quote.is_none() && tail.first() == Some(&"PERP") && is_quote(q) => {
-                tail.to_vec()
+                tail
             }
-            _ => rest.to_vec(),
+            _ => rest,
         };
         let linear = |deribit_style: bool| {
             if quote.is_some() || !deribit_style {
@@ -139,12 +138,12 @@ impl Instrument {
             }
         };
         let instrument = |contract, settlement| Instrument {
-            underlying: underlying.clone(),
+            underlying: underlying.to_string(),
             contract,
             settlement,
             contract_size: 1.0,
         };
-        match rest.as_slice() {
+        match rest {
             ["PERPETUAL"] => Ok(instrument(ContractKind::Perpetual, linear(true))),
             ["PERP"] => Ok(instrument(ContractKind::Perpetual, Settlement::Linear)),
             [date] => {
@@ -276,14 +275,24 @@ fn parse_strike(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let normal = s.replace(['d', '_'], ".");
-    let value: f64 = normal.parse().ok()?;
+    let value: f64 = if s.contains(['d', '_']) {
+        s.replace(['d', '_'], ".").parse().ok()?
+    } else {
+        s.parse().ok()?
+    };
     (value.is_finite() && value > 0.0).then_some(value)
 }
 
 /// Appends the strike as `format!("{strike}")` writes it, with `d` for the decimal point.
 fn push_strike(out: &mut String, strike: f64) {
     use std::fmt::Write as _;
+    // Below 2^53 an integral f64 prints as the integer's digits: write them directly.
+    if strike.fract() == 0.0 && (1.0..9.0e15).contains(&strike) {
+        // Exact: integral and below 2^53.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        push_digits(out, strike as u64);
+        return;
+    }
     let start = out.len();
     // Writing to a String cannot fail.
     let _ = write!(out, "{strike}");
@@ -292,6 +301,25 @@ fn push_strike(out: &mut String, strike: f64) {
         out.truncate(start);
         out.push_str(&replaced);
     }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_digits(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            // rest % 10 < 10: fits in u8.
+            *d = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        }
+        rest /= 10;
+        if rest == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend(digits.iter().skip(i).map(|&d| char::from(d)));
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
@@ -425,6 +453,17 @@ mod tests {
             spec.resolve("positions[3].instrument").unwrap_err().field(),
             "positions[3].instrument"
         );
+    }
+
+    #[test]
+    fn strikes_print_as_display_with_d_for_the_point() {
+        for strike in [
+            1.0, 9.0, 10.0, 187.5, 0.25, 2400.5, 100_000.0, 1e15, 8.9e15, 9.1e15, 1e300,
+        ] {
+            let mut id = String::new();
+            push_strike(&mut id, strike);
+            assert_eq!(id, format!("{strike}").replace('.', "d"), "{strike}");
+        }
     }
 
     #[test]
