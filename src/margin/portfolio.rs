@@ -63,7 +63,7 @@ use crate::margin::valuation::{value_position, Shock};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
-use crate::pricing::{black76_price, OptionKind};
+use crate::pricing::{black76_call_put, black76_price, OptionKind};
 use crate::units::Vol;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -666,7 +666,15 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
 /// bit what [`value_position`] returns for that shock (the same operations in the same order),
 /// without looking market data up again or computing Greeks. `None` where `value_position` could
 /// refuse the shock; the caller then calls it, so the error is the same.
-fn scenario_usd(leg: &Leg, s0: f64, spot_move: f64, vol_scale: f64) -> Option<f64> {
+///
+/// `call_put`: the call and put values of the leg's pricing node in this scenario, if computed.
+fn scenario_usd(
+    leg: &Leg,
+    s0: f64,
+    spot_move: f64,
+    vol_scale: f64,
+    call_put: Option<(f64, f64)>,
+) -> Option<f64> {
     if !(spot_move > -1.0 && spot_move.is_finite() && vol_scale > 0.0) {
         return None;
     }
@@ -698,24 +706,78 @@ fn scenario_usd(leg: &Leg, s0: f64, spot_move: f64, vol_scale: f64) -> Option<f6
             if !valid {
                 return None;
             }
-            let price = black76_price(o.option_kind, forward, o.strike, o.years, vol, o.discount);
+            let price = match (call_put, o.option_kind) {
+                (Some((call, _)), OptionKind::Call) => call,
+                (Some((_, put)), OptionKind::Put) => put,
+                (None, kind) => black76_price(kind, forward, o.strike, o.years, vol, o.discount),
+            };
             let c = forward / s;
             Some(if inverse { q * price / c } else { q * price })
         }
     }
 }
 
-/// P&L of one leg in a scenario, in the vector's currency (coin or USD). `term`: the leg's
-/// [`vol_term`] (1 for perpetuals and futures).
+/// Option legs of one vector with the same pricing inputs (T, F₀, K, σ, discount: equal bits):
+/// one Black-76 evaluation per scenario serves all of them, calls and puts alike. Returns each
+/// leg's node (`None` for perpetuals and futures) and the nodes' terms.
+fn pricing_nodes(legs: &[Leg]) -> (Vec<Option<usize>>, Vec<OptionTerms>) {
+    let mut index: BTreeMap<[u64; 5], usize> = BTreeMap::new();
+    let mut nodes: Vec<OptionTerms> = Vec::new();
+    let node_of_leg = legs
+        .iter()
+        .map(|leg| match leg.kind {
+            LegKind::Option(o) => {
+                let key = [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits);
+                Some(*index.entry(key).or_insert_with(|| {
+                    nodes.push(o);
+                    nodes.len() - 1
+                }))
+            }
+            LegKind::Delta1 { .. } => None,
+        })
+        .collect();
+    (node_of_leg, nodes)
+}
+
+/// A pricing node in one scenario: its [`vol_term`] and, where the shock is valid, the call and
+/// put values at the shocked forward and vol (what [`scenario_usd`] would compute per leg).
+#[derive(Debug, Clone, Copy)]
+struct NodeScenario {
+    term: f64,
+    call_put: Option<(f64, f64)>,
+}
+
+fn node_scenario(o: &OptionTerms, p: &RiskMatrixParams, term: f64, s: &Scenario) -> NodeScenario {
+    let scale = vol_scale_with_term(p, o.sigma, term, o.log_moneyness, s);
+    let forward = o.forward0 * (1.0 + s.spot_move);
+    let vol = o.sigma * scale;
+    let valid = s.spot_move > -1.0
+        && s.spot_move.is_finite()
+        && scale > 0.0
+        && forward.is_finite()
+        && forward > 0.0
+        && vol.is_finite()
+        && vol > 0.0
+        && vol <= Vol::MAX
+        && o.years > 0.0;
+    NodeScenario {
+        term,
+        call_put: valid.then(|| black76_call_put(forward, o.strike, o.years, vol, o.discount)),
+    }
+}
+
+/// P&L of one leg in a scenario, in the vector's currency (coin or USD). `node`: the leg's
+/// pricing node in this scenario (`None` for perpetuals and futures).
 fn leg_pnl(
     market: &Market,
     leg: &Leg,
     p: &RiskMatrixParams,
-    term: f64,
     s0: f64,
     coin: bool,
     s: &Scenario,
+    node: Option<NodeScenario>,
 ) -> Result<f64> {
+    let term = node.map_or(1.0, |n| n.term);
     let (spot_move, vol_scale) = match leg.kind {
         LegKind::Delta1 { .. } if s.extended && p.extended_futures_at_edge => {
             (max(-p.price_range, min(p.price_range, s.spot_move)), 1.0)
@@ -726,7 +788,8 @@ fn leg_pnl(
             vol_scale_with_term(p, o.sigma, term, o.log_moneyness, s),
         ),
     };
-    let mut usd = match scenario_usd(leg, s0, spot_move, vol_scale) {
+    let call_put = node.and_then(|n| n.call_put);
+    let mut usd = match scenario_usd(leg, s0, spot_move, vol_scale, call_put) {
         Some(usd) => usd,
         None => {
             let shock = Shock {
@@ -832,18 +895,22 @@ pub fn portfolio_requirements(
             (p.coin_settlement(), s0, name.to_string())
         };
         let grid = scenario_grid(p);
-        let terms: Vec<f64> = legs
-            .iter()
-            .map(|leg| match leg.kind {
-                LegKind::Option(o) => vol_term(p, o.days),
-                LegKind::Delta1 { .. } => 1.0,
-            })
-            .collect();
+        let (node_of_leg, nodes) = pricing_nodes(legs);
+        let terms: Vec<f64> = nodes.iter().map(|o| vol_term(p, o.days)).collect();
         let mut rows = Vec::with_capacity(grid.len());
+        let mut priced = Vec::with_capacity(nodes.len());
         for s in &grid {
+            priced.clear();
+            priced.extend(
+                nodes
+                    .iter()
+                    .zip(&terms)
+                    .map(|(o, &term)| node_scenario(o, p, term, s)),
+            );
             let mut pnl = 0.0;
-            for (leg, &term) in legs.iter().zip(&terms) {
-                pnl += leg_pnl(market, leg, p, term, s0, !linear, s)?;
+            for (leg, node) in legs.iter().zip(&node_of_leg) {
+                let node = node.and_then(|n| priced.get(n).copied());
+                pnl += leg_pnl(market, leg, p, s0, !linear, s, node)?;
             }
             rows.push(if s.extended {
                 dampen_extended(
@@ -1092,7 +1159,12 @@ mod tests {
                     sticky: StickyRule::Strike,
                 };
                 let slow = value_position(position, &market, &shock).unwrap().usd;
-                let fast = scenario_usd(&leg, s0, s.spot_move, scale).unwrap();
+                let fast = scenario_usd(&leg, s0, s.spot_move, scale, None).unwrap();
+                if let LegKind::Option(o) = leg.kind {
+                    let node = node_scenario(&o, &p, vol_term(&p, o.days), &s);
+                    let paired = scenario_usd(&leg, s0, s.spot_move, scale, node.call_put).unwrap();
+                    assert_eq!(paired.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
+                }
                 assert_eq!(fast.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
             }
         }

@@ -135,6 +135,7 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         otm_sign,
         n_d1,
         price,
+        ..
     } = price_core(theta_sign, f, k, t, sigma, discount);
     let pdf = norm_pdf(d1);
     // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
@@ -166,6 +167,8 @@ struct PriceCore {
     otm_sign: f64,
     /// Φ(otm_sign·d₁).
     n_d1: f64,
+    /// The out-of-the-money side's value before discounting (equal for the call and the put).
+    time_value: f64,
     price: f64,
 }
 
@@ -198,6 +201,7 @@ fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64
         d2,
         otm_sign,
         n_d1,
+        time_value,
         price: discount * (intrinsic + time_value),
     }
 }
@@ -220,6 +224,23 @@ pub(crate) fn black76_price(
         return max(theta_sign * (f - k), 0.0);
     }
     price_core(theta_sign, f, k, t, sigma, discount).price
+}
+
+/// The call and the put value of one strike, bit for bit [`black76_price`] of each (same input
+/// rules): away from the money both share the out-of-the-money time value, so one `ln` and two
+/// `erfc` price the pair; at F = K each side is priced on its own, as [`black76`] does.
+pub(crate) fn black76_call_put(f: f64, k: f64, t: f64, sigma: f64, discount: f64) -> (f64, f64) {
+    if t == 0.0 || f == k {
+        return (
+            black76_price(OptionKind::Call, f, k, t, sigma, discount),
+            black76_price(OptionKind::Put, f, k, t, sigma, discount),
+        );
+    }
+    // F ≠ K: the call's out-of-the-money side is the put's (θ = −1 when F > K, +1 when F < K).
+    let call = price_core(1.0, f, k, t, sigma, discount);
+    // (−1)·(F − K) as `black76` computes it for a put: an exact negation.
+    let put_intrinsic = max(-(f - k), 0.0);
+    (call.price, discount * (put_intrinsic + call.time_value))
 }
 
 /// Greeks of the Black-Scholes-Merton front: delta and gamma w.r.t. spot.
@@ -294,7 +315,7 @@ mod tests {
         // A property, not a reference value: the scenario grid's price-only path must agree with
         // the full pricer to the bit, at the money (F = K), deep in and out of the money, at T = 0.
         for kind in [OptionKind::Call, OptionKind::Put] {
-            for f in [50.0, 99.999, 100.0, 100.001, 250.0, 98_765.4321] {
+            for f in [50.0, 99.999, 100.0, 100.001, 250.0, 98_765.432_1] {
                 for k in [1.0, 100.0, 101.5, 1e5] {
                     for t in [0.0, 1e-9, 0.01, 0.5, 3.0] {
                         for v in [0.01, 0.6, 2.5, 10.0] {
@@ -307,6 +328,9 @@ mod tests {
                                     full.to_bits(),
                                     "{kind:?} {f} {k} {t} {v} {r}"
                                 );
+                                let (call, put) = black76_call_put(f, k, t, v, discount);
+                                let pair = if kind == OptionKind::Call { call } else { put };
+                                assert_eq!(pair.to_bits(), full.to_bits(), "pair {kind:?}");
                             }
                         }
                     }
