@@ -1,33 +1,71 @@
-// Benchmark: margin() on a 500-leg BTC options book (4 expiries × 25 strikes × calls/puts with
-// mixed signs, plus perps) against the sample market, in cross and portfolio modes, through the
-// npm package in Node (WASM). Median of repetitions after warm-up. Usage: node bench/margin.mjs [legs]
-import { margin } from 'drr-margin';
+// Benchmark: margin() on a 500-leg BTC options book (bench/book.mjs: 3 expiries, calls/puts with
+// mixed signs, plus a BTC and an ETH perpetual) against the sample market, in cross and portfolio
+// modes, through the npm package in Node (WASM). Median of repetitions after warm-up.
+//
+// Usage: node bench/margin.mjs [legs] [--reps N] [--pkg path/to/drr_margin.js]
+//   --pkg loads another build of the Node package (e.g. an older one, for before/after).
+//
+// Figures: wall-clock median and minimum, and the CPU-time median (see median() below).
+// Besides the whole call it times the JavaScript-side parts of it on the same data, so the split
+// is visible: JSON.stringify of the inputs (the package passes values as JSON text) and JSON.parse
+// of a report of the same text (how the report becomes a JS object). What remains is the work in
+// WASM: decoding, validating, computing and encoding, plus the string copies across the boundary.
+import { book } from './book.mjs';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const value = args[i + 1];
+  args.splice(i, 2);
+  return value;
+};
+const reps = Number(option('--reps', 31));
+const pkg = option('--pkg', undefined);
+const { margin } = await import(pkg ? pathToFileURL(pkg).href : 'drr-margin');
 
 const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', import.meta.url)));
-const legs = Number(process.argv[2] ?? 500);
-const expiries = ['25DEC26', '26MAR27', '25JUN27'];
-const positions = [];
-let seed = 7;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-for (let i = 0; positions.length < legs - 2; i++) {
-  const expiry = expiries[i % expiries.length];
-  const strike = 60000 + 2500 * Math.floor(rnd() * 32);
-  const kind = rnd() < 0.5 ? 'C' : 'P';
-  positions.push({ instrument: `BTC_USDC-${expiry}-${strike}-${kind}`, size: Math.round((rnd() - 0.5) * 40) / 10 || 0.1 });
-}
-positions.push({ instrument: 'BTC_USDC-PERPETUAL', size: 3.5, entryPrice: 97000 });
-positions.push({ instrument: 'ETH_USDC-PERPETUAL', size: -20, entryPrice: 3400 });
-const account = { mode: 'cross', collateral: { USDC: 5_000_000 }, positions };
+const legs = Number(args[0] ?? 500);
+const account = book(legs);
 
-function time(label, f, reps = 15) {
-  f(); f();
-  const xs = [];
-  for (let r = 0; r < reps; r++) { const t = process.hrtime.bigint(); f(); xs.push(Number(process.hrtime.bigint() - t) / 1e6); }
-  xs.sort((a, b) => a - b);
-  console.log(`${label.padEnd(44)} median ${xs[reps >> 1].toFixed(3)} ms  (min ${xs[0].toFixed(3)})`);
+// Each call is timed twice: wall clock (process.hrtime) and the process's CPU time
+// (process.cpuUsage, user + system). On a loaded machine the wall-clock median includes waiting for
+// a CPU; the CPU-time median does not, and is the figure to quote there.
+function median(f) {
+  for (let i = 0; i < 5; i++) f();
+  const wall = [];
+  const cpu = [];
+  for (let r = 0; r < reps; r++) {
+    const c = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    f();
+    wall.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1e3);
+  }
+  wall.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
+  return { median: wall[reps >> 1], min: wall[0], cpu: cpu[reps >> 1] };
 }
-console.log(`margin() on ${positions.length} legs, Node ${process.version}`);
-time('cross (standard + DRR + liquidity)', () => margin(market, account));
-time('portfolio (risk matrix, 35 scenarios/vector)', () => margin(market, { ...account, mode: 'portfolio' }));
-time('cross, deribit-standard profile', () => margin(market, account, { profile: 'deribit-standard' }));
+const ms = (x) => `${x.toFixed(3)} ms`.padStart(10);
+
+console.log(`margin() on ${account.positions.length} legs, Node ${process.version}, median of ${reps}${pkg ? `, ${pkg}` : ''}`);
+console.log(`${'case'.padEnd(34)}${'wall'.padStart(11)}${'(min)'.padStart(11)}${'CPU'.padStart(11)}${'stringify in'.padStart(14)}${'parse out'.padStart(11)}${'in WASM'.padStart(11)}  report`);
+const cases = [
+  ['cross (standard + DRR + liquidity)', { ...account, mode: 'cross' }, undefined],
+  ['portfolio (risk matrix, 35 rows)', { ...account, mode: 'portfolio' }, undefined],
+  ['cross, deribit-standard', { ...account, mode: 'cross' }, { profile: 'deribit-standard' }],
+  ['portfolio, deribit-portfolio', { ...account, mode: 'portfolio' }, { profile: 'deribit-portfolio' }],
+];
+for (const [label, acct, params] of cases) {
+  const whole = median(() => margin(market, acct, params));
+  const text = JSON.stringify(margin(market, acct, params));
+  const stringify = median(() => { JSON.stringify(market); JSON.stringify(acct); if (params) JSON.stringify(params); });
+  const parse = median(() => JSON.parse(text));
+  // CPU-time medians: whole call minus the two JavaScript-side parts.
+  const wasm = whole.cpu - stringify.cpu - parse.cpu;
+  console.log(`${label.padEnd(34)}${ms(whole.median)} ${ms(whole.min)} ${ms(whole.cpu)} ${ms(stringify.cpu)} ${ms(parse.cpu)} ${ms(wasm)}  ${(text.length / 1024).toFixed(0)} KB`);
+}
+console.log('wall: median and min wall clock; CPU, stringify in, parse out, in WASM: CPU-time medians.');

@@ -79,6 +79,8 @@ use crate::margin::valuation::{value_position, Shock};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
+use crate::pricing::{black76_call_put, black76_price, OptionKind};
+use crate::units::Vol;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -763,13 +765,30 @@ fn scenario_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
 }
 
 /// Multiplier of an option's vol in a scenario (exactly 1 when nothing moves the vol).
+#[cfg(test)]
 fn vol_scale(p: &RiskMatrixParams, sigma: f64, days: f64, log_moneyness: f64, s: &Scenario) -> f64 {
+    vol_scale_with_term(p, sigma, vol_term(p, days), log_moneyness, s)
+}
+
+/// The term factor (30/DTE)^p of an option's vol shock: fixed per option and risk matrix, so it
+/// is computed once per leg, not once per scenario.
+fn vol_term(p: &RiskMatrixParams, days: f64) -> f64 {
     let power = if days < 30.0 {
         p.short_term_vega_power
     } else {
         p.long_term_vega_power
     };
-    let term = pow(30.0 / max(days, p.dte_floor_days), power);
+    pow(30.0 / max(days, p.dte_floor_days), power)
+}
+
+/// [`vol_scale`] with its term factor from [`vol_term`].
+fn vol_scale_with_term(
+    p: &RiskMatrixParams,
+    sigma: f64,
+    term: f64,
+    log_moneyness: f64,
+    s: &Scenario,
+) -> f64 {
     let level = match s.vol {
         VolMove::Up => max(
             sigma * (1.0 + p.volatility_range_up * term),
@@ -813,20 +832,25 @@ fn weighted_vol_level(p: &RiskMatrixParams, sigma: f64, shock: f64, term: f64) -
 #[derive(Debug, Clone, Copy)]
 struct OptionTerms {
     sigma: f64,
+    /// Years to expiry (T₀).
+    years: f64,
     days: f64,
     log_moneyness: f64,
     forward0: f64,
     strike: f64,
     sign: f64,
+    option_kind: OptionKind,
+    /// e^(−rT₀), exactly as `black76` computes it.
     discount: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
 enum LegKind {
-    /// Perpetual or future: signed coin size, years to expiry (0 for perpetuals).
+    /// Perpetual or future: signed coin size, years to expiry (0 for perpetuals), reference mark.
     Delta1 {
         coin_size: f64,
         years: f64,
+        mark0: f64,
     },
     Option(OptionTerms),
 }
@@ -855,7 +879,11 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
                 Settlement::Inverse => position.amount / mark0,
                 Settlement::Linear => position.amount,
             };
-            LegKind::Delta1 { coin_size, years }
+            LegKind::Delta1 {
+                coin_size,
+                years,
+                mark0,
+            }
         }
         ContractKind::Option {
             expiry,
@@ -869,11 +897,13 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
                 .get();
             LegKind::Option(OptionTerms {
                 sigma,
+                years: t0,
                 days: t0 * 365.0,
                 log_moneyness: ln(strike / forward0),
                 forward0,
                 strike,
                 sign: option_kind.sign(),
+                option_kind,
                 discount: exp(-underlying.rate() * t0),
             })
         }
@@ -886,7 +916,112 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
     })
 }
 
-/// P&L of one leg in a scenario, in the vector's currency (coin or USD).
+/// A leg's USD value under a scenario (sticky strike, no time shift) from its fixed terms: bit for
+/// bit what [`value_position`] returns for that shock (the same operations in the same order),
+/// without looking market data up again or computing Greeks. `None` where `value_position` could
+/// refuse the shock; the caller then calls it, so the error is the same.
+///
+/// `call_put`: the call and put values of the leg's pricing node in this scenario, if computed.
+fn scenario_usd(
+    leg: &Leg,
+    s0: f64,
+    spot_move: f64,
+    vol_scale: f64,
+    call_put: Option<(f64, f64)>,
+) -> Option<f64> {
+    if !(spot_move > -1.0 && spot_move.is_finite() && vol_scale > 0.0) {
+        return None;
+    }
+    let growth = 1.0 + spot_move;
+    let s = s0 * growth;
+    let q = leg.position.amount;
+    let inverse = leg.position.instrument.settlement == Settlement::Inverse;
+    match leg.kind {
+        LegKind::Delta1 { mark0, .. } => {
+            // Not expired: T₀ > 0 and no time passes.
+            let ratio = mark0 / s0;
+            let mark = s * ratio;
+            let entry = leg.position.entry_price.unwrap_or(mark0);
+            Some(if inverse {
+                q * (s / entry - 1.0 / ratio)
+            } else {
+                q * (mark - entry)
+            })
+        }
+        LegKind::Option(o) => {
+            let forward = o.forward0 * growth;
+            let vol = o.sigma * vol_scale;
+            let valid = forward.is_finite()
+                && forward > 0.0
+                && vol.is_finite()
+                && vol > 0.0
+                && vol <= Vol::MAX
+                && o.years > 0.0;
+            if !valid {
+                return None;
+            }
+            let price = match (call_put, o.option_kind) {
+                (Some((call, _)), OptionKind::Call) => call,
+                (Some((_, put)), OptionKind::Put) => put,
+                (None, kind) => black76_price(kind, forward, o.strike, o.years, vol, o.discount),
+            };
+            let c = forward / s;
+            Some(if inverse { q * price / c } else { q * price })
+        }
+    }
+}
+
+/// Option legs of one vector with the same pricing inputs (T, F₀, K, σ, discount: equal bits):
+/// one Black-76 evaluation per scenario serves all of them, calls and puts alike. Returns each
+/// leg's node (`None` for perpetuals and futures) and the nodes' terms.
+fn pricing_nodes(legs: &[Leg]) -> (Vec<Option<usize>>, Vec<OptionTerms>) {
+    let mut index: BTreeMap<[u64; 5], usize> = BTreeMap::new();
+    let mut nodes: Vec<OptionTerms> = Vec::new();
+    let node_of_leg = legs
+        .iter()
+        .map(|leg| match leg.kind {
+            LegKind::Option(o) => {
+                let key = [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits);
+                Some(*index.entry(key).or_insert_with(|| {
+                    nodes.push(o);
+                    nodes.len() - 1
+                }))
+            }
+            LegKind::Delta1 { .. } => None,
+        })
+        .collect();
+    (node_of_leg, nodes)
+}
+
+/// A pricing node in one scenario: its [`vol_term`] and, where the shock is valid, the call and
+/// put values at the shocked forward and vol (what [`scenario_usd`] would compute per leg).
+#[derive(Debug, Clone, Copy)]
+struct NodeScenario {
+    term: f64,
+    call_put: Option<(f64, f64)>,
+}
+
+fn node_scenario(o: &OptionTerms, p: &RiskMatrixParams, term: f64, s: &Scenario) -> NodeScenario {
+    let scale = vol_scale_with_term(p, o.sigma, term, o.log_moneyness, s);
+    let forward = o.forward0 * (1.0 + s.spot_move);
+    let vol = o.sigma * scale;
+    let valid = s.spot_move > -1.0
+        && s.spot_move.is_finite()
+        && scale > 0.0
+        && forward.is_finite()
+        && forward > 0.0
+        && vol.is_finite()
+        && vol > 0.0
+        && vol <= Vol::MAX
+        && o.years > 0.0;
+    NodeScenario {
+        term,
+        call_put: valid.then(|| black76_call_put(forward, o.strike, o.years, vol, o.discount)),
+    }
+}
+
+/// P&L of one leg in a scenario, in the vector's currency (coin or USD). `node`: the leg's
+/// pricing node in this scenario (`None` for perpetuals and futures).
 fn leg_pnl(
     market: &Market,
     leg: &Leg,
@@ -894,7 +1029,9 @@ fn leg_pnl(
     s0: f64,
     coin: bool,
     s: &Scenario,
+    node: Option<NodeScenario>,
 ) -> Result<f64> {
+    let term = node.map_or(1.0, |n| n.term);
     let (spot_move, vol_scale) = match leg.kind {
         LegKind::Delta1 { .. } if s.extended && p.extended_futures_at_edge => {
             (max(-p.price_range, min(p.price_range, s.spot_move)), 1.0)
@@ -902,16 +1039,22 @@ fn leg_pnl(
         LegKind::Delta1 { .. } => (s.spot_move, 1.0),
         LegKind::Option(o) => (
             s.spot_move,
-            vol_scale(p, o.sigma, o.days, o.log_moneyness, s),
+            vol_scale_with_term(p, o.sigma, term, o.log_moneyness, s),
         ),
     };
-    let shock = Shock {
-        spot_move,
-        vol_scale,
-        time_shift: 0.0,
-        sticky: StickyRule::Strike,
+    let call_put = node.and_then(|n| n.call_put);
+    let mut usd = match scenario_usd(leg, s0, spot_move, vol_scale, call_put) {
+        Some(usd) => usd,
+        None => {
+            let shock = Shock {
+                spot_move,
+                vol_scale,
+                time_shift: 0.0,
+                sticky: StickyRule::Strike,
+            };
+            value_position(leg.position, market, &shock)?.usd
+        }
     };
-    let mut usd = value_position(leg.position, market, &shock)?.usd;
     let growth = 1.0 + spot_move;
     let spot = s0 * growth;
     if let LegKind::Option(o) = leg.kind {
@@ -1062,7 +1205,7 @@ fn underlying_floors(
             for leg in legs {
                 // Delta in units of the underlying (futures: coin size; options: ∂V/∂F).
                 let (days, units) = match leg.kind {
-                    LegKind::Delta1 { coin_size, years } => (years * 365.0, coin_size),
+                    LegKind::Delta1 { coin_size, years, .. } => (years * 365.0, coin_size),
                     LegKind::Option(o) => (o.days, leg.delta_usd / o.forward0),
                 };
                 let tier = p
@@ -1135,11 +1278,22 @@ pub fn portfolio_requirements(
         } else {
             weighted_grid(p)
         };
+        let (node_of_leg, nodes) = pricing_nodes(legs);
+        let terms: Vec<f64> = nodes.iter().map(|o| vol_term(p, o.days)).collect();
         let mut rows = Vec::with_capacity(grid.len());
+        let mut priced = Vec::with_capacity(nodes.len());
         for s in &grid {
+            priced.clear();
+            priced.extend(
+                nodes
+                    .iter()
+                    .zip(&terms)
+                    .map(|(o, &term)| node_scenario(o, p, term, s)),
+            );
             let mut pnl = 0.0;
-            for leg in legs {
-                pnl += leg_pnl(market, leg, p, s0, !linear, s)?;
+            for (leg, node) in legs.iter().zip(&node_of_leg) {
+                let node = node.and_then(|n| priced.get(n).copied());
+                pnl += leg_pnl(market, leg, p, s0, !linear, s, node)?;
             }
             if let Some((_, weight)) = s.weighted {
                 pnl *= weight;
@@ -1182,7 +1336,9 @@ pub fn portfolio_requirements(
         for leg in legs {
             *net_delta.entry(name).or_insert(0.0) += leg.delta_usd;
             match leg.kind {
-                LegKind::Delta1 { coin_size, years } => {
+                LegKind::Delta1 {
+                    coin_size, years, ..
+                } => {
                     let shock = max(
                         settlement.min_annualised_move,
                         settlement.annualised_move_risk * years,
@@ -1349,6 +1505,65 @@ mod tests {
         let put = vol_scale(&skewed, 0.6, 15.0, -0.2, &s(VolMove::Same, -0.08));
         let call = vol_scale(&skewed, 0.6, 15.0, 0.2, &s(VolMove::Same, -0.08));
         assert!((put - 1.1).abs() < 1e-15 && (call - 0.9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn scenario_fast_path_gives_value_position_bits() {
+        // A property: the grid's price-only revaluation must equal `value_position` to the bit for
+        // every leg kind (linear/inverse options, perpetuals, futures) and every scenario row.
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1790000000000, "underlyings": {"BTC": {
+                    "index": {"price": 100000, "publishTime": 1790000000000}, "rate": 0.03,
+                    "forwards": [{"expiry": 1798358400000, "price": 103000}],
+                    "marks": {"BTC-PERPETUAL": 100050},
+                    "markIv": {"BTC-27DEC26-110000-C": 0.6},
+                    "vol": {"slices": [{"type": "svi", "expiry": 1798358400000,
+                        "a": 0.04, "b": 0.4, "rho": -0.4, "m": 0, "sigma": 0.1}]}}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let account = crate::portfolio::Account::new(
+            &crate::json::from_str(
+                r#"{"mode": "portfolio", "positions": [
+                    {"instrument": "BTC-27DEC26-110000-C", "size": -3},
+                    {"instrument": "BTC_USDC-27DEC26-90000-P", "size": 2},
+                    {"instrument": "BTC_USDC-27DEC26-103000-C", "size": 1},
+                    {"instrument": "BTC-PERPETUAL", "size": -50000, "entryPrice": 95000},
+                    {"instrument": "BTC_USDC-27DEC26", "size": 1.5, "entryPrice": 101000}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let p = RiskMatrixParams {
+            skew_shock: 0.3,
+            ..RiskMatrixParams::default()
+        };
+        let s0 = 100_000.0;
+        for position in &account.positions {
+            let leg = leg(&market, position).unwrap();
+            for s in scenario_grid(&p) {
+                let scale = match leg.kind {
+                    LegKind::Option(o) => vol_scale(&p, o.sigma, o.days, o.log_moneyness, &s),
+                    LegKind::Delta1 { .. } => 1.0,
+                };
+                let shock = Shock {
+                    spot_move: s.spot_move,
+                    vol_scale: scale,
+                    time_shift: 0.0,
+                    sticky: StickyRule::Strike,
+                };
+                let slow = value_position(position, &market, &shock).unwrap().usd;
+                let fast = scenario_usd(&leg, s0, s.spot_move, scale, None).unwrap();
+                if let LegKind::Option(o) = leg.kind {
+                    let node = node_scenario(&o, &p, vol_term(&p, o.days), &s);
+                    let paired = scenario_usd(&leg, s0, s.spot_move, scale, node.call_put).unwrap();
+                    assert_eq!(paired.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
+                }
+                assert_eq!(fast.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
+            }
+        }
     }
 
     #[test]

@@ -107,7 +107,11 @@ impl Account {
         let mut positions = Vec::with_capacity(spec.positions.len());
         for (i, p) in spec.positions.iter().enumerate() {
             let at = |f: &str| format!("positions[{i}].{f}");
-            let instrument = p.instrument.resolve(&at("instrument"))?;
+            // Field paths are only formatted when something is rejected.
+            let instrument = p
+                .instrument
+                .resolve("instrument")
+                .map_err(|e| e.within(&format!("positions[{i}]")))?;
             if !p.size.is_finite() || p.size == 0.0 {
                 return Err(Error::invalid(
                     at("size"),

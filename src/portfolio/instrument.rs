@@ -123,13 +123,12 @@ impl Instrument {
         if underlying.is_empty() || !underlying.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(bad("the underlying must be letters and digits, e.g. BTC"));
         }
-        let underlying = underlying.to_string();
         // `BTC-USD-PERP` (Paradex): a quote segment before PERP.
-        let rest: Vec<&str> = match rest {
+        let rest: &[&str] = match rest {
             [q, tail @ ..] if quote.is_none() && tail.first() == Some(&"PERP") && is_quote(q) => {
-                tail.to_vec()
+                tail
             }
-            _ => rest.to_vec(),
+            _ => rest,
         };
         let linear = |deribit_style: bool| {
             if quote.is_some() || !deribit_style {
@@ -139,12 +138,12 @@ impl Instrument {
             }
         };
         let instrument = |contract, settlement| Instrument {
-            underlying: underlying.clone(),
+            underlying: underlying.to_string(),
             contract,
             settlement,
             contract_size: 1.0,
         };
-        match rest.as_slice() {
+        match rest {
             ["PERPETUAL"] => Ok(instrument(ContractKind::Perpetual, linear(true))),
             ["PERP"] => Ok(instrument(ContractKind::Perpetual, Settlement::Linear)),
             [date] => {
@@ -213,28 +212,35 @@ impl Instrument {
     /// Canonical id used as a key for marks and in reports: Deribit style for inverse contracts
     /// (`BTC-PERPETUAL`, `BTC-27DEC26`, `BTC-27DEC26-100000-C`), `UND_USDC-…` for linear ones.
     pub fn id(&self) -> String {
-        let head = match self.settlement {
-            Settlement::Inverse => self.underlying.clone(),
-            Settlement::Linear => format!("{}_USDC", self.underlying),
-        };
+        // One buffer, no intermediate strings: ids are built once per position per call.
+        let mut id = String::with_capacity(self.underlying.len() + 24);
+        id.push_str(&self.underlying);
+        if self.settlement == Settlement::Linear {
+            id.push_str("_USDC");
+        }
         match self.contract {
-            ContractKind::Perpetual => format!("{head}-PERPETUAL"),
-            ContractKind::Future { expiry } => format!("{head}-{}", format_date(expiry)),
+            ContractKind::Perpetual => id.push_str("-PERPETUAL"),
+            ContractKind::Future { expiry } => {
+                id.push('-');
+                push_date(&mut id, expiry);
+            }
             ContractKind::Option {
                 expiry,
                 strike,
                 option_kind,
-            } => format!(
-                "{head}-{}-{}-{}",
-                format_date(expiry),
-                format_strike(strike),
-                if option_kind == OptionKind::Call {
-                    "C"
+            } => {
+                id.push('-');
+                push_date(&mut id, expiry);
+                id.push('-');
+                push_strike(&mut id, strike);
+                id.push_str(if option_kind == OptionKind::Call {
+                    "-C"
                 } else {
-                    "P"
-                }
-            ),
+                    "-P"
+                });
+            }
         }
+        id
     }
 }
 
@@ -269,14 +275,51 @@ fn parse_strike(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let normal = s.replace(['d', '_'], ".");
-    let value: f64 = normal.parse().ok()?;
+    let value: f64 = if s.contains(['d', '_']) {
+        s.replace(['d', '_'], ".").parse().ok()?
+    } else {
+        s.parse().ok()?
+    };
     (value.is_finite() && value > 0.0).then_some(value)
 }
 
-fn format_strike(strike: f64) -> String {
-    let text = format!("{strike}");
-    text.replace('.', "d")
+/// Appends the strike as `format!("{strike}")` writes it, with `d` for the decimal point.
+fn push_strike(out: &mut String, strike: f64) {
+    use std::fmt::Write as _;
+    // Below 2^53 an integral f64 prints as the integer's digits: write them directly.
+    if strike.fract() == 0.0 && (1.0..9.0e15).contains(&strike) {
+        // Exact: integral and below 2^53.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        push_digits(out, strike as u64);
+        return;
+    }
+    let start = out.len();
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{strike}");
+    if let Some(tail) = out.get(start..).filter(|t| t.contains('.')) {
+        let replaced = tail.replace('.', "d");
+        out.truncate(start);
+        out.push_str(&replaced);
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_digits(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            // rest % 10 < 10: fits in u8.
+            *d = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        }
+        rest /= 10;
+        if rest == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend(digits.iter().skip(i).map(|&d| char::from(d)));
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
@@ -302,7 +345,16 @@ fn civil_to_ms(year: i64, month: u32, day: u32) -> Option<Millis> {
 }
 
 /// Inverse of [`civil_to_ms`] for display: `27DEC26`.
+#[cfg(test)]
 fn format_date(ms: Millis) -> String {
+    let mut out = String::new();
+    push_date(&mut out, ms);
+    out
+}
+
+/// Appends [`civil_to_ms`]'s inverse for display: `27DEC26` (day without a leading zero, two-digit
+/// year).
+fn push_date(out: &mut String, ms: Millis) {
     let days = ms.div_euclid(86_400_000);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -318,7 +370,16 @@ fn format_date(ms: Millis) -> String {
         .and_then(|i| MONTHS.get(i))
         .copied()
         .unwrap_or("???");
-    format!("{day}{name}{:02}", year.rem_euclid(100))
+    // day in 1..=31 and the year modulo 100: one or two ASCII digits each.
+    let digit = |d: i64| char::from(b'0' + u8::try_from(d.rem_euclid(10)).unwrap_or(0));
+    if day >= 10 {
+        out.push(digit(day / 10));
+    }
+    out.push(digit(day));
+    out.push_str(name);
+    let yy = year.rem_euclid(100);
+    out.push(digit(yy / 10));
+    out.push(digit(yy));
 }
 
 #[cfg(test)]
@@ -392,6 +453,17 @@ mod tests {
             spec.resolve("positions[3].instrument").unwrap_err().field(),
             "positions[3].instrument"
         );
+    }
+
+    #[test]
+    fn strikes_print_as_display_with_d_for_the_point() {
+        for strike in [
+            1.0, 9.0, 10.0, 187.5, 0.25, 2400.5, 100_000.0, 1e15, 8.9e15, 9.1e15, 1e300,
+        ] {
+            let mut id = String::new();
+            push_strike(&mut id, strike);
+            assert_eq!(id, format!("{strike}").replace('.', "d"), "{strike}");
+        }
     }
 
     #[test]

@@ -127,25 +127,16 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         };
     }
     let discount = exp(-r * t);
-    let sqrt_t = t.sqrt();
-    let total_vol = sigma * sqrt_t;
-    let d1 = ln(f / k) / total_vol + 0.5 * total_vol;
-    let d2 = d1 - total_vol;
-    // Value = intrinsic + the time value of the out-of-the-money option of the same strike (by
-    // put–call parity the time values of call and put are equal). Computing the out-of-the-money
-    // side directly is accurate to a few ulp of the time value, and fl(D·(intrinsic + tv)) is
-    // never below fl(D·intrinsic), the lower bound `implied_vol` checks.
-    let intrinsic = max(theta_sign * (f - k), 0.0);
-    let otm_sign = if intrinsic > 0.0 {
-        -theta_sign
-    } else {
-        theta_sign
-    };
-    let n_d1 = norm_cdf(otm_sign * d1);
-    let n_d2 = norm_cdf(otm_sign * d2);
-    // Each term is ≥ 0; rounding can leave a negative residue of a few ulp of F·Φ.
-    let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
-    let price = discount * (intrinsic + time_value);
+    let PriceCore {
+        sqrt_t,
+        total_vol,
+        d1,
+        d2,
+        otm_sign,
+        n_d1,
+        price,
+        ..
+    } = price_core(theta_sign, f, k, t, sigma, discount);
     let pdf = norm_pdf(d1);
     // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
     let n_theta_d1 = if otm_sign == theta_sign {
@@ -164,6 +155,92 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         vanna: -discount * pdf * d2 / sigma,
         volga: vega * d1 * d2 / sigma,
     }
+}
+
+/// The parts of the Black-76 value that the Greeks reuse.
+struct PriceCore {
+    sqrt_t: f64,
+    total_vol: f64,
+    d1: f64,
+    d2: f64,
+    /// +1 if the out-of-the-money side is the call, −1 if the put.
+    otm_sign: f64,
+    /// Φ(otm_sign·d₁).
+    n_d1: f64,
+    /// The out-of-the-money side's value before discounting (equal for the call and the put).
+    time_value: f64,
+    price: f64,
+}
+
+/// The Black-76 value for t > 0 given the discount factor D = e^(−rT): the one implementation
+/// that [`black76`] and [`black76_price`] share, so both give the same bits.
+#[inline]
+fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64) -> PriceCore {
+    let sqrt_t = t.sqrt();
+    let total_vol = sigma * sqrt_t;
+    let d1 = ln(f / k) / total_vol + 0.5 * total_vol;
+    let d2 = d1 - total_vol;
+    // Value = intrinsic + the time value of the out-of-the-money option of the same strike (by
+    // put–call parity the time values of call and put are equal). Computing the out-of-the-money
+    // side directly is accurate to a few ulp of the time value, and fl(D·(intrinsic + tv)) is
+    // never below fl(D·intrinsic), the lower bound `implied_vol` checks.
+    let intrinsic = max(theta_sign * (f - k), 0.0);
+    let otm_sign = if intrinsic > 0.0 {
+        -theta_sign
+    } else {
+        theta_sign
+    };
+    let n_d1 = norm_cdf(otm_sign * d1);
+    let n_d2 = norm_cdf(otm_sign * d2);
+    // Each term is ≥ 0; rounding can leave a negative residue of a few ulp of F·Φ.
+    let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
+    PriceCore {
+        sqrt_t,
+        total_vol,
+        d1,
+        d2,
+        otm_sign,
+        n_d1,
+        time_value,
+        price: discount * (intrinsic + time_value),
+    }
+}
+
+/// The Black-76 value alone, bit for bit [`black76`]`(..).price`, for repeated revaluation (the
+/// portfolio scenario grid): `discount` must be e^(−rT) as [`black76`] computes it, `exp(-r * t)`,
+/// so a caller that revalues at fixed r and T computes it once. Skips the Greeks (no density,
+/// one `ln` and two `erfc`). Inputs must be what [`BlackInputs`] would accept: f, k > 0 finite,
+/// t ≥ 0 finite, σ in (0, 10].
+pub(crate) fn black76_price(
+    kind: OptionKind,
+    f: f64,
+    k: f64,
+    t: f64,
+    sigma: f64,
+    discount: f64,
+) -> f64 {
+    let theta_sign = kind.sign();
+    if t == 0.0 {
+        return max(theta_sign * (f - k), 0.0);
+    }
+    price_core(theta_sign, f, k, t, sigma, discount).price
+}
+
+/// The call and the put value of one strike, bit for bit [`black76_price`] of each (same input
+/// rules): away from the money both share the out-of-the-money time value, so one `ln` and two
+/// `erfc` price the pair; at F = K each side is priced on its own, as [`black76`] does.
+pub(crate) fn black76_call_put(f: f64, k: f64, t: f64, sigma: f64, discount: f64) -> (f64, f64) {
+    if t == 0.0 || f == k {
+        return (
+            black76_price(OptionKind::Call, f, k, t, sigma, discount),
+            black76_price(OptionKind::Put, f, k, t, sigma, discount),
+        );
+    }
+    // F ≠ K: the call's out-of-the-money side is the put's (θ = −1 when F > K, +1 when F < K).
+    let call = price_core(1.0, f, k, t, sigma, discount);
+    // (−1)·(F − K) as `black76` computes it for a put: an exact negation.
+    let put_intrinsic = max(-(f - k), 0.0);
+    (call.price, discount * (put_intrinsic + call.time_value))
 }
 
 /// Greeks of the Black-Scholes-Merton front: delta and gamma w.r.t. spot.
@@ -232,6 +309,35 @@ pub fn bsm(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn price_only_path_gives_the_same_bits_as_black76() {
+        // A property, not a reference value: the scenario grid's price-only path must agree with
+        // the full pricer to the bit, at the money (F = K), deep in and out of the money, at T = 0.
+        for kind in [OptionKind::Call, OptionKind::Put] {
+            for f in [50.0, 99.999, 100.0, 100.001, 250.0, 98_765.432_1] {
+                for k in [1.0, 100.0, 101.5, 1e5] {
+                    for t in [0.0, 1e-9, 0.01, 0.5, 3.0] {
+                        for v in [0.01, 0.6, 2.5, 10.0] {
+                            for r in [-0.02, 0.0, 0.05] {
+                                let full = black76(&inputs(kind, f, k, t, v, r)).price;
+                                let discount = crate::math::exp(-r * t);
+                                let fast = black76_price(kind, f, k, t, v, discount);
+                                assert_eq!(
+                                    fast.to_bits(),
+                                    full.to_bits(),
+                                    "{kind:?} {f} {k} {t} {v} {r}"
+                                );
+                                let (call, put) = black76_call_put(f, k, t, v, discount);
+                                let pair = if kind == OptionKind::Call { call } else { put };
+                                assert_eq!(pair.to_bits(), full.to_bits(), "pair {kind:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     fn inputs(kind: OptionKind, f: f64, k: f64, t: f64, v: f64, r: f64) -> BlackInputs {
         BlackInputs {
