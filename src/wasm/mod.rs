@@ -6,6 +6,7 @@
 
 mod batch;
 mod convert;
+mod liquidation;
 mod margin;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
