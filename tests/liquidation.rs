@@ -5,6 +5,7 @@
 //! defining equation re-checked with `margin()` on a market moved by hand (not through the
 //! solver's own market shifter), and properties (root counts, ordering, monotonicity, the fast
 //! check's coverage).
+#![cfg(not(target_arch = "wasm32"))] // reads fixtures from disk; proptest is a native dev-dependency
 #![allow(clippy::unwrap_used)] // test code
 
 use drr_margin::json;
@@ -642,7 +643,10 @@ mod trigger {
                         let ratio = 1.0 + r * f64::from(i) / 40.0;
                         let moved = Market::new(super::moved(&spec, "BTC", ratio)).unwrap();
                         let report = drr_margin::margin::margin_validated(&moved, &a, &p).unwrap();
-                        worst = worst.min(report.equity.value - report.maintenance_margin.value);
+                        worst = drr_margin::math::min(
+                            worst,
+                            report.equity.value - report.maintenance_margin.value,
+                        );
                     }
                     let full =
                         drr_margin::liquidation::liquidation_prices_validated(&m, &a, &p, &options)

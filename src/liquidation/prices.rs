@@ -425,3 +425,24 @@ fn roots(
     out.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * max(a.abs(), b.abs()));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_spans_eight_decades_and_holds_spot_and_the_bumps() {
+        let g = grid();
+        assert!(
+            g.windows(2).all(|w| w[0] < w[1]),
+            "ascending, no duplicates"
+        );
+        assert!((g[0] - 1e-4).abs() < 1e-18 && (g[g.len() - 1] - 1e4).abs() < 1e-8);
+        // The linear estimate reads f at 1 and 1 ± BUMP from the grid.
+        let bump = super::super::linear::BUMP;
+        for r in [1.0, 1.0 - bump, 1.0 + bump] {
+            assert!(g.iter().any(|&x| (x - r).abs() <= 1e-12), "{r}");
+        }
+        assert_eq!(g.len(), 193 + 2 * NEAR.len());
+    }
+}
