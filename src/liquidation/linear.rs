@@ -98,7 +98,6 @@ pub(crate) fn linear_estimate(
     ratios: &[f64],
     f: &[(f64, f64)],
     spot: f64,
-    _options: &LiquidationOptions,
 ) -> Result<LinearEstimate> {
     let at = |r: f64| {
         ratios

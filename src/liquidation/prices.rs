@@ -273,7 +273,7 @@ pub fn liquidation_prices_validated(
             .find(|d| d.underlying == name)
             .map_or(params.drr.default_vol, |d| d.vol);
         for (target, f) in targets.iter().zip(&values) {
-            let result = solve_target(&eval, *target, &ratios, f, &now, vol, options)?;
+            let result = solve_target(&eval, *target, &ratios, f, &now, vol)?;
             match target {
                 Target::Account => {
                     out.insert(name.to_string(), result);
@@ -307,7 +307,6 @@ fn solve_target(
     f: &[(f64, f64)],
     now: &MarginReport,
     vol: f64,
-    options: &LiquidationOptions,
 ) -> Result<UnderlyingLiquidation> {
     let spot = eval.shifter.spot();
     let at_spot = ratios
@@ -346,7 +345,7 @@ fn solve_target(
             format!("equity stays above the maintenance margin at every index price scanned in [{lo}, {hi}]")
         }
     });
-    let estimate = linear_estimate(ratios, f, spot, options)?;
+    let estimate = linear_estimate(ratios, f, spot)?;
     Ok(UnderlyingLiquidation {
         underlying: eval.shifter.underlying().to_string(),
         spot,
