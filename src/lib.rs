@@ -7,6 +7,7 @@
 //! Layers (imports point down only; see DESIGN.md):
 //! - [`engine`]: the real-time recalibration engine (events in, signed-ready margin updates out).
 //! - [`market`]: market data: the implied-volatility surface (SVI / IV grids, sticky rules).
+//! - [`liquidation`]: liquidation/bankruptcy prices, the two-stage trigger, pre-trade what-if.
 //! - [`margin`]: margin models (valuation under shocks so far).
 //! - [`portfolio`]: instruments (exchange ids such as `BTC-27DEC26-100000-C`), positions, accounts.
 //! - [`pricing`]: Black-76 / BSM price, Greeks, implied volatility.
@@ -30,6 +31,7 @@
 pub mod engine;
 pub mod error;
 pub mod json;
+pub mod liquidation;
 pub mod margin;
 pub mod market;
 pub mod math;

@@ -17,6 +17,7 @@ fn main() -> std::process::ExitCode {
 mod cli {
     use clap::{Parser, Subcommand};
     use drr_margin::engine::{self, EngineParams, MarginEngine};
+    use drr_margin::liquidation::{self, LiquidationOptions};
     use drr_margin::margin::{self, profiles};
     use drr_margin::market::MarketSpec;
     use drr_margin::portfolio::AccountSpec;
@@ -80,6 +81,35 @@ mod cli {
             #[arg(long)]
             params: Option<String>,
         },
+        /// Liquidation and bankruptcy prices per underlying (and per isolated position).
+        Liquidation {
+            #[command(flatten)]
+            inputs: Inputs,
+        },
+        /// Two-stage liquidation trigger: the linearised health check, confirmed in full if flagged.
+        LiquidationCheck {
+            #[command(flatten)]
+            inputs: Inputs,
+        },
+        /// The account before and after an order fills (IM, MM, free collateral, liquidation prices).
+        WhatIf {
+            #[command(flatten)]
+            inputs: Inputs,
+            /// Order JSON file: {instrument, size, side?, price?, isolatedMargin?}.
+            #[arg(long)]
+            order: String,
+        },
+        /// Largest order size keeping free collateral ≥ 0 (multiple of options.sizeIncrement, rounded down).
+        MaxSize {
+            #[command(flatten)]
+            inputs: Inputs,
+            /// Instrument id, e.g. BTC_USDC-PERPETUAL.
+            #[arg(long)]
+            instrument: String,
+            /// buy or sell.
+            #[arg(long)]
+            side: String,
+        },
         /// List the parameter profiles.
         Profiles,
         /// Print the full parameters of a profile.
@@ -98,6 +128,56 @@ mod cli {
             #[arg(long, default_value_t = 1_000_000)]
             count: u32,
         },
+    }
+
+    /// Market, account, parameters and liquidation options, shared by the liquidation commands.
+    #[derive(clap::Args)]
+    struct Inputs {
+        /// Market snapshot JSON file.
+        #[arg(long)]
+        market: String,
+        /// Account JSON file ("-" reads stdin).
+        #[arg(long)]
+        account: String,
+        /// Parameter profile (see `drr-margin profiles`); default `drr`.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Parameter overrides JSON file, merged into the profile.
+        #[arg(long)]
+        params: Option<String>,
+        /// Liquidation options JSON file (sticky rule, validity range, safety, whatIfPrices, sizeIncrement).
+        #[arg(long)]
+        options: Option<String>,
+    }
+
+    type Loaded = (
+        MarketSpec,
+        AccountSpec,
+        drr_margin::margin::RiskParams,
+        LiquidationOptions,
+    );
+
+    fn load(inputs: Inputs) -> Result<Loaded, Error> {
+        let market: MarketSpec = json::from_str(&read_file(&inputs.market, "market")?)
+            .map_err(|e| e.within("market"))?;
+        let account: AccountSpec = json::from_str(&read_file(&inputs.account, "account")?)
+            .map_err(|e| e.within("account"))?;
+        let mut overrides = match inputs.params {
+            Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
+                .map_err(|e| e.within("params"))?,
+            None => serde_json::json!({}),
+        };
+        if let (Some(name), Some(object)) = (inputs.profile, overrides.as_object_mut()) {
+            object.insert("profile".into(), serde_json::Value::String(name));
+        }
+        let params = profiles::resolve(Some(overrides))?;
+        let options: LiquidationOptions = match inputs.options {
+            Some(path) => {
+                json::from_str(&read_file(&path, "options")?).map_err(|e| e.within("options"))?
+            }
+            None => LiquidationOptions::default(),
+        };
+        Ok((market, account, params, options))
     }
 
     fn read_file(path: &str, field: &str) -> Result<String, Error> {
@@ -194,6 +274,36 @@ mod cli {
                 profile,
                 params,
             } => replay(&events, profile, params),
+            Command::Liquidation { inputs } => {
+                let (market, account, params, options) = load(inputs)?;
+                let report = liquidation::liquidation_prices(&market, &account, &params, &options)?;
+                serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
+            }
+            Command::LiquidationCheck { inputs } => {
+                let (market, account, params, options) = load(inputs)?;
+                let check = liquidation::liquidation_check(&market, &account, &params, &options)?;
+                serde_json::to_string(&check).map_err(|e| Error::invalid("", e))
+            }
+            Command::WhatIf { inputs, order } => {
+                let (market, account, params, options) = load(inputs)?;
+                let order: liquidation::Order =
+                    json::from_str(&read_file(&order, "order")?).map_err(|e| e.within("order"))?;
+                let result = liquidation::what_if(&market, &account, &order, &params, &options)?;
+                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+            }
+            Command::MaxSize {
+                inputs,
+                instrument,
+                side,
+            } => {
+                let (market, account, params, options) = load(inputs)?;
+                let side: liquidation::Side = json::from_value(serde_json::Value::String(side))
+                    .map_err(|e| e.within("side"))?;
+                let instrument = drr_margin::portfolio::InstrumentSpec::Id(instrument);
+                let result =
+                    liquidation::max_size(&market, &account, &instrument, side, &params, &options)?;
+                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+            }
             Command::Profiles => {
                 serde_json::to_string(&profiles::profiles()).map_err(|e| Error::invalid("", e))
             }

@@ -1205,7 +1205,9 @@ fn underlying_floors(
             for leg in legs {
                 // Delta in units of the underlying (futures: coin size; options: ∂V/∂F).
                 let (days, units) = match leg.kind {
-                    LegKind::Delta1 { coin_size, years, .. } => (years * 365.0, coin_size),
+                    LegKind::Delta1 {
+                        coin_size, years, ..
+                    } => (years * 365.0, coin_size),
                     LegKind::Option(o) => (o.days, leg.delta_usd / o.forward0),
                 };
                 let tier = p

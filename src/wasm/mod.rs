@@ -7,6 +7,7 @@
 mod batch;
 mod convert;
 mod engine;
+mod liquidation;
 mod margin;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};

@@ -1,0 +1,192 @@
+//! The market "as if" one underlying's index were at another price, everything else held fixed:
+//! the shifted market every liquidation, bankruptcy and linear-health computation revalues against.
+//!
+//! Owns the move rule, applied to the interchange form of the snapshot:
+//! - the underlying's index price, its confidence half-width, its forwards, every mark price listed
+//!   under it and its order-book price levels are multiplied by the same ratio S′/S (forwards and
+//!   marks move proportionally, so basis is held in relative terms);
+//! - a collateral asset whose symbol is the underlying's (BTC collateral under a BTC move) moves
+//!   too, unless [`LiquidationOptions::move_collateral`] is false;
+//! - volatilities follow [`LiquidationOptions::sticky`]: under sticky strike (default) every option
+//!   of the account that has no listed mark IV gets one pinned at the surface value it has now
+//!   (strike K read at the current forward), so the shifted market values it at today's vol; under
+//!   sticky moneyness the surface is left as it is and travels with the forward. Listed mark IVs
+//!   are per instrument and stay put under either rule (as in `margin::valuation`);
+//! - rates, funding, time, other underlyings, flags and the other collateral prices do not move.
+//!
+//! Never computes margin itself and never reads the clock.
+
+use crate::error::{Error, Result};
+use crate::market::{Market, MarketSpec, StickyRule};
+use crate::portfolio::{Account, ContractKind};
+use serde::{Deserialize, Serialize};
+
+/// How the liquidation solver moves the market and where it looks (every field optional in JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct LiquidationOptions {
+    /// How implied volatilities move with the underlying (default `strike`).
+    pub sticky: StickyRule,
+    /// Whether a collateral asset named like the underlying moves with its index (default true).
+    pub move_collateral: bool,
+    /// Validity range of the linearised health check, as a relative move of the index (0.1 = ±10 %).
+    pub validity_range: f64,
+    /// Safety margin of the linearised check as a fraction of the maintenance margin (see
+    /// [`super::linear`]).
+    pub safety: f64,
+    /// Which liquidation prices `what_if` reports before and after the trade (default
+    /// `estimate`: the linear estimate, two extra revaluations per underlying).
+    pub what_if_prices: PriceDetail,
+    /// `max_size`: the order size grid (contracts); the answer is a multiple of it, rounded down.
+    pub size_increment: f64,
+}
+
+/// How much liquidation-price detail `what_if` computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum PriceDetail {
+    /// None (fastest).
+    None,
+    /// The linear estimate (see [`super::linear`]).
+    Estimate,
+    /// The full solver (≈ 200 revaluations per underlying).
+    Exact,
+}
+
+impl Default for LiquidationOptions {
+    fn default() -> Self {
+        LiquidationOptions {
+            sticky: StickyRule::Strike,
+            move_collateral: true,
+            validity_range: 0.1,
+            safety: 0.25,
+            what_if_prices: PriceDetail::Estimate,
+            size_increment: 0.0001,
+        }
+    }
+}
+
+impl LiquidationOptions {
+    /// Checks the fields' domains, naming them.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.validity_range.is_finite()
+            && self.validity_range > 0.0
+            && self.validity_range < 0.9)
+        {
+            return Err(Error::invalid(
+                "validityRange",
+                format!("must be in (0, 0.9), got {}", self.validity_range),
+            ));
+        }
+        if !(self.safety.is_finite() && self.safety >= 0.0 && self.safety <= 10.0) {
+            return Err(Error::invalid(
+                "safety",
+                format!("must be in [0, 10], got {}", self.safety),
+            ));
+        }
+        if !(self.size_increment.is_finite() && self.size_increment > 0.0) {
+            return Err(Error::invalid(
+                "sizeIncrement",
+                format!("must be > 0, got {}", self.size_increment),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A snapshot prepared for moving one underlying: the interchange form with the sticky-strike
+/// vols pinned, from which shifted markets are built.
+#[derive(Debug, Clone)]
+pub struct Shifter {
+    base: MarketSpec,
+    underlying: String,
+    spot: f64,
+    move_collateral: bool,
+}
+
+impl Shifter {
+    /// Prepares `market` for moves of `underlying`, pinning the vols of `account`'s options on it
+    /// under sticky strike.
+    pub fn new(
+        market: &Market,
+        account: &Account,
+        underlying: &str,
+        options: &LiquidationOptions,
+    ) -> Result<Shifter> {
+        let u = market.underlying(underlying)?;
+        let mut base = market.spec().clone();
+        if options.sticky == StickyRule::Strike && u.surface().is_some() {
+            let mut pinned = Vec::new();
+            for (i, p) in account.positions.iter().enumerate() {
+                if p.instrument.underlying != underlying
+                    || u.spec().mark_iv.contains_key(&p.id)
+                    || !matches!(p.instrument.contract, ContractKind::Option { .. })
+                {
+                    continue;
+                }
+                let Some(expiry) = p.instrument.expiry() else {
+                    continue;
+                };
+                let t0 = market.time_to(expiry)?.get();
+                let forward0 = u.forward_at(u.spot(), t0);
+                let vol = u
+                    .option_vol(&p.instrument, &p.id, forward0, t0)
+                    .map_err(|e| e.within(&format!("account.positions[{i}]")))?;
+                pinned.push((p.id.clone(), vol.get()));
+            }
+            if let Some(spec) = base.underlyings.get_mut(underlying) {
+                spec.mark_iv.extend(pinned);
+            }
+        }
+        Ok(Shifter {
+            base,
+            underlying: underlying.to_string(),
+            spot: u.spot(),
+            move_collateral: options.move_collateral,
+        })
+    }
+
+    /// The index price now.
+    pub fn spot(&self) -> f64 {
+        self.spot
+    }
+
+    /// The underlying moved.
+    pub fn underlying(&self) -> &str {
+        &self.underlying
+    }
+
+    /// The market with the underlying's index at `ratio`·spot (ratio > 0, finite).
+    pub fn market_at(&self, ratio: f64) -> Result<Market> {
+        if !(ratio.is_finite() && ratio > 0.0) {
+            return Err(Error::invalid(
+                "price",
+                format!("trial index ratio {ratio} is not a positive finite number"),
+            ));
+        }
+        let mut spec = self.base.clone();
+        if let Some(u) = spec.underlyings.get_mut(&self.underlying) {
+            u.index.price *= ratio;
+            u.index.conf *= ratio;
+            for f in &mut u.forwards {
+                f.price *= ratio;
+            }
+            for mark in u.marks.values_mut() {
+                *mark *= ratio;
+            }
+            if let Some(depth) = &mut u.depth {
+                for level in depth.bids.iter_mut().chain(depth.asks.iter_mut()) {
+                    level[0] *= ratio;
+                }
+            }
+        }
+        if self.move_collateral {
+            if let Some(c) = spec.collateral.get_mut(&self.underlying) {
+                c.price *= ratio;
+            }
+        }
+        Market::new(spec).map_err(|e| e.within("market"))
+    }
+}

@@ -1,0 +1,143 @@
+//! `liquidationPrices`, `liquidationCheck`, `whatIf`, `maxSize`: the liquidation API for JS.
+//! Conversion only; the same decoding (field paths) and results as the CLI's commands.
+
+use super::convert::{from_js, to_js, to_js_error};
+use crate::liquidation::{
+    self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, Side,
+    WhatIfResult,
+};
+use crate::margin::{profiles, RiskParams};
+use crate::market::MarketSpec;
+use crate::portfolio::{AccountSpec, InstrumentSpec};
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const OPTIONS_INPUT: &str = r#"
+/** Liquidation options, every field optional (see `LiquidationOptions`). */
+export type LiquidationOptionsInput = Partial<LiquidationOptions>;
+"#;
+
+/// Decodes an optional argument: `undefined`/`null` → `None`, else `T` with `argument.` prefixed
+/// to the field path of a decoding error.
+fn optional<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+    argument: &str,
+) -> Result<Option<T>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        from_js::<T>(value)
+            .map(Some)
+            .map_err(|e| prefix(e, argument))
+    }
+}
+
+fn required<T: serde::de::DeserializeOwned>(value: JsValue, argument: &str) -> Result<T, JsValue> {
+    from_js::<T>(value).map_err(|e| prefix(e, argument))
+}
+
+fn params_from_js(params: JsValue) -> Result<RiskParams, JsValue> {
+    let overrides = optional::<serde_json::Value>(params, "params")?;
+    profiles::resolve(overrides).map_err(to_js_error)
+}
+
+fn options_from_js(options: JsValue) -> Result<LiquidationOptions, JsValue> {
+    Ok(optional::<LiquidationOptions>(options, "options")?.unwrap_or_default())
+}
+
+/// Every index price per underlying at which equity = maintenance margin (health = 1) and at
+/// which equity = 0, the nearest one, its distance in % and in σ·√horizon, and the linear
+/// estimate beside them; in isolated mode also per position. `options`: sticky rule etc.
+///
+/// @throws {Error} with `code` and `field` as `margin()`.
+#[wasm_bindgen(js_name = liquidationPrices)]
+pub fn liquidation_prices(
+    market: Ts<MarketSpec>,
+    account: Ts<AccountSpec>,
+    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+) -> Result<Ts<LiquidationReport>, JsValue> {
+    let market: MarketSpec = required(market.js_value(), "market")?;
+    let account: AccountSpec = required(account.js_value(), "account")?;
+    let params = params_from_js(params)?;
+    let options = options_from_js(options)?;
+    let report = liquidation::liquidation_prices(&market, &account, &params, &options)
+        .map_err(to_js_error)?;
+    Ok(Ts::new_unchecked(to_js(&report)?))
+}
+
+/// The two-stage trigger: the linearised health check over its validity range and, when it
+/// flags the account, the full liquidation prices confirming it.
+#[wasm_bindgen(js_name = liquidationCheck)]
+pub fn liquidation_check(
+    market: Ts<MarketSpec>,
+    account: Ts<AccountSpec>,
+    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+) -> Result<Ts<LiquidationCheck>, JsValue> {
+    let market: MarketSpec = required(market.js_value(), "market")?;
+    let account: AccountSpec = required(account.js_value(), "account")?;
+    let params = params_from_js(params)?;
+    let options = options_from_js(options)?;
+    let check = liquidation::liquidation_check(&market, &account, &params, &options)
+        .map_err(to_js_error)?;
+    Ok(Ts::new_unchecked(to_js(&check)?))
+}
+
+/// The account before and after `order` fills: equity, IM, MM, free collateral, health and
+/// liquidation prices, the exact impact, and `underCollateralised` / `liquidatable` flags.
+#[wasm_bindgen(js_name = whatIf)]
+pub fn what_if(
+    market: Ts<MarketSpec>,
+    account: Ts<AccountSpec>,
+    order: Ts<Order>,
+    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+) -> Result<Ts<WhatIfResult>, JsValue> {
+    let market: MarketSpec = required(market.js_value(), "market")?;
+    let account: AccountSpec = required(account.js_value(), "account")?;
+    let order: Order = required(order.js_value(), "order")?;
+    let params = params_from_js(params)?;
+    let options = options_from_js(options)?;
+    let result =
+        liquidation::what_if(&market, &account, &order, &params, &options).map_err(to_js_error)?;
+    Ok(Ts::new_unchecked(to_js(&result)?))
+}
+
+/// The largest order size (contracts, a multiple of `options.sizeIncrement`, rounded down) that
+/// keeps free collateral ≥ 0 after the fill at the mark.
+#[wasm_bindgen(js_name = maxSize)]
+pub fn max_size(
+    market: Ts<MarketSpec>,
+    account: Ts<AccountSpec>,
+    #[wasm_bindgen(unchecked_param_type = "InstrumentSpec")] instrument: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Side")] side: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+) -> Result<Ts<MaxSize>, JsValue> {
+    let market: MarketSpec = required(market.js_value(), "market")?;
+    let account: AccountSpec = required(account.js_value(), "account")?;
+    let instrument: InstrumentSpec = required(instrument, "instrument")?;
+    let side: Side = required(side, "side")?;
+    let params = params_from_js(params)?;
+    let options = options_from_js(options)?;
+    let result = liquidation::max_size(&market, &account, &instrument, side, &params, &options)
+        .map_err(to_js_error)?;
+    Ok(Ts::new_unchecked(to_js(&result)?))
+}
+
+/// Prefixes the `field` of a JS error produced by `from_js` with the argument name.
+fn prefix(error: JsValue, argument: &str) -> JsValue {
+    let field = js_sys::Reflect::get(&error, &"field".into())
+        .ok()
+        .and_then(|f| f.as_string())
+        .unwrap_or_default();
+    let joined = if field.is_empty() {
+        argument.to_string()
+    } else {
+        format!("{argument}.{field}")
+    };
+    let _ = js_sys::Reflect::set(&error, &"field".into(), &joined.into());
+    error
+}

@@ -1,0 +1,123 @@
+// Liquidation API parity: liquidationPrices, liquidationCheck, whatIf and maxSize through the npm
+// package (wasm32) deep-equal the native CLI's JSON (x86_64, the keeper) — every float
+// bit-identical (JSON prints the shortest round-trip form) — and refuse bad input with the same
+// code and field. Seeded random accounts like margin-parity.test.mjs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { liquidationPrices, liquidationCheck, whatIf, maxSize } from 'drr-margin';
+
+const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+const market = JSON.parse(readFileSync(fixture('market.json')));
+const sample = JSON.parse(readFileSync(fixture('account.json')));
+const cli = process.env.DRR_MARGIN_CLI ?? new URL('../../target/release/drr-margin', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'drr-liq-'));
+const file = (name, value) => { const path = join(dir, name); writeFileSync(path, JSON.stringify(value)); return path; };
+
+let seed = 20261202;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
+
+function randomAccount(i) {
+  const mode = pick(['cross', 'portfolio', 'isolated']);
+  const positions = [];
+  const legs = 1 + Math.floor(rnd() * 5);
+  for (let j = 0; j < legs; j++) {
+    const size = Math.round((rnd() - 0.5) * 40) / 10 || 0.5;
+    let position;
+    if (rnd() < 0.4) {
+      position = { instrument: 'BTC_USDC-PERPETUAL', size, entryPrice: Math.round(90000 + rnd() * 15000) };
+    } else {
+      const strike = 70000 + 5000 * Math.floor(rnd() * 9);
+      position = { instrument: `BTC_USDC-${pick(['25DEC26', '26MAR27'])}-${strike}-${pick(['C', 'P'])}`, size };
+    }
+    if (mode === 'isolated') position.isolatedMargin = Math.round(rnd() * 30000);
+    positions.push(position);
+  }
+  return { id: `liq-${i}`, mode, collateral: { USDC: Math.round(20000 + rnd() * 200000) }, positions };
+}
+
+function native(args) {
+  try {
+    return { ok: JSON.parse(execFileSync(cli, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })) };
+  } catch (e) {
+    return { error: JSON.parse(e.stderr).error };
+  }
+}
+
+function wasm(f) {
+  try { return { ok: f() }; } catch (e) { return { error: { code: e.code, field: e.field } }; }
+}
+
+function same(n, w, label) {
+  if (n.error || w.error) {
+    assert.ok(n.error && w.error, `${label}: one side failed: ${JSON.stringify(n.error ?? w.error)}`);
+    assert.equal(w.error.code, n.error.code, label);
+    assert.equal(w.error.field, n.error.field, label);
+    return false;
+  }
+  assert.deepEqual(w.ok, n.ok, label);
+  return true;
+}
+
+const count = Number(process.env.DRR_MARGIN_LIQUIDATION_ACCOUNTS ?? 8);
+
+test(`liquidationPrices: CLI and wasm agree on the sample and ${count} random accounts`, () => {
+  let compared = 0;
+  for (let i = -1; i < count; i++) {
+    const account = i < 0 ? sample : randomAccount(i);
+    const profile = pick(['drr', 'deribit-standard']);
+    const options = { sticky: pick(['strike', 'moneyness']) };
+    const n = native(['liquidation', '--market', fixture('market.json'), '--account', file('a.json', account),
+      '--profile', profile, '--options', file('o.json', options)]);
+    const w = wasm(() => liquidationPrices(market, account, { profile }, options));
+    if (same(n, w, `account ${i} (${account.mode}, ${profile})`)) compared++;
+  }
+  assert.ok(compared > count / 2, `only ${compared} compared`);
+});
+
+test('liquidationCheck, whatIf and maxSize: CLI and wasm agree', () => {
+  const a = file('sample.json', sample);
+  const m = fixture('market.json');
+  assert.ok(same(native(['liquidation-check', '--market', m, '--account', a]),
+    wasm(() => liquidationCheck(market, sample)), 'liquidationCheck'));
+  const orders = [
+    { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, side: 'sell' },
+    { instrument: 'BTC_USDC-25DEC26-90000-P', size: 2, price: 2500 },
+    { instrument: 'ETH_USDC-PERPETUAL', size: -400 },
+  ];
+  for (const [j, order] of orders.entries()) {
+    for (const options of [undefined, { whatIfPrices: 'exact' }]) {
+      const args = ['what-if', '--market', m, '--account', a, '--order', file('order.json', order)];
+      if (options) args.push('--options', file('wo.json', options));
+      assert.ok(same(native(args), wasm(() => whatIf(market, sample, order, undefined, options)), `whatIf ${j}`));
+    }
+  }
+  for (const [instrument, side] of [['BTC_USDC-PERPETUAL', 'buy'], ['BTC_USDC-25DEC26-110000-C', 'sell']]) {
+    const options = { sizeIncrement: 0.01 };
+    const n = native(['max-size', '--market', m, '--account', a, '--instrument', instrument, '--side', side,
+      '--options', file('mo.json', options)]);
+    assert.ok(same(n, wasm(() => maxSize(market, sample, instrument, side, undefined, options)), `maxSize ${instrument}`));
+    assert.ok(n.ok.size > 0);
+  }
+});
+
+test('bad input: the same code and field on both sides', () => {
+  const a = file('sample.json', sample);
+  const m = fixture('market.json');
+  const badOrder = { instrument: 'BTC_USDC-PERPETUAL', size: 0 };
+  same(native(['what-if', '--market', m, '--account', a, '--order', file('bad.json', badOrder)]),
+    wasm(() => whatIf(market, sample, badOrder)), 'order.size');
+  const w = wasm(() => whatIf(market, sample, badOrder));
+  assert.equal(w.error.field, 'order.size');
+  const badOptions = { validityRange: 3 };
+  const n = native(['liquidation', '--market', m, '--account', a, '--options', file('bo.json', badOptions)]);
+  same(n, wasm(() => liquidationPrices(market, sample, undefined, badOptions)), 'options');
+  assert.equal(n.error.field, 'options.validityRange');
+  const typo = { stiky: 'strike' };
+  const t = wasm(() => liquidationPrices(market, sample, undefined, typo));
+  assert.deepEqual(t.error, { code: 'E_INVALID_INPUT', field: 'options.stiky' });
+});
