@@ -44,6 +44,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code [`Error::code`] returns, in declaration order: the README's error table and the
+    /// npm package's `ERROR_CODES` (js/errors.js) list the same, which a test checks.
+    pub const CODES: [&'static str; 7] = [
+        "E_INVALID_INPUT",
+        "E_INVALID_VOL",
+        "E_NO_ARBITRAGE_BOUND",
+        "E_NO_CONVERGENCE",
+        "E_MISSING_MARKET_DATA",
+        "E_STALE_ORACLE",
+        "E_BUSY",
+    ];
+
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(field: impl Into<String>, reason: impl fmt::Display) -> Self {
         Error::InvalidInput {
@@ -117,5 +129,80 @@ impl Error {
             format!("{prefix}.{field}")
         };
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every variant (the match makes a new variant a compile error here).
+    fn one_of_each() -> Vec<Error> {
+        let (field, reason) = (String::new(), String::new());
+        let all = vec![
+            Error::InvalidInput {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::InvalidVol {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::NoArbitrageBound {
+                field: field.clone(),
+                price: 0.0,
+                lower: 0.0,
+                upper: 0.0,
+            },
+            Error::NoConvergence {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::MissingMarketData {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::StaleOracle {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::Busy { field, reason },
+        ];
+        for e in &all {
+            match e {
+                Error::InvalidInput { .. }
+                | Error::InvalidVol { .. }
+                | Error::NoArbitrageBound { .. }
+                | Error::NoConvergence { .. }
+                | Error::MissingMarketData { .. }
+                | Error::StaleOracle { .. }
+                | Error::Busy { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn codes_lists_every_variant_once_and_matches_the_js_and_readme_lists() {
+        let codes: Vec<&str> = one_of_each().iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES);
+        let root = env!("CARGO_MANIFEST_DIR");
+        let js = std::fs::read_to_string(format!("{root}/js/errors.js")).unwrap();
+        let js_codes: Vec<&str> = js.split('\'').filter(|s| s.starts_with("E_")).collect();
+        assert_eq!(js_codes, Error::CODES, "js/errors.js ERROR_CODES");
+        let types = std::fs::read_to_string(format!("{root}/js/index.d.ts")).unwrap();
+        for code in Error::CODES {
+            assert!(
+                types.contains(&format!("'{code}'")),
+                "js/index.d.ts ErrorCode lacks {code}"
+            );
+        }
+        let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+        for code in Error::CODES {
+            assert!(
+                readme.contains(&format!("| `{code}` |")),
+                "README error table lacks {code}"
+            );
+        }
     }
 }

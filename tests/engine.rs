@@ -488,7 +488,7 @@ fn bad_events_are_coded_errors_naming_the_field_and_change_nothing() {
             // Two hours later every index quote is stale: refused, the time does not move.
             event(json!({"type": "timeAdvance", "now": NOW + 7_200_000})),
             "E_STALE_ORACLE",
-            "accounts.a.underlyings.BTC.index.publishTime",
+            "accounts.a.market.underlyings.BTC.index.publishTime",
         ),
     ];
     for (ev, code, field) in cases {

@@ -118,7 +118,8 @@ mod cli {
             profile: String,
         },
         /// Evaluate many calls from NDJSON on stdin, one `{"fn": NAME, "args": [...]}` per line, with
-        /// the npm functions' names and positional arguments (`margin`, `price`, `impliedVol`);
+        /// the npm functions' names and positional arguments (`margin`, `liquidationPrices`,
+        /// `liquidationCheck`, `whatIf`, `maxSize`, `price`, `impliedVol`);
         /// prints one line each: `{"ok": RESULT}` or `{"error": {code, field, message}}`.
         /// The parity corpus of `npm test` runs through this.
         Batch,
@@ -338,6 +339,17 @@ mod cli {
         }
     }
 
+    /// The optional liquidation `options` argument (default options when absent or null).
+    fn options_argument(
+        args: &[serde_json::Value],
+        index: usize,
+    ) -> Result<LiquidationOptions, Error> {
+        match args.get(index) {
+            None | Some(serde_json::Value::Null) => Ok(LiquidationOptions::default()),
+            Some(_) => argument(args, index, "options"),
+        }
+    }
+
     /// One NDJSON call of `drr-margin batch`.
     fn call(line: &str) -> Result<String, Error> {
         let request: serde_json::Value = json::from_str(line)?;
@@ -354,6 +366,43 @@ mod cli {
                 let params = params_argument(&args, 2)?;
                 serde_json::to_string(&margin::margin(&market, &account, &params)?)
             }
+            "liquidationPrices" | "liquidationCheck" => {
+                let market: MarketSpec = argument(&args, 0, "market")?;
+                let account: AccountSpec = argument(&args, 1, "account")?;
+                let params = params_argument(&args, 2)?;
+                let options = options_argument(&args, 3)?;
+                if name == "liquidationPrices" {
+                    serde_json::to_string(&liquidation::liquidation_prices(
+                        &market, &account, &params, &options,
+                    )?)
+                } else {
+                    serde_json::to_string(&liquidation::liquidation_check(
+                        &market, &account, &params, &options,
+                    )?)
+                }
+            }
+            "whatIf" => {
+                let market: MarketSpec = argument(&args, 0, "market")?;
+                let account: AccountSpec = argument(&args, 1, "account")?;
+                let order: liquidation::Order = argument(&args, 2, "order")?;
+                let params = params_argument(&args, 3)?;
+                let options = options_argument(&args, 4)?;
+                serde_json::to_string(&liquidation::what_if(
+                    &market, &account, &order, &params, &options,
+                )?)
+            }
+            "maxSize" => {
+                let market: MarketSpec = argument(&args, 0, "market")?;
+                let account: AccountSpec = argument(&args, 1, "account")?;
+                let instrument: drr_margin::portfolio::InstrumentSpec =
+                    argument(&args, 2, "instrument")?;
+                let side: liquidation::Side = argument(&args, 3, "side")?;
+                let params = params_argument(&args, 4)?;
+                let options = options_argument(&args, 5)?;
+                serde_json::to_string(&liquidation::max_size(
+                    &market, &account, &instrument, side, &params, &options,
+                )?)
+            }
             "price" => serde_json::to_string(&argument::<PriceRequest>(&args, 0, "")?.evaluate()?),
             "impliedVol" => {
                 serde_json::to_string(&argument::<ImpliedVolRequest>(&args, 0, "")?.evaluate()?)
@@ -361,7 +410,7 @@ mod cli {
             other => {
                 return Err(Error::invalid(
                     "fn",
-                    format!("unknown function {other:?} (margin, price, impliedVol)"),
+                    format!("unknown function {other:?} (margin, liquidationPrices, liquidationCheck, whatIf, maxSize, price, impliedVol)"),
                 ))
             }
         };

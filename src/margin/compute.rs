@@ -109,7 +109,7 @@ pub fn margin_validated(
     }
 
     // 4. DRR, liquidity, flags, stale oracle.
-    let drr = drr_add_on(market, &greeks, params)?;
+    let drr = drr_add_on(market, &greeks, params).map_err(|e| e.within("market"))?;
     let counted = if params.drr.enabled { 1.0 } else { 0.0 };
     let drr_total = Component {
         maintenance: counted * drr.iter().map(|d| d.maintenance).sum::<f64>(),

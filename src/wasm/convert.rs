@@ -42,3 +42,41 @@ pub(crate) fn to_js_error(err: Error) -> JsValue {
     let _ = js_sys::Reflect::set(object, &"field".into(), &err.field().into());
     js.into()
 }
+
+/// Decodes a required argument, with `argument.` prefixed to a decoding error's field path.
+pub(crate) fn required<T: DeserializeOwned>(value: JsValue, argument: &str) -> Result<T, JsValue> {
+    from_js::<T>(value).map_err(|e| prefix(e, argument))
+}
+
+/// Decodes an optional argument: `undefined`/`null` → `None`, else as [`required`].
+pub(crate) fn optional<T: DeserializeOwned>(
+    value: JsValue,
+    argument: &str,
+) -> Result<Option<T>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        required(value, argument).map(Some)
+    }
+}
+
+/// The optional `params` argument: a profile name and/or overrides (default profile `drr`).
+pub(crate) fn params_from_js(params: JsValue) -> Result<crate::margin::RiskParams, JsValue> {
+    let overrides = optional::<serde_json::Value>(params, "params")?;
+    crate::margin::profiles::resolve(overrides).map_err(to_js_error)
+}
+
+/// Prefixes the `field` of a JS error produced by `from_js` with the argument name.
+fn prefix(error: JsValue, argument: &str) -> JsValue {
+    let field = js_sys::Reflect::get(&error, &"field".into())
+        .ok()
+        .and_then(|f| f.as_string())
+        .unwrap_or_default();
+    let joined = if field.is_empty() {
+        argument.to_string()
+    } else {
+        format!("{argument}.{field}")
+    };
+    let _ = js_sys::Reflect::set(&error, &"field".into(), &joined.into());
+    error
+}

@@ -1,12 +1,11 @@
 //! `liquidationPrices`, `liquidationCheck`, `whatIf`, `maxSize`: the liquidation API for JS.
 //! Conversion only; the same decoding (field paths) and results as the CLI's commands.
 
-use super::convert::{from_js, to_js, to_js_error};
+use super::convert::{optional, params_from_js, required, to_js, to_js_error};
 use crate::liquidation::{
     self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, Side,
     WhatIfResult,
 };
-use crate::margin::{profiles, RiskParams};
 use crate::market::MarketSpec;
 use crate::portfolio::{AccountSpec, InstrumentSpec};
 use tsify::Ts;
@@ -17,30 +16,6 @@ const OPTIONS_INPUT: &str = r#"
 /** Liquidation options, every field optional (see `LiquidationOptions`). */
 export type LiquidationOptionsInput = Partial<LiquidationOptions>;
 "#;
-
-/// Decodes an optional argument: `undefined`/`null` → `None`, else `T` with `argument.` prefixed
-/// to the field path of a decoding error.
-fn optional<T: serde::de::DeserializeOwned>(
-    value: JsValue,
-    argument: &str,
-) -> Result<Option<T>, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        Ok(None)
-    } else {
-        from_js::<T>(value)
-            .map(Some)
-            .map_err(|e| prefix(e, argument))
-    }
-}
-
-fn required<T: serde::de::DeserializeOwned>(value: JsValue, argument: &str) -> Result<T, JsValue> {
-    from_js::<T>(value).map_err(|e| prefix(e, argument))
-}
-
-fn params_from_js(params: JsValue) -> Result<RiskParams, JsValue> {
-    let overrides = optional::<serde_json::Value>(params, "params")?;
-    profiles::resolve(overrides).map_err(to_js_error)
-}
 
 fn options_from_js(options: JsValue) -> Result<LiquidationOptions, JsValue> {
     Ok(optional::<LiquidationOptions>(options, "options")?.unwrap_or_default())
@@ -125,19 +100,4 @@ pub fn max_size(
     let result = liquidation::max_size(&market, &account, &instrument, side, &params, &options)
         .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
-}
-
-/// Prefixes the `field` of a JS error produced by `from_js` with the argument name.
-fn prefix(error: JsValue, argument: &str) -> JsValue {
-    let field = js_sys::Reflect::get(&error, &"field".into())
-        .ok()
-        .and_then(|f| f.as_string())
-        .unwrap_or_default();
-    let joined = if field.is_empty() {
-        argument.to_string()
-    } else {
-        format!("{argument}.{field}")
-    };
-    let _ = js_sys::Reflect::set(&error, &"field".into(), &joined.into());
-    error
 }

@@ -1,6 +1,6 @@
 //! `margin`, `profiles`, `defaultParams`: the margin API for JS. Conversion only.
 
-use super::convert::{from_js, to_js, to_js_error};
+use super::convert::{params_from_js, required, to_js, to_js_error};
 use crate::margin::{profiles, MarginReport, RiskParams};
 use crate::market::MarketSpec;
 use crate::portfolio::AccountSpec;
@@ -15,15 +15,6 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] :
 export type RiskParamsInput = DeepPartial<RiskParams> & { profile?: string };
 "#;
 
-fn params_from_js(params: JsValue) -> Result<RiskParams, JsValue> {
-    let overrides = if params.is_undefined() || params.is_null() {
-        None
-    } else {
-        Some(from_js::<serde_json::Value>(params).map_err(|e| prefix(e, "params"))?)
-    };
-    profiles::resolve(overrides).map_err(to_js_error)
-}
-
 /// The margin report of `account` against `market`: equity, initial and maintenance margin (exact
 /// base units of the margin asset as decimal strings beside floats), free collateral, health, the
 /// component breakdown, Greeks, scenarios and warnings. `params`: a profile name and/or overrides.
@@ -36,8 +27,8 @@ pub fn margin(
     account: Ts<AccountSpec>,
     #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
 ) -> Result<Ts<MarginReport>, JsValue> {
-    let market: MarketSpec = from_js(market.js_value()).map_err(|e| prefix(e, "market"))?;
-    let account: AccountSpec = from_js(account.js_value()).map_err(|e| prefix(e, "account"))?;
+    let market: MarketSpec = required(market.js_value(), "market")?;
+    let account: AccountSpec = required(account.js_value(), "account")?;
     let params = params_from_js(params)?;
     let report = crate::margin::margin(&market, &account, &params).map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&report)?))
@@ -54,19 +45,4 @@ pub fn profiles() -> Result<JsValue, JsValue> {
 pub fn default_params(profile: &str) -> Result<Ts<RiskParams>, JsValue> {
     let params = profiles::profile(profile).map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&params)?))
-}
-
-/// Prefixes the `field` of a JS error produced by `from_js` with the argument name.
-fn prefix(error: JsValue, argument: &str) -> JsValue {
-    let field = js_sys::Reflect::get(&error, &"field".into())
-        .ok()
-        .and_then(|f| f.as_string())
-        .unwrap_or_default();
-    let joined = if field.is_empty() {
-        argument.to_string()
-    } else {
-        format!("{argument}.{field}")
-    };
-    let _ = js_sys::Reflect::set(&error, &"field".into(), &joined.into());
-    error
 }

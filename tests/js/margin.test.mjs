@@ -49,7 +49,7 @@ test('risk flags raise requirements; a stale oracle is refused or multiplied', (
     (e) => e.code === 'E_INVALID_INPUT' && e.field === 'market.flags[0].kind');
   const stale = structuredClone(market);
   stale.underlyings.BTC.index.publishTime = market.now - 3_600_000;
-  assert.throws(() => margin(stale, account), (e) => e.code === 'E_STALE_ORACLE' && e.field === 'underlyings.BTC.index.publishTime');
+  assert.throws(() => margin(stale, account), (e) => e.code === 'E_STALE_ORACLE' && e.field === 'market.underlyings.BTC.index.publishTime');
   const conservative = margin(stale, account, { oracle: { staleMode: 'conservative' } });
   assert.ok(conservative.maintenanceMargin.value > base);
   assert.ok(conservative.warnings.some((w) => w.code === 'W_STALE_ORACLE'));

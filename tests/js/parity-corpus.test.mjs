@@ -1,4 +1,5 @@
-// Parity corpus (issue 6): seeded random markets, accounts and parameters through the native CLI
+// Parity corpus (issue 6): seeded random markets, accounts and parameters — margin, liquidation
+// prices and checks, what-if orders, max sizes, prices and implied vols — through the native CLI
 // (x86_64, the keeper: `drr-margin batch`) and through the npm package in Node (wasm32). Every
 // output is compared byte for byte (the JSON text of each result, both rendered by the same
 // JSON.stringify, so equal text means every float is bit-identical); when one side refuses, the
@@ -86,11 +87,29 @@ function randomParams() {
   return params;
 }
 
+function randomOptions() {
+  if (rnd() < 0.5) return undefined;
+  return { sticky: pick(['strike', 'moneyness']), whatIfPrices: pick(['none', 'estimate']), sizeIncrement: pick([0.001, 0.01, 0.1]) };
+}
+
 function randomCall(i) {
   const r = rnd();
-  if (r < 0.9) return { fn: 'margin', args: [randomMarket(), randomAccount(i), rnd() < 0.1 ? undefined : randomParams()] };
+  const params = () => (rnd() < 0.1 ? undefined : randomParams());
+  if (r < 0.75) return { fn: 'margin', args: [randomMarket(), randomAccount(i), params()] };
+  if (r < 0.83) {
+    const order = { ...randomAccount(i).positions[0], size: Math.round(between(0.1, 5) * 10) / 10, side: pick(['buy', 'sell']) };
+    delete order.isolatedMargin;
+    delete order.entryPrice;
+    return { fn: 'whatIf', args: [randomMarket(), randomAccount(i), order, params(), randomOptions()] };
+  }
+  if (r < 0.86) {
+    const instrument = pick(['BTC_USDC-PERPETUAL', 'ETH_USDC-PERPETUAL', 'BTC-PERPETUAL', 'BTC_USDC-26MAR27-100000-C', 'ETH_USDC-25DEC26-3000-P']);
+    return { fn: 'maxSize', args: [randomMarket(), randomAccount(i), instrument, pick(['buy', 'sell']), params(), randomOptions()] };
+  }
+  if (r < 0.89) return { fn: 'liquidationPrices', args: [randomMarket(), randomAccount(i), params(), randomOptions()] };
+  if (r < 0.92) return { fn: 'liquidationCheck', args: [randomMarket(), randomAccount(i), params(), randomOptions()] };
   const request = { kind: pick(['call', 'put']), forward: between(1, 200000), strike: between(1, 300000), t: between(0, 3), vol: between(0.05, 3), rate: between(-0.01, 0.1) };
-  if (r < 0.95) return { fn: 'price', args: [request] };
+  if (r < 0.97) return { fn: 'price', args: [request] };
   return { fn: 'impliedVol', args: [{ ...request, vol: undefined, price: between(0, request.forward) }] };
 }
 
