@@ -42,6 +42,22 @@ quantity!(
     Rate
 );
 
+/// Latest accepted timestamp (ms since the Unix epoch): 2⁵³ − 1, the largest integer JS numbers
+/// hold exactly. With every timestamp in [0, this], differences of timestamps never overflow.
+pub const MAX_TIMESTAMP_MS: i64 = (1 << 53) - 1;
+
+/// `ms` if it is a timestamp in [0, [`MAX_TIMESTAMP_MS`]], else `E_INVALID_INPUT` naming `field`.
+pub(crate) fn timestamp(ms: i64, field: &str) -> Result<i64> {
+    if (0..=MAX_TIMESTAMP_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be a time in ms since 1970 within [0, 2^53 − 1], got {ms}"),
+        ))
+    }
+}
+
 /// `value` if it is finite, else `E_INVALID_INPUT` naming `field`.
 pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
     if value.is_finite() {
@@ -168,6 +184,12 @@ mod tests {
         assert_eq!(Price::new(1e-12, "strike").unwrap().get(), 1e-12);
         assert!(YearFrac::new(-1e-9, "t").is_err());
         assert!(YearFrac::new(1e308, "t").is_err());
+        assert_eq!(timestamp(-1, "now").unwrap_err().field(), "now");
+        assert!(timestamp(MAX_TIMESTAMP_MS + 1, "now").is_err());
+        assert_eq!(
+            timestamp(1_795_507_200_000, "now").unwrap(),
+            1_795_507_200_000
+        );
         assert!(Rate::new(5.0, "rate").is_err());
         assert_eq!(YearFrac::new(0.0, "t").unwrap().get(), 0.0);
         assert_eq!(Vol::new(5.0, "vol").unwrap().get(), 5.0);

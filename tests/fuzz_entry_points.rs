@@ -22,9 +22,11 @@
 // Helpers outside #[test] functions unwrap too (`allow-unwrap-in-tests` covers only the tests).
 #![allow(clippy::unwrap_used)]
 
+use drr_margin::engine::{EngineParams, Event, MarginEngine};
+use drr_margin::liquidation::{self, LiquidationOptions, Order, Side};
 use drr_margin::margin::{margin, profiles};
 use drr_margin::market::MarketSpec;
-use drr_margin::portfolio::AccountSpec;
+use drr_margin::portfolio::{AccountSpec, InstrumentSpec};
 use drr_margin::pricing::batch::{
     implied_vol_batch, price_batch, Column, ImpliedVolColumns, PriceColumns,
 };
@@ -216,8 +218,12 @@ fn cases() -> u32 {
 }
 
 fn runner() -> TestRunner {
+    runner_with_cases(cases())
+}
+
+fn runner_with_cases(cases: u32) -> TestRunner {
     let config = Config {
-        cases: cases(),
+        cases,
         failure_persistence: None,
         ..Config::default()
     };
@@ -355,4 +361,118 @@ fn batch_columns_never_panic() {
         .unwrap();
     assert_no_failures("priceBatch");
     assert_no_failures("impliedVolBatch");
+}
+
+#[test]
+fn liquidation_what_if_and_max_size_never_panic() {
+    let market = fixture("market.json");
+    let account = fixture("account.json");
+    let order = json!({"instrument": "BTC_USDC-26MAR27-100000-C", "size": 1.5, "side": "sell", "price": 9000});
+    let options = json!({"sticky": "moneyness", "whatIfPrices": "estimate", "sizeIncrement": 0.01});
+    // liquidationPrices costs ~200 full margin runs: a tenth of the cases.
+    runner_with_cases(cases() / 10 + 1)
+        .run(&(mutations(), 0..4u8, 0..4u8), |(ms, which, function)| {
+            let (mut market, mut account, mut order, mut options) = (
+                market.clone(),
+                account.clone(),
+                order.clone(),
+                options.clone(),
+            );
+            for m in ms {
+                match which {
+                    0 => mutate(&mut market, m),
+                    1 => mutate(&mut account, m),
+                    2 => mutate(&mut order, m),
+                    _ => mutate(&mut options, m),
+                }
+            }
+            let shown = match which {
+                0 => format!("market {market}"),
+                1 => format!("account {account}"),
+                2 => format!("order {order}"),
+                _ => format!("options {options}"),
+            };
+            let decoded = || -> Result<(MarketSpec, AccountSpec, LiquidationOptions), Error> {
+                Ok((
+                    json::from_str(&market.to_string()).map_err(|e| e.within("market"))?,
+                    json::from_str(&account.to_string()).map_err(|e| e.within("account"))?,
+                    json::from_str(&options.to_string()).map_err(|e| e.within("options"))?,
+                ))
+            };
+            let params = profiles::resolve(None).unwrap();
+            match function {
+                0 => check("liquidationPrices", &shown, || {
+                    let (m, a, o) = decoded()?;
+                    liquidation::liquidation_prices(&m, &a, &params, &o)
+                }),
+                1 => check("liquidationCheck", &shown, || {
+                    let (m, a, o) = decoded()?;
+                    liquidation::liquidation_check(&m, &a, &params, &o)
+                }),
+                2 => check("whatIf", &shown, || {
+                    let (m, a, o) = decoded()?;
+                    let order: Order =
+                        json::from_str(&order.to_string()).map_err(|e| e.within("order"))?;
+                    liquidation::what_if(&m, &a, &order, &params, &o)
+                }),
+                _ => check("maxSize", &shown, || {
+                    let (m, a, o) = decoded()?;
+                    let instrument: InstrumentSpec =
+                        json::from_str(&order["instrument"].to_string())
+                            .map_err(|e| e.within("instrument"))?;
+                    let side: Side =
+                        json::from_str(&order["side"].to_string()).map_err(|e| e.within("side"))?;
+                    liquidation::max_size(&m, &a, &instrument, side, &params, &o)
+                }),
+            }
+            Ok(())
+        })
+        .unwrap();
+    for what in ["liquidationPrices", "liquidationCheck", "whatIf", "maxSize"] {
+        assert_no_failures(what);
+    }
+}
+
+#[test]
+fn engine_events_never_panic() {
+    let path = format!(
+        "{}/tests/fixtures/events.ndjson",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let events: Vec<Value> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    // The session's set-up (market and accounts), then mutated later events, one engine throughout
+    // (a refused event must leave it unchanged, so the state stays valid).
+    let mut engine = MarginEngine::new(EngineParams::resolve(None).unwrap());
+    let setup = events
+        .iter()
+        .take_while(|e| e["type"] == "setMarket" || e["type"] == "upsertAccount");
+    for event in setup {
+        engine
+            .apply(Event::from_json(&event.to_string()).unwrap())
+            .unwrap();
+    }
+    let ids = ["sample-trader", "sample-trader-pm", "leveraged"];
+    let engine = std::cell::RefCell::new(engine);
+    runner()
+        .run(&(mutations(), any::<u32>()), |(ms, pick)| {
+            let mut event = events[4 + pick as usize % (events.len() - 4)].clone();
+            for m in ms {
+                mutate(&mut event, m);
+            }
+            let text = event.to_string();
+            let mut engine = engine.borrow_mut();
+            check("engine.apply", &text, || {
+                engine.apply(Event::from_json(&text)?)
+            });
+            check("engine.report", &text, || {
+                engine.report(ids[pick as usize % ids.len()])
+            });
+            Ok(())
+        })
+        .unwrap();
+    assert_no_failures("engine");
 }

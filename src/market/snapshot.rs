@@ -187,6 +187,7 @@ impl Underlying {
                 ),
             ));
         }
+        crate::units::timestamp(u.index.publish_time, &at("index.publishTime"))?;
         if u.index.publish_time > now {
             return Err(Error::invalid(
                 at("index.publishTime"),
@@ -248,7 +249,7 @@ impl Market {
     /// Validates a snapshot: positive finite prices, publish times not after `now`, no expired
     /// forward, vol surfaces valid at `now`.
     pub fn new(spec: MarketSpec) -> Result<Market> {
-        let now = spec.now;
+        let now = crate::units::timestamp(spec.now, "now")?;
         let mut underlyings = BTreeMap::new();
         for (name, u) in &spec.underlyings {
             underlyings.insert(name.clone(), Underlying::build(name, u, now)?);
