@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DrrMarginError, ERROR_CODES, margin, price, wasmMemoryBytes } from 'drr-margin';
+import { DrrMarginError, ERROR_CODES, MarginEngine, margin, price, wasmMemoryBytes } from 'drr-margin';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
@@ -59,4 +59,26 @@ test('10^5 calls (successes and coded errors) do not grow WebAssembly memory bey
   const grown = wasmMemoryBytes() - before;
   assert.equal(errors, 8_000);
   assert.ok(grown <= 1 << 20, `WebAssembly memory grew by ${grown} bytes over 10^5 calls`);
+});
+
+test('10^3 engines created, used and freed do not grow WebAssembly memory beyond 1 MiB', () => {
+  const market = fixture('market.json');
+  const account = fixture('account-portfolio.json');
+  const btc = market.underlyings.BTC.index;
+  const once = (dispose) => {
+    const engine = new MarginEngine();
+    engine.setMarket(market);
+    engine.upsertAccount(account.id, account);
+    const updates = engine.apply({ type: 'indexUpdate', underlying: 'BTC', price: btc.price * 0.9, publishTime: market.now });
+    engine.report(account.id);
+    dispose(engine);
+    return updates;
+  };
+  for (let i = 0; i < 50; i++) once((e) => e.free());
+  const before = wasmMemoryBytes();
+  let updates = 0;
+  for (let i = 0; i < 1000; i++) updates += once(i % 2 ? (e) => e.free() : (e) => e[Symbol.dispose]()).length;
+  const grown = wasmMemoryBytes() - before;
+  assert.ok(updates >= 1000, `a 10 % index drop must emit updates (${updates})`);
+  assert.ok(grown <= 1 << 20, `WebAssembly memory grew by ${grown} bytes over 10^3 engines`);
 });
