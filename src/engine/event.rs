@@ -37,7 +37,7 @@ pub enum Event {
     /// Collateral paid out (the balance may go negative: a borrow).
     Withdrawal(Transfer),
     /// A funding payment on every perpetual of an underlying.
-    Funding(Funding),
+    Funding(FundingPayment),
     /// Time moves forward; expired legs settle.
     TimeAdvance(TimeAdvance),
 }
@@ -147,11 +147,11 @@ pub struct Transfer {
 }
 
 /// `funding`: `rate` per interval (longs pay shorts when positive), default the market's
-/// funding rate for the underlying.
+/// funding rate for the underlying. (Not to be confused with the market's `Funding` quote.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Funding {
+pub struct FundingPayment {
     /// Underlying symbol.
     pub underlying: String,
     /// Funding rate (decimal), if not the market's.
@@ -295,10 +295,9 @@ impl Event {
             }
             Event::Deposit(Transfer { amount, .. })
             | Event::Withdrawal(Transfer { amount, .. }) => positive(*amount, "amount"),
-            Event::Funding(Funding { rate: Some(r), .. }) if !r.is_finite() => Err(Error::invalid(
-                "rate",
-                format!("must be a finite number, got {r}"),
-            )),
+            Event::Funding(FundingPayment { rate: Some(r), .. }) if !r.is_finite() => Err(
+                Error::invalid("rate", format!("must be a finite number, got {r}")),
+            ),
             Event::UpsertAccount(UpsertAccount { id, .. })
             | Event::RemoveAccount(RemoveAccount { id }) => account_id(id),
             Event::TimeAdvance(TimeAdvance { index, .. }) => {

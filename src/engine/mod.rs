@@ -42,7 +42,7 @@ pub mod update;
 
 pub use config::{EngineConfig, EngineParams};
 pub use event::{
-    Event, Funding, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, SettlementQuote,
+    Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, SettlementQuote,
     TimeAdvance, Trade, Transfer, UpsertAccount, VolUpdate,
 };
 pub use replay::replay;

@@ -11,7 +11,7 @@
 
 use super::config::{EngineConfig, EngineParams};
 use super::event::{
-    Event, Funding, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
+    Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
     Transfer, UpsertAccount, VolUpdate,
 };
 use super::ledger;
@@ -249,7 +249,7 @@ impl MarginEngine {
                 asset,
                 amount,
             }) => self.transfer(&account, &asset, -amount),
-            Event::Funding(Funding { underlying, rate }) => {
+            Event::Funding(FundingPayment { underlying, rate }) => {
                 let market = self.require_market()?;
                 let data = market
                     .underlying(&underlying)

@@ -61,8 +61,10 @@ pub(crate) fn optional<T: DeserializeOwned>(
 }
 
 /// The optional `params` argument: a profile name and/or overrides (default profile `drr`).
-pub(crate) fn params_from_js(params: JsValue) -> Result<crate::margin::RiskParams, JsValue> {
-    let overrides = optional::<serde_json::Value>(params, "params")?;
+pub(crate) fn params_from_js(
+    params: Option<JsValue>,
+) -> Result<crate::margin::RiskParams, JsValue> {
+    let overrides = optional::<serde_json::Value>(params.unwrap_or(JsValue::UNDEFINED), "params")?;
     crate::margin::profiles::resolve(overrides).map_err(to_js_error)
 }
 

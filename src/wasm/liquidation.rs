@@ -17,8 +17,11 @@ const OPTIONS_INPUT: &str = r#"
 export type LiquidationOptionsInput = Partial<LiquidationOptions>;
 "#;
 
-fn options_from_js(options: JsValue) -> Result<LiquidationOptions, JsValue> {
-    Ok(optional::<LiquidationOptions>(options, "options")?.unwrap_or_default())
+fn options_from_js(options: Option<JsValue>) -> Result<LiquidationOptions, JsValue> {
+    Ok(
+        optional::<LiquidationOptions>(options.unwrap_or(JsValue::UNDEFINED), "options")?
+            .unwrap_or_default(),
+    )
 }
 
 /// Every index price per underlying at which equity = maintenance margin (health = 1) and at
@@ -30,8 +33,10 @@ fn options_from_js(options: JsValue) -> Result<LiquidationOptions, JsValue> {
 pub fn liquidation_prices(
     market: Ts<MarketSpec>,
     account: Ts<AccountSpec>,
-    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "LiquidationOptionsInput")] options: Option<
+        JsValue,
+    >,
 ) -> Result<Ts<LiquidationReport>, JsValue> {
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;
@@ -48,8 +53,10 @@ pub fn liquidation_prices(
 pub fn liquidation_check(
     market: Ts<MarketSpec>,
     account: Ts<AccountSpec>,
-    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "LiquidationOptionsInput")] options: Option<
+        JsValue,
+    >,
 ) -> Result<Ts<LiquidationCheck>, JsValue> {
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;
@@ -67,8 +74,10 @@ pub fn what_if(
     market: Ts<MarketSpec>,
     account: Ts<AccountSpec>,
     order: Ts<Order>,
-    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "LiquidationOptionsInput")] options: Option<
+        JsValue,
+    >,
 ) -> Result<Ts<WhatIfResult>, JsValue> {
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;
@@ -88,8 +97,10 @@ pub fn max_size(
     account: Ts<AccountSpec>,
     #[wasm_bindgen(unchecked_param_type = "InstrumentSpec")] instrument: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Side")] side: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LiquidationOptionsInput | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "LiquidationOptionsInput")] options: Option<
+        JsValue,
+    >,
 ) -> Result<Ts<MaxSize>, JsValue> {
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;

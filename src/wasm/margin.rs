@@ -25,7 +25,7 @@ export type RiskParamsInput = DeepPartial<RiskParams> & { profile?: string };
 pub fn margin(
     market: Ts<MarketSpec>,
     account: Ts<AccountSpec>,
-    #[wasm_bindgen(unchecked_param_type = "RiskParamsInput | undefined")] params: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
 ) -> Result<Ts<MarginReport>, JsValue> {
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;

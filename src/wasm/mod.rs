@@ -15,6 +15,12 @@ use convert::{from_js, to_js, to_js_error};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen(typescript_custom_section)]
+const SHARED_TYPES: &str = r#"
+/** A time: integer milliseconds since 1970-01-01T00:00:00Z, within [0, 2^53 − 1]. */
+export type Millis = number;
+"#;
+
 /// The package version (same as the CLI's `--version`).
 #[wasm_bindgen]
 pub fn version() -> String {
