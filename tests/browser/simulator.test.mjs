@@ -1,0 +1,148 @@
+// Browser layer of `npm test` for the simulator page (www/): Vite builds it (as `npm start` does),
+// Debian's headless Chromium (playwright-core, never a downloaded browser) opens it from a localhost
+// server, and a user's steps are checked against the npm package run in Node on the same inputs:
+// the page publishes its last inputs and report JSON on window.drrSimulator, and every figure must
+// equal Node's byte for byte (same wasm, same inputs → same bits; tolerance 0).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { margin, liquidationPrices, whatIf, maxSize } from 'drr-margin';
+import { listen } from '../../scripts/serve.mjs';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const artefacts = join(repo, 'test-results');
+const dist = join(repo, 'target/www');
+let server, browser, base, page;
+const problems = [];
+
+before(async () => {
+  await build({ configFile: join(repo, 'www/vite.config.js'), logLevel: 'warn' });
+  server = await listen(0, dist);
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  mkdirSync(artefacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const generation = () => page.evaluate(() => window.drrSimulator.generation);
+async function settled(after) {
+  await page.waitForFunction((g) => window.drrSimulator?.ready && window.drrSimulator.generation > g && document.body.dataset.generation == window.drrSimulator.generation, after, { timeout: 30_000 });
+  // Let a newer recompute (queued by the same action) finish too.
+  await page.waitForTimeout(300);
+  await page.waitForFunction(() => !document.getElementById('status').textContent.startsWith('computing'), null, { timeout: 30_000 });
+  return page.evaluate(() => structuredClone({ inputs: window.drrSimulator.inputs, reports: window.drrSimulator.reports, liquidation: window.drrSimulator.liquidation, curves: window.drrSimulator.curves }));
+}
+function assertSameAsNode(state) {
+  const { market, account, params } = state.inputs;
+  for (const mode of ['isolated', 'cross', 'portfolio']) {
+    let expected = null;
+    try { expected = JSON.stringify(margin(market, { ...account, mode }, params)); } catch { /* the page shows the refusal */ }
+    assert.equal(state.reports[mode], expected, `${mode} report = Node's`);
+  }
+  assert.deepEqual(state.liquidation, liquidationPrices(market, account, params), 'liquidation prices = Node\'s');
+}
+const usd0 = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 0, minimumFractionDigits: 0 });
+
+test('sample portfolio: margin panel equals the npm package in Node', async () => {
+  await page.goto(base);
+  const state = await settled(0);
+  await page.locator('#data-label', { hasText: 'sample' }).waitFor();
+  assert.equal(state.inputs.account.id, 'sample-trader');
+  assertSameAsNode(state);
+  const cross = JSON.parse(state.reports.cross);
+  assert.equal(await page.locator('td[data-mode=cross][data-field="Initial margin"]').textContent(), usd0(cross.initialMargin.value));
+  assert.equal(await page.locator('td[data-mode=cross][data-field="Equity"]').textContent(), usd0(cross.equity.value));
+  assert.ok(await page.locator('#heatmap td.worst').count() >= 1, 'worst scenario outlined');
+  assert.ok(await page.locator('#pnl-chart canvas').count() === 1, 'uPlot chart drawn');
+  await page.screenshot({ path: join(artefacts, 'simulator-sample.png'), fullPage: true });
+});
+
+test('a what-if slider moves the liquidation prices and the chart markers', async () => {
+  const before = JSON.parse(await page.locator('#pnl-chart').getAttribute('data-liquidation'));
+  const g = await generation();
+  await page.locator('#vol').evaluate((el) => { el.value = '50'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  const state = await settled(g);
+  assertSameAsNode(state);
+  const moved = JSON.parse(await page.locator('#pnl-chart').getAttribute('data-liquidation'));
+  assert.ok(before.length > 0 && moved.length > 0, 'sample account has BTC liquidation prices');
+  assert.notDeepEqual(moved, before, 'vol +50 % moves the liquidation prices');
+  assert.equal(await page.locator('#vol-out').textContent(), '+50 %');
+  await page.screenshot({ path: join(artefacts, 'simulator-vol-slider.png'), fullPage: true });
+  const g2 = await generation();
+  await page.click('#sliders-reset');
+  await settled(g2);
+});
+
+test('a strategy preset builds legs and the margin figures equal Node', async () => {
+  const g = await generation();
+  await page.selectOption('#underlying', 'BTC');
+  await page.selectOption('#preset', 'short-iron-condor');
+  await page.click('#preset-apply');
+  const state = await settled(g);
+  assert.equal(state.inputs.account.positions.length, 4);
+  assert.deepEqual(state.inputs.account.positions.map((p) => Math.sign(p.size)), [1, -1, -1, 1]);
+  assert.equal(await page.locator('#legs tbody tr').count(), 4);
+  assertSameAsNode(state);
+  assert.ok(state.curves.breakevens.length === 2, `iron condor has two breakevens, got ${state.curves.breakevens}`);
+  assert.match(page.url(), /#p=/, 'the URL hash encodes the portfolio');
+  await page.screenshot({ path: join(artefacts, 'simulator-iron-condor.png'), fullPage: true });
+  // The shared link restores the same legs in a new page.
+  const other = await browser.newPage();
+  await other.goto(page.url());
+  await other.waitForFunction(() => window.drrSimulator?.ready, null, { timeout: 30_000 });
+  const legs = await other.evaluate(() => window.drrSimulator.inputs.account.positions);
+  assert.deepEqual(legs, state.inputs.account.positions);
+  await other.close();
+});
+
+test('pre-trade ticket: before/after equals whatIf in Node; an oversized order is refused visibly', async () => {
+  await page.fill('#t-instrument', 'BTC_USDC-PERPETUAL');
+  await page.selectOption('#t-side', 'buy');
+  await page.fill('#t-size', '1');
+  await page.click('#ticket-form button[type=submit]');
+  await page.locator('#ticket-out table').waitFor({ timeout: 30_000 });
+  const { inputs, whatIf: w, maxSize: m } = await page.evaluate(() => structuredClone(window.drrSimulator.ticket));
+  assert.deepEqual(w, whatIf(inputs.market, inputs.account, inputs.order, inputs.params));
+  assert.deepEqual(m, maxSize(inputs.market, inputs.account, inputs.order.instrument, inputs.order.side, inputs.params, { sizeIncrement: 0.01 }));
+  assert.ok(m.size > 1, 'the sample collateral allows more than 1 BTC');
+  await page.locator('#ticket-out .accepted').waitFor();
+  await page.fill('#t-size', String(Math.ceil(m.size * 3)));
+  await page.click('#ticket-form button[type=submit]');
+  await page.locator('#ticket-out .refusal').waitFor({ timeout: 30_000 });
+  await page.locator('#ticket').screenshot({ path: join(artefacts, 'simulator-ticket-refused.png') });
+});
+
+test('live mode: the seeded oracle stream drives the MarginEngine and updates are logged with hashes', async () => {
+  await page.click('#live-start');
+  await page.waitForFunction(() => Number(document.getElementById('live-log').dataset.count) >= 3, null, { timeout: 20_000 });
+  await page.waitForTimeout(2000);
+  await page.click('#live-stop');
+  const hashes = await page.locator('#live-log td.hash').evaluateAll((cells) => cells.map((c) => c.title));
+  assert.ok(hashes.length >= 3);
+  for (const h of hashes) assert.match(h, /^[0-9a-f]{64}$/);
+  await page.locator('#live').screenshot({ path: join(artefacts, 'simulator-live.png') });
+});
+
+test('phone width stays readable and no console error happened', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal page scroll at 390 px (overflow ${overflow})`);
+  await page.screenshot({ path: join(artefacts, 'simulator-phone.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+});
