@@ -118,7 +118,7 @@ function renderLegs() {
     const id = typeof p.instrument === 'string' ? p.instrument : JSON.stringify(p.instrument);
     const side = el('select', { 'aria-label': `side of ${id}`, onchange: (e) => { p.size = Math.abs(p.size) * (e.target.value === 'buy' ? 1 : -1); recompute(); } },
       el('option', { value: 'buy', selected: p.size > 0 }, 'long'), el('option', { value: 'sell', selected: p.size < 0 }, 'short'));
-    const size = el('input', { type: 'number', min: '0.0001', step: '0.1', value: Math.abs(p.size), 'aria-label': `size of ${id}`, inputmode: 'decimal',
+    const size = el('input', { type: 'number', min: '0', step: 'any', value: Math.abs(p.size), 'aria-label': `size of ${id}`, inputmode: 'decimal',
       onchange: (e) => { const v = Number(e.target.value); if (v > 0) { p.size = Math.sign(p.size || 1) * v; recompute(); } } });
     return el('tr', {}, el('td', { class: 'mono' }, id), el('td', {}, side), el('td', {}, size), el('td', {}, p.entryPrice ?? ''),
       el('td', {}, el('button', { type: 'button', class: 'remove', 'aria-label': `remove ${id}`, onclick: () => { state.account.positions.splice(i, 1); recompute(); } }, '✕')));
@@ -312,8 +312,8 @@ function renderTicket(res, order) {
   const w = res.whatIf;
   if (w.error) { $('ticket-out').replaceChildren(el('p', { class: 'error refusal', role: 'alert' }, `Refused: ${w.error}`)); return; }
   const near = (side) => {
-    const l = side.liquidation?.underlyings?.[parseInstrument(order.instrument).underlying] ?? Object.values(side.liquidation?.underlyings ?? {})[0];
-    return l?.nearest ?? l?.linearEstimate?.nearest;
+    const l = side.liquidation?.[parseInstrument(order.instrument).underlying];
+    return l?.nearest;
   };
   const rows = [['Initial margin', (s) => usd(s.initialMargin?.value)], ['Maintenance margin', (s) => usd(s.maintenanceMargin?.value)],
     ['Equity', (s) => usd(s.equity?.value)], ['Free collateral', (s) => usd(s.freeCollateral?.value)], ['Health', (s) => (s.health == null ? '–' : s.health.toFixed(3))],
@@ -333,7 +333,7 @@ function renderTicket(res, order) {
 let liveCount = 0, ws = null;
 function onLive(msg) {
   if (msg.error) { setStatus(`live: ${msg.error}`, true); stopLiveUi(); return; }
-  if (msg.event) $('live-prices').textContent = `${msg.event.underlying} ${usd(msg.event.price, 2)} @ ${new Date(msg.event.publishTime).toISOString().slice(11, 19)}`;
+  if (msg.event?.type === 'indexUpdate') $('live-prices').textContent = `${msg.event.underlying} ${usd(msg.event.price, 2)} @ ${new Date(msg.event.publishTime).toISOString().replace('T', ' ').slice(0, 19)} UTC (market time)`;
   const body = $('live-log').tBodies[0];
   for (const u of msg.updates ?? []) {
     liveCount++;

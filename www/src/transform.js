@@ -38,13 +38,26 @@ export function scaleVol(market, k) {
   return m;
 }
 
-/** Move time forward by `days` with fresh oracle quotes (publishTime moves with `now`). */
+/** Move time forward by `days` with fresh oracle quotes (publishTime moves with `now`), implied vols held
+ * (SVI total variance scaled by the time left), expired slices and forwards dropped. */
 export function advanceDays(market, days) {
   const m = clone(market);
   if (!days) return m;
   const dt = Math.round(days * DAY_MS);
+  const before = m.now;
   m.now += dt;
-  for (const u of Object.values(m.underlyings ?? {})) if (u.index?.publishTime != null) u.index.publishTime += dt;
+  for (const u of Object.values(m.underlyings ?? {})) {
+    if (u.index?.publishTime != null) u.index.publishTime += dt;
+    // Sticky implied vol: an SVI slice is total variance, so keep σ by scaling it with the time left.
+    if (u.vol?.slices) {
+      u.vol.slices = u.vol.slices.filter((s) => s.expiry > m.now);
+      for (const s of u.vol.slices) if (s.type === 'svi') {
+        const f = (s.expiry - m.now) / (s.expiry - before);
+        s.a *= f; s.b *= f;
+      }
+    }
+    if (u.forwards) u.forwards = u.forwards.filter((f) => f.expiry > m.now);
+  }
   return m;
 }
 
