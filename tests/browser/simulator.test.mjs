@@ -130,12 +130,17 @@ test('pre-trade ticket: before/after equals whatIf in Node; an oversized order i
 });
 
 test('live mode: the seeded oracle stream drives the MarginEngine and updates are logged with hashes', async () => {
+  // The sample account (an iron condor's margin is its max loss, flat in spot: few updates).
+  const g = await generation();
+  await page.click('#reset');
+  await settled(g);
   await page.click('#live-start');
   await page.waitForFunction(() => Number(document.getElementById('live-log').dataset.count) >= 3, null, { timeout: 20_000 });
   await page.waitForTimeout(2000);
   await page.click('#live-stop');
   const hashes = await page.locator('#live-log td.hash').evaluateAll((cells) => cells.map((c) => c.title));
   assert.ok(hashes.length >= 3);
+  assert.ok(Number(await page.locator('#live-log').getAttribute('data-events')) > hashes.length - 1, 'oracle events counted');
   for (const h of hashes) assert.match(h, /^[0-9a-f]{64}$/);
   await page.locator('#live').screenshot({ path: join(artefacts, 'simulator-live.png') });
 });

@@ -30,8 +30,13 @@ function upsert(host, key, opts, data) {
   old?.destroy();
   const chart = new uPlot({ ...opts, width: width(host), height: 260 }, data, host);
   charts.set(key, chart);
+  if (!observed.has(host)) {
+    observed.add(host);
+    new ResizeObserver(() => { const c = charts.get(key); if (c && Math.abs(c.width - width(host)) > 2) c.setSize({ width: width(host), height: 260 }); }).observe(host);
+  }
   return chart;
 }
+const observed = new WeakSet();
 
 const money = (u, vals) => vals.map((v) => (v == null ? '' : Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(0)}k` : v.toFixed(0)));
 

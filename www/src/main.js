@@ -330,8 +330,9 @@ function renderTicket(res, order) {
 }
 
 // ---------- live mode ----------
-let liveCount = 0, ws = null;
+let liveCount = 0, liveEvents = 0, ws = null;
 function onLive(msg) {
+  if (msg.event) liveEvents++;
   if (msg.error) { setStatus(`live: ${msg.error}`, true); stopLiveUi(); return; }
   if (msg.event?.type === 'indexUpdate') $('live-prices').textContent = `${msg.event.underlying} ${usd(msg.event.price, 2)} @ ${new Date(msg.event.publishTime).toISOString().replace('T', ' ').slice(0, 19)} UTC (market time)`;
   const body = $('live-log').tBodies[0];
@@ -342,10 +343,12 @@ function onLive(msg) {
     while (body.rows.length > 200) body.deleteRow(-1);
   }
   $('live-log').dataset.count = liveCount;
+  $('live-log').dataset.events = liveEvents;
+  $('live-summary').textContent = `${liveEvents} oracle events · ${liveCount} margin updates (logged when IM/MM moves beyond the engine threshold or the health level changes)`;
 }
 function stopLiveUi() { $('live-start').disabled = false; $('live-stop').disabled = true; }
 $('live-start').addEventListener('click', async () => {
-  liveCount = 0; $('live-log').tBodies[0].replaceChildren();
+  liveCount = 0; liveEvents = 0; $('live-log').tBodies[0].replaceChildren();
   const url = $('ws-url').value.trim();
   const market = (await import('./transform.js')).applyScenario(state.market, state.scenario);
   try {
