@@ -148,8 +148,10 @@ test('live mode: the seeded oracle stream drives the MarginEngine and updates ar
 test('phone width stays readable and no console error happened', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 1, `no horizontal page scroll at 390 px (overflow ${overflow})`);
   await page.screenshot({ path: join(artefacts, 'simulator-phone.png'), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.scroll')).slice(0, 5).map((e) => `${e.tagName}#${e.id}`));
+  assert.ok(overflow <= 1, `no horizontal page scroll at 390 px (overflow ${overflow}: ${wide})`);
   assert.deepEqual(problems, []);
 });
