@@ -98,8 +98,20 @@ test('a strategy preset builds legs and the margin figures equal Node', async ()
   assert.deepEqual(state.inputs.account.positions.map((p) => Math.sign(p.size)), [1, -1, -1, 1]);
   assert.equal(await page.locator('#legs tbody tr').count(), 4);
   assertSameAsNode(state);
-  // The sample account also holds 0.5 BTC of collateral, so the upside is partly covered: ≥ 1 breakeven.
-  assert.ok(state.curves.breakevens.length >= 1, `iron condor breakevens: ${state.curves.breakevens}`);
+  // P&L at expiry (positions only), against the closed form: between the short strikes every leg
+  // expires worthless, so the P&L is the credit, −Σ today's position values (1 h of time value left, the forward ≈ 0.5 % above the index: 5 % inside the short strikes it is < 1 USD).
+  const { curves } = state;
+  assert.equal(curves.breakevens.length, 2, `iron condor breakevens: ${curves.breakevens}`);
+  const cross = JSON.parse(state.reports.cross);
+  const credit = -cross.positions.reduce((sum, p) => sum + p.value, 0);
+  assert.ok(credit > 0, 'a short iron condor is opened for a credit');
+  const [, kShortPut, kShortCall] = state.inputs.account.positions.map((p) => Number(p.instrument.split('-')[2]));
+  let checked = 0;
+  curves.prices.forEach((s, i) => {
+    if (s > kShortPut * 1.05 && s < kShortCall * 0.95) { assert.ok(Math.abs(curves.atExpiry[i] - credit) < 1, `P&L at ${s}: ${curves.atExpiry[i]} vs credit ${credit}`); checked++; }
+  });
+  assert.ok(checked >= 3);
+  assert.ok(curves.breakevens[0] < kShortPut && curves.breakevens[1] > kShortCall, 'breakevens outside the short strikes');
   assert.match(page.url(), /#p=/, 'the URL hash encodes the portfolio');
   await page.screenshot({ path: join(artefacts, 'simulator-iron-condor.png'), fullPage: true });
   // The shared link restores the same legs in a new page.

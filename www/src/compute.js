@@ -1,7 +1,7 @@
 // Everything the page computes, as plain functions of JSON inputs (run inside the Web Worker;
 // importable in Node too). All margin numbers come from the drr-margin package; this module only
 // decides which markets and accounts to ask about.
-import { margin, liquidationPrices, whatIf, maxSize, priceBatch } from 'drr-margin';
+import { margin, liquidationPrices, whatIf, maxSize, priceBatch, defaultParams } from 'drr-margin';
 import { applyScenario, scaleUnderlying, advanceDays, staleOracle } from './transform.js';
 import { parseInstrument } from './chain.js';
 
@@ -25,11 +25,14 @@ export function computeMargin({ market, account, profile, scenario }) {
 }
 
 /** Equity (USD) and net Greeks of `underlying` at a grid of its prices, for the P&L and Greeks charts. */
-export function computeCurves({ market, account, profile, scenario, underlying, daysForward = 7, points = 61 }) {
+export function computeCurves({ market, account, profile, scenario, underlying, daysForward = 7, points = 61, includeCollateral = false }) {
   const base = applyScenario(market, scenario);
   const spot = base.underlyings?.[underlying]?.index?.price;
   if (!spot) return { error: `no index for ${underlying}` };
-  const cross = { ...account, mode: 'cross' };
+  // Positions only (default): the collateral is replaced by a fixed amount of the margin asset, so
+  // the curve is the strategy's P&L; with includeCollateral, coin collateral moves with its price.
+  const marginAsset = defaultParams(profile)?.marginAsset ?? 'USDC';
+  const cross = { ...account, mode: 'cross', ...(includeCollateral ? {} : { collateral: { [marginAsset]: 1e7 } }) };
   const params = { profile };
   const lo = 0.5, hi = 1.5;
   const prices = Array.from({ length: points }, (_, i) => spot * (lo + (hi - lo) * i / (points - 1)));
@@ -62,7 +65,7 @@ export function computeCurves({ market, account, profile, scenario, underlying, 
     if ((a < 0 && b >= 0) || (a >= 0 && b < 0)) breakevens.push(prices[i - 1] + (prices[i] - prices[i - 1]) * (0 - a) / (b - a));
   }
   return { underlying, spot, prices, today, later, atExpiry, delta, gamma, vega, theta, breakevens, expiry,
-    daysForward: forwardMarket ? daysForward : null, equity: e0 };
+    daysForward: forwardMarket ? daysForward : null, equity: e0, includeCollateral };
 }
 
 /** Mark price and IV of each chain row (calls and puts) with the package's priceBatch. */

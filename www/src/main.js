@@ -50,6 +50,7 @@ const state = {
   scenario: { spotPct: 0, volPct: 0, days: 0, staleSec: 0, underlying: null },
   chartUnderlying: 'BTC',
   tplus: 7,
+  includeCollateral: false,
 };
 const shared = decodeHash(location.hash);
 if (shared) {
@@ -190,6 +191,7 @@ $('sliders-reset').addEventListener('click', () => {
   recompute();
 });
 $('chart-underlying').addEventListener('change', (e) => { state.chartUnderlying = e.target.value; recompute(); });
+$('pnl-collateral').addEventListener('change', (e) => { state.includeCollateral = e.target.checked; recompute(); });
 $('tplus').addEventListener('change', (e) => { state.tplus = Math.max(0, Number(e.target.value) || 0); recompute(); });
 
 // ---------- margin panel ----------
@@ -276,7 +278,7 @@ async function recompute() {
   setStatus('computing…');
   const t0 = performance.now();
   try {
-    const [res, curves] = await Promise.all([call('margin', args), call('curves', { ...args, underlying: state.chartUnderlying, daysForward: state.tplus })]);
+    const [res, curves] = await Promise.all([call('margin', args), call('curves', { ...args, underlying: state.chartUnderlying, daysForward: state.tplus, includeCollateral: state.includeCollateral })]);
     if (gen !== generation) return;
     const reports = renderMargin(res);
     renderCharts(curves, res.liquidation);
