@@ -1,7 +1,7 @@
-// Minimal static file server for `npm start` and the browser tests: serves the repository root
-// (so www/ can import the package through an import map), or any other directory (the packaging
-// test's Vite build), with correct MIME types, on 127.0.0.1.
-// Usage: node scripts/serve.mjs [port]   (port 0 = any free port). Prints the page URL.
+// Minimal static file server for `npm start` and the browser tests: serves a directory (the Vite
+// build of the simulator, target/www, or the packaging test's app) or by default the repository
+// root, with correct MIME types, on 127.0.0.1.
+// Usage: node scripts/serve.mjs [port] [directory]   (port 0 = any free port). Prints the page URL.
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -43,6 +43,7 @@ export function listen(port = 0, root = repoRoot) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const server = await listen(Number(process.argv[2] ?? process.env.PORT ?? 8080));
-  console.log(`drr-margin simulator: http://127.0.0.1:${server.address().port}/www/`);
+  const root = process.argv[3] ? resolve(process.argv[3]) : repoRoot;
+  const server = await listen(Number(process.argv[2] ?? process.env.PORT ?? 8080), root);
+  console.log(`drr-margin simulator: http://127.0.0.1:${server.address().port}/${root === repoRoot ? 'www/' : ''}`);
 }
