@@ -107,8 +107,11 @@ $('share').addEventListener('click', async () => {
   catch { setStatus(`share link: ${location.href}`); }
 });
 $('mode').addEventListener('change', (e) => { state.account.mode = e.target.value; recompute(); });
-$('profile').addEventListener('change', (e) => { state.profile = e.target.value; describeProfile(); recompute(); });
-let profileList = [];
+$('profile').addEventListener('change', async (e) => {
+  state.profile = e.target.value; describeProfile(); recompute();
+  try { profileParams = (await call('profiles', { profile: state.profile })).params; } catch { /* shown by recompute */ }
+});
+let profileList = [], profileParams = null;
 function describeProfile() { $('profile-desc').textContent = profileList.find((p) => p.name === state.profile)?.description ?? ''; }
 
 // ---------- portfolio builder ----------
@@ -333,6 +336,8 @@ function renderTicket(res, order) {
 
 // ---------- live mode ----------
 let liveCount = 0, liveEvents = 0, ws = null;
+// Updates carry base units of the margin asset (USDC: 6 decimals); the log shows them in USD.
+const liveDecimals = () => state.market.collateral?.[profileParams?.marginAsset ?? 'USDC']?.decimals ?? 6;
 function onLive(msg) {
   if (msg.event) liveEvents++;
   if (msg.error) { setStatus(`live: ${msg.error}`, true); stopLiveUi(); return; }
@@ -341,7 +346,8 @@ function onLive(msg) {
   for (const u of msg.updates ?? []) {
     liveCount++;
     body.prepend(el('tr', {}, el('td', {}, u.sequence), el('td', {}, u.reason), el('td', { class: u.level }, u.level), el('td', { class: 'num' }, u.health?.toFixed?.(3) ?? '–'),
-      el('td', { class: 'num' }, u.initialMargin), el('td', { class: 'num' }, u.maintenanceMargin), el('td', { class: 'num' }, u.equity), el('td', { class: 'mono hash', title: u.hash }, u.hash.slice(0, 16) + '…')));
+      ...[u.initialMargin, u.maintenanceMargin, u.equity].map((units) => el('td', { class: 'num', title: `${units} base units` }, usd(Number(units) / 10 ** liveDecimals(), 2))),
+      el('td', { class: 'mono hash', title: u.hash }, u.hash.slice(0, 12) + '…')));
     while (body.rows.length > 200) body.deleteRow(-1);
   }
   $('live-log').dataset.count = liveCount;
@@ -368,7 +374,7 @@ $('live-stop').addEventListener('click', async () => { ws?.close(); ws = null; a
 // ---------- start ----------
 (async () => {
   try {
-    profileList = await import('drr-margin').then(async (m) => { await m.default(); return m.profiles(); });
+    ({ profiles: profileList, params: profileParams } = await call('profiles', { profile: state.profile }));
     $('profile').replaceChildren(...profileList.map((p) => el('option', { value: p.name }, p.name)));
     $('profile').value = state.profile;
     describeProfile();

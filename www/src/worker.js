@@ -1,6 +1,6 @@
 // Module Web Worker: every drr-margin call of the page runs here, so the UI thread never blocks.
 // Protocol: {id, op, args} → {id, result} | {id, error}; live mode also posts {live: {...}}.
-import init from 'drr-margin';
+import init, { profiles, defaultParams } from 'drr-margin';
 import { computeMargin, computeCurves, computeTicket, priceChain, errorText } from './compute.js';
 import { LiveSession, summarise } from './live.js';
 
@@ -10,6 +10,7 @@ let live = null, timer = null;
 function stopLive() { if (timer) clearInterval(timer); timer = null; live?.free(); live = null; }
 
 const ops = {
+  profiles: ({ profile }) => ({ profiles: profiles(), params: defaultParams(profile) }),
   margin: computeMargin,
   curves: computeCurves,
   ticket: computeTicket,
