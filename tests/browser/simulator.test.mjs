@@ -94,6 +94,22 @@ test('a what-if slider moves the liquidation prices and the chart markers', asyn
   const g3 = await generation();
   await page.click('#sliders-reset');
   await settled(g3);
+  // A drag (many input events at once) ends on the last value, computed once more after the burst.
+  const g4 = await generation();
+  await page.locator('#spot').evaluate((el) => { for (let v = -1; v >= -30; v--) { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); } });
+  const dragged = await settled(g4);
+  assert.equal(dragged.inputs.market.underlyings.BTC.index.price, 98500 * (1 - 0.3));
+  assertSameAsNode(dragged);
+  // Keyboard: arrow keys move a focused slider.
+  const g5 = await generation();
+  await page.focus('#days');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  const days = await settled(g5);
+  assert.equal(await page.locator('#days-out').textContent(), '3 d');
+  assert.equal(days.inputs.market.now, 1795507200000 + 3 * 86_400_000);
+  const g6 = await generation();
+  await page.click('#sliders-reset');
+  await settled(g6);
 });
 
 test('a strategy preset builds legs and the margin figures equal Node', async () => {

@@ -54,11 +54,11 @@ export function drawPnl(host, c, marks) {
 
 export function drawGreeks(host, c) {
   upsert(host, 'greeks', {
-    title: 'Net Greeks vs price', scales: { x: { time: false }, d: { auto: true }, v: { auto: true } },
+    title: 'Net Greeks vs price', scales: { x: { time: false }, d: { auto: true }, g: { auto: true }, v: { auto: true } },
     series: [{ label: `${c.underlying} price` },
       { label: 'delta', stroke: '#6c71c4', width: 2, scale: 'd' },
-      { label: 'gamma ×1000', stroke: '#2aa198', width: 1.5, scale: 'd' },
+      { label: 'gamma (own scale)', stroke: '#2aa198', width: 1.5, scale: 'g' },
       { label: 'vega', stroke: '#cb4b16', width: 1.5, scale: 'v' }],
-    axes: [{ label: `${c.underlying} index (USD)`, values: money }, { label: 'delta, gamma×1000', scale: 'd', size: 60 }, { label: 'vega (USD)', scale: 'v', side: 1, values: money, size: 60, grid: { show: false } }],
-  }, [c.prices, c.delta, c.gamma.map((g) => (g == null ? null : g * 1000)), c.vega]);
+    axes: [{ label: `${c.underlying} index (USD)`, values: money }, { label: 'delta', scale: 'd', size: 60 }, { label: 'vega (USD)', scale: 'v', side: 1, values: money, size: 60, grid: { show: false } }],
+  }, [c.prices, c.delta, c.gamma, c.vega]);
 }

@@ -4,6 +4,7 @@
 import sampleMarket from '../../tests/fixtures/market.json';
 import sampleAccount from '../../tests/fixtures/account.json';
 import { buildChain, buildFutures, parseInstrument } from './chain.js';
+import { applyScenario } from './transform.js';
 import { PRESETS, presetLegs } from './presets.js';
 import { drawPnl, drawGreeks } from './charts.js';
 import { decodeHash, encodeHash } from './share.js';
@@ -143,7 +144,9 @@ function renderChainSelectors() {
     $(id).replaceChildren(...names.map((n) => el('option', { value: n }, n)));
     if (names.includes(prev)) $(id).value = prev;
   }
+  const scope = $('spot-scope').value;
   $('spot-scope').replaceChildren(el('option', { value: '' }, 'every underlying'), ...names.map((n) => el('option', { value: n }, `${n} only`)));
+  $('spot-scope').value = names.includes(scope) ? scope : '';
   if (!names.includes(state.chartUnderlying)) state.chartUnderlying = names[0];
   $('chart-underlying').value = state.chartUnderlying;
   $('expiry').replaceChildren(...chain.map((c, i) => el('option', { value: i }, `${c.underlying} ${c.code} (F ${usd(c.forward)})`)));
@@ -187,11 +190,13 @@ for (const [id, key, fmt, scale] of sliders) $(id).addEventListener('input', (e)
   $(`${id}-out`).textContent = fmt(v);
   state.scenario[key] = v * scale;
   recompute();
+  if (key !== 'staleSec') refreshChain();
 });
-$('spot-scope').addEventListener('change', (e) => { state.scenario.underlying = e.target.value || null; recompute(); });
+$('spot-scope').addEventListener('change', (e) => { state.scenario.underlying = e.target.value || null; recompute(); refreshChain(); });
 $('sliders-reset').addEventListener('click', () => {
   for (const [id, key, fmt] of sliders) { $(id).value = 0; $(`${id}-out`).textContent = fmt(0); state.scenario[key] = 0; }
   recompute();
+  refreshChain();
 });
 $('chart-underlying').addEventListener('change', (e) => { state.chartUnderlying = e.target.value; recompute(); });
 $('pnl-collateral').addEventListener('change', (e) => { state.includeCollateral = e.target.checked; recompute(); });
@@ -230,12 +235,12 @@ function renderMargin(res) {
 function renderLiquidation(liq) {
   if (liq.error) { $('liquidation').replaceChildren(el('p', { class: 'error' }, liq.error)); return; }
   $('liquidation').replaceChildren(el('table', { 'aria-label': 'Liquidation prices' },
-    el('thead', {}, el('tr', {}, ['', 'spot', 'liquidation', 'bankruptcy', 'nearest', 'distance'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', {}, el('tr', {}, ['', 'spot', 'liquidation', 'bankruptcy', 'nearest', 'dist.'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, Object.entries(liq.underlyings ?? {}).map(([u, x]) => el('tr', { dataset: { underlying: u, nearest: x.nearest ?? '' } },
       el('th', { scope: 'row' }, u), el('td', { class: 'num' }, usd(x.spot)),
       el('td', { class: 'num liq' }, x.liquidationPrices.length ? x.liquidationPrices.map((p) => usd(p)).join(', ') : 'none'),
       el('td', { class: 'num' }, x.bankruptcyPrices.length ? x.bankruptcyPrices.map((p) => usd(p)).join(', ') : 'none'),
-      el('td', { class: 'num' }, usd(x.nearest)), el('td', { class: 'num' }, x.distancePct == null ? '–' : `${x.distancePct.toFixed(1)} %`))))));
+      el('td', { class: 'num' }, usd(x.nearest)), el('td', { class: 'num' }, x.distancePct == null ? '–' : `${x.distancePct.toFixed(0)} %`))))));
 }
 function renderHeatmap(portfolio) {
   const byU = {};
@@ -271,8 +276,21 @@ function renderCharts(curves, liq) {
 }
 
 // ---------- recompute ----------
+// Slider drags fire many events: run at most one computation at a time, then once more with the
+// latest state if anything changed meanwhile (the worker never queues stale work).
+function coalesce(run) {
+  let running = null, again = false;
+  return function trigger() {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try { do { again = false; await run(); } while (again); } finally { running = null; }
+    })();
+    return running;
+  };
+}
 let generation = 0;
-async function recompute() {
+const recompute = coalesce(recomputeNow);
+async function recomputeNow() {
   const gen = ++generation;
   renderLegs();
   renderDataLabel();
@@ -286,19 +304,27 @@ async function recompute() {
     const reports = renderMargin(res);
     renderCharts(curves, res.liquidation);
     Object.assign(published, { inputs: res.inputs, reports: Object.fromEntries(Object.entries(res.reports).map(([m, r]) => [m, r.json ?? null])),
-      liquidation: res.liquidation, curves, generation: gen, ready: true });
+      liquidation: res.liquidation, curves, generation: gen, ready: true, latency: performance.now() - t0 });
     document.body.dataset.generation = gen;
     setStatus(`computed in ${(performance.now() - t0).toFixed(0)} ms in a Web Worker · ${state.account.positions.length} legs · ${Object.values(reports).some((r) => r.error) ? 'some modes refused (see table)' : 'all modes ok'}`);
   } catch (err) {
     if (gen === generation) setStatus(err.message, true);
   }
 }
-async function marketChanged() {
-  chain = buildChain(state.market);
-  futures = buildFutures(state.market);
+// The chain shows the market under the sliders (spot, vol, days), so marks follow every move.
+const refreshChain = coalesce(refreshChainNow);
+async function refreshChainNow() {
+  const m = applyScenario(state.market, { ...state.scenario, staleSec: 0 });
+  const expiry = $('expiry').value;
+  chain = buildChain(m);
+  futures = buildFutures(m);
   renderChainSelectors();
+  if (expiry && Number(expiry) < chain.length) $('expiry').value = expiry;
   try { chainPrices = await call('chain', { chain }); } catch (err) { chainPrices = []; setStatus(`chain: ${err.message}`, true); }
   renderChain();
+}
+async function marketChanged() {
+  await refreshChain();
   recompute();
 }
 
@@ -358,7 +384,7 @@ function stopLiveUi() { $('live-start').disabled = false; $('live-stop').disable
 $('live-start').addEventListener('click', async () => {
   liveCount = 0; liveEvents = 0; $('live-log').tBodies[0].replaceChildren();
   const url = $('ws-url').value.trim();
-  const market = (await import('./transform.js')).applyScenario(state.market, state.scenario);
+  const market = applyScenario(state.market, state.scenario);
   try {
     await call('liveStart', { market, account: { ...state.account }, profile: state.profile, seed: Number($('seed').value) || 0, external: !!url });
     $('live-start').disabled = true; $('live-stop').disabled = false;
