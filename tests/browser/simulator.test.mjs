@@ -181,6 +181,24 @@ test('live mode: the seeded oracle stream drives the MarginEngine and updates ar
   await page.locator('#live').screenshot({ path: join(artefacts, 'simulator-live.png') });
 });
 
+test('own account JSON pasted, state exported', async () => {
+  const { readFileSync } = await import('node:fs');
+  const pm = readFileSync(join(repo, 'tests/fixtures/account-portfolio.json'), 'utf8');
+  const g = await generation();
+  await page.click('#data details summary');
+  await page.fill('#paste', pm);
+  await page.click('#paste-apply');
+  const state = await settled(g);
+  assert.equal(state.inputs.account.id, 'sample-trader-pm');
+  assert.equal(await page.locator('#mode').inputValue(), 'portfolio');
+  await page.locator('#data-label', { hasText: 'your account' }).waitFor();
+  assertSameAsNode(state);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.deepEqual(exported.account, JSON.parse(pm));
+  assert.equal(exported.market.now, state.inputs.market.now);
+});
+
 test('phone width stays readable and no console error happened', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
