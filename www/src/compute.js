@@ -24,8 +24,8 @@ export function computeMargin({ market, account, profile, scenario }) {
     liquidation: liq.error ? { error: liq.error } : liq.ok };
 }
 
-/** Equity (USD) and net Greeks of `underlying` at a grid of its prices, for the P&L and Greeks charts. */
-export function computeCurves({ market, account, profile, scenario, underlying, daysForward = 7, points = 61, includeCollateral = false }) {
+/** Equity (USD) and net Greeks of `underlying` at a grid of its prices (range × spot), for the P&L and Greeks charts. */
+export function computeCurves({ market, account, profile, scenario, underlying, daysForward = 7, points = 61, includeCollateral = false, range = [0.5, 1.5] }) {
   const base = applyScenario(market, scenario);
   const spot = base.underlyings?.[underlying]?.index?.price;
   if (!spot) return { error: `no index for ${underlying}` };
@@ -34,7 +34,7 @@ export function computeCurves({ market, account, profile, scenario, underlying, 
   const marginAsset = defaultParams(profile)?.marginAsset ?? 'USDC';
   const cross = { ...account, mode: 'cross', ...(includeCollateral ? {} : { collateral: { [marginAsset]: 1e7 } }) };
   const params = { profile };
-  const lo = 0.5, hi = 1.5;
+  const [lo, hi] = range;
   const prices = Array.from({ length: points }, (_, i) => spot * (lo + (hi - lo) * i / (points - 1)));
   const equityAt = (m) => { try { return margin(m, cross, params); } catch { return null; } };
   const r0 = equityAt(base);

@@ -275,6 +275,17 @@ function renderCharts(curves, liq) {
   $('chart-marks').textContent = `spot ${usd(curves.spot)} · breakevens at expiry ${curves.breakevens.map((b) => usd(b)).join(', ') || 'none'} · liquidation ${marks.liquidation.map((b) => usd(b)).join(', ') || 'none in range'} · bankruptcy ${marks.bankruptcy.map((b) => usd(b)).join(', ') || 'none'}${curves.expiry ? ` · expiry ${new Date(curves.expiry).toISOString().slice(0, 10)}` : ''}`;
 }
 
+// Price range of the charts (× spot): ±50 %, widened to show liquidation prices up to 0.2×–3×.
+function chartRange(liq) {
+  let [lo, hi] = [0.5, 1.5];
+  for (const p of liq?.liquidationPrices ?? []) {
+    const r = p / liq.spot;
+    if (r >= 0.2 && r < lo) lo = Math.max(0.2, r * 0.9);
+    if (r <= 3 && r > hi) hi = Math.min(3, r * 1.1);
+  }
+  return [lo, hi];
+}
+
 // ---------- recompute ----------
 // Slider drags fire many events: run at most one computation at a time, then once more with the
 // latest state if anything changed meanwhile (the worker never queues stale work).
@@ -299,7 +310,10 @@ async function recomputeNow() {
   setStatus('computing…');
   const t0 = performance.now();
   try {
-    const [res, curves] = await Promise.all([call('margin', args), call('curves', { ...args, underlying: state.chartUnderlying, daysForward: state.tplus, includeCollateral: state.includeCollateral })]);
+    const res = await call('margin', args);
+    if (gen !== generation) return;
+    const curves = await call('curves', { ...args, underlying: state.chartUnderlying, daysForward: state.tplus, includeCollateral: state.includeCollateral,
+      range: chartRange(res.liquidation?.underlyings?.[state.chartUnderlying]) });
     if (gen !== generation) return;
     const reports = renderMargin(res);
     renderCharts(curves, res.liquidation);
