@@ -272,7 +272,7 @@ function renderCharts(curves, liq) {
   drawPnl($('pnl-chart'), curves, marks);
   drawGreeks($('greeks-chart'), curves);
   $('pnl-chart').dataset.liquidation = JSON.stringify(marks.liquidation);
-  $('chart-marks').textContent = `spot ${usd(curves.spot)} · breakevens at expiry ${curves.breakevens.map((b) => usd(b)).join(', ') || 'none'} · liquidation ${marks.liquidation.map((b) => usd(b)).join(', ') || 'none in range'} · bankruptcy ${marks.bankruptcy.map((b) => usd(b)).join(', ') || 'none'}${curves.expiry ? ` · expiry ${new Date(curves.expiry).toISOString().slice(0, 10)}` : ''}`;
+  $('chart-marks').textContent = `P&L of the ${curves.includeCollateral ? 'account' : 'positions'} · spot ${usd(curves.spot)} · breakevens at expiry ${curves.breakevens.map((b) => usd(b)).join(', ') || 'none'} · whole account (collateral included): liquidation ${marks.liquidation.map((b) => usd(b)).join(', ') || 'none'} · bankruptcy ${marks.bankruptcy.map((b) => usd(b)).join(', ') || 'none'}${curves.expiry ? ` · expiry ${new Date(curves.expiry).toISOString().slice(0, 10)}` : ''}`;
 }
 
 // Price range of the charts (× spot): ±50 %, widened to show liquidation prices up to 0.2×–3×.
