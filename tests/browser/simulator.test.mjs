@@ -145,6 +145,18 @@ test('a strategy preset builds legs and the margin figures equal Node', async ()
   const legs = await other.evaluate(() => window.drrSimulator.inputs.account.positions);
   assert.deepEqual(legs, state.inputs.account.positions);
   await other.close();
+  // Legs from the chain and the futures list: a perpetual gets today's mark as its entry price.
+  const g2 = await generation();
+  await page.click('button[aria-label="buy BTC_USDC-PERPETUAL"]');
+  const withPerp = await settled(g2);
+  const perp = withPerp.inputs.account.positions.at(-1);
+  assert.deepEqual(perp, { instrument: 'BTC_USDC-PERPETUAL', size: 1, entryPrice: 98525 });
+  assertSameAsNode(withPerp);
+  for (const mode of ['isolated', 'cross', 'portfolio']) assert.notEqual(withPerp.reports[mode], null, mode);
+  const g3 = await generation();
+  await page.click('#legs button[aria-label="remove BTC_USDC-PERPETUAL"]');
+  const removed = await settled(g3);
+  assert.equal(removed.inputs.account.positions.length, 4);
 });
 
 test('pre-trade ticket: before/after equals whatIf in Node; an oversized order is refused visibly', async () => {

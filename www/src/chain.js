@@ -97,3 +97,16 @@ export function buildFutures(market) {
   }
   return out;
 }
+
+/** Perpetual and future legs need an entry price: give those without one today's mark (a fill at
+ * the mark: zero P&L at entry). Option legs carry none (premium is in their value). */
+export function withEntryPrices(legs, market) {
+  const prices = Object.fromEntries(buildFutures(market).map((f) => [f.id, f.price]));
+  return legs.map((l) => {
+    if (l.entryPrice != null) return l;
+    const kind = parseInstrument(l.instrument).kind;
+    if (kind !== 'perpetual' && kind !== 'future') return l;
+    const mark = prices[l.instrument] ?? market.underlyings?.[parseInstrument(l.instrument).underlying]?.marks?.[l.instrument];
+    return mark == null ? l : { ...l, entryPrice: mark };
+  });
+}

@@ -3,7 +3,7 @@
 // `window.drrSimulator` (and as data attributes) so the browser test can recompute them in Node.
 import sampleMarket from '../../tests/fixtures/market.json';
 import sampleAccount from '../../tests/fixtures/account.json';
-import { buildChain, buildFutures, parseInstrument } from './chain.js';
+import { buildChain, buildFutures, parseInstrument, withEntryPrices } from './chain.js';
 import { applyScenario } from './transform.js';
 import { PRESETS, presetLegs } from './presets.js';
 import { drawPnl, drawGreeks } from './charts.js';
@@ -133,7 +133,14 @@ function renderLegs() {
 function addLeg(instrument, sign) {
   const size = Math.abs(Number($('add-size').value) || 1) * sign;
   const existing = state.account.positions.find((p) => p.instrument === instrument);
-  if (existing) existing.size += size; else state.account.positions.push({ instrument, size });
+  const [leg] = withEntryPrices([{ instrument, size }], applyScenario(state.market, { ...state.scenario, staleSec: 0 }));
+  if (!existing) state.account.positions.push(leg);
+  else {
+    // Adding to a perpetual/future: volume-weighted entry for the same side, unchanged when reducing.
+    if (existing.entryPrice != null && leg.entryPrice != null && Math.sign(existing.size) === Math.sign(size))
+      existing.entryPrice = (existing.entryPrice * Math.abs(existing.size) + leg.entryPrice * Math.abs(size)) / Math.abs(existing.size + size);
+    existing.size += size;
+  }
   state.account.positions = state.account.positions.filter((p) => p.size !== 0);
   recompute();
 }
@@ -174,7 +181,8 @@ $('expiry').addEventListener('change', renderChain);
 $('preset').replaceChildren(...Object.entries(PRESETS).map(([k, v]) => el('option', { value: k }, v)));
 $('preset-apply').addEventListener('click', () => {
   try {
-    state.account.positions = presetLegs($('preset').value, chain, $('underlying').value, Number($('preset-qty').value) || 1);
+    state.account.positions = withEntryPrices(presetLegs($('preset').value, chain, $('underlying').value, Number($('preset-qty').value) || 1),
+      applyScenario(state.market, { ...state.scenario, staleSec: 0 }));
     state.chartUnderlying = $('underlying').value;
     $('chart-underlying').value = state.chartUnderlying;
     recompute();
