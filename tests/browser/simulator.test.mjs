@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -73,7 +75,7 @@ test('sample portfolio: margin panel equals the npm package in Node', async () =
   await page.screenshot({ path: join(artefacts, 'simulator-sample.png'), fullPage: true });
 });
 
-test('a what-if slider moves the liquidation prices and the chart markers', async () => {
+test('a what-if slider moves the liquidation prices and the chart markers', async (t) => {
   const before = JSON.parse(await page.locator('#pnl-chart').getAttribute('data-liquidation'));
   const g = await generation();
   await page.locator('#vol').evaluate((el) => { el.value = '50'; el.dispatchEvent(new Event('input', { bubbles: true })); });
@@ -98,6 +100,7 @@ test('a what-if slider moves the liquidation prices and the chart markers', asyn
   const g4 = await generation();
   await page.locator('#spot').evaluate((el) => { for (let v = -1; v >= -30; v--) { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); } });
   const dragged = await settled(g4);
+  t.diagnostic(`recompute after a slider move (margin ×3 modes, liquidation prices, 3 × 61-point curves): ${Math.round(await page.evaluate(() => window.drrSimulator.latency))} ms`);
   assert.equal(dragged.inputs.market.underlyings.BTC.index.price, 98500 * (1 - 0.3));
   assertSameAsNode(dragged);
   // Keyboard: arrow keys move a focused slider.
@@ -191,6 +194,36 @@ test('live mode: the seeded oracle stream drives the MarginEngine and updates ar
   assert.ok(Number(await page.locator('#live-log').getAttribute('data-events')) > hashes.length - 1, 'oracle events counted');
   for (const h of hashes) assert.match(h, /^[0-9a-f]{64}$/);
   await page.locator('#live').screenshot({ path: join(artefacts, 'simulator-live.png') });
+});
+
+// A minimal WebSocket server (RFC 6455 handshake; unmasked text frames < 64 KiB from the server).
+function wsServer(messages) {
+  const server = http.createServer();
+  server.on('upgrade', (req, socket) => {
+    const accept = createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    messages.forEach((m, i) => setTimeout(() => {
+      const payload = Buffer.from(JSON.stringify(m));
+      const header = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 255]);
+      socket.write(Buffer.concat([header, payload]));
+    }, 300 * (i + 1)));
+    socket.on('error', () => {});
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+test('live mode from a WebSocket feed: engine events in, logged updates out', async () => {
+  const now = 1795507200000;
+  const feed = [0.95, 0.9, 0.85].map((f) => ({ type: 'indexUpdate', underlying: 'BTC', price: 98500 * f, conf: 10, publishTime: now }));
+  const ws = await wsServer(feed);
+  await page.fill('#ws-url', `ws://127.0.0.1:${ws.address().port}/`);
+  await page.click('#live-start');
+  await page.waitForFunction(() => Number(document.getElementById('live-log').dataset.events) >= 3, null, { timeout: 20_000 });
+  await page.click('#live-stop');
+  await page.fill('#ws-url', '');
+  assert.ok(Number(await page.locator('#live-log').getAttribute('data-count')) >= 2, 'the first update and at least one threshold crossing');
+  assert.match(await page.locator('#live-prices').textContent(), /^BTC 83,725\.00/);
+  ws.close();
 });
 
 test('own account JSON pasted, state exported', async () => {
