@@ -254,12 +254,14 @@ function renderHeatmap(portfolio) {
   const byU = {};
   for (const s of portfolio.scenarios ?? []) (byU[s.underlying] ??= []).push(s);
   const worstAbs = Math.max(1, ...Object.values(byU).flat().map((s) => Math.abs(s.pnlUsd)));
+  const contingencies = Object.entries(portfolio.contingencies ?? {}).filter(([, v]) => v).map(([k, v]) => `${k} ${usd(v, 2)}`).join(', ') || 'none';
+  $('heatmap-summary').textContent = `Risk-matrix margin ${usd(portfolio.riskMatrixMargin, 2)} = worst loss ${usd(portfolio.worstLoss, 2)} + contingencies (${contingencies}); portfolio IM ${usd(portfolio.initial, 2)}, MM ${usd(portfolio.maintenance, 2)}.`;
   $('heatmap').replaceChildren(...Object.entries(byU).map(([u, list]) => {
     const moves = [...new Set(list.map((s) => s.spotMove))].sort((a, b) => a - b);
     const vols = ['up', 'same', 'down'].filter((v) => list.some((s) => s.vol === v));
     const cell = (m, v) => list.find((s) => s.spotMove === m && s.vol === v);
     return el('table', { class: 'heat', 'aria-label': `${u} scenario P&L` },
-      el('caption', {}, `${u}: worst ${usd(Math.min(...list.map((s) => s.pnlUsd)))} USD · worst loss (all) ${usd(portfolio.worstLoss)} · risk-matrix margin ${usd(portfolio.riskMatrixMargin)}`),
+      el('caption', {}, `${u}: worst scenario ${usd(Math.min(...list.map((s) => s.pnlUsd)))} USD`),
       el('thead', {}, el('tr', {}, el('th', {}, 'vol \\ move'), moves.map((m) => el('th', { scope: 'col', class: list.find((s) => s.spotMove === m)?.extended ? 'ext' : '' }, `${m > 0 ? '+' : ''}${(m * 100).toFixed(0)}%`)))),
       el('tbody', {}, vols.map((v) => el('tr', {}, el('th', { scope: 'row' }, v), moves.map((m) => {
         const s = cell(m, v);
