@@ -317,6 +317,8 @@ async function recomputeNow() {
   renderDataLabel();
   history.replaceState(null, '', `#${encodeHash({ positions: state.account.positions, collateral: state.account.collateral, mode: state.account.mode, profile: state.profile })}`);
   const args = { market: state.market, account: state.account, profile: state.profile, scenario: state.scenario };
+  const key = JSON.stringify(args);
+  if (published.ticketKey && published.ticketKey !== key) $('ticket-out').classList.add('stale');
   setStatus('computing…');
   const t0 = performance.now();
   try {
@@ -360,6 +362,8 @@ $('ticket-form').addEventListener('submit', async (e) => {
   try {
     const res = await call('ticket', { market: state.market, account: state.account, profile: state.profile, scenario: state.scenario, order });
     published.ticket = res;
+    published.ticketKey = JSON.stringify({ market: state.market, account: state.account, profile: state.profile, scenario: state.scenario });
+    $('ticket-out').classList.remove('stale');
     renderTicket(res, order);
   } catch (err) { $('ticket-out').replaceChildren(el('p', { class: 'error' }, err.message)); }
 });
