@@ -399,9 +399,8 @@ function onLive(msg) {
   const body = $('live-log').tBodies[0];
   for (const u of msg.updates ?? []) {
     liveCount++;
-    body.prepend(el('tr', {}, el('td', {}, u.sequence), el('td', {}, u.reason), el('td', { class: u.level }, u.level), el('td', { class: 'num' }, u.health?.toFixed?.(3) ?? '–'),
-      ...[u.initialMargin, u.maintenanceMargin, u.equity].map((units) => el('td', { class: 'num', title: `${units} base units` }, usd(Number(units) / 10 ** liveDecimals(), 2))),
-      el('td', { class: 'mono hash', title: u.hash }, u.hash.slice(0, 12) + '…')));
+    body.prepend(el('tr', {}, el('td', {}, u.sequence), el('td', { class: 'mono hash', title: u.hash }, u.hash.slice(0, 10) + '…'), el('td', {}, u.reason), el('td', { class: u.level }, u.level), el('td', { class: 'num' }, u.health?.toFixed?.(3) ?? '–'),
+      ...[u.initialMargin, u.maintenanceMargin, u.equity].map((units) => el('td', { class: 'num', title: `${units} base units` }, usd(Number(units) / 10 ** liveDecimals(), 2)))));
     while (body.rows.length > 200) body.deleteRow(-1);
   }
   $('live-log').dataset.count = liveCount;
