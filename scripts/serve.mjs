@@ -1,7 +1,7 @@
-// Minimal static file server for `npm start` and the browser tests: serves the repository root
-// (so www/ can import the package through an import map), or any other directory (the packaging
-// test's Vite build), with correct MIME types, on 127.0.0.1.
-// Usage: node scripts/serve.mjs [port]   (port 0 = any free port). Prints the page URL.
+// Minimal static file server for `npm start` and the browser tests: serves a directory (the Vite
+// build of the simulator, target/www by default, or the packaging test's app) with correct MIME
+// types, on 127.0.0.1.
+// Usage: node scripts/serve.mjs [port] [directory]   (port 0 = any free port). Prints the page URL.
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -18,7 +18,6 @@ const types = {
 export function createServer(root = repoRoot) {
   return http.createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    if (path === '/' && root === repoRoot) { res.writeHead(302, { location: '/www/' }); res.end(); return; }
     if (path.endsWith('/')) path += 'index.html';
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep)) { res.writeHead(403); res.end(); return; }
@@ -43,6 +42,7 @@ export function listen(port = 0, root = repoRoot) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const server = await listen(Number(process.argv[2] ?? process.env.PORT ?? 8080));
-  console.log(`drr-margin simulator: http://127.0.0.1:${server.address().port}/www/`);
+  const root = resolve(process.argv[3] ?? join(repoRoot, 'target/www'));
+  const server = await listen(Number(process.argv[2] ?? process.env.PORT ?? 8080), root);
+  console.log(`drr-margin simulator: http://127.0.0.1:${server.address().port}/  (serving ${root})`);
 }

@@ -5,7 +5,7 @@
 #   native    cargo test (unit, integration, golden, property, doc tests)
 #   wasm      the core's wasm-bindgen tests compiled to wasm32, run in Node
 #   package   build pkg/ (release) + CLI, then node --test tests/js (npm package in Node, parity with the CLI)
-#   browser   node --test tests/browser (Debian headless Chromium via playwright-core, www/ on localhost)
+#   browser   node --test tests/browser (Vite builds www/ and a packaged app; Debian headless Chromium via playwright-core on localhost)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "npm test: set-up failed" >&2; exit 1; }
