@@ -394,7 +394,7 @@ pub fn resolve(params: Option<serde_json::Value>) -> Result<RiskParams> {
         Some(_) => {}
     }
     let base = profile(&name)?;
-    let mut value = serde_json::to_value(&base).map_err(|e| Error::invalid("params", e))?;
+    let mut value = crate::json::canonical_value(&base).map_err(|e| e.within("params"))?;
     crate::json::merge(&mut value, overrides);
     let params: RiskParams = crate::json::from_value(value).map_err(|e| e.within("params"))?;
     params.validate().map_err(|e| e.within("params"))?;
