@@ -21,6 +21,8 @@
 use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
+use crate::margin::compute::margin_hashed;
+use crate::margin::params::params_hash;
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
@@ -174,6 +176,8 @@ pub(crate) struct Evaluator<'a> {
     pub shifter: Shifter,
     pub account: &'a Account,
     pub params: RiskParams,
+    /// `params_hash(&params)`, computed once: every report of the evaluator carries it.
+    params_hash: String,
 }
 
 impl Evaluator<'_> {
@@ -189,13 +193,21 @@ impl Evaluator<'_> {
         Ok(Evaluator {
             shifter: Shifter::new(market, account, underlying, options)?,
             account,
+            params_hash: params_hash(&params)?,
             params,
         })
     }
 
     pub(crate) fn report(&self, ratio: f64) -> Result<MarginReport> {
         let market = self.shifter.market_at(ratio)?;
-        margin_validated(&market, self.account, &self.params).map_err(|e| {
+        margin_hashed(
+            &market,
+            self.account,
+            &self.params,
+            &self.params_hash,
+            false,
+        )
+        .map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),
