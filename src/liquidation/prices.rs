@@ -22,7 +22,6 @@ use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
 use crate::margin::compute::margin_hashed;
-use crate::margin::params::params_hash;
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
@@ -176,8 +175,6 @@ pub(crate) struct Evaluator<'a> {
     pub shifter: Shifter,
     pub account: &'a Account,
     pub params: RiskParams,
-    /// `params_hash(&params)`, computed once: every report of the evaluator carries it.
-    params_hash: String,
 }
 
 impl Evaluator<'_> {
@@ -193,21 +190,17 @@ impl Evaluator<'_> {
         Ok(Evaluator {
             shifter: Shifter::new(market, account, underlying, options)?,
             account,
-            params_hash: params_hash(&params)?,
             params,
         })
     }
 
+    /// The report at index × `ratio`, for the objective only (its `params_hash` is empty).
     pub(crate) fn report(&self, ratio: f64) -> Result<MarginReport> {
         let market = self.shifter.market_at(ratio)?;
-        margin_hashed(
-            &market,
-            self.account,
-            &self.params,
-            &self.params_hash,
-            false,
-        )
-        .map_err(|e| {
+        // Only the solver's objective (equity, requirements) reads these reports, never a caller:
+        // they carry no parameters' hash (serialising the parameters would cost more than a
+        // cross-margin report of 100 positions).
+        margin_hashed(&market, self.account, &self.params, "", false).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),
