@@ -99,7 +99,11 @@ fn every_update_of_the_recorded_session_equals_margin_from_scratch() {
         // emitted numbers.
         let ids: Vec<String> = e.account_ids().map(str::to_string).collect();
         for id in &ids {
-            assert_eq!(e.report(id).unwrap(), from_scratch(&e, id), "{id} after {line}");
+            assert_eq!(
+                e.report(id).unwrap(),
+                from_scratch(&e, id),
+                "{id} after {line}"
+            );
         }
     }
     assert!(seen > 20, "the session emits updates ({seen})");
