@@ -94,6 +94,17 @@ fn every_update_of_the_recorded_session_equals_margin_from_scratch() {
             assert_eq!(u.sequence, sequence, "sequence numbers are consecutive");
         }
         seen += updates.len();
+        // The engine's path (parameters validated and hashed once, reused per recomputation)
+        // gives the whole report of margin() from scratch after every event, not just the
+        // emitted numbers.
+        let ids: Vec<String> = e.account_ids().map(str::to_string).collect();
+        for id in &ids {
+            assert_eq!(
+                e.report(id).unwrap(),
+                from_scratch(&e, id),
+                "{id} after {line}"
+            );
+        }
     }
     assert!(seen > 20, "the session emits updates ({seen})");
     // Accounts not emitted on the last event are still equal to a fresh computation.

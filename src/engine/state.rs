@@ -17,7 +17,8 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
-use crate::margin::{margin_validated, MarginReport};
+use crate::margin::compute::margin_hashed;
+use crate::margin::MarginReport;
 use crate::market::{IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, Millis};
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,7 @@ impl MarginEngine {
     /// The full margin report of an account in the current state.
     pub fn report(&self, id: &str) -> Result<MarginReport> {
         let state = self.accounts.get(id).ok_or_else(|| unknown_account(id))?;
-        margin_validated(self.require_market()?, &state.account, &self.params.risk)
+        self.margin_of(self.require_market()?, &state.account)
     }
 
     /// Sets the market (as the `setMarket` event).
@@ -113,6 +114,17 @@ impl MarginEngine {
             id: id.to_string(),
             account,
         }))
+    }
+
+    /// One account's report: the parameters were validated and hashed once, in `EngineParams::new`.
+    fn margin_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
+        margin_hashed(
+            market,
+            account,
+            &self.params.risk,
+            &self.params.risk_hash,
+            true,
+        )
     }
 
     fn require_market(&self) -> Result<&Market> {
@@ -349,7 +361,8 @@ impl MarginEngine {
                     None => continue,
                 },
             };
-            let report = margin_validated(market, account, &self.params.risk)
+            let report = self
+                .margin_of(market, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
             out.push((id.clone(), report, false));
         }
@@ -402,7 +415,8 @@ impl MarginEngine {
         let mut reports = Vec::with_capacity(changed.len());
         if let Some(market) = self.market.as_ref() {
             for (id, (_, account)) in &changed {
-                let report = margin_validated(market, account, &self.params.risk)
+                let report = self
+                    .margin_of(market, account)
                     .map_err(|e| e.within(&format!("accounts.{id}")))?;
                 reports.push((id.clone(), report, false));
             }
@@ -466,7 +480,8 @@ impl MarginEngine {
         let mut reports = Vec::with_capacity(self.accounts.len());
         for (id, state) in &self.accounts {
             let account = changed.get(id).map_or(&state.account, |(_, a)| a);
-            let report = margin_validated(&next, account, &self.params.risk)
+            let report = self
+                .margin_of(&next, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
             reports.push((id.clone(), report, false));
         }

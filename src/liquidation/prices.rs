@@ -21,6 +21,7 @@
 use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
+use crate::margin::compute::margin_hashed;
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
@@ -193,9 +194,13 @@ impl Evaluator<'_> {
         })
     }
 
+    /// The report at index × `ratio`, for the objective only (its `params_hash` is empty).
     pub(crate) fn report(&self, ratio: f64) -> Result<MarginReport> {
         let market = self.shifter.market_at(ratio)?;
-        margin_validated(&market, self.account, &self.params).map_err(|e| {
+        // Only the solver's objective (equity, requirements) reads these reports, never a caller:
+        // they carry no parameters' hash (serialising the parameters would cost more than a
+        // cross-margin report of 100 positions).
+        margin_hashed(&market, self.account, &self.params, "", false).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),

@@ -31,7 +31,9 @@ use super::linear::linear_estimates;
 use super::prices::liquidation_prices_validated;
 use super::shift::{LiquidationOptions, PriceDetail};
 use crate::error::{Error, Result};
+use crate::margin::compute::margin_hashed;
 use crate::margin::money::Money;
+use crate::margin::params::params_hash;
 use crate::margin::valuation::{reference_mark, value_position, Shock};
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
@@ -437,9 +439,11 @@ pub fn what_if_validated(
     params: &RiskParams,
     options: &LiquidationOptions,
 ) -> Result<WhatIfResult> {
-    let before_report = margin_validated(market, account, params)?;
+    // One hash for both reports (serialising the parameters costs as much as a small report).
+    let hash = params_hash(params)?;
+    let before_report = margin_hashed(market, account, params, &hash, false)?;
     let (post, fill) = apply_order(market, account, order, params)?;
-    let after_report = margin_validated(market, &post, params)?;
+    let after_report = margin_hashed(market, &post, params, &hash, false)?;
     let params_hash = after_report.params_hash.clone();
     let margin_asset = after_report.margin_asset.clone();
     let before = summary(market, account, params, options, before_report)?;

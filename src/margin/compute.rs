@@ -14,7 +14,7 @@ use super::drr::{drr_add_on, NetGreeks};
 use super::liquidity::liquidity_charges;
 use super::money::{to_base_units, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
-use super::portfolio::portfolio_requirements;
+use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
 use super::standard::standard_requirements;
 use super::statistical::statistical_risk;
@@ -41,6 +41,20 @@ pub fn margin_validated(
     market: &Market,
     account: &Account,
     params: &RiskParams,
+) -> Result<MarginReport> {
+    margin_hashed(market, account, params, &params_hash(params)?, false)
+}
+
+/// [`margin_validated`] with the parameters' hash computed by the caller (`params_hash(params)`:
+/// serialising the parameters costs more than a cross-margin computation of 50 legs, so callers
+/// that compute many reports with the same parameters hash them once). `params_checked`: the
+/// caller has run `params.validate()` successfully, so the model need not repeat it.
+pub(crate) fn margin_hashed(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    params_hash: &str,
+    params_checked: bool,
 ) -> Result<MarginReport> {
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
@@ -91,7 +105,17 @@ pub fn margin_validated(
             }
         }
         MarginMode::Portfolio => {
-            let result = portfolio_requirements(market, &account.positions, &params.portfolio)?;
+            if !params_checked {
+                params.portfolio.validate()?;
+            }
+            // The positions were valued unshocked above: the grid reuses those values.
+            let unshocked: Vec<(f64, f64)> = lines.iter().map(|l| (l.value, l.delta)).collect();
+            let result = portfolio_requirements_checked(
+                market,
+                &account.positions,
+                &params.portfolio,
+                Some(&unshocked),
+            )?;
             let component = Component {
                 maintenance: result.maintenance,
                 initial: result.initial,
@@ -262,7 +286,7 @@ pub fn margin_validated(
         liquidity,
         portfolio,
         statistical,
-        params_hash: params_hash(params)?,
+        params_hash: params_hash.to_string(),
         warnings,
     })
 }

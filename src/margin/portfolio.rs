@@ -863,11 +863,23 @@ struct Leg<'a> {
     kind: LegKind,
 }
 
-fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
+/// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
+/// (`margin()` values every position unshocked for its report lines: the same call, same bits).
+fn leg<'a>(
+    market: &Market,
+    position: &'a Position,
+    unshocked: Option<(f64, f64)>,
+) -> Result<Leg<'a>> {
     let instrument = &position.instrument;
     let underlying = market.underlying(&instrument.underlying)?;
     let s0 = underlying.spot();
-    let base = value_position(position, market, &Shock::NONE)?;
+    let (base_usd, base_delta) = match unshocked {
+        Some(known) => known,
+        None => {
+            let base = value_position(position, market, &Shock::NONE)?;
+            (base.usd, base.delta)
+        }
+    };
     let kind = match instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => {
             let years = match instrument.expiry() {
@@ -910,8 +922,8 @@ fn leg<'a>(market: &Market, position: &'a Position) -> Result<Leg<'a>> {
     };
     Ok(Leg {
         position,
-        base_usd: base.usd,
-        delta_usd: base.delta * s0,
+        base_usd,
+        delta_usd: base_delta * s0,
         kind,
     })
 }
@@ -993,11 +1005,13 @@ fn pricing_nodes(legs: &[Leg]) -> (Vec<Option<usize>>, Vec<OptionTerms>) {
     (node_of_leg, nodes)
 }
 
-/// A pricing node in one scenario: its [`vol_term`] and, where the shock is valid, the call and
+/// A pricing node in one scenario: its vol scale and, where the shock is valid, the call and
 /// put values at the shocked forward and vol (what [`scenario_usd`] would compute per leg).
 #[derive(Debug, Clone, Copy)]
 struct NodeScenario {
-    term: f64,
+    /// [`vol_scale_with_term`] of the node in this scenario (equal bits for every leg of the
+    /// node: same σ, term and ln(K/F₀)).
+    scale: f64,
     call_put: Option<(f64, f64)>,
 }
 
@@ -1015,7 +1029,7 @@ fn node_scenario(o: &OptionTerms, p: &RiskMatrixParams, term: f64, s: &Scenario)
         && vol <= Vol::MAX
         && o.years > 0.0;
     NodeScenario {
-        term,
+        scale,
         call_put: valid.then(|| black76_call_put(forward, o.strike, o.years, vol, o.discount)),
     }
 }
@@ -1031,7 +1045,6 @@ fn leg_pnl(
     s: &Scenario,
     node: Option<NodeScenario>,
 ) -> Result<f64> {
-    let term = node.map_or(1.0, |n| n.term);
     let (spot_move, vol_scale) = match leg.kind {
         LegKind::Delta1 { .. } if s.extended && p.extended_futures_at_edge => {
             (max(-p.price_range, min(p.price_range, s.spot_move)), 1.0)
@@ -1039,7 +1052,10 @@ fn leg_pnl(
         LegKind::Delta1 { .. } => (s.spot_move, 1.0),
         LegKind::Option(o) => (
             s.spot_move,
-            vol_scale_with_term(p, o.sigma, term, o.log_moneyness, s),
+            node.map_or_else(
+                || vol_scale_with_term(p, o.sigma, 1.0, o.log_moneyness, s),
+                |n| n.scale,
+            ),
         ),
     };
     let call_put = node.and_then(|n| n.call_put);
@@ -1242,6 +1258,18 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
+    portfolio_requirements_checked(market, positions, params, None)
+}
+
+/// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
+/// caller, e.g. the engine, instead of on every computation). `unshocked`: each position's
+/// (USD value, delta) under [`Shock::NONE`], as `value_position` returns them, if known.
+pub(crate) fn portfolio_requirements_checked(
+    market: &Market,
+    positions: &[Position],
+    params: &PortfolioParams,
+    unshocked: Option<&[(f64, f64)]>,
+) -> Result<PortfolioResult> {
     if let Some(derive) = &params.derive {
         return super::derive_portfolio::derive_portfolio_requirements(market, positions, derive);
     }
@@ -1261,7 +1289,11 @@ pub fn portfolio_requirements(
                 instrument.settlement == Settlement::Linear,
             ))
             .or_default()
-            .push(leg(market, position)?);
+            .push(leg(
+                market,
+                position,
+                unshocked.and_then(|u| u.get(i)).copied(),
+            )?);
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
@@ -1544,7 +1576,7 @@ mod tests {
         };
         let s0 = 100_000.0;
         for position in &account.positions {
-            let leg = leg(&market, position).unwrap();
+            let leg = leg(&market, position, None).unwrap();
             for s in scenario_grid(&p) {
                 let scale = match leg.kind {
                     LegKind::Option(o) => vol_scale(&p, o.sigma, o.days, o.log_moneyness, &s),

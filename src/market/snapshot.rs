@@ -172,6 +172,15 @@ fn positive(value: f64, field: &str) -> Result<f64> {
     Price::new(value, field).map(Price::get)
 }
 
+/// [`positive`] with the field path formatted only on error (the engine revalidates an
+/// underlying on every index update: a path per mark would be most of that work).
+fn positive_at(value: f64, field: impl FnOnce() -> String) -> Result<f64> {
+    match Price::new(value, "") {
+        Ok(price) => Ok(price.get()),
+        Err(_) => positive(value, &field()),
+    }
+}
+
 impl Underlying {
     /// Validates one underlying's data at valuation time `now` (field paths
     /// `underlyings.<name>.…`).
@@ -197,17 +206,19 @@ impl Underlying {
         crate::units::Rate::new(u.rate, &at("rate"))?;
         let mut carry = Vec::with_capacity(u.forwards.len());
         for (i, f) in u.forwards.iter().enumerate() {
-            let price = positive(f.price, &at(&format!("forwards[{i}].price")))?;
+            let price = positive_at(f.price, || at(&format!("forwards[{i}].price")))?;
             let t = year_fraction(now, f.expiry)
                 .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
             carry.push((t, ln(price / spot) / t));
         }
         carry.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (id, mark) in &u.marks {
-            positive(*mark, &at(&format!("marks.{id}")))?;
+            positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
         for (id, iv) in &u.mark_iv {
-            Vol::new(*iv, &at(&format!("markIv.{id}")))?;
+            if Vol::new(*iv, "").is_err() {
+                Vol::new(*iv, &at(&format!("markIv.{id}")))?;
+            }
         }
         if let Some(funding) = u.funding {
             if !funding.rate.is_finite() || funding.interval_ms <= 0 {
@@ -220,8 +231,8 @@ impl Underlying {
         if let Some(depth) = &u.depth {
             for (side, levels) in [("bids", &depth.bids), ("asks", &depth.asks)] {
                 for (i, [price, size]) in levels.iter().enumerate() {
-                    positive(*price, &at(&format!("depth.{side}[{i}][0]")))?;
-                    positive(*size, &at(&format!("depth.{side}[{i}][1]")))?;
+                    positive_at(*price, || at(&format!("depth.{side}[{i}][0]")))?;
+                    positive_at(*size, || at(&format!("depth.{side}[{i}][1]")))?;
                 }
             }
         }
