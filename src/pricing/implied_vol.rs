@@ -60,10 +60,10 @@ pub fn implied_vol(
             format!("must be a decimal rate with |r| ≤ 1, got {rate}"),
         ));
     }
-    if forward <= 0.0 || strike <= 0.0 {
-        let field = if forward <= 0.0 { "forward" } else { "strike" };
-        return Err(Error::invalid(field, "must be > 0"));
-    }
+    // The same domains as pricing: prices in [Price::MIN, Price::MAX], t ≤ YearFrac::MAX.
+    crate::units::Price::new(forward, "forward")?;
+    crate::units::Price::new(strike, "strike")?;
+    crate::units::YearFrac::new(t, "t")?;
     if t <= 0.0 {
         return Err(Error::invalid(
             "t",
