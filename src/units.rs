@@ -58,6 +58,22 @@ pub(crate) fn timestamp(ms: i64, field: &str) -> Result<i64> {
     }
 }
 
+/// Largest accepted size or collateral amount in absolute value: 10¹⁵ units (beyond any real
+/// balance; products with prices stay far from overflow, so no requirement can become ∞).
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// `value` if it is finite with |value| ≤ [`MAX_AMOUNT`], else `E_INVALID_INPUT` naming `field`.
+pub(crate) fn amount(value: f64, field: &str) -> Result<f64> {
+    if value.is_finite() && value.abs() <= MAX_AMOUNT {
+        Ok(value)
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("must be a finite amount within ±{MAX_AMOUNT:e}, got {value}"),
+        ))
+    }
+}
+
 /// `value` if it is finite, else `E_INVALID_INPUT` naming `field`.
 pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
     if value.is_finite() {

@@ -97,12 +97,7 @@ impl Account {
     /// for perpetuals and futures, finite collateral, isolated margin only in isolated mode.
     pub fn new(spec: &AccountSpec) -> Result<Account> {
         for (asset, amount) in &spec.collateral {
-            if !amount.is_finite() {
-                return Err(Error::invalid(
-                    format!("collateral.{asset}"),
-                    "must be a finite number",
-                ));
-            }
+            crate::units::amount(*amount, &format!("collateral.{asset}"))?;
         }
         let mut positions = Vec::with_capacity(spec.positions.len());
         for (i, p) in spec.positions.iter().enumerate() {
@@ -112,19 +107,12 @@ impl Account {
                 .instrument
                 .resolve("instrument")
                 .map_err(|e| e.within(&format!("positions[{i}]")))?;
-            if !p.size.is_finite() || p.size == 0.0 {
-                return Err(Error::invalid(
-                    at("size"),
-                    format!("must be a finite non-zero number, got {}", p.size),
-                ));
+            if p.size == 0.0 {
+                return Err(Error::invalid(at("size"), "must be non-zero"));
             }
+            crate::units::amount(p.size, &at("size"))?;
             if let Some(entry) = p.entry_price {
-                if !(entry.is_finite() && entry > 0.0) {
-                    return Err(Error::invalid(
-                        at("entryPrice"),
-                        format!("must be > 0, got {entry}"),
-                    ));
-                }
+                crate::units::Price::new(entry, &at("entryPrice"))?;
             } else if instrument.expiry().is_none()
                 || matches!(instrument.contract, super::ContractKind::Future { .. })
             {
@@ -140,12 +128,13 @@ impl Account {
                         "only applies in isolated mode",
                     ));
                 }
-                if !(margin.is_finite() && margin >= 0.0) {
+                if margin < 0.0 {
                     return Err(Error::invalid(
                         at("isolatedMargin"),
                         format!("must be ≥ 0, got {margin}"),
                     ));
                 }
+                crate::units::amount(margin, &at("isolatedMargin"))?;
             }
             positions.push(Position {
                 id: instrument.id(),
