@@ -494,6 +494,22 @@ pub fn max_size(
     max_size_validated(&market, &account, instrument, side, params, options)
 }
 
+/// k increments as a size. For a decimal increment (1/increment an integer, e.g. 0.0001) the
+/// size is k / (1/increment), the correctly rounded decimal (371.525, not the
+/// 371.52500000000003 that k · 0.0001 gives); otherwise k · increment.
+fn size_on_grid(increment: f64) -> impl Fn(u64) -> f64 {
+    let per_unit = (1.0 / increment).round();
+    let decimal = per_unit >= 1.0 && 1.0 / per_unit == increment;
+    #[allow(clippy::cast_precision_loss)] // k ≤ 2^52: exact
+    move |k: u64| {
+        if decimal {
+            k as f64 / per_unit
+        } else {
+            k as f64 * increment
+        }
+    }
+}
+
 /// Largest k with free collateral ≥ 0 is searched up to this many increments.
 const MAX_STEPS: u64 = 1 << 52;
 
@@ -507,6 +523,7 @@ pub fn max_size_validated(
     options: &LiquidationOptions,
 ) -> Result<MaxSize> {
     let increment = options.size_increment;
+    let size_of = size_on_grid(increment);
     let id = instrument.resolve("instrument")?.id();
     #[allow(clippy::cast_precision_loss)] // k ≤ 2^52: exact
     let free_at = |k: u64| -> Result<Money> {
@@ -515,7 +532,7 @@ pub fn max_size_validated(
         }
         let order = Order {
             instrument: instrument.clone(),
-            size: k as f64 * increment,
+            size: size_of(k),
             side: Some(side),
             price: None,
             isolated_margin: None,
@@ -530,10 +547,7 @@ pub fn max_size_validated(
         if hi >= MAX_STEPS {
             return Err(Error::NoConvergence {
                 field: "maxSize".into(),
-                reason: format!(
-                    "free collateral stays ≥ 0 up to {} contracts",
-                    (hi as f64) * increment
-                ),
+                reason: format!("free collateral stays ≥ 0 up to {} contracts", size_of(hi)),
             });
         }
         lo = hi;
@@ -553,7 +567,7 @@ pub fn max_size_validated(
         }
     }
     #[allow(clippy::cast_precision_loss)] // ≤ 2^52
-    let size = lo as f64 * increment;
+    let size = size_of(lo);
     Ok(MaxSize {
         instrument: id,
         side,
@@ -562,4 +576,19 @@ pub fn max_size_validated(
         free_collateral: lo_free,
         free_collateral_next: hi_free,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_on_grid;
+
+    #[test]
+    fn decimal_increments_give_correctly_rounded_sizes() {
+        // 3,715,250 × 0.0001 is 371.52500000000003 in floating point; the size must read 371.525.
+        assert_eq!(size_on_grid(0.0001)(3_715_250), 371.525);
+        assert_eq!(size_on_grid(0.01)(7), 0.07);
+        assert_eq!(size_on_grid(1.0)(42), 42.0);
+        // Not a decimal step: plain multiples.
+        assert_eq!(size_on_grid(0.3)(3), 3.0 * 0.3);
+    }
 }
