@@ -16,7 +16,10 @@
 //!
 //! Found and fixed when this harness was written: subnormal prices and volatilities (5e-324) and
 //! t = 1e308 years gave NaN/∞ prices (now refused by `Price`, `Vol`, `YearFrac` bounds), and an
-//! oracle confidence of 9e299 gave a NaN requirement (now refused: conf ≤ index price).
+//! oracle confidence of 9e299 gave a NaN requirement (now refused: conf ≤ index price); a
+//! publishTime of i64::MIN overflowed the staleness (timestamps now in [0, 2^53 − 1]). The first
+//! 10⁶-case run found impliedVol = ∞ for a subnormal strike (IV inputs now share the pricing
+//! domains) and ∞ in liquidation output for a −1e308 collateral balance (amounts ≤ ±1e15).
 
 #![cfg(not(target_arch = "wasm32"))]
 // Helpers outside #[test] functions unwrap too (`allow-unwrap-in-tests` covers only the tests).
