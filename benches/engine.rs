@@ -16,6 +16,10 @@
 //! Short runs by default (2 shared cores): warm-up 1 s, measurement 3 s, 30 samples.
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "common/engine_book.rs"]
+mod engine_book;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::{criterion_group, Criterion, Throughput};
     use drr_margin::engine::{EngineParams, Event, IndexUpdate, MarginEngine};
@@ -25,27 +29,7 @@ mod native {
     use std::hint::black_box;
     use std::time::Duration;
 
-    /// The 50-leg book, as `bench/engine.mjs` builds it.
-    pub fn account_json(mode: &str) -> String {
-        let expiries = ["25DEC26", "26MAR27", "25JUN27"];
-        let mut legs = Vec::new();
-        for i in 0..50usize {
-            let expiry = expiries[i % 3];
-            let strike = 70_000 + 2_500 * ((i * 7) % 25);
-            let kind = if i % 2 == 0 { "C" } else { "P" };
-            let size = match (i % 5) as i64 - 2 {
-                0 => 1,
-                s => s,
-            };
-            legs.push(format!(
-                r#"{{"instrument": "BTC_USDC-{expiry}-{strike}-{kind}", "size": {size}}}"#
-            ));
-        }
-        format!(
-            r#"{{"mode": "{mode}", "collateral": {{"USDC": 1000000}}, "positions": [{}]}}"#,
-            legs.join(",")
-        )
-    }
+    use super::engine_book::account_json;
 
     fn market() -> MarketSpec {
         let text = std::fs::read_to_string(concat!(

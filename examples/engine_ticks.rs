@@ -10,26 +10,9 @@ use drr_margin::engine::{EngineParams, Event, IndexUpdate, MarginEngine};
 use drr_margin::market::MarketSpec;
 use drr_margin::portfolio::AccountSpec;
 
-fn account_json(mode: &str) -> String {
-    let expiries = ["25DEC26", "26MAR27", "25JUN27"];
-    let mut legs = Vec::new();
-    for i in 0..50usize {
-        let expiry = expiries[i % 3];
-        let strike = 70_000 + 2_500 * ((i * 7) % 25);
-        let kind = if i % 2 == 0 { "C" } else { "P" };
-        let size = match (i % 5) as i64 - 2 {
-            0 => 1,
-            s => s,
-        };
-        legs.push(format!(
-            r#"{{"instrument": "BTC_USDC-{expiry}-{strike}-{kind}", "size": {size}}}"#
-        ));
-    }
-    format!(
-        r#"{{"mode": "{mode}", "collateral": {{"USDC": 1000000}}, "positions": [{}]}}"#,
-        legs.join(",")
-    )
-}
+#[path = "../benches/common/engine_book.rs"]
+mod engine_book;
+use engine_book::account_json;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -159,23 +159,11 @@ mod cli {
     );
 
     fn load(inputs: Inputs) -> Result<Loaded, Error> {
-        let market: MarketSpec = json::from_str(&read_file(&inputs.market, "market")?)
-            .map_err(|e| e.within("market"))?;
-        let account: AccountSpec = json::from_str(&read_file(&inputs.account, "account")?)
-            .map_err(|e| e.within("account"))?;
-        let mut overrides = match inputs.params {
-            Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
-                .map_err(|e| e.within("params"))?,
-            None => serde_json::json!({}),
-        };
-        if let (Some(name), Some(object)) = (inputs.profile, overrides.as_object_mut()) {
-            object.insert("profile".into(), serde_json::Value::String(name));
-        }
-        let params = profiles::resolve(Some(overrides))?;
+        let market: MarketSpec = read_json(&inputs.market, "market")?;
+        let account: AccountSpec = read_json(&inputs.account, "account")?;
+        let params = profiles::resolve(Some(params_input(inputs.profile, inputs.params)?))?;
         let options: LiquidationOptions = match inputs.options {
-            Some(path) => {
-                json::from_str(&read_file(&path, "options")?).map_err(|e| e.within("options"))?
-            }
+            Some(path) => read_json(&path, "options")?,
             None => LiquidationOptions::default(),
         };
         Ok((market, account, params, options))
@@ -201,13 +189,18 @@ mod cli {
         }
     }
 
+    /// Decodes the JSON file at `path` ("-": stdin), errors prefixed with `field`.
+    fn read_json<T: serde::de::DeserializeOwned>(path: &str, field: &str) -> Result<T, Error> {
+        json::from_str(&read_file(path, field)?).map_err(|e| e.within(field))
+    }
+
+    /// The parameter overrides of `--params FILE`, with `--profile NAME` as their profile.
     fn params_input(
         profile: Option<String>,
         params: Option<String>,
     ) -> Result<serde_json::Value, Error> {
         let mut overrides = match params {
-            Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
-                .map_err(|e| e.within("params"))?,
+            Some(path) => read_json(&path, "params")?,
             None => serde_json::json!({}),
         };
         if let (Some(name), Some(object)) = (profile, overrides.as_object_mut()) {
@@ -254,19 +247,9 @@ mod cli {
                 profile,
                 params,
             } => {
-                let market: MarketSpec = json::from_str(&read_file(&market, "market")?)
-                    .map_err(|e| e.within("market"))?;
-                let account: AccountSpec = json::from_str(&read_file(&account, "account")?)
-                    .map_err(|e| e.within("account"))?;
-                let mut overrides = match params {
-                    Some(path) => json::from_str::<serde_json::Value>(&read_file(&path, "params")?)
-                        .map_err(|e| e.within("params"))?,
-                    None => serde_json::json!({}),
-                };
-                if let (Some(name), Some(object)) = (profile, overrides.as_object_mut()) {
-                    object.insert("profile".into(), serde_json::Value::String(name));
-                }
-                let params = profiles::resolve(Some(overrides))?;
+                let market: MarketSpec = read_json(&market, "market")?;
+                let account: AccountSpec = read_json(&account, "account")?;
+                let params = profiles::resolve(Some(params_input(profile, params)?))?;
                 let report = margin::margin(&market, &account, &params)?;
                 serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
             }
@@ -287,8 +270,7 @@ mod cli {
             }
             Command::WhatIf { inputs, order } => {
                 let (market, account, params, options) = load(inputs)?;
-                let order: liquidation::Order =
-                    json::from_str(&read_file(&order, "order")?).map_err(|e| e.within("order"))?;
+                let order: liquidation::Order = read_json(&order, "order")?;
                 let result = liquidation::what_if(&market, &account, &order, &params, &options)?;
                 serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
             }
