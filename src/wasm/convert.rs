@@ -12,17 +12,22 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-/// Decodes a JS value into `T`, naming the failing field (same paths as the CLI's JSON decoding).
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    let text = js_sys::JSON::stringify(&value)
+/// The JSON text of a JS value (the engine's native `JSON.stringify`); an error names `field`.
+pub(crate) fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|text| text.as_string())
         .ok_or_else(|| {
             to_js_error(Error::invalid(
-                "",
+                field,
                 "expected a JSON-serialisable object (no BigInt, no cycles, not undefined)",
             ))
-        })?;
+        })
+}
+
+/// Decodes a JS value into `T`, naming the failing field (same paths as the CLI's JSON decoding).
+pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    let text = json_text(&value, "")?;
     crate::json::from_str(&text).map_err(to_js_error)
 }
 

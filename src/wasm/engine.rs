@@ -8,7 +8,7 @@
 //! Updates are the CLI's JSON objects (amounts as decimal strings) plus `units`, the same three
 //! amounts as `bigint`.
 
-use super::convert::{to_js, to_js_error};
+use super::convert::{json_text, optional, required, to_js, to_js_error};
 use crate::engine::{EngineParams, EngineSnapshot, Event, MarginEngine, MarginUpdate};
 use crate::error::Error;
 use crate::margin::MarginReport;
@@ -27,23 +27,6 @@ export type MarginUpdateJs = MarginUpdate & {
     units: { initialMargin: bigint; maintenanceMargin: bigint; equity: bigint };
 };
 "#;
-
-fn text_of(value: &JsValue, argument: &str) -> Result<String, JsValue> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|text| text.as_string())
-        .ok_or_else(|| {
-            to_js_error(Error::invalid(
-                argument,
-                "expected a JSON-serialisable object (no BigInt, no cycles, not undefined)",
-            ))
-        })
-}
-
-fn decode<T: serde::de::DeserializeOwned>(value: &JsValue, argument: &str) -> Result<T, JsValue> {
-    let text = text_of(value, argument)?;
-    crate::json::from_str(&text).map_err(|e| to_js_error(e.within(argument)))
-}
 
 fn busy() -> JsValue {
     to_js_error(Error::Busy {
@@ -92,12 +75,7 @@ impl MarginEngineJs {
             JsValue,
         >,
     ) -> Result<MarginEngineJs, JsValue> {
-        let input = match params {
-            Some(params) if !params.is_undefined() && !params.is_null() => {
-                Some(decode::<serde_json::Value>(&params, "params")?)
-            }
-            _ => None,
-        };
+        let input = optional::<serde_json::Value>(params.unwrap_or(JsValue::UNDEFINED), "params")?;
         let params = EngineParams::resolve(input).map_err(to_js_error)?;
         Ok(MarginEngineJs {
             inner: RefCell::new(MarginEngine::new(params)),
@@ -107,7 +85,7 @@ impl MarginEngineJs {
     /// Replaces the market (every account is recomputed); returns the updates.
     #[wasm_bindgen(js_name = setMarket, unchecked_return_type = "MarginUpdateJs[]")]
     pub fn set_market(&self, market: Ts<MarketSpec>) -> Result<JsValue, JsValue> {
-        let market: MarketSpec = decode(&market.js_value(), "market")?;
+        let market: MarketSpec = required(market.js_value().clone(), "market")?;
         let updates = {
             let mut engine = self.inner.try_borrow_mut().map_err(|_| busy())?;
             engine.set_market(market).map_err(to_js_error)?
@@ -118,7 +96,7 @@ impl MarginEngineJs {
     /// Adds or replaces an account; returns its first update (none before a market is set).
     #[wasm_bindgen(js_name = upsertAccount, unchecked_return_type = "MarginUpdateJs[]")]
     pub fn upsert_account(&self, id: &str, account: Ts<AccountSpec>) -> Result<JsValue, JsValue> {
-        let account: AccountSpec = decode(&account.js_value(), "account")?;
+        let account: AccountSpec = required(account.js_value().clone(), "account")?;
         let updates = {
             let mut engine = self.inner.try_borrow_mut().map_err(|_| busy())?;
             engine.upsert_account(id, account).map_err(to_js_error)?
@@ -135,7 +113,7 @@ impl MarginEngineJs {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Event")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let text = text_of(&event, "event")?;
+        let text = json_text(&event, "event")?;
         let event = Event::from_json(&text).map_err(|e| to_js_error(e.within("event")))?;
         let updates = {
             let mut engine = self.inner.try_borrow_mut().map_err(|_| busy())?;
