@@ -147,6 +147,43 @@ fn pm_a_position_vectors_match_deribit() {
         assert_rel(*g, if *e < 0.0 { *e } else { 0.0 }, 1e-12, "perp extended");
     }
     assert_eq!(extended.len(), 8);
+    // Under the default (counting) parameters the same published vectors are the raw P&L
+    // columns: gains show in `raw_pnl`, also on the extended rows, whatever `pnl` counts.
+    let counted = run(
+        &m,
+        &positions(&json!([pm_a_perp()])),
+        &PortfolioParams::default(),
+    )
+    .unwrap();
+    let rows: Vec<_> = counted.scenarios.iter().filter(|s| !s.extended).collect();
+    assert_eq!(rows.len(), 27);
+    for (i, row) in rows.iter().enumerate() {
+        assert_rel(
+            row.raw_pnl,
+            perp_vector[i / 3],
+            1e-12,
+            &format!("raw_pnl[{i}]"),
+        );
+        assert_rel(
+            row.raw_pnl_usd,
+            perp_vector[i / 3] * PM_A_INDEX,
+            1e-12,
+            "raw_pnl_usd",
+        );
+        assert!(
+            row.pnl <= row.raw_pnl.max(0.0) + 1e-15,
+            "counted gain above raw"
+        );
+    }
+    let raw_extended: Vec<f64> = counted
+        .scenarios
+        .iter()
+        .filter(|s| s.extended)
+        .map(|s| s.raw_pnl)
+        .collect();
+    for (g, e) in raw_extended.iter().zip(&expected) {
+        assert_rel(*g, *e, 1e-12, "perp extended raw_pnl");
+    }
 }
 
 #[test]
@@ -241,6 +278,16 @@ fn pm_b_eth_gain_offset_matches_deribit() {
         -0.152_464_126_728_813_57,
     ];
     assert_vector(&standard_rows(&r), &aggregated, "eth_eth");
+    // The raw column is the vector before the offset: gains undivided (÷ 0.6), losses as they are.
+    for row in r.scenarios.iter().filter(|s| !s.extended) {
+        let expected = if row.raw_pnl > 0.0 {
+            row.raw_pnl * 0.6
+        } else {
+            row.raw_pnl
+        };
+        assert_rel(row.pnl, expected, 1e-12, "pnl = offset(raw_pnl)");
+    }
+    assert!(r.scenarios.iter().any(|s| s.raw_pnl > 0.0));
     assert!(r
         .scenarios
         .iter()

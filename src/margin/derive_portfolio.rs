@@ -458,10 +458,15 @@ pub fn derive_portfolio_requirements(
         let perp_size: f64 = perps.iter().map(|(q, _)| q.amount).sum();
         // Scenarios.
         let mut rows = Vec::with_capacity(p.scenarios.len());
+        let mut raw_rows = Vec::with_capacity(p.scenarios.len());
         for s in &p.scenarios {
             let mut pnl = 0.0;
+            // The same revaluation before the dampening and the skew rows' −|·|.
+            let mut raw = 0.0;
             for (position, mark) in &perps {
-                pnl += s.dampening * position.amount * (s.spot_shock - 1.0) * mark;
+                let perp_pnl = position.amount * (s.spot_shock - 1.0) * mark;
+                raw += perp_pnl;
+                pnl += s.dampening * perp_pnl;
             }
             for &(e, up, down, sd_pos, sd_neg) in &prepared {
                 let skew = matches!(s.vol_shock, DeriveVolShock::Linear | DeriveVolShock::Abs);
@@ -500,10 +505,12 @@ pub fn derive_portfolio_requirements(
                     }
                 };
                 let discounted = shocked * if shocked >= 0.0 { sd_pos } else { sd_neg };
+                raw += discounted - e.value;
                 let expiry_pnl = s.dampening * (discounted - e.value);
                 pnl += if skew { -expiry_pnl.abs() } else { expiry_pnl };
             }
             rows.push(pnl);
+            raw_rows.push(raw);
         }
         let lowest_row = rows.iter().copied().fold(f64::INFINITY, min);
         let worst = min(basis, lowest_row);
@@ -512,7 +519,7 @@ pub fn derive_portfolio_requirements(
         } else {
             None
         };
-        for (i, (s, pnl)) in p.scenarios.iter().zip(&rows).enumerate() {
+        for (i, ((s, pnl), raw)) in p.scenarios.iter().zip(&rows).zip(&raw_rows).enumerate() {
             result.scenarios.push(ScenarioPnl {
                 underlying: name.to_string(),
                 currency: "USD".to_string(),
@@ -528,6 +535,8 @@ pub fn derive_portfolio_requirements(
                 extended: s.dampening < 1.0,
                 pnl: *pnl,
                 pnl_usd: *pnl,
+                raw_pnl: *raw,
+                raw_pnl_usd: *raw,
                 worst: worst_index == Some(i),
                 vol_shock: None,
                 weight: Some(s.dampening),

@@ -635,6 +635,11 @@ pub struct ScenarioPnl {
     pub pnl: f64,
     /// `pnl` in USD at the index now.
     pub pnl_usd: f64,
+    /// The book's P&L under the scenario as revalued, in `currency`: before the gain offset,
+    /// weight, fraction or dampener that make `pnl` (gains show here, not in `pnl`).
+    pub raw_pnl: f64,
+    /// `raw_pnl` in USD at the index now.
+    pub raw_pnl_usd: f64,
     /// The row that sets the vector's worst loss (one per vector).
     pub worst: bool,
     /// Explicit weighted scenarios only: the relative vol shock at 30 days.
@@ -1315,6 +1320,7 @@ pub(crate) fn portfolio_requirements_checked(
         let (node_of_leg, nodes) = pricing_nodes(legs);
         let terms: Vec<f64> = nodes.iter().map(|o| vol_term(p, o.days)).collect();
         let mut rows = Vec::with_capacity(grid.len());
+        let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
         for s in &grid {
             priced.clear();
@@ -1329,6 +1335,7 @@ pub(crate) fn portfolio_requirements_checked(
                 let node = node.and_then(|n| priced.get(n).copied());
                 pnl += leg_pnl(market, leg, p, s0, !linear, s, node)?;
             }
+            raw_rows.push(pnl);
             if let Some((_, weight)) = s.weighted {
                 pnl *= weight;
             }
@@ -1350,7 +1357,7 @@ pub(crate) fn portfolio_requirements_checked(
         let worst = worst_row(&grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
         *losses.entry(name).or_insert(0.0) += max(-lowest, 0.0) * usd_per_unit;
-        for (i, (s, pnl)) in grid.iter().zip(&rows).enumerate() {
+        for (i, ((s, pnl), raw)) in grid.iter().zip(&rows).zip(&raw_rows).enumerate() {
             scenarios.push(ScenarioPnl {
                 underlying: name.to_string(),
                 currency: currency.clone(),
@@ -1359,6 +1366,8 @@ pub(crate) fn portfolio_requirements_checked(
                 extended: s.extended,
                 pnl: *pnl,
                 pnl_usd: *pnl * usd_per_unit,
+                raw_pnl: *raw,
+                raw_pnl_usd: *raw * usd_per_unit,
                 worst: worst == Some(i),
                 vol_shock: s.weighted.map(|(shock, _)| shock),
                 weight: s.weighted.map(|(_, weight)| weight),

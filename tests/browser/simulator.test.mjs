@@ -71,6 +71,12 @@ test('sample portfolio: margin panel equals the npm package in Node', async () =
   assert.equal(await page.locator('td[data-mode=cross][data-field="Initial margin"]').textContent(), usd0(cross.initialMargin.value));
   assert.equal(await page.locator('td[data-mode=cross][data-field="Equity"]').textContent(), usd0(cross.equity.value));
   assert.ok(await page.locator('#heatmap td.worst').count() >= 1, 'worst scenario outlined');
+  // Heatmap cells show the raw scenario P&L (gains included), titles the counted one beside it.
+  const rows = JSON.parse(state.reports.portfolio).portfolio.scenarios;
+  const best = rows.reduce((a, b) => (b.rawPnlUsd > a.rawPnlUsd ? b : a));
+  assert.ok(best.rawPnlUsd > 0, 'the sample book gains in some scenario');
+  const titles = await page.locator('#heatmap td').evaluateAll((cells) => cells.map((c) => c.title));
+  assert.ok(titles.some((t) => t.includes(`P&L ${best.rawPnlUsd} USD, counted ${best.pnlUsd} USD`)), 'best raw cell shown');
   assert.ok(await page.locator('#pnl-chart canvas').count() === 1, 'uPlot chart drawn');
   await page.screenshot({ path: join(artefacts, 'simulator-sample.png'), fullPage: true });
 });

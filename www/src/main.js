@@ -253,7 +253,9 @@ function renderLiquidation(liq) {
 function renderHeatmap(portfolio) {
   const byU = {};
   for (const s of portfolio.scenarios ?? []) (byU[s.underlying] ??= []).push(s);
-  const worstAbs = Math.max(1, ...Object.values(byU).flat().map((s) => Math.abs(s.pnlUsd)));
+  // Cells show the book's P&L as revalued (rawPnlUsd: gains too); the margin counts pnlUsd
+  // (after gain offsets and dampeners), shown in each cell's title and the caption.
+  const worstAbs = Math.max(1, ...Object.values(byU).flat().map((s) => Math.abs(s.rawPnlUsd)));
   const contingencies = Object.entries(portfolio.contingencies ?? {}).filter(([, v]) => v).map(([k, v]) => `${k} ${usd(v, 2)}`).join(', ') || 'none';
   $('heatmap-summary').textContent = `Risk-matrix margin ${usd(portfolio.riskMatrixMargin, 2)} = worst loss ${usd(portfolio.worstLoss, 2)} + contingencies (${contingencies}); portfolio IM ${usd(portfolio.initial, 2)}, MM ${usd(portfolio.maintenance, 2)}.`;
   $('heatmap').replaceChildren(...Object.entries(byU).map(([u, list]) => {
@@ -261,14 +263,14 @@ function renderHeatmap(portfolio) {
     const vols = ['up', 'same', 'down'].filter((v) => list.some((s) => s.vol === v));
     const cell = (m, v) => list.find((s) => s.spotMove === m && s.vol === v);
     return el('table', { class: 'heat', 'aria-label': `${u} scenario P&L` },
-      el('caption', {}, `${u}: worst scenario ${usd(Math.min(...list.map((s) => s.pnlUsd)))} USD`),
+      el('caption', {}, `${u}: P&L per scenario (USD); worst counted ${usd(Math.min(...list.map((s) => s.pnlUsd)))} USD`),
       el('thead', {}, el('tr', {}, el('th', {}, 'vol \\ move'), moves.map((m) => el('th', { scope: 'col', class: list.find((s) => s.spotMove === m)?.extended ? 'ext' : '' }, `${m > 0 ? '+' : ''}${(m * 100).toFixed(0)}%`)))),
       el('tbody', {}, vols.map((v) => el('tr', {}, el('th', { scope: 'row' }, v), moves.map((m) => {
         const s = cell(m, v);
         if (!s) return el('td', {}, '');
-        const a = Math.min(1, Math.abs(s.pnlUsd) / worstAbs);
-        const bg = s.pnlUsd < 0 ? `rgba(220,50,47,${0.1 + 0.8 * a})` : `rgba(38,139,90,${s.pnlUsd > 0 ? 0.1 + 0.8 * a : 0.05})`;
-        return el('td', { class: `num${s.worst ? ' worst' : ''}`, style: `background:${bg}`, title: `${u} ${m} vol ${v}: ${s.pnlUsd}` }, usd(s.pnlUsd / 1000, 1) + 'k');
+        const a = Math.min(1, Math.abs(s.rawPnlUsd) / worstAbs);
+        const bg = s.rawPnlUsd < 0 ? `rgba(220,50,47,${0.1 + 0.8 * a})` : `rgba(38,139,90,${s.rawPnlUsd > 0 ? 0.1 + 0.8 * a : 0.05})`;
+        return el('td', { class: `num${s.worst ? ' worst' : ''}`, style: `background:${bg}`, title: `${u} ${m} vol ${v}: P&L ${s.rawPnlUsd} USD, counted ${s.pnlUsd} USD` }, usd(s.rawPnlUsd / 1000, 1) + 'k');
       })))));
   }));
 }
