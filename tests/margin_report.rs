@@ -327,3 +327,38 @@ fn cme_span_scanning_risk_of_an_outright_future() {
     // 16 scenarios in SPAN; our grid also evaluates unchanged vol at each move (7 more rows).
     assert_eq!(scan.scenarios.len(), 7 * 3 + 2);
 }
+
+#[test]
+fn model_parameter_errors_name_the_full_field_path() {
+    // The standard and portfolio parameters are checked when their mode needs them; the error
+    // names the field from the top of the parameters, like every other parameter error (and
+    // the engine, which checks them once up front, names them the same way).
+    let m = market(json!({"BTC": index(100_000.0)}));
+    let account = |mode: &str| -> AccountSpec {
+        json::from_value(json!({"mode": mode, "collateral": {"USDC": 1e6},
+            "positions": [{"instrument": "BTC_USDC-PERPETUAL", "size": 1, "entryPrice": 100000}]}))
+        .unwrap()
+    };
+    for (mode, params, field) in [
+        (
+            "cross",
+            json!({"standard": {"options": {"initial": -5}}}),
+            "params.standard.options.initial",
+        ),
+        (
+            "portfolio",
+            json!({"portfolio": {"mmFactor": 5}}),
+            "params.portfolio.mmFactor",
+        ),
+    ] {
+        let params = profiles::resolve(Some(params.clone())).unwrap();
+        let err = margin(&m, &account(mode), &params).unwrap_err();
+        assert_eq!(
+            (err.code(), err.field()),
+            ("E_INVALID_INPUT", field),
+            "{mode}"
+        );
+        let err = drr_margin::engine::EngineParams::new(params, Default::default()).unwrap_err();
+        assert_eq!(err.field(), field, "engine");
+    }
+}

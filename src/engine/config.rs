@@ -97,6 +97,13 @@ impl EngineParams {
     /// Builds and validates from resolved parts.
     pub fn new(risk: RiskParams, config: EngineConfig) -> Result<EngineParams> {
         risk.validate().map_err(|e| e.within("params"))?;
+        // The engine computes with `params_checked`: the mode models' parameters too, here.
+        risk.standard
+            .validate()
+            .map_err(|e| e.within("params.standard"))?;
+        risk.portfolio
+            .validate()
+            .map_err(|e| e.within("params.portfolio"))?;
         config.validate().map_err(|e| e.within("params.engine"))?;
         let risk_hash = params_hash(&risk)?;
         Ok(EngineParams {

@@ -16,7 +16,7 @@ use super::money::{to_base_units, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
 use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
-use super::standard::standard_requirements;
+use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
 use super::valuation::{value_position, Shock};
 use crate::error::{Error, Result};
@@ -93,7 +93,14 @@ pub(crate) fn margin_hashed(
     let mut portfolio = None;
     let model = match account.mode {
         MarginMode::Cross | MarginMode::Isolated => {
-            let standard = standard_requirements(market, &account.positions, &params.standard)?;
+            if !params_checked {
+                params
+                    .standard
+                    .validate()
+                    .map_err(|e| e.within("params.standard"))?;
+            }
+            let standard =
+                standard_requirements_checked(market, &account.positions, &params.standard)?;
             for requirement in standard.positions {
                 if let Some(line) = lines.get_mut(requirement.position) {
                     line.requirement = Some(requirement);
@@ -106,7 +113,10 @@ pub(crate) fn margin_hashed(
         }
         MarginMode::Portfolio => {
             if !params_checked {
-                params.portfolio.validate()?;
+                params
+                    .portfolio
+                    .validate()
+                    .map_err(|e| e.within("params.portfolio"))?;
             }
             // The positions were valued unshocked above: the grid reuses those values.
             let unshocked: Vec<(f64, f64)> = lines.iter().map(|l| (l.value, l.delta)).collect();

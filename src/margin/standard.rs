@@ -601,6 +601,16 @@ pub fn standard_requirements(
     params: &StandardParams,
 ) -> Result<StandardResult> {
     params.validate()?;
+    standard_requirements_checked(market, positions, params)
+}
+
+/// [`standard_requirements`] for parameters that passed `params.validate()` (the caller names
+/// the failing field with its own prefix).
+pub(crate) fn standard_requirements_checked(
+    market: &Market,
+    positions: &[Position],
+    params: &StandardParams,
+) -> Result<StandardResult> {
     // Pass 1: check inputs and aggregate the futures coin size per underlying.
     let mut coin_sizes = Vec::with_capacity(positions.len());
     let mut aggregate: BTreeMap<&str, f64> = BTreeMap::new();
