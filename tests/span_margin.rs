@@ -162,3 +162,79 @@ fn short_option_minimum_floors_far_otm_shorts() {
     assert_eq!(scan.contingencies.short_option_minimum, 0.0);
     assert_rel(r.maintenance_margin.value, scan.worst_loss, "scan binds");
 }
+
+#[test]
+fn cme_inter_spread_calculation_example() {
+    // https://cmegroup.com/clearing/margins/spread-calc.html, "Inter Spread Calculations"
+    // (example rates): Corn vs. Soybeans (2:1), 55 % inter rate; outright Corn $1,750,
+    // Soybeans $2,500 → $6,000 before the credit, credit (3,500 + 2,500) × 0.55 = $3,300,
+    // final $2,700. Our legs: dated futures on two underlyings at 5,000 with price scan ranges
+    // 35 % and 50 % (outright 1,750 and 2,500 per unit). Tolerance 1e-9 relative.
+    let corn = "C_USDC-28OCT26";
+    let soy = "S_USDC-28OCT26";
+    let quote =
+        |mark: &str| json!({"index": {"price": INDEX, "publishTime": NOW}, "marks": {mark: INDEX}});
+    let m: MarketSpec = json::from_value(json!({
+        "now": NOW,
+        "underlyings": {"C": quote(corn), "S": quote(soy)},
+        "collateral": {"USDC": {"price": 1, "decimals": 6}}
+    }))
+    .unwrap();
+    let rules = |range: f64| json!({"priceRange": range, "extendedMoves": [-0.2, 0.2]});
+    let params = |inter: Value| {
+        resolve(Some(json!({"profile": "cme-span-16", "portfolio": {
+            "underlyings": {"C": rules(0.35), "S": rules(0.5)},
+            "interSpreads": inter
+        }})))
+        .unwrap()
+    };
+    let spread = json!([{"rate": 0.55, "legs": [
+        {"underlying": "C", "deltaPerSpread": 2, "side": "A"},
+        {"underlying": "S", "deltaPerSpread": 1, "side": "B"}]}]);
+    let book = |c: f64, s: f64| -> AccountSpec {
+        json::from_value(
+            json!({"mode": "portfolio", "collateral": {"USDC": 1e6}, "positions": [
+            {"instrument": corn, "size": c, "entryPrice": INDEX},
+            {"instrument": soy, "size": s, "entryPrice": INDEX}]}),
+        )
+        .unwrap()
+    };
+    let r = margin(&m, &book(2.0, -1.0), &params(spread.clone())).unwrap();
+    let pm = r.portfolio.as_ref().unwrap();
+    assert_rel(pm.worst_loss, 6_000.0, "outright");
+    assert_rel(pm.contingencies.inter_spread_credit, 3_300.0, "credit");
+    assert_rel(r.initial_margin.value, 2_700.0, "final");
+    // The other orientation (short corn, long soybeans) forms the same spread.
+    let r = margin(&m, &book(-2.0, 1.0), &params(spread.clone())).unwrap();
+    assert_rel(r.initial_margin.value, 2_700.0, "reversed");
+    // Both long: no spread, no credit.
+    let r = margin(&m, &book(2.0, 1.0), &params(spread.clone())).unwrap();
+    assert_eq!(
+        r.portfolio
+            .as_ref()
+            .unwrap()
+            .contingencies
+            .inter_spread_credit,
+        0.0
+    );
+    assert_rel(r.initial_margin.value, 6_000.0, "same side");
+    // Half the soybeans: half a spread; the unspread corn keeps its full charge.
+    let r = margin(&m, &book(2.0, -0.5), &params(spread.clone())).unwrap();
+    assert_rel(
+        r.initial_margin.value,
+        3_500.0 + 1_250.0 - 0.55 * (1_750.0 + 1_250.0),
+        "partial",
+    );
+    // Without the spread list the profile charges the outright sum.
+    let r = margin(&m, &book(2.0, -1.0), &params(json!([]))).unwrap();
+    assert_rel(r.initial_margin.value, 6_000.0, "no spreads");
+    // Bad parameters are named.
+    let bad = resolve(Some(
+        json!({"profile": "cme-span-16", "portfolio": {"interSpreads":
+        [{"rate": 1.5, "legs": []}]}}),
+    ))
+    .unwrap();
+    let err = margin(&m, &book(2.0, -1.0), &bad).unwrap_err();
+    assert_eq!(err.code(), "E_INVALID_INPUT");
+    assert_eq!(err.field(), "params.portfolio.interSpreads[0].rate");
+}

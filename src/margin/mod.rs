@@ -13,6 +13,7 @@ pub mod collateral;
 pub mod compute;
 pub mod derive_portfolio;
 pub mod drr;
+pub mod inter_spread;
 pub mod liquidity;
 pub mod money;
 pub mod params;

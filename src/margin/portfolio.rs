@@ -73,6 +73,7 @@
 //!   scenario (its intrinsic value in full; the value now stays the mark), so long premium
 //!   cannot offset more than its intrinsic value plus a haircut time value.
 
+use super::inter_spread::{self, InterSpread, UnderlyingRisk};
 use super::params::{check, finite_in};
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock};
@@ -350,6 +351,11 @@ pub struct PortfolioParams {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub derive: Option<super::derive_portfolio::DerivePortfolioParams>,
+    /// SPAN inter-commodity spreads in priority order (formed first to last; see
+    /// [`super::inter_spread`]); none by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub inter_spreads: Vec<InterSpread>,
 }
 
 impl Default for PortfolioParams {
@@ -363,6 +369,7 @@ impl Default for PortfolioParams {
             underlyings: BTreeMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
             default_underlying: RiskMatrixParams::default(),
             derive: None,
+            inter_spreads: Vec::new(),
         }
     }
 }
@@ -592,7 +599,7 @@ impl PortfolioParams {
         if let Some(derive) = &self.derive {
             derive.validate()?;
         }
-        Ok(())
+        super::inter_spread::validate(&self.inter_spreads)
     }
 
     /// The risk matrix of `underlying`.
@@ -672,6 +679,10 @@ pub struct Contingencies {
     pub intra_spread: f64,
     /// SPAN short option minimum's excess over the rest of the underlying's charge.
     pub short_option_minimum: f64,
+    /// SPAN inter-commodity spread credit (≥ 0), subtracted from the risk-matrix margin.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub inter_spread_credit: f64,
 }
 
 /// The portfolio requirement and its parts, in USD.
@@ -1303,6 +1314,7 @@ pub(crate) fn portfolio_requirements_checked(
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
     let mut losses: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut unchanged_price_losses: BTreeMap<&str, f64> = BTreeMap::new();
     let mut net_delta: BTreeMap<&str, f64> = BTreeMap::new();
     for (&(name, linear), legs) in &vectors {
         let p = params.risk_matrix(name);
@@ -1357,6 +1369,14 @@ pub(crate) fn portfolio_requirements_checked(
         let worst = worst_row(&grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
         *losses.entry(name).or_insert(0.0) += max(-lowest, 0.0) * usd_per_unit;
+        if !params.inter_spreads.is_empty() {
+            let unchanged = grid
+                .iter()
+                .zip(&rows)
+                .filter(|(s, _)| s.spot_move == 0.0 && !s.extended)
+                .fold(0.0, |worst, (_, pnl)| max(worst, -pnl));
+            *unchanged_price_losses.entry(name).or_insert(0.0) += unchanged * usd_per_unit;
+        }
         for (i, ((s, pnl), raw)) in grid.iter().zip(&rows).zip(&raw_rows).enumerate() {
             scenarios.push(ScenarioPnl {
                 underlying: name.to_string(),
@@ -1427,14 +1447,33 @@ pub(crate) fn portfolio_requirements_checked(
             max(total, 0.0).sqrt()
         }
     };
-    let risk_matrix_margin = worst_loss
-        + contingencies.roll
-        + contingencies.delta
-        + contingencies.short_option
-        + contingencies.futures
-        + contingencies.min_delta
-        + contingencies.intra_spread
-        + contingencies.short_option_minimum;
+    if !params.inter_spreads.is_empty() {
+        let mut risks: BTreeMap<&str, UnderlyingRisk> = BTreeMap::new();
+        for (&name, &scan_risk) in &losses {
+            let s0 = market.underlying(name)?.spot();
+            risks.insert(
+                name,
+                UnderlyingRisk {
+                    scan_risk,
+                    unchanged_price_loss: unchanged_price_losses.get(name).copied().unwrap_or(0.0),
+                    net_delta: net_delta.get(name).copied().unwrap_or(0.0) / s0,
+                },
+            );
+        }
+        contingencies.inter_spread_credit = inter_spread::credit(&params.inter_spreads, &risks);
+    }
+    let risk_matrix_margin = max(
+        worst_loss
+            + contingencies.roll
+            + contingencies.delta
+            + contingencies.short_option
+            + contingencies.futures
+            + contingencies.min_delta
+            + contingencies.intra_spread
+            + contingencies.short_option_minimum
+            - contingencies.inter_spread_credit,
+        0.0,
+    );
     Ok(PortfolioResult {
         scenarios,
         worst_loss,

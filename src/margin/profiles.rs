@@ -47,8 +47,10 @@ const PROFILES: &[(&str, &str)] = &[
         illustrative and must be set per product. The intra-commodity (calendar) spread charge \
         (`spreadTiers`, `intraSpreads`, FLAT rates in priority order; reproduces CME's published \
         spread-calc example) and the short option minimum (`shortOptionMinimum`, a fraction of \
-        the index per short option) are available but empty here: CME's rates are per product. \
-        Not modelled: delivery-month charges, inter-commodity credits, net option value caps; \
+        the index per short option) and inter-commodity spread credits (`interSpreads`, WPR rates \
+        between underlyings' net deltas; reproduces CME's published Corn/Soybean example) are \
+        available but empty here: CME's rates are per product. \
+        Not modelled: delivery-month charges, net option value caps; \
         our extreme moves shock vol up where SPAN leaves it; the grid also evaluates unchanged \
         vol (never worse for options).",
     ),

@@ -1,0 +1,249 @@
+//! SPAN inter-commodity spread credits: offsets between the risk of related underlyings.
+//!
+//! SPAN (docs/venues/cme-span.md §1.5) forms spreads between combined commodities whose net
+//! deltas lie on opposite sides ("A versus B"), in priority order, each consuming the delta it
+//! uses, and credits a fraction (`rate`) of each leg's *weighted price risk*: the underlying's
+//! price risk per unit of net delta, times the delta the spread uses. Price risk is the scan risk
+//! less the worst loss at an unchanged price (SPAN's time and volatility risk).
+//!
+//! Owns the parameters, their validation and the credit arithmetic. It never values positions:
+//! the risk-matrix model hands it each underlying's scan risk, unchanged-price loss and net delta.
+
+use crate::error::{Error, Result};
+use crate::math::{max, min};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An inter-commodity spread: legs on opposite sides whose risks offset, credited at `rate` of
+/// each leg's weighted price risk (SPAN "WPR" rate type).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InterSpread {
+    /// Fraction of the legs' weighted price risk credited per spread formed (0.55 = 55 %).
+    pub rate: f64,
+    /// The legs (at least two, distinct underlyings, both sides present).
+    pub legs: Vec<InterSpreadLeg>,
+}
+
+/// One leg of an [`InterSpread`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InterSpreadLeg {
+    /// Underlying symbol (SPAN's combined commodity).
+    pub underlying: String,
+    /// Net delta of this leg per spread, in units of the underlying (CME's "ratio" times the
+    /// contract size): a 2:1 corn/soybean spread is `2` and `1`.
+    pub delta_per_spread: f64,
+    /// `"A"` or `"B"`: legs on the same side need net deltas of the same sign, legs on opposite
+    /// sides opposite signs (either way round).
+    pub side: SpreadSide,
+}
+
+/// The side of an inter-commodity spread leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub enum SpreadSide {
+    /// Side A.
+    A,
+    /// Side B.
+    B,
+}
+
+/// What the risk-matrix model knows of one underlying, in USD and units of the underlying.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UnderlyingRisk {
+    /// Scan risk: the underlying's worst counted loss (≥ 0).
+    pub scan_risk: f64,
+    /// Worst counted loss among the unchanged-price rows (≥ 0): SPAN's time + volatility risk.
+    pub unchanged_price_loss: f64,
+    /// Net delta in units of the underlying.
+    pub net_delta: f64,
+}
+
+impl UnderlyingRisk {
+    /// Price risk per unit of net delta (0 without delta).
+    fn weighted_price_risk(&self) -> f64 {
+        let price_risk = max(self.scan_risk - self.unchanged_price_loss, 0.0);
+        if self.net_delta == 0.0 {
+            0.0
+        } else {
+            price_risk / self.net_delta.abs()
+        }
+    }
+}
+
+/// Most spreads a parameter set may list.
+const MAX_SPREADS: usize = 256;
+/// Most legs of one spread.
+const MAX_LEGS: usize = 8;
+
+/// Checks `spreads`, naming the field under `interSpreads`.
+pub fn validate(spreads: &[InterSpread]) -> Result<()> {
+    if spreads.len() > MAX_SPREADS {
+        return Err(Error::invalid(
+            "interSpreads",
+            format!("at most {MAX_SPREADS} spreads"),
+        ));
+    }
+    for (i, spread) in spreads.iter().enumerate() {
+        let at = |field: &str| format!("interSpreads[{i}].{field}");
+        if !(spread.rate.is_finite() && (0.0..=1.0).contains(&spread.rate)) {
+            return Err(Error::invalid(
+                at("rate"),
+                format!("must be in [0, 1], got {}", spread.rate),
+            ));
+        }
+        let sides = |side| spread.legs.iter().any(|leg| leg.side == side);
+        if spread.legs.len() < 2
+            || spread.legs.len() > MAX_LEGS
+            || !sides(SpreadSide::A)
+            || !sides(SpreadSide::B)
+        {
+            return Err(Error::invalid(
+                at("legs"),
+                format!("must hold 2 to {MAX_LEGS} legs with both sides A and B"),
+            ));
+        }
+        for (j, leg) in spread.legs.iter().enumerate() {
+            if !(leg.delta_per_spread.is_finite()
+                && leg.delta_per_spread > 0.0
+                && leg.delta_per_spread <= 1e15)
+            {
+                return Err(Error::invalid(
+                    at(&format!("legs[{j}].deltaPerSpread")),
+                    format!("must be in (0, 1e15], got {}", leg.delta_per_spread),
+                ));
+            }
+            if spread.legs[..j]
+                .iter()
+                .any(|other| other.underlying == leg.underlying)
+            {
+                return Err(Error::invalid(
+                    at(&format!("legs[{j}].underlying")),
+                    format!("{} is already a leg of this spread", leg.underlying),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The total credit (USD, ≥ 0) of `spreads` formed in order over `risks`.
+///
+/// Each spread is formed as many times (fractionally, as SPAN does with deltas) as the remaining
+/// net deltas allow, in the orientation the first leg's delta sets; the deltas it uses are no
+/// longer available to later spreads. The credit of one spread formed n times is
+/// `rate` × Σ over legs of n × deltaPerSpread × weighted price risk, so never more than `rate`
+/// times the legs' price risk.
+pub fn credit(spreads: &[InterSpread], risks: &BTreeMap<&str, UnderlyingRisk>) -> f64 {
+    let mut remaining: BTreeMap<&str, f64> = risks
+        .iter()
+        .map(|(name, risk)| (*name, risk.net_delta))
+        .collect();
+    let mut total = 0.0;
+    for spread in spreads {
+        let delta_of = |leg: &InterSpreadLeg, remaining: &BTreeMap<&str, f64>| {
+            remaining
+                .get(leg.underlying.as_str())
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let Some(first) = spread.legs.first() else {
+            continue;
+        };
+        // +1: side A long, side B short; −1 the other way round.
+        let orientation = match (delta_of(first, &remaining), first.side) {
+            (d, SpreadSide::A) if d > 0.0 => 1.0,
+            (d, SpreadSide::A) if d < 0.0 => -1.0,
+            (d, SpreadSide::B) if d > 0.0 => -1.0,
+            (d, SpreadSide::B) if d < 0.0 => 1.0,
+            _ => continue,
+        };
+        let wanted = |leg: &InterSpreadLeg| match leg.side {
+            SpreadSide::A => orientation,
+            SpreadSide::B => -orientation,
+        };
+        let mut count = f64::INFINITY;
+        for leg in &spread.legs {
+            let available = delta_of(leg, &remaining) * wanted(leg);
+            count = min(count, max(available, 0.0) / leg.delta_per_spread);
+        }
+        if !(count > 0.0 && count.is_finite()) {
+            continue;
+        }
+        for leg in &spread.legs {
+            let used = count * leg.delta_per_spread;
+            let risk = risks
+                .get(leg.underlying.as_str())
+                .copied()
+                .unwrap_or_default();
+            total += spread.rate * used * risk.weighted_price_risk();
+            if let Some(delta) = remaining.get_mut(leg.underlying.as_str()) {
+                *delta -= wanted(leg) * used;
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(underlying: &str, delta_per_spread: f64, side: SpreadSide) -> InterSpreadLeg {
+        InterSpreadLeg {
+            underlying: underlying.to_string(),
+            delta_per_spread,
+            side,
+        }
+    }
+
+    fn risk(scan_risk: f64, net_delta: f64) -> UnderlyingRisk {
+        UnderlyingRisk {
+            scan_risk,
+            unchanged_price_loss: 0.0,
+            net_delta,
+        }
+    }
+
+    #[test]
+    fn same_sign_deltas_form_no_spread_and_priority_consumes_delta() {
+        let corn_soy = InterSpread {
+            rate: 0.5,
+            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 1.0, SpreadSide::B)],
+        };
+        let both_long = BTreeMap::from([("C", risk(3500.0, 2.0)), ("S", risk(2500.0, 1.0))]);
+        assert_eq!(credit(std::slice::from_ref(&corn_soy), &both_long), 0.0);
+        // Short corn, long soybeans: the other orientation forms it too.
+        let reversed = BTreeMap::from([("C", risk(3500.0, -2.0)), ("S", risk(2500.0, 1.0))]);
+        assert_eq!(credit(std::slice::from_ref(&corn_soy), &reversed), 3000.0);
+        // A second spread on the same soybean delta finds none left.
+        let corn_wheat = InterSpread {
+            rate: 1.0,
+            legs: vec![leg("S", 1.0, SpreadSide::A), leg("W", 1.0, SpreadSide::B)],
+        };
+        let mut with_wheat = reversed.clone();
+        with_wheat.insert("W", risk(1000.0, -1.0));
+        assert_eq!(credit(&[corn_soy, corn_wheat], &with_wheat), 3000.0);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let bad = InterSpread {
+            rate: 0.5,
+            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 0.0, SpreadSide::B)],
+        };
+        let err = validate(&[bad]).unwrap_err();
+        assert_eq!(err.field(), "interSpreads[0].legs[1].deltaPerSpread");
+        let one_sided = InterSpread {
+            rate: 0.5,
+            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 1.0, SpreadSide::A)],
+        };
+        assert_eq!(
+            validate(&[one_sided]).unwrap_err().field(),
+            "interSpreads[0].legs"
+        );
+    }
+}
