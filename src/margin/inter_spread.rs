@@ -63,13 +63,14 @@ pub struct UnderlyingRisk {
 }
 
 impl UnderlyingRisk {
-    /// Price risk per unit of net delta (0 without delta).
-    fn weighted_price_risk(&self) -> f64 {
+    /// The price risk carried by `used` units of the net delta: weighted price risk × `used`,
+    /// computed as a share of the price risk (≤ 1), so a tiny delta cannot overflow it.
+    fn price_risk_of(&self, used: f64) -> f64 {
         let price_risk = max(self.scan_risk - self.unchanged_price_loss, 0.0);
         if self.net_delta == 0.0 {
             0.0
         } else {
-            price_risk / self.net_delta.abs()
+            price_risk * min(used / self.net_delta.abs(), 1.0)
         }
     }
 }
@@ -136,7 +137,7 @@ pub fn validate(spreads: &[InterSpread]) -> Result<()> {
 /// net deltas allow, in the orientation the first leg's delta sets; the deltas it uses are no
 /// longer available to later spreads. The credit of one spread formed n times is
 /// `rate` × Σ over legs of n × deltaPerSpread × weighted price risk, so never more than `rate`
-/// times the legs' price risk.
+/// times the legs' price risk (each underlying's delta is used at most once).
 pub fn credit(spreads: &[InterSpread], risks: &BTreeMap<&str, UnderlyingRisk>) -> f64 {
     let mut remaining: BTreeMap<&str, f64> = risks
         .iter()
@@ -179,7 +180,7 @@ pub fn credit(spreads: &[InterSpread], risks: &BTreeMap<&str, UnderlyingRisk>) -
                 .get(leg.underlying.as_str())
                 .copied()
                 .unwrap_or_default();
-            total += spread.rate * used * risk.weighted_price_risk();
+            total += spread.rate * risk.price_risk_of(used);
             if let Some(delta) = remaining.get_mut(leg.underlying.as_str()) {
                 *delta -= wanted(leg) * used;
             }
@@ -227,6 +228,20 @@ mod tests {
         let mut with_wheat = reversed.clone();
         with_wheat.insert("W", risk(1000.0, -1.0));
         assert_eq!(credit(&[corn_soy, corn_wheat], &with_wheat), 3000.0);
+    }
+
+    #[test]
+    fn a_subnormal_delta_cannot_overflow_the_credit() {
+        let spread = InterSpread {
+            rate: 1.0,
+            legs: vec![
+                leg("C", 1e-300, SpreadSide::A),
+                leg("S", 1e-300, SpreadSide::B),
+            ],
+        };
+        let risks = BTreeMap::from([("C", risk(1e15, 5e-324)), ("S", risk(1e15, -5e-324))]);
+        let credit = credit(&[spread], &risks);
+        assert!(credit.is_finite() && credit <= 2e15, "{credit}");
     }
 
     #[test]
