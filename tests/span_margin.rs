@@ -189,8 +189,7 @@ fn cme_inter_spread_calculation_example() {
         .unwrap()
     };
     let spread = json!([{"rate": 0.55, "legs": [
-        {"underlying": "C", "deltaPerSpread": 2, "side": "A"},
-        {"underlying": "S", "deltaPerSpread": 1, "side": "B"}]}]);
+        {"underlying": "C", "delta": 2}, {"underlying": "S", "delta": -1}]}]);
     let book = |c: f64, s: f64| -> AccountSpec {
         json::from_value(
             json!({"mode": "portfolio", "collateral": {"USDC": 1e6}, "positions": [

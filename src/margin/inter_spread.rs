@@ -12,17 +12,16 @@
 use crate::error::{Error, Result};
 use crate::math::{max, min};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
-/// An inter-commodity spread: legs on opposite sides whose risks offset, credited at `rate` of
-/// each leg's weighted price risk (SPAN "WPR" rate type).
+/// An inter-commodity spread: a vector of net deltas across underlyings whose risks offset,
+/// credited at `rate` of each leg's weighted price risk (SPAN "WPR" rate type).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InterSpread {
     /// Fraction of the legs' weighted price risk credited per spread formed (0.55 = 55 %).
     pub rate: f64,
-    /// The legs (at least two, distinct underlyings, both sides present).
+    /// The legs: at least two distinct underlyings, with deltas of both signs.
     pub legs: Vec<InterSpreadLeg>,
 }
 
@@ -33,22 +32,10 @@ pub struct InterSpread {
 pub struct InterSpreadLeg {
     /// Underlying symbol (SPAN's combined commodity).
     pub underlying: String,
-    /// Net delta of this leg per spread, in units of the underlying (CME's "ratio" times the
-    /// contract size): a 2:1 corn/soybean spread is `2` and `1`.
-    pub delta_per_spread: f64,
-    /// `"A"` or `"B"`: legs on the same side need net deltas of the same sign, legs on opposite
-    /// sides opposite signs (either way round).
-    pub side: SpreadSide,
-}
-
-/// The side of an inter-commodity spread leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
-pub enum SpreadSide {
-    /// Side A.
-    A,
-    /// Side B.
-    B,
+    /// Signed net delta of this leg per spread, in units of the underlying (CME's ratio and
+    /// side "A versus B"): a 2:1 corn/soybean spread is `2` and `-1`. A spread also forms the
+    /// other way round (−2 and 1).
+    pub delta: f64,
 }
 
 /// What the risk-matrix model knows of one underlying, in USD and units of the underlying.
@@ -96,25 +83,18 @@ pub fn validate(spreads: &[InterSpread]) -> Result<()> {
                 format!("must be in [0, 1], got {}", spread.rate),
             ));
         }
-        let sides = |side| spread.legs.iter().any(|leg| leg.side == side);
-        if spread.legs.len() < 2
-            || spread.legs.len() > MAX_LEGS
-            || !sides(SpreadSide::A)
-            || !sides(SpreadSide::B)
-        {
+        let signs = |positive: bool| spread.legs.iter().any(|leg| (leg.delta > 0.0) == positive);
+        if spread.legs.len() < 2 || spread.legs.len() > MAX_LEGS || !signs(true) || !signs(false) {
             return Err(Error::invalid(
                 at("legs"),
-                format!("must hold 2 to {MAX_LEGS} legs with both sides A and B"),
+                format!("must hold 2 to {MAX_LEGS} legs with deltas of both signs"),
             ));
         }
         for (j, leg) in spread.legs.iter().enumerate() {
-            if !(leg.delta_per_spread.is_finite()
-                && leg.delta_per_spread > 0.0
-                && leg.delta_per_spread <= 1e15)
-            {
+            if !(leg.delta.is_finite() && leg.delta != 0.0 && leg.delta.abs() <= 1e15) {
                 return Err(Error::invalid(
-                    at(&format!("legs[{j}].deltaPerSpread")),
-                    format!("must be in (0, 1e15], got {}", leg.delta_per_spread),
+                    at(&format!("legs[{j}].delta")),
+                    format!("must be a non-zero number within ±1e15, got {}", leg.delta),
                 ));
             }
             if spread.legs[..j]
@@ -131,58 +111,53 @@ pub fn validate(spreads: &[InterSpread]) -> Result<()> {
     Ok(())
 }
 
-/// The total credit (USD, ≥ 0) of `spreads` formed in order over `risks`.
+/// The total credit (USD, ≥ 0) of `spreads` formed in order over `risks` (one entry per
+/// underlying).
 ///
 /// Each spread is formed as many times (fractionally, as SPAN does with deltas) as the remaining
-/// net deltas allow, in the orientation the first leg's delta sets; the deltas it uses are no
-/// longer available to later spreads. The credit of one spread formed n times is
-/// `rate` × Σ over legs of n × deltaPerSpread × weighted price risk, so never more than `rate`
-/// times the legs' price risk (each underlying's delta is used at most once).
-pub fn credit(spreads: &[InterSpread], risks: &BTreeMap<&str, UnderlyingRisk>) -> f64 {
-    let mut remaining: BTreeMap<&str, f64> = risks
-        .iter()
-        .map(|(name, risk)| (*name, risk.net_delta))
-        .collect();
+/// net deltas allow, in the orientation the first leg's remaining delta sets; the deltas it uses
+/// are no longer available to later spreads. The credit of one spread formed n times is
+/// `rate` × Σ over legs of n × |delta| × weighted price risk, so never more than `rate` times
+/// the legs' price risk (each underlying's delta is used at most once).
+pub fn credit(spreads: &[InterSpread], risks: &[(&str, UnderlyingRisk)]) -> f64 {
+    let mut remaining: Vec<f64> = risks.iter().map(|(_, risk)| risk.net_delta).collect();
+    let index_of =
+        |leg: &InterSpreadLeg| risks.iter().position(|(name, _)| *name == leg.underlying);
     let mut total = 0.0;
     for spread in spreads {
-        let delta_of = |leg: &InterSpreadLeg, remaining: &BTreeMap<&str, f64>| {
-            remaining
-                .get(leg.underlying.as_str())
-                .copied()
+        let delta_of = |leg: &InterSpreadLeg, remaining: &[f64]| {
+            index_of(leg)
+                .and_then(|i| remaining.get(i).copied())
                 .unwrap_or(0.0)
         };
         let Some(first) = spread.legs.first() else {
             continue;
         };
-        // +1: side A long, side B short; −1 the other way round.
-        let orientation = match (delta_of(first, &remaining), first.side) {
-            (d, SpreadSide::A) if d > 0.0 => 1.0,
-            (d, SpreadSide::A) if d < 0.0 => -1.0,
-            (d, SpreadSide::B) if d > 0.0 => -1.0,
-            (d, SpreadSide::B) if d < 0.0 => 1.0,
-            _ => continue,
-        };
-        let wanted = |leg: &InterSpreadLeg| match leg.side {
-            SpreadSide::A => orientation,
-            SpreadSide::B => -orientation,
+        // +1: the legs as listed; −1: every leg the other way round.
+        let lead = delta_of(first, &remaining) * first.delta;
+        let orientation = if lead > 0.0 {
+            1.0
+        } else if lead < 0.0 {
+            -1.0
+        } else {
+            continue;
         };
         let mut count = f64::INFINITY;
         for leg in &spread.legs {
-            let available = delta_of(leg, &remaining) * wanted(leg);
-            count = min(count, max(available, 0.0) / leg.delta_per_spread);
+            let available = delta_of(leg, &remaining) * orientation * leg.delta.signum();
+            count = min(count, max(available, 0.0) / leg.delta.abs());
         }
         if !(count > 0.0 && count.is_finite()) {
             continue;
         }
         for leg in &spread.legs {
-            let used = count * leg.delta_per_spread;
-            let risk = risks
-                .get(leg.underlying.as_str())
-                .copied()
-                .unwrap_or_default();
-            total += spread.rate * risk.price_risk_of(used);
-            if let Some(delta) = remaining.get_mut(leg.underlying.as_str()) {
-                *delta -= wanted(leg) * used;
+            let Some(i) = index_of(leg) else {
+                continue;
+            };
+            let used = count * leg.delta.abs();
+            if let (Some((_, risk)), Some(delta)) = (risks.get(i), remaining.get_mut(i)) {
+                total += spread.rate * risk.price_risk_of(used);
+                *delta -= orientation * count * leg.delta;
             }
         }
     }
@@ -193,11 +168,10 @@ pub fn credit(spreads: &[InterSpread], risks: &BTreeMap<&str, UnderlyingRisk>) -
 mod tests {
     use super::*;
 
-    fn leg(underlying: &str, delta_per_spread: f64, side: SpreadSide) -> InterSpreadLeg {
+    fn leg(underlying: &str, delta: f64) -> InterSpreadLeg {
         InterSpreadLeg {
             underlying: underlying.to_string(),
-            delta_per_spread,
-            side,
+            delta,
         }
     }
 
@@ -213,33 +187,34 @@ mod tests {
     fn same_sign_deltas_form_no_spread_and_priority_consumes_delta() {
         let corn_soy = InterSpread {
             rate: 0.5,
-            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 1.0, SpreadSide::B)],
+            legs: vec![leg("C", 2.0), leg("S", -1.0)],
         };
-        let both_long = BTreeMap::from([("C", risk(3500.0, 2.0)), ("S", risk(2500.0, 1.0))]);
+        let both_long = [("C", risk(3500.0, 2.0)), ("S", risk(2500.0, 1.0))];
         assert_eq!(credit(std::slice::from_ref(&corn_soy), &both_long), 0.0);
         // Short corn, long soybeans: the other orientation forms it too.
-        let reversed = BTreeMap::from([("C", risk(3500.0, -2.0)), ("S", risk(2500.0, 1.0))]);
+        let reversed = [("C", risk(3500.0, -2.0)), ("S", risk(2500.0, 1.0))];
         assert_eq!(credit(std::slice::from_ref(&corn_soy), &reversed), 3000.0);
         // A second spread on the same soybean delta finds none left.
-        let corn_wheat = InterSpread {
+        let soy_wheat = InterSpread {
             rate: 1.0,
-            legs: vec![leg("S", 1.0, SpreadSide::A), leg("W", 1.0, SpreadSide::B)],
+            legs: vec![leg("S", 1.0), leg("W", -1.0)],
         };
-        let mut with_wheat = reversed.clone();
-        with_wheat.insert("W", risk(1000.0, -1.0));
-        assert_eq!(credit(&[corn_soy, corn_wheat], &with_wheat), 3000.0);
+        let with_wheat = [reversed[0], reversed[1], ("W", risk(1000.0, -1.0))];
+        assert_eq!(
+            credit(&[corn_soy.clone(), soy_wheat.clone()], &with_wheat),
+            3000.0
+        );
+        // Listed first, it takes the soybeans: 1 × (2,500 + 1,000); corn is left unspread.
+        assert_eq!(credit(&[soy_wheat, corn_soy], &with_wheat), 3500.0);
     }
 
     #[test]
     fn a_subnormal_delta_cannot_overflow_the_credit() {
         let spread = InterSpread {
             rate: 1.0,
-            legs: vec![
-                leg("C", 1e-300, SpreadSide::A),
-                leg("S", 1e-300, SpreadSide::B),
-            ],
+            legs: vec![leg("C", 1e-300), leg("S", -1e-300)],
         };
-        let risks = BTreeMap::from([("C", risk(1e15, 5e-324)), ("S", risk(1e15, -5e-324))]);
+        let risks = [("C", risk(1e15, 5e-324)), ("S", risk(1e15, -5e-324))];
         let credit = credit(&[spread], &risks);
         assert!(credit.is_finite() && credit <= 2e15, "{credit}");
     }
@@ -248,13 +223,21 @@ mod tests {
     fn validation_names_the_field() {
         let bad = InterSpread {
             rate: 0.5,
-            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 0.0, SpreadSide::B)],
+            legs: vec![leg("C", 2.0), leg("S", 0.0)],
         };
         let err = validate(&[bad]).unwrap_err();
-        assert_eq!(err.field(), "interSpreads[0].legs[1].deltaPerSpread");
+        assert_eq!(err.field(), "interSpreads[0].legs[1].delta");
+        let zero = InterSpread {
+            rate: 0.5,
+            legs: vec![leg("C", 2.0), leg("S", -1.0), leg("W", 0.0)],
+        };
+        assert_eq!(
+            validate(&[zero]).unwrap_err().field(),
+            "interSpreads[0].legs[2].delta"
+        );
         let one_sided = InterSpread {
             rate: 0.5,
-            legs: vec![leg("C", 2.0, SpreadSide::A), leg("S", 1.0, SpreadSide::A)],
+            legs: vec![leg("C", 2.0), leg("S", 1.0)],
         };
         assert_eq!(
             validate(&[one_sided]).unwrap_err().field(),

@@ -1448,17 +1448,17 @@ pub(crate) fn portfolio_requirements_checked(
         }
     };
     if !params.inter_spreads.is_empty() {
-        let mut risks: BTreeMap<&str, UnderlyingRisk> = BTreeMap::new();
+        let mut risks: Vec<(&str, UnderlyingRisk)> = Vec::with_capacity(losses.len());
         for (&name, &scan_risk) in &losses {
             let s0 = market.underlying(name)?.spot();
-            risks.insert(
+            risks.push((
                 name,
                 UnderlyingRisk {
                     scan_risk,
                     unchanged_price_loss: unchanged_price_losses.get(name).copied().unwrap_or(0.0),
                     net_delta: net_delta.get(name).copied().unwrap_or(0.0) / s0,
                 },
-            );
+            ));
         }
         contingencies.inter_spread_credit = inter_spread::credit(&params.inter_spreads, &risks);
     }
