@@ -646,3 +646,15 @@ fn pmrm2_basic_put_test_20() {
         "IM",
     );
 }
+
+#[path = "derive_margin/pm2_cases.rs"]
+mod pm2_cases;
+#[path = "derive_margin/pm2_data.rs"]
+mod pm2_data;
+
+#[test]
+fn pmrm2_portfolio_cases_match_to_1e_9() {
+    for case in pm2_data::CASES {
+        pm2_cases::check(case, 1e-9);
+    }
+}

@@ -73,6 +73,22 @@ pub struct DeriveScenario {
     pub dampening: f64,
 }
 
+/// How PMRM_2 treats one collateral asset (v2-core `IPMRMLib_2.CollateralParameters`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeriveCollateral {
+    /// Maintenance contingency per unit of the collateral's value.
+    pub mm_haircut: f64,
+    /// Additional initial contingency per unit of the collateral's value.
+    pub im_haircut: f64,
+    /// The collateral's value moves with the scenarios' spot shock (ETH, LRTs, wrapped BTC
+    /// held against an ETH book).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub risk_cancelling: bool,
+}
+
 /// PMRM_2 parameters. Defaults: the v2-core portfolio test cases' parameters
 /// (`test/risk-managers/unit-tests/PMRM_2/portfolio_cases/*.json`, derive.md §3.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -145,6 +161,10 @@ pub struct DerivePortfolioParams {
     pub vol_param_static: f64,
     /// k* vol parameter per √τ.
     pub vol_param_scale: f64,
+    /// Collateral assets PMRM_2 haircuts, by symbol (none by default: Derive's production
+    /// haircuts are not published). Assets not listed, and the USDC cash balance, carry no
+    /// PMRM_2 contingency.
+    pub collateral: BTreeMap<String, DeriveCollateral>,
 }
 
 impl Default for DerivePortfolioParams {
@@ -211,6 +231,7 @@ impl Default for DerivePortfolioParams {
             width_scale: 4.0,
             vol_param_static: 0.6,
             vol_param_scale: -0.1,
+            collateral: BTreeMap::new(),
         }
     }
 }
@@ -286,6 +307,15 @@ impl DerivePortfolioParams {
                 &format!("must be in [{lo}, {hi}]"),
             )?;
         }
+        for (asset, c) in &self.collateral {
+            for (value, f) in [(c.mm_haircut, "mmHaircut"), (c.im_haircut, "imHaircut")] {
+                check(
+                    finite_in(value, 0.0, 1.0),
+                    &at(&format!("collateral.{asset}.{f}")),
+                    "must be in [0, 1]",
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -298,6 +328,7 @@ struct Expiry<'a> {
     legs: Vec<(&'a Position, f64, f64)>, // (position, vol now, strike)
     tau: f64,
     forward: f64,
+    rate: f64,
     discount: f64,
     value: f64,
 }
@@ -361,11 +392,61 @@ fn naked_shorts(amounts_by_position: &[(f64, f64)]) -> f64 {
     naked
 }
 
-/// Derive PMRM_2 requirements of `positions` (see the module documentation), in USD, summed
-/// over underlyings (each as its own PMRM_2 account).
+/// PMRM_2's view of the account's collateral: contingencies and the risk-cancelling value.
+struct CollateralHoldings<'a> {
+    /// Σ value·`mmHaircut`.
+    maintenance: f64,
+    /// Σ value·`imHaircut`.
+    initial: f64,
+    /// Σ value of the risk-cancelling assets (moves with the spot shock).
+    risk_cancelling: f64,
+    /// The first risk-cancelling asset (names the scenario rows of an account without
+    /// positions).
+    first_risk_cancelling: Option<&'a str>,
+}
+
+/// Values the listed collateral as Derive does: amount·price / USDC price.
+fn collateral_holdings<'a>(
+    market: &Market,
+    collateral: &'a BTreeMap<String, f64>,
+    p: &DerivePortfolioParams,
+    stable: f64,
+) -> Result<CollateralHoldings<'a>> {
+    let mut held = CollateralHoldings {
+        maintenance: 0.0,
+        initial: 0.0,
+        risk_cancelling: 0.0,
+        first_risk_cancelling: None,
+    };
+    for (asset, &amount) in collateral {
+        let Some(rule) = p.collateral.get(asset) else {
+            continue;
+        };
+        if !(amount.is_finite() && amount >= 0.0) {
+            return Err(Error::invalid(
+                format!("account.collateral.{asset}"),
+                format!("PMRM_2 collateral balances are non-negative, got {amount}"),
+            ));
+        }
+        let value = amount * market.collateral(asset)?.price / stable;
+        held.maintenance += value * rule.mm_haircut;
+        held.initial += value * rule.im_haircut;
+        if rule.risk_cancelling {
+            held.risk_cancelling += value;
+            held.first_risk_cancelling.get_or_insert(asset.as_str());
+        }
+    }
+    Ok(held)
+}
+
+/// Derive PMRM_2 requirements of `positions` and `collateral` (balances by asset; see the
+/// module documentation), in USD, summed over underlyings (each as its own PMRM_2 account).
+/// Risk-cancelling collateral joins the scenarios of the account's one underlying (PMRM_2 is
+/// one manager per market): `E_INVALID_INPUT` if the positions span several.
 pub fn derive_portfolio_requirements(
     market: &Market,
     positions: &[Position],
+    collateral: &BTreeMap<String, f64>,
     p: &DerivePortfolioParams,
 ) -> Result<PortfolioResult> {
     p.validate()?;
@@ -384,22 +465,42 @@ pub fn derive_portfolio_requirements(
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
+    let held = collateral_holdings(market, collateral, p, stable)?;
+    if let Some(asset) = held.first_risk_cancelling {
+        if by_underlying.len() > 1 {
+            return Err(Error::invalid(
+                "account.positions",
+                format!(
+                    "risk-cancelling collateral ({asset}) needs the positions on one underlying: PMRM_2 is one manager per market"
+                ),
+            ));
+        }
+        if by_underlying.is_empty() {
+            by_underlying.insert(asset, Vec::new());
+        }
+    }
     let mut result = PortfolioResult {
         scenarios: Vec::new(),
         worst_loss: 0.0,
         contingencies: Contingencies::default(),
-        risk_matrix_margin: 0.0,
-        initial: 0.0,
-        maintenance: 0.0,
+        risk_matrix_margin: held.maintenance,
+        initial: held.maintenance + held.initial,
+        maintenance: held.maintenance,
     };
     for (name, list) in by_underlying {
-        let underlying = market.underlying(name)?;
-        let s0 = underlying.spot();
-        let rate = max(underlying.rate(), 0.0);
+        // Without positions (risk-cancelling collateral only) no market data is needed.
+        let underlying = match list.first() {
+            Some(_) => Some(market.underlying(name)?),
+            None => None,
+        };
+        let s0 = underlying.map_or(0.0, |u| u.spot());
         let mut perps: Vec<(&Position, f64)> = Vec::new();
         let mut expiries: BTreeMap<Millis, Expiry> = BTreeMap::new();
         let mut strikes: BTreeMap<Millis, Vec<(f64, f64)>> = BTreeMap::new();
         for position in list {
+            let Some(underlying) = underlying else {
+                break;
+            };
             match position.instrument.contract {
                 ContractKind::Option { expiry, strike, .. } => {
                     let tau = market.time_to(expiry)?.get();
@@ -407,10 +508,13 @@ pub fn derive_portfolio_requirements(
                     let sigma = underlying
                         .option_vol(&position.instrument, &position.id, forward, tau)?
                         .get();
+                    // Each expiry discounts at its own rate, floored at 0 as Derive does.
+                    let rate = max(underlying.rate_at(tau), 0.0);
                     let e = expiries.entry(expiry).or_insert_with(|| Expiry {
                         legs: Vec::new(),
                         tau,
                         forward,
+                        rate,
                         discount: exp(-rate * tau),
                         value: 0.0,
                     });
@@ -431,6 +535,7 @@ pub fn derive_portfolio_requirements(
         let mut basis = 0.0;
         let mut prepared = Vec::with_capacity(expiries.len());
         for e in expiries.values() {
+            let rate = e.rate;
             let seconds = e.tau * SECONDS_PER_YEAR;
             let x = 30.0 * SECONDS_PER_DAY / max(seconds, p.dte_floor_days * SECONDS_PER_DAY);
             let power = if seconds <= 30.0 * SECONDS_PER_DAY {
@@ -503,6 +608,8 @@ pub fn derive_portfolio_requirements(
                 let expiry_pnl = s.dampening * (discounted - e.value);
                 pnl += if skew { -expiry_pnl.abs() } else { expiry_pnl };
             }
+            // Risk-cancelling collateral (only ever in the one group).
+            pnl += held.risk_cancelling * (s.spot_shock - 1.0) * s.dampening;
             rows.push(pnl);
         }
         let lowest_row = rows.iter().copied().fold(f64::INFINITY, min);
@@ -533,7 +640,14 @@ pub fn derive_portfolio_requirements(
                 weight: Some(s.dampening),
             });
         }
-        let naked: f64 = strikes.values().map(|list| naked_shorts(list)).sum();
+        // Derive's arrangement stores an expiry's options last first: match strikes in that order.
+        let naked: f64 = strikes
+            .values()
+            .map(|list| {
+                let reversed: Vec<(f64, f64)> = list.iter().rev().copied().collect();
+                naked_shorts(&reversed)
+            })
+            .sum();
         let perp_notional = perp_size.abs() * s0;
         let mm_perp = perp_notional * p.mm_perp_percent;
         let mm_option = naked * s0 * p.mm_option_percent;
