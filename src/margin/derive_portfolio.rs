@@ -679,4 +679,44 @@ mod tests {
         assert_eq!(naked_shorts(&[(1500.0, 2.0)]), 0.0);
         DerivePortfolioParams::default().validate().unwrap();
     }
+
+    #[test]
+    fn collateral_contingencies_and_risk_cancelling_value() {
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1000, "underlyings": {"ETH": {"index": {"price": 2000, "publishTime": 0}}},
+                    "collateral": {"USDC": {"price": 1, "decimals": 6},
+                                   "WETH": {"price": 2000, "decimals": 18},
+                                   "USDT": {"price": 1, "decimals": 6}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut p = DerivePortfolioParams::default();
+        let rule = |mm, im, risk_cancelling| DeriveCollateral {
+            mm_haircut: mm,
+            im_haircut: im,
+            risk_cancelling,
+        };
+        p.collateral.insert("WETH".into(), rule(0.1, 0.05, true));
+        p.collateral.insert("USDT".into(), rule(0.02, 0.03, false));
+        let balances: BTreeMap<String, f64> = [
+            ("WETH".to_string(), 1.0),
+            ("USDT".to_string(), 1000.0),
+            ("USDC".to_string(), 5.0),
+        ]
+        .into_iter()
+        .collect();
+        let r = derive_portfolio_requirements(&market, &[], &balances, &p).unwrap();
+        // Worst scenario: WETH (2000, risk-cancelling) at 0.82 → −360 (the 0.34 tail is dampened
+        // to 1320·0.0545 ≈ 72). MM = 0.8·360 + 200 + 20; IM = 360 + 200 + 20 + 100 + 30.
+        assert!((r.worst_loss - 360.0).abs() < 1e-9, "{}", r.worst_loss);
+        assert!((r.maintenance - (0.8 * 360.0 + 220.0)).abs() < 1e-9);
+        assert!((r.initial - (360.0 + 220.0 + 130.0)).abs() < 1e-9);
+        assert!(r.scenarios.iter().all(|s| s.underlying == "WETH"));
+        // A borrowed (negative) PMRM_2 collateral is refused, naming it.
+        let borrowed: BTreeMap<String, f64> = [("WETH".to_string(), -1.0)].into_iter().collect();
+        let err = derive_portfolio_requirements(&market, &[], &borrowed, &p).unwrap_err();
+        assert_eq!(err.field(), "account.collateral.WETH");
+    }
 }

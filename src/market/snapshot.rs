@@ -491,6 +491,30 @@ mod tests {
     }
 
     #[test]
+    fn per_expiry_rates_interpolate_linearly_in_time_else_the_underlying_rate() {
+        let m = market(&sample()).unwrap();
+        // No forward quotes a rate: every expiry discounts at the underlying's.
+        assert_eq!(m.underlying("BTC").unwrap().rate_at(0.3), 0.04);
+        let with_rates = sample()
+            .replacen(r#""price": 101000}"#, r#""price": 101000, "rate": 0.1}"#, 1)
+            .replacen(r#""price": 103000}"#, r#""price": 103000, "rate": 0.2}"#, 1);
+        let m = market(&with_rates).unwrap();
+        let btc = m.underlying("BTC").unwrap();
+        assert!((btc.rate_at(0.25) - 0.1).abs() < 1e-15);
+        assert!((btc.rate_at(1.0) - 0.2).abs() < 1e-15);
+        // Halfway in T between 0.25 and 1.0.
+        assert!((btc.rate_at(0.625) - 0.15).abs() < 1e-15);
+        // Held flat outside the listed expiries.
+        assert_eq!(btc.rate_at(0.1), 0.1);
+        assert_eq!(btc.rate_at(3.0), 0.2);
+        // The underlying's own rate no longer applies to options.
+        assert_eq!(btc.rate(), 0.04);
+        let bad = sample().replacen(r#""price": 101000}"#, r#""price": 101000, "rate": 7}"#, 1);
+        let err = market(&bad).unwrap_err();
+        assert_eq!(err.field(), "underlyings.BTC.forwards[0].rate");
+    }
+
+    #[test]
     fn mark_iv_takes_precedence_over_the_surface() {
         let m = market(&sample()).unwrap();
         let btc = m.underlying("BTC").unwrap();
