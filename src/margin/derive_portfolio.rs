@@ -2,36 +2,49 @@
 //! `PMRMLib_2.sol`): per underlying, the book is revalued per expiry under a list of scenarios
 //! (spot shock × vol direction up/none/down or a skew shock, with a dampening weight); each
 //! expiry's shocked value is static-discounted before its P&L is taken; the worst scenario P&L,
-//! floored by the basis contingency, times the margin factor, plus the perp and naked-short
-//! contingencies, is the requirement.
+//! floored by the basis contingency, times the margin factor, plus the perp, naked-short and
+//! collateral-haircut contingencies, is the requirement.
 //!
 //! Owns: [`DerivePortfolioParams`] and [`derive_portfolio_requirements`]. Never: values equity
-//! or collateral (Derive's cash and mark-to-market are equity here, so equity − requirement is
-//! Derive's margin), applies add-ons, or rounds money. Positions are valued only through
+//! (Derive's cash, collateral and mark-to-market are equity here, so equity − requirement is
+//! Derive's margin, up to the collateral unit convention below), applies add-ons, or rounds
+//! money. Positions are valued only through
 //! [`value_position`].
 //!
-//! Per underlying with index S, expiry e (τ_e years, D_e = e^{−max(r,0)τ_e}):
+//! Per underlying with index S, expiry e (τ_e years, r_e = max(the expiry's rate, 0) from the
+//! market's per-expiry rates ([`crate::market::UnderlyingSpec::forwards`] `rate`, else the
+//! underlying's `rate`), D_e = e^{−r_e·τ_e}):
 //! - vol multipliers m_up = 1 + `volRangeUp`·x^p, m_down = max(0, 1 − `volRangeDown`·x^p),
 //!   x = 30 days / max(seconds to expiry, `dteFloorDays`), p = `shortTermPower` to 30 days, else
 //!   `longTermPower`; up vol = max(`minVolUpShock`, σ·m_up), down vol = σ·m_down;
 //! - skew (`linear`/`abs`, forward unshocked): k = ln(K/F) (abs: |k|), cap = cBase·√τ + baseCap,
 //!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)),
 //!   σ' = σ·max(0, 1 + clamp(k·cap/k*, −cap, cap));
-//! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r·`longRateMultScale` +
-//!   `longRateAddScale`)}, sd⁻ = min(1/D, `shortBaseStaticDiscount`/e^{−τ(r·`shortRateMultScale`
-//!   + `shortRateAddScale`)});
+//! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r_e·`longRateMultScale` +
+//!   `longRateAddScale`)}, sd⁻ = min(1/D_e, `shortBaseStaticDiscount`/e^{−τ(r_e·
+//!   `shortRateMultScale` + `shortRateAddScale`)});
 //! - expiry P&L = w·(V_e·(V_e ≥ 0 ? sd⁺ : sd⁻) − V_e(now)), skew scenarios −|…|; scenario P&L =
-//!   Σ_e expiry P&L + w·perps·(s − 1)·perp mark;
+//!   Σ_e expiry P&L + w·perps·(s − 1)·perp mark + w·(s − 1)·Σ risk-cancelling collateral value;
 //! - basis contingency = Σ_e min(V_e(`basisSpotUp`) − V_e, V_e(`basisSpotDown`) − V_e, 0)·
 //!   (`basisAddFactor` + `basisMultFactor`·τ_e);
 //! - worst = min(basis contingency, min over scenarios); maintenance = −worst·`mmFactor` + MM
 //!   contingencies; initial = −worst·(`imFactor` + max(0, `pegLossThreshold` − USDC price)·
 //!   `pegLossFactor`) + MM and IM contingencies; contingencies = |perps|·S·`*PerpPercent` +
-//!   Σ_e naked shorts_e·S·`*OptionPercent`, naked shorts matched by strike as Derive does.
+//!   Σ_e naked shorts_e·S·`*OptionPercent` + Σ collateral value·`*Haircut`, naked shorts matched
+//!   by strike as Derive does (in its order: an expiry's options last first).
 //!
-//! Not modelled: oracle-confidence contingencies, collateral (base asset) haircuts and risk-
-//! cancelling collateral, Solidity's fixed-point arithmetic (ours is float64, ~1e-10 apart).
-//! Shocked vols are kept in [1e-6, 9.99] (our pricer's domain).
+//! Collateral (`collateral`: per asset `mmHaircut`, `imHaircut`, `riskCancelling`): Derive values
+//! a balance at amount·price / USDC price; only the listed assets are PMRM_2 collateral (the USDC
+//! balance is Derive's cash). Equity still counts every balance at its market price through the
+//! usual collateral valuation, so with the profile's zero haircuts equity − requirement differs
+//! from Derive's margin only by that unit convention (cash·(USDC − 1) + Σ value·(1 − 1/USDC)).
+//!
+//! Not modelled: oracle-confidence contingencies (Derive's 0–1 feed confidences are not in our
+//! market), the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
+//! past expiry (refused as expired), Solidity's fixed-point arithmetic (ours is float64, ~1e-10
+//! apart). A negative rate feed must be passed floored at 0 (Derive floors it for the options'
+//! mark too; our valuation discounts at the market's rate as given). Shocked vols are kept in
+//! [1e-6, 9.99] and rates in [−1, 1] (our pricer's domain).
 
 use super::params::{check, finite_in};
 use super::portfolio::{Contingencies, PortfolioResult, ScenarioPnl};
