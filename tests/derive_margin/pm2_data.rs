@@ -752,6 +752,40 @@ pub const CASES: &[Pm2Case] = &[
         mm: -5.790477288941943,
         im: Some(-12.876524194245075),
     },
+    Pm2Case {
+        file: "test_13_risk_cancelling_btc_covered_call.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 95776.67392708939, 0.15000000000000002)],
+        options: &[(1_740_729_600, 100000.0, true, 0.453803924321583, -2.0)],
+        collateral: &[("BTC", 1.0, 95663.50604855, 0.02, 0.009999999999999998, true)],
+        params: NO_PARAMS,
+        option_mtm: -2372.8371389175313,
+        mm: 78744.92602874589,
+        im: Some(74395.66964312586),
+    },
+    // A short perp hedged by risk-cancelling LBTC. Spot and perp confidences 0.2 / 0.1: IM holds
+    // an oracle contingency (not modelled).
+    Pm2Case {
+        file: "test_32_perps_perp_hedging.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 100000.0,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: Some((-1.0, 100000.0, 0.0)),
+        feeds: &[],
+        options: &[],
+        collateral: &[("LBTC", 1.0, 100000.0, 0.03, 0.015, true)],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 95478.73931898379,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
