@@ -869,6 +869,49 @@ pub const CASES: &[Pm2Case] = &[
         mm: 4965.05082116883,
         im: Some(4314.521663887444),
     },
+    // Abs skew (dampening 2, cap 9.5) is the worst scenario.
+    Pm2Case {
+        file: "test_42_skews_abs_as_worst_case_simple.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_758_873_600, 2801.18485249767, 0.29)],
+        options: &[(1_758_873_600, 6000.0, true, 0.7390799803804741, 10.0)],
+        collateral: &[],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":2}], "absBaseCap": 9.5, "widthScale": 4.9, "volParamStatic": 3.5, "volParamScale": -0.3}"#,
+        option_mtm: 818.8095100912717,
+        mm: -1859.683585366735,
+        im: Some(-2529.3068592312366),
+    },
+    // Collateral only (ETH risk-cancelling). Low collateral confidences: IM holds an oracle
+    // contingency (not modelled).
+    Pm2Case {
+        file: "test_7_collateral_only_base_risk_cancelling.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 1000.0,
+        stable: 1.0,
+        cash: -3000.0,
+        perp: None,
+        feeds: &[],
+        options: &[],
+        collateral: &[
+            ("RSWETH", 2.5, 10000.0, 0.2, 0.04999999999999999, false),
+            ("ETH", 1.0, 1000.0, 0.015, 0.005000000000000001, true),
+            ("BTC", 2.3, 75000.0, 0.25, 0.04999999999999999, false),
+            ("CBBTC", 12.0, 120000.0, 0.35, 0.10000000000000003, false),
+            ("SDAI", 23510.0, 1.1470506863329273, 0.12, 0.03, false),
+            ("USDE", 10000.0, 1.9, 0.2, 0.04999999999999999, false),
+            ("WEETH", 4.0, 500.0, 0.25, 0.09999999999999998, false),
+        ],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 1123647.1022394048,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
