@@ -1099,6 +1099,54 @@ pub const CASES: &[Pm2Case] = &[
         mm: 76798.06812286761,
         im: Some(71972.70755213911),
     },
+    // Short box at rate 0.4: every scenario loses the negative static discount's premium.
+    Pm2Case {
+        file: "test_23_structures_short_box.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_758_873_600, 100374.61000117072, 0.4)],
+        options: &[
+            (1_758_873_600, 100000.0, true, 0.5543377511787965, -1.0),
+            (1_758_873_600, 110000.0, true, 0.5592157396329432, 1.0),
+            (1_758_873_600, 100000.0, false, 0.5543377511787965, 1.0),
+            (1_758_873_600, 110000.0, false, 0.5592157396329432, -1.0),
+        ],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: -7864.557476830561,
+        mm: -9314.420325934587,
+        im: Some(-9676.886038210592),
+    },
+    // USDC at 0.52 (collateral values grow by 1/0.52). Low collateral confidences: IM holds an
+    // oracle contingency (not modelled).
+    Pm2Case {
+        file: "test_9_collateral_general_revert_to_2.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2300.0,
+        stable: 0.52,
+        cash: -3000.0,
+        perp: None,
+        feeds: &[],
+        options: &[],
+        collateral: &[
+            ("ETH", 1.0, 2300.0, 0.015, 0.005000000000000001, true),
+            ("RSWETH", 1.0, 1440.0, 0.2, 0.04999999999999999, false),
+            ("BTC", 2.3, 90000.0, 0.25, 0.04999999999999999, false),
+            ("CBBTC", 12.0, 120000.0, 0.35, 0.10000000000000003, false),
+            ("SDAI", 23510.0, 1.1470506863329273, 0.12, 0.03, false),
+            ("USDE", 10000.0, 1.9, 0.2, 0.04999999999999999, false),
+            ("WEETH", 4.0, 400.0, 0.25, 0.09999999999999998, false),
+        ],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 2178668.081229625,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
