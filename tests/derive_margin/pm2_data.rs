@@ -1147,6 +1147,52 @@ pub const CASES: &[Pm2Case] = &[
         mm: 2178668.081229625,
         im: None,
     },
+    // test_52's book with the negative static discount's rate terms off (sd⁻ = 1.04).
+    Pm2Case {
+        file: "test_53_discounting_turn_off_discounting.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[
+            (1_758_873_600, 100374.61000117072, 0.2),
+            (1_751_011_200, 98198.07812501276, 0.1),
+        ],
+        options: &[
+            (1_758_873_600, 100000.0, true, 0.5543377511787965, 1.5),
+            (1_758_873_600, 120000.0, false, 0.5665119096978181, 2.1),
+            (1_751_011_200, 120000.0, false, 0.5646450091750466, -4.0),
+        ],
+        collateral: &[],
+        params: r#"{"shortRateMultScale": 0, "shortRateAddScale": 0}"#,
+        option_mtm: -28016.97983102975,
+        mm: -81147.83852296828,
+        im: Some(-94908.87072619566),
+    },
+    // Short box, negative static discount capped at 1/D (short rate scales 10 and 1.2).
+    Pm2Case {
+        file: "test_54_discounting_cap_mark_up_discounting.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_758_873_600, 100374.61000117072, 0.2)],
+        options: &[
+            (1_758_873_600, 100000.0, true, 0.5543377511787965, -1.0),
+            (1_758_873_600, 110000.0, true, 0.5592157396329432, 1.0),
+            (1_758_873_600, 100000.0, false, 0.5543377511787965, 1.0),
+            (1_758_873_600, 110000.0, false, 0.5592157396329432, -1.0),
+        ],
+        collateral: &[],
+        params: r#"{"shortRateMultScale": 10, "shortRateAddScale": 1.2}"#,
+        option_mtm: -8868.234027601304,
+        mm: -9773.646805520264,
+        im: Some(-10000.000000000004),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
