@@ -1193,6 +1193,24 @@ pub const CASES: &[Pm2Case] = &[
         mm: -9773.646805520264,
         im: Some(-10000.000000000004),
     },
+    // minVolUpShock 1.0 binds the up vol. Vol confidence 0.4: IM holds an oracle contingency
+    // (not modelled).
+    Pm2Case {
+        file: "test_58_min_shock_min_eval_vol_shock.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2500.0,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 2501.396758501672, 0.15000000000000002)],
+        options: &[(1_740_729_600, 2500.0, true, 0.14679432572503934, -15.0)],
+        collateral: &[],
+        params: r#"{"minVolUpShock": 1.0}"#,
+        option_mtm: -357.9600601786269,
+        mm: -5997.725418886978,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
