@@ -1211,6 +1211,23 @@ pub const CASES: &[Pm2Case] = &[
         mm: -5997.725418886978,
         im: None,
     },
+    // Deep ITM short call at rate 0.6.
+    Pm2Case {
+        file: "test_50_discounting_simple_discounting.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 2682.9997436016715, 0.6)],
+        options: &[(1_740_729_600, 100.0, true, 1.225482363870083, -1.0)],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: -2544.2315512351083,
+        mm: -2969.6428771622996,
+        im: Some(-3079.3477123754724),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
