@@ -1245,6 +1245,25 @@ pub const CASES: &[Pm2Case] = &[
         mm: -16205.887314324744,
         im: Some(-20260.64050580988),
     },
+    Pm2Case {
+        file: "test_47_v20_remnants_v20_test_3_itm_call_spread.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_743_148_800, 2695.7814942763334, 0.21000000000000002)],
+        options: &[
+            (1_743_148_800, 1700.0, true, 0.8966023588167313, 1.0),
+            (1_743_148_800, 1800.0, true, 0.8513246315176375, -1.0),
+        ],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 93.76328050116899,
+        mm: 67.0245339946355,
+        im: Some(56.98784363662713),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
