@@ -1264,6 +1264,23 @@ pub const CASES: &[Pm2Case] = &[
         mm: 67.0245339946355,
         im: Some(56.98784363662713),
     },
+    // A 6× tail (dampening 0.04) is the worst scenario.
+    Pm2Case {
+        file: "test_39_tails_slightly_otm_call.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 2682.9997436016715, 0.15000000000000002)],
+        options: &[(1_740_729_600, 3000.0, true, 0.7012711626352454, -1.0)],
+        collateral: &[],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":0.4},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":6.0,"volShock":"up","dampening":0.04},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
+        option_mtm: -26.037611439848295,
+        mm: -452.3851676005943,
+        im: Some(-562.3240603721557),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
