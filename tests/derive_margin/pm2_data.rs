@@ -1281,6 +1281,29 @@ pub const CASES: &[Pm2Case] = &[
         mm: -452.3851676005943,
         im: Some(-562.3240603721557),
     },
+    Pm2Case {
+        file: "test_2_collateral_usdt_only.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[],
+        options: &[],
+        collateral: &[(
+            "USDT",
+            1000.0,
+            0.99984231175,
+            0.02,
+            0.030000000000000002,
+            false,
+        )],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 979.6584620869256,
+        im: Some(949.6689173291627),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
