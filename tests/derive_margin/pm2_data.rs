@@ -1304,6 +1304,22 @@ pub const CASES: &[Pm2Case] = &[
         mm: 979.6584620869256,
         im: Some(949.6689173291627),
     },
+    Pm2Case {
+        file: "test_1_collateral_cash_only.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 1000.0,
+        perp: None,
+        feeds: &[],
+        options: &[],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 1000.0,
+        im: Some(1000.0),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
