@@ -1320,6 +1320,26 @@ pub const CASES: &[Pm2Case] = &[
         mm: 1000.0,
         im: Some(1000.0),
     },
+    // Spot confidence 0.2: IM holds an oracle contingency (not modelled).
+    Pm2Case {
+        file: "test_49_v20_remnants_v20_test_6_low_perp_conf_no_impact.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 3000.0,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_743_148_800, 3014.178509176334, 0.21000000000000002)],
+        options: &[
+            (1_743_148_800, 1700.0, true, 0.981510069021587, 1.0),
+            (1_743_148_800, 1800.0, true, 0.938667615013681, -1.0),
+        ],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 95.24972615336674,
+        mm: 69.65288097789352,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
