@@ -1340,6 +1340,23 @@ pub const CASES: &[Pm2Case] = &[
         mm: 69.65288097789352,
         im: None,
     },
+    // Linear skew (dampening 2, cap 9.5) is the worst scenario.
+    Pm2Case {
+        file: "test_41_skews_linear_as_worst_case_simple.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_743_148_800, 2695.7814942763334, 0.21000000000000002)],
+        options: &[(1_743_148_800, 5500.0, true, 0.8843198050170489, -15.0)],
+        collateral: &[],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":2},{"spotShock":1,"volShock":"abs","dampening":1}], "linearBaseCap": 9.5, "widthScale": 5.0, "volParamStatic": 4.5, "volParamScale": 4.9}"#,
+        option_mtm: -29.28017077185932,
+        mm: -1413.5868439463693,
+        im: Some(-1809.9435682106216),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
