@@ -1357,6 +1357,22 @@ pub const CASES: &[Pm2Case] = &[
         mm: -1413.5868439463693,
         im: Some(-1809.9435682106216),
     },
+    Pm2Case {
+        file: "test_46_v20_remnants_v20_test_2_long_call.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_743_148_800, 2695.7814942763334, 0.21000000000000002)],
+        options: &[(1_743_148_800, 2700.0, true, 0.6425252744469268, 1.0)],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 213.6624118008401,
+        mm: 66.45704396072537,
+        im: Some(29.655702000696692),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
