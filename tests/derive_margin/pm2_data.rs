@@ -1373,6 +1373,27 @@ pub const CASES: &[Pm2Case] = &[
         mm: 66.45704396072537,
         im: Some(29.655702000696692),
     },
+    Pm2Case {
+        file: "test_22_structures_long_box.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_758_873_600, 100374.61000117072, 0.1)],
+        options: &[
+            (1_758_873_600, 100000.0, true, 0.5543377511787965, 1.0),
+            (1_758_873_600, 110000.0, true, 0.5592157396329432, -1.0),
+            (1_758_873_600, 100000.0, false, 0.5543377511787965, -1.0),
+            (1_758_873_600, 110000.0, false, 0.5592157396329432, 1.0),
+        ],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 9417.130150741945,
+        mm: 8307.131140595613,
+        im: Some(8029.6313880590305),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
