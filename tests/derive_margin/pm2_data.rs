@@ -1394,6 +1394,23 @@ pub const CASES: &[Pm2Case] = &[
         mm: 8307.131140595613,
         im: Some(8029.6313880590305),
     },
+    // A far OTM short call (MtM −4.8e-4); a 6× tail is the worst scenario.
+    Pm2Case {
+        file: "test_38_tails_super_otm.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 2682.9997436016715, 0.15000000000000002)],
+        options: &[(1_740_729_600, 5000.0, true, 0.8833255402190362, -1.0)],
+        collateral: &[],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":1},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":6.0,"volShock":"up","dampening":0.037037037037037035},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
+        option_mtm: -0.00047701289617664,
+        mm: -336.8748627115811,
+        im: Some(-424.4454628676273),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
