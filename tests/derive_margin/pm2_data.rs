@@ -1411,6 +1411,23 @@ pub const CASES: &[Pm2Case] = &[
         mm: -336.8748627115811,
         im: Some(-424.4454628676273),
     },
+    // An ATM short call; a 6× tail (dampening 0.036) is the worst scenario.
+    Pm2Case {
+        file: "test_40_tails_atm_tail_call_no_effect.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 2681.6029850999994,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_740_729_600, 2682.9997436016715, 0.15000000000000002)],
+        options: &[(1_740_729_600, 2670.0, true, 0.6311157357325289, -1.0)],
+        collateral: &[],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":0.36},{"spotShock":2.0,"volShock":"up","dampening":0.18},{"spotShock":6.0,"volShock":"up","dampening":0.036},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
+        option_mtm: -113.13790409882021,
+        mm: -504.6506971104431,
+        im: Some(-605.8808990947238),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
