@@ -1428,6 +1428,66 @@ pub const CASES: &[Pm2Case] = &[
         mm: -504.6506971104431,
         im: Some(-605.8808990947238),
     },
+    // test_36's book with every tail dampened to 0: the regular 1.18 Up binds again. ETH
+    // collateral confidence 0.5: IM holds an oracle contingency (not modelled).
+    Pm2Case {
+        file: "test_37_tails_tails_revert_to_2.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 10000.0,
+        perp: None,
+        feeds: &[
+            (1_743_148_800, 96248.76561417685, 0.21000000000000002),
+            (1_751_011_200, 98198.07812501276, 0.27),
+            (1_758_873_600, 100374.61000117072, 0.29),
+        ],
+        options: &[
+            (1_743_148_800, 70000.0, true, 0.6471940890501066, -24.0),
+            (1_751_011_200, 120000.0, false, 0.5646450091750466, -14.0),
+            (1_758_873_600, 190000.0, true, 0.6289064859688547, -43.0),
+        ],
+        collateral: &[
+            (
+                "BTC",
+                2.86,
+                95663.50604855,
+                0.02,
+                0.009999999999999998,
+                true,
+            ),
+            ("ETH", 3.72, 3110.0, 0.15, 0.05000000000000002, false),
+            (
+                "RSWETH",
+                7.9444,
+                2765.7082515126017,
+                0.2,
+                0.04999999999999999,
+                false,
+            ),
+            (
+                "USDT",
+                12000.0,
+                0.99984231175,
+                0.02,
+                0.030000000000000002,
+                false,
+            ),
+            (
+                "DAI",
+                120000.0,
+                1.0000421948282698,
+                0.08,
+                0.020000000000000004,
+                false,
+            ),
+        ],
+        params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0},{"spotShock":1.5,"volShock":"up","dampening":0},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":3.0,"volShock":"up","dampening":0},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
+        option_mtm: -1088683.9697825133,
+        mm: -1376876.5832470558,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
