@@ -1488,6 +1488,28 @@ pub const CASES: &[Pm2Case] = &[
         mm: -1376876.5832470558,
         im: None,
     },
+    // Short box at rate 0 with longBaseStaticDiscount 1: no scenario loss (sd⁻ capped at 1/D = 1).
+    Pm2Case {
+        file: "test_27_structures_revert_20_short_box.json",
+        underlying: "BTC",
+        now: 1_739_934_748,
+        spot: 95663.50604855,
+        stable: 1.00019088635,
+        cash: 0.0,
+        perp: None,
+        feeds: &[(1_758_873_600, 100374.61000117072, 0.0)],
+        options: &[
+            (1_758_873_600, 100000.0, true, 0.5543377511787965, -1.0),
+            (1_758_873_600, 110000.0, true, 0.5592157396329432, 1.0),
+            (1_758_873_600, 100000.0, false, 0.5543377511787965, 1.0),
+            (1_758_873_600, 110000.0, false, 0.5592157396329432, -1.0),
+        ],
+        collateral: &[],
+        params: r#"{"longBaseStaticDiscount": 1}"#,
+        option_mtm: -10000.0,
+        mm: -10000.000000000004,
+        im: Some(-10000.000000000004),
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
