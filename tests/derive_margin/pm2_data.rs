@@ -1510,6 +1510,36 @@ pub const CASES: &[Pm2Case] = &[
         mm: -10000.000000000004,
         im: Some(-10000.000000000004),
     },
+    // Collateral only, USDC at 0.4. Low collateral confidences: IM holds an oracle contingency
+    // (not modelled).
+    Pm2Case {
+        file: "test_8_collateral_only_base_risk_cancelling_2.json",
+        underlying: "ETH",
+        now: 1_739_934_748,
+        spot: 1000.0,
+        stable: 0.4,
+        cash: 0.0,
+        perp: None,
+        feeds: &[],
+        options: &[],
+        collateral: &[
+            ("ETH", 123.0, 1000.0, 0.015, 0.005000000000000001, true),
+            ("RSWETH", 12.0, 1000.0, 0.2, 0.04999999999999999, false),
+            ("CBBTC", 2.0, 120000.0, 0.35, 0.10000000000000003, false),
+            (
+                "LBTC",
+                4.0,
+                95569.65243595604,
+                0.3,
+                0.04999999999999999,
+                false,
+            ),
+        ],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 1341595.0670516924,
+        im: None,
+    },
 ];
 
 /// The portfolio every `*Parameters_*` case (tests 72–139) shares: ETH, 30 options over seven
