@@ -1,5 +1,8 @@
 //! Transcribed v2-core PMRM_2 portfolio cases (see `pm2_cases.rs`): inputs from each file's
-//! `Scenario` block, expected `OptionMTM`, `MM`, `IM` from its `Result` block.
+//! `Scenario` block, expected `OptionMTM`, `MM`, `IM` from its `Result` block, and in `params`
+//! the file's `Parameters` that differ from the profile's defaults (a `scenarios` list is the
+//! file's `Parameters.Scenarios` in its order: `SpotShock`, `VolShockDirection`,
+//! `DampeningFactor`).
 
 use super::pm2_cases::Pm2Case;
 
