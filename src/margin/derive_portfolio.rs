@@ -732,5 +732,22 @@ mod tests {
         let borrowed: BTreeMap<String, f64> = [("WETH".to_string(), -1.0)].into_iter().collect();
         let err = derive_portfolio_requirements(&market, &[], &borrowed, &p).unwrap_err();
         assert_eq!(err.field(), "account.collateral.WETH");
+        // Risk-cancelling collateral with positions on two underlyings: refused (PMRM_2 is one
+        // manager per market), before any market lookup.
+        let perp = |underlying: &str| {
+            let instrument =
+                crate::portfolio::Instrument::parse(&format!("{underlying}-PERP")).unwrap();
+            Position {
+                id: instrument.id(),
+                instrument,
+                amount: 1.0,
+                entry_price: None,
+                isolated_margin: None,
+            }
+        };
+        let err =
+            derive_portfolio_requirements(&market, &[perp("ETH"), perp("BTC")], &balances, &p)
+                .unwrap_err();
+        assert_eq!(err.field(), "account.positions");
     }
 }
