@@ -95,7 +95,7 @@ const PROFILES: &[(&str, &str)] = &[
         naked-short contingencies, each expiry at its own rate (forwards[].rate), collateral \
         haircut contingencies and risk-cancelling collateral (portfolio.derive.collateral). \
         Parameters are v2-core's portfolio test cases' (production PM2 values are not \
-        published in the repository). Reproduces 60 files of PMRM_2/portfolio_cases to 1e-9 \
+        published in the repository). Reproduces 61 files of PMRM_2/portfolio_cases to 1e-9 \
         (tests/derive_margin.rs). Not modelled: oracle-confidence contingencies, the forward's \
         fixed portion in the last 30 minutes before expiry.",
     ),
