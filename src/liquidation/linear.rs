@@ -231,7 +231,7 @@ fn gamma_bound(market: &Market, account: &Account, underlying: &str, range: f64)
             .option_vol(&p.instrument, &p.id, forward, t)
             .map_err(|e| e.within(&format!("account.positions[{i}]")))?
             .get();
-        let discount = exp(-u.rate() * t);
+        let discount = exp(-u.rate_at(t) * t);
         let gamma_max =
             max(discount, 1.0) * FRAC_1_SQRT_2PI / (forward * (1.0 - range) * vol * t.sqrt());
         let c = forward / u.spot();

@@ -123,6 +123,7 @@ pub(crate) fn margin_hashed(
             let result = portfolio_requirements_checked(
                 market,
                 &account.positions,
+                &account.collateral,
                 &params.portfolio,
                 Some(&unshocked),
             )?;

@@ -2,36 +2,49 @@
 //! `PMRMLib_2.sol`): per underlying, the book is revalued per expiry under a list of scenarios
 //! (spot shock × vol direction up/none/down or a skew shock, with a dampening weight); each
 //! expiry's shocked value is static-discounted before its P&L is taken; the worst scenario P&L,
-//! floored by the basis contingency, times the margin factor, plus the perp and naked-short
-//! contingencies, is the requirement.
+//! floored by the basis contingency, times the margin factor, plus the perp, naked-short and
+//! collateral-haircut contingencies, is the requirement.
 //!
 //! Owns: [`DerivePortfolioParams`] and [`derive_portfolio_requirements`]. Never: values equity
-//! or collateral (Derive's cash and mark-to-market are equity here, so equity − requirement is
-//! Derive's margin), applies add-ons, or rounds money. Positions are valued only through
+//! (Derive's cash, collateral and mark-to-market are equity here, so equity − requirement is
+//! Derive's margin, up to the collateral unit convention below), applies add-ons, or rounds
+//! money. Positions are valued only through
 //! [`value_position`].
 //!
-//! Per underlying with index S, expiry e (τ_e years, D_e = e^{−max(r,0)τ_e}):
+//! Per underlying with index S, expiry e (τ_e years, r_e = max(the expiry's rate, 0) from the
+//! market's per-expiry rates ([`crate::market::UnderlyingSpec::forwards`] `rate`, else the
+//! underlying's `rate`), D_e = e^{−r_e·τ_e}):
 //! - vol multipliers m_up = 1 + `volRangeUp`·x^p, m_down = max(0, 1 − `volRangeDown`·x^p),
 //!   x = 30 days / max(seconds to expiry, `dteFloorDays`), p = `shortTermPower` to 30 days, else
 //!   `longTermPower`; up vol = max(`minVolUpShock`, σ·m_up), down vol = σ·m_down;
 //! - skew (`linear`/`abs`, forward unshocked): k = ln(K/F) (abs: |k|), cap = cBase·√τ + baseCap,
 //!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)),
 //!   σ' = σ·max(0, 1 + clamp(k·cap/k*, −cap, cap));
-//! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r·`longRateMultScale` +
-//!   `longRateAddScale`)}, sd⁻ = min(1/D, `shortBaseStaticDiscount`/e^{−τ(r·`shortRateMultScale`
-//!   + `shortRateAddScale`)});
+//! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r_e·`longRateMultScale` +
+//!   `longRateAddScale`)}, sd⁻ = min(1/D_e, `shortBaseStaticDiscount`/e^{−τ(r_e·
+//!   `shortRateMultScale` + `shortRateAddScale`)});
 //! - expiry P&L = w·(V_e·(V_e ≥ 0 ? sd⁺ : sd⁻) − V_e(now)), skew scenarios −|…|; scenario P&L =
-//!   Σ_e expiry P&L + w·perps·(s − 1)·perp mark;
+//!   Σ_e expiry P&L + w·perps·(s − 1)·perp mark + w·(s − 1)·Σ risk-cancelling collateral value;
 //! - basis contingency = Σ_e min(V_e(`basisSpotUp`) − V_e, V_e(`basisSpotDown`) − V_e, 0)·
 //!   (`basisAddFactor` + `basisMultFactor`·τ_e);
 //! - worst = min(basis contingency, min over scenarios); maintenance = −worst·`mmFactor` + MM
 //!   contingencies; initial = −worst·(`imFactor` + max(0, `pegLossThreshold` − USDC price)·
 //!   `pegLossFactor`) + MM and IM contingencies; contingencies = |perps|·S·`*PerpPercent` +
-//!   Σ_e naked shorts_e·S·`*OptionPercent`, naked shorts matched by strike as Derive does.
+//!   Σ_e naked shorts_e·S·`*OptionPercent` + Σ collateral value·`*Haircut`, naked shorts matched
+//!   by strike as Derive does (in its order: an expiry's options last first).
 //!
-//! Not modelled: oracle-confidence contingencies, collateral (base asset) haircuts and risk-
-//! cancelling collateral, Solidity's fixed-point arithmetic (ours is float64, ~1e-10 apart).
-//! Shocked vols are kept in [1e-6, 9.99] (our pricer's domain).
+//! Collateral (`collateral`: per asset `mmHaircut`, `imHaircut`, `riskCancelling`): Derive values
+//! a balance at amount·price / USDC price; only the listed assets are PMRM_2 collateral (the USDC
+//! balance is Derive's cash). Equity still counts every balance at its market price through the
+//! usual collateral valuation, so with the profile's zero haircuts equity − requirement differs
+//! from Derive's margin only by that unit convention (cash·(USDC − 1) + Σ value·(1 − 1/USDC)).
+//!
+//! Not modelled: oracle-confidence contingencies (Derive's 0–1 feed confidences are not in our
+//! market), the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
+//! past expiry (refused as expired), Solidity's fixed-point arithmetic (ours is float64, ~1e-10
+//! apart). A negative rate feed must be passed floored at 0 (Derive floors it for the options'
+//! mark too; our valuation discounts at the market's rate as given). Shocked vols are kept in
+//! [1e-6, 9.99] and rates in [−1, 1] (our pricer's domain).
 
 use super::params::{check, finite_in};
 use super::portfolio::{Contingencies, PortfolioResult, ScenarioPnl};
@@ -73,10 +86,27 @@ pub struct DeriveScenario {
     pub dampening: f64,
 }
 
+/// How PMRM_2 treats one collateral asset (v2-core `IPMRMLib_2.CollateralParameters`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeriveCollateral {
+    /// Maintenance contingency per unit of the collateral's value.
+    pub mm_haircut: f64,
+    /// Additional initial contingency per unit of the collateral's value.
+    pub im_haircut: f64,
+    /// The collateral's value moves with the scenarios' spot shock (ETH, LRTs, wrapped BTC
+    /// held against an ETH book).
+    #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub risk_cancelling: bool,
+}
+
 /// PMRM_2 parameters. Defaults: the v2-core portfolio test cases' parameters
 /// (`test/risk-managers/unit-tests/PMRM_2/portfolio_cases/*.json`, derive.md §3.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DerivePortfolioParams {
     /// Scenarios (spot multiplier × vol direction, dampening).
@@ -145,6 +175,10 @@ pub struct DerivePortfolioParams {
     pub vol_param_static: f64,
     /// k* vol parameter per √τ.
     pub vol_param_scale: f64,
+    /// Collateral assets PMRM_2 haircuts, by symbol (none by default: Derive's production
+    /// haircuts are not published). Assets not listed, and the USDC cash balance, carry no
+    /// PMRM_2 contingency.
+    pub collateral: BTreeMap<String, DeriveCollateral>,
 }
 
 impl Default for DerivePortfolioParams {
@@ -211,6 +245,7 @@ impl Default for DerivePortfolioParams {
             width_scale: 4.0,
             vol_param_static: 0.6,
             vol_param_scale: -0.1,
+            collateral: BTreeMap::new(),
         }
     }
 }
@@ -286,6 +321,15 @@ impl DerivePortfolioParams {
                 &format!("must be in [{lo}, {hi}]"),
             )?;
         }
+        for (asset, c) in &self.collateral {
+            for (value, f) in [(c.mm_haircut, "mmHaircut"), (c.im_haircut, "imHaircut")] {
+                check(
+                    finite_in(value, 0.0, 1.0),
+                    &at(&format!("collateral.{asset}.{f}")),
+                    "must be in [0, 1]",
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -298,6 +342,7 @@ struct Expiry<'a> {
     legs: Vec<(&'a Position, f64, f64)>, // (position, vol now, strike)
     tau: f64,
     forward: f64,
+    rate: f64,
     discount: f64,
     value: f64,
 }
@@ -361,11 +406,61 @@ fn naked_shorts(amounts_by_position: &[(f64, f64)]) -> f64 {
     naked
 }
 
-/// Derive PMRM_2 requirements of `positions` (see the module documentation), in USD, summed
-/// over underlyings (each as its own PMRM_2 account).
+/// PMRM_2's view of the account's collateral: contingencies and the risk-cancelling value.
+struct CollateralHoldings<'a> {
+    /// Σ value·`mmHaircut`.
+    maintenance: f64,
+    /// Σ value·`imHaircut`.
+    initial: f64,
+    /// Σ value of the risk-cancelling assets (moves with the spot shock).
+    risk_cancelling: f64,
+    /// The first risk-cancelling asset (names the scenario rows of an account without
+    /// positions).
+    first_risk_cancelling: Option<&'a str>,
+}
+
+/// Values the listed collateral as Derive does: amount·price / USDC price.
+fn collateral_holdings<'a>(
+    market: &Market,
+    collateral: &'a BTreeMap<String, f64>,
+    p: &DerivePortfolioParams,
+    stable: f64,
+) -> Result<CollateralHoldings<'a>> {
+    let mut held = CollateralHoldings {
+        maintenance: 0.0,
+        initial: 0.0,
+        risk_cancelling: 0.0,
+        first_risk_cancelling: None,
+    };
+    for (asset, &amount) in collateral {
+        let Some(rule) = p.collateral.get(asset) else {
+            continue;
+        };
+        if !(amount.is_finite() && amount >= 0.0) {
+            return Err(Error::invalid(
+                format!("account.collateral.{asset}"),
+                format!("PMRM_2 collateral balances are non-negative, got {amount}"),
+            ));
+        }
+        let value = amount * market.collateral(asset)?.price / stable;
+        held.maintenance += value * rule.mm_haircut;
+        held.initial += value * rule.im_haircut;
+        if rule.risk_cancelling {
+            held.risk_cancelling += value;
+            held.first_risk_cancelling.get_or_insert(asset.as_str());
+        }
+    }
+    Ok(held)
+}
+
+/// Derive PMRM_2 requirements of `positions` and `collateral` (balances by asset; see the
+/// module documentation), in USD, summed over underlyings (each as its own PMRM_2 account).
+/// Risk-cancelling collateral joins the scenarios of the account's one underlying (PMRM_2 is
+/// one manager per market): `E_INVALID_INPUT` if the positions span several.
 pub fn derive_portfolio_requirements(
     market: &Market,
     positions: &[Position],
+    collateral: &BTreeMap<String, f64>,
     p: &DerivePortfolioParams,
 ) -> Result<PortfolioResult> {
     p.validate()?;
@@ -384,22 +479,42 @@ pub fn derive_portfolio_requirements(
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
+    let held = collateral_holdings(market, collateral, p, stable)?;
+    if let Some(asset) = held.first_risk_cancelling {
+        if by_underlying.len() > 1 {
+            return Err(Error::invalid(
+                "account.positions",
+                format!(
+                    "risk-cancelling collateral ({asset}) needs the positions on one underlying: PMRM_2 is one manager per market"
+                ),
+            ));
+        }
+        if by_underlying.is_empty() {
+            by_underlying.insert(asset, Vec::new());
+        }
+    }
     let mut result = PortfolioResult {
         scenarios: Vec::new(),
         worst_loss: 0.0,
         contingencies: Contingencies::default(),
-        risk_matrix_margin: 0.0,
-        initial: 0.0,
-        maintenance: 0.0,
+        risk_matrix_margin: held.maintenance,
+        initial: held.maintenance + held.initial,
+        maintenance: held.maintenance,
     };
     for (name, list) in by_underlying {
-        let underlying = market.underlying(name)?;
-        let s0 = underlying.spot();
-        let rate = max(underlying.rate(), 0.0);
+        // Without positions (risk-cancelling collateral only) no market data is needed.
+        let underlying = match list.first() {
+            Some(_) => Some(market.underlying(name)?),
+            None => None,
+        };
+        let s0 = underlying.map_or(0.0, |u| u.spot());
         let mut perps: Vec<(&Position, f64)> = Vec::new();
         let mut expiries: BTreeMap<Millis, Expiry> = BTreeMap::new();
         let mut strikes: BTreeMap<Millis, Vec<(f64, f64)>> = BTreeMap::new();
         for position in list {
+            let Some(underlying) = underlying else {
+                break;
+            };
             match position.instrument.contract {
                 ContractKind::Option { expiry, strike, .. } => {
                     let tau = market.time_to(expiry)?.get();
@@ -407,10 +522,13 @@ pub fn derive_portfolio_requirements(
                     let sigma = underlying
                         .option_vol(&position.instrument, &position.id, forward, tau)?
                         .get();
+                    // Each expiry discounts at its own rate, floored at 0 as Derive does.
+                    let rate = max(underlying.rate_at(tau), 0.0);
                     let e = expiries.entry(expiry).or_insert_with(|| Expiry {
                         legs: Vec::new(),
                         tau,
                         forward,
+                        rate,
                         discount: exp(-rate * tau),
                         value: 0.0,
                     });
@@ -431,6 +549,7 @@ pub fn derive_portfolio_requirements(
         let mut basis = 0.0;
         let mut prepared = Vec::with_capacity(expiries.len());
         for e in expiries.values() {
+            let rate = e.rate;
             let seconds = e.tau * SECONDS_PER_YEAR;
             let x = 30.0 * SECONDS_PER_DAY / max(seconds, p.dte_floor_days * SECONDS_PER_DAY);
             let power = if seconds <= 30.0 * SECONDS_PER_DAY {
@@ -509,6 +628,8 @@ pub fn derive_portfolio_requirements(
                 let expiry_pnl = s.dampening * (discounted - e.value);
                 pnl += if skew { -expiry_pnl.abs() } else { expiry_pnl };
             }
+            // Risk-cancelling collateral (only ever in the one group).
+            pnl += held.risk_cancelling * (s.spot_shock - 1.0) * s.dampening;
             rows.push(pnl);
             raw_rows.push(raw);
         }
@@ -542,7 +663,14 @@ pub fn derive_portfolio_requirements(
                 weight: Some(s.dampening),
             });
         }
-        let naked: f64 = strikes.values().map(|list| naked_shorts(list)).sum();
+        // Derive's arrangement stores an expiry's options last first: match strikes in that order.
+        let naked: f64 = strikes
+            .values()
+            .map(|list| {
+                let reversed: Vec<(f64, f64)> = list.iter().rev().copied().collect();
+                naked_shorts(&reversed)
+            })
+            .sum();
         let perp_notional = perp_size.abs() * s0;
         let mm_perp = perp_notional * p.mm_perp_percent;
         let mm_option = naked * s0 * p.mm_option_percent;
@@ -573,5 +701,62 @@ mod tests {
         assert_eq!(naked_shorts(&[(1500.0, -1.0), (1600.0, 1.0)]), 1.0);
         assert_eq!(naked_shorts(&[(1500.0, 2.0)]), 0.0);
         DerivePortfolioParams::default().validate().unwrap();
+    }
+
+    #[test]
+    fn collateral_contingencies_and_risk_cancelling_value() {
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1000, "underlyings": {"ETH": {"index": {"price": 2000, "publishTime": 0}}},
+                    "collateral": {"USDC": {"price": 1, "decimals": 6},
+                                   "WETH": {"price": 2000, "decimals": 18},
+                                   "USDT": {"price": 1, "decimals": 6}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut p = DerivePortfolioParams::default();
+        let rule = |mm, im, risk_cancelling| DeriveCollateral {
+            mm_haircut: mm,
+            im_haircut: im,
+            risk_cancelling,
+        };
+        p.collateral.insert("WETH".into(), rule(0.1, 0.05, true));
+        p.collateral.insert("USDT".into(), rule(0.02, 0.03, false));
+        let balances: BTreeMap<String, f64> = [
+            ("WETH".to_string(), 1.0),
+            ("USDT".to_string(), 1000.0),
+            ("USDC".to_string(), 5.0),
+        ]
+        .into_iter()
+        .collect();
+        let r = derive_portfolio_requirements(&market, &[], &balances, &p).unwrap();
+        // Worst scenario: WETH (2000, risk-cancelling) at 0.82 → −360 (the 0.34 tail is dampened
+        // to 1320·0.0545 ≈ 72). MM = 0.8·360 + 200 + 20; IM = 360 + 200 + 20 + 100 + 30.
+        assert!((r.worst_loss - 360.0).abs() < 1e-9, "{}", r.worst_loss);
+        assert!((r.maintenance - (0.8 * 360.0 + 220.0)).abs() < 1e-9);
+        assert!((r.initial - (360.0 + 220.0 + 130.0)).abs() < 1e-9);
+        assert!(r.scenarios.iter().all(|s| s.underlying == "WETH"));
+        // A borrowed (negative) PMRM_2 collateral is refused, naming it.
+        let borrowed: BTreeMap<String, f64> = [("WETH".to_string(), -1.0)].into_iter().collect();
+        let err = derive_portfolio_requirements(&market, &[], &borrowed, &p).unwrap_err();
+        assert_eq!(err.field(), "account.collateral.WETH");
+        // Risk-cancelling collateral with positions on two underlyings: refused (PMRM_2 is one
+        // manager per market), before any market lookup.
+        let perp = |underlying: &str| {
+            let instrument =
+                crate::portfolio::Instrument::parse(&format!("{underlying}-PERP")).unwrap();
+            Position {
+                id: instrument.id(),
+                instrument,
+                amount: 1.0,
+                entry_price: None,
+                isolated_margin: None,
+            }
+        };
+        let err =
+            derive_portfolio_requirements(&market, &[perp("ETH"), perp("BTC")], &balances, &p)
+                .unwrap_err();
+        assert_eq!(err.field(), "account.positions");
     }
 }

@@ -932,7 +932,7 @@ fn leg<'a>(
                 strike,
                 sign: option_kind.sign(),
                 option_kind,
-                discount: exp(-underlying.rate() * t0),
+                discount: exp(-underlying.rate_at(t0) * t0),
             })
         }
     };
@@ -1274,20 +1274,24 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
-    portfolio_requirements_checked(market, positions, params, None)
+    portfolio_requirements_checked(market, positions, &BTreeMap::new(), params, None)
 }
 
 /// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
 /// caller, e.g. the engine, instead of on every computation). `unshocked`: each position's
 /// (USD value, delta) under [`Shock::NONE`], as `value_position` returns them, if known.
+/// `collateral`: the account's balances by asset (only Derive PMRM_2 charges them here).
 pub(crate) fn portfolio_requirements_checked(
     market: &Market,
     positions: &[Position],
+    collateral: &BTreeMap<String, f64>,
     params: &PortfolioParams,
     unshocked: Option<&[(f64, f64)]>,
 ) -> Result<PortfolioResult> {
     if let Some(derive) = &params.derive {
-        return super::derive_portfolio::derive_portfolio_requirements(market, positions, derive);
+        return super::derive_portfolio::derive_portfolio_requirements(
+            market, positions, collateral, derive,
+        );
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();

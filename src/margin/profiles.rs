@@ -94,10 +94,12 @@ const PROFILES: &[(&str, &str)] = &[
         PMRMLib_2.sol), portfolio mode: per expiry full revaluation under 31 scenarios (±18 % \
         grid × vol up/none/down, tails 0.34×…4× dampened, linear and absolute skew shocks), \
         static discounts, basis contingency, MM factor 0.8, IM 1.0 + peg loss, perp and \
-        naked-short contingencies. Parameters are v2-core's portfolio test cases' (production \
-        PM2 values are not published in the repository). Reproduces the test cases \
-        test_18_structures_OTM_call_spread, test_20_structures_basic_put and test_29_perps_basic_perp to 1e-9. Not modelled: \
-        oracle-confidence contingencies, collateral haircuts and risk-cancelling collateral.",
+        naked-short contingencies, each expiry at its own rate (forwards[].rate), collateral \
+        haircut contingencies and risk-cancelling collateral (portfolio.derive.collateral). \
+        Parameters are v2-core's portfolio test cases' (production PM2 values are not \
+        published in the repository). Reproduces 61 files of PMRM_2/portfolio_cases to 1e-9 \
+        (tests/derive_margin.rs). Not modelled: oracle-confidence contingencies, the forward's \
+        fixed portion in the last 30 minutes before expiry.",
     ),
     (
         "dydx-v4",

@@ -144,7 +144,7 @@ pub fn value_position(
                 strike: Price::new(strike, field).map_err(named)?,
                 t: YearFrac::new(crate::math::max(t, 0.0), field).map_err(named)?,
                 vol,
-                rate: Rate::new(underlying.rate(), field).map_err(named)?,
+                rate: Rate::new(underlying.rate_at(t0), field).map_err(named)?,
             });
             // F = c·S with c fixed: ∂/∂S = c·∂/∂F. Linear: usd = q·V. Inverse: usd = q·V·S/F = q·V/c.
             let c = forward / s;

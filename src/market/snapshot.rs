@@ -40,6 +40,13 @@ pub struct ForwardQuote {
     pub expiry: Millis,
     /// Forward price for that expiry.
     pub price: f64,
+    /// Discount rate to that expiry (continuously compounded, decimal), when the venue quotes
+    /// one per expiry (Derive's interest-rate feed). Options of other expiries take the rate
+    /// interpolated linearly in T between the listed ones (held flat outside them); with no
+    /// forward carrying a rate, every expiry discounts at the underlying's `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub rate: Option<f64>,
 }
 
 /// Perpetual funding.
@@ -72,7 +79,8 @@ pub struct Depth {
 pub struct UnderlyingSpec {
     /// The oracle index quote.
     pub index: IndexQuote,
-    /// Continuously-compounded discount rate (decimal); default 0.
+    /// Continuously-compounded discount rate (decimal); default 0. Per-expiry rates on the
+    /// `forwards` take precedence for option discounting ([`ForwardQuote::rate`]).
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub rate: f64,
@@ -159,6 +167,8 @@ pub struct Underlying {
     surface: Option<VolSurface>,
     /// (T in years, carry ln(F/S)/T), sorted by T.
     carry: Vec<(f64, f64)>,
+    /// (T in years, discount rate) of the forwards that quote one, sorted by T.
+    rates: Vec<(f64, f64)>,
 }
 
 /// A validated market snapshot.
@@ -205,13 +215,19 @@ impl Underlying {
         }
         crate::units::Rate::new(u.rate, &at("rate"))?;
         let mut carry = Vec::with_capacity(u.forwards.len());
+        let mut rates = Vec::new();
         for (i, f) in u.forwards.iter().enumerate() {
             let price = positive_at(f.price, || at(&format!("forwards[{i}].price")))?;
             let t = year_fraction(now, f.expiry)
                 .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
             carry.push((t, ln(price / spot) / t));
+            if let Some(rate) = f.rate {
+                crate::units::Rate::new(rate, &at(&format!("forwards[{i}].rate")))?;
+                rates.push((t, rate));
+            }
         }
         carry.sort_by(|a, b| a.0.total_cmp(&b.0));
+        rates.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (id, mark) in &u.marks {
             positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
@@ -252,6 +268,7 @@ impl Underlying {
             spec: u.clone(),
             surface,
             carry,
+            rates,
         })
     }
 }
@@ -329,6 +346,23 @@ impl Market {
     }
 }
 
+/// The value at `t` of points (T, value) sorted by T: linear in T between them, the nearest
+/// one's outside them; `None` without points.
+fn interpolate(points: &[(f64, f64)], t: f64) -> Option<f64> {
+    match points {
+        [] => None,
+        [(_, v)] => Some(*v),
+        points => {
+            let i = points.partition_point(|(ti, _)| *ti < t);
+            match (points.get(i.wrapping_sub(1)), points.get(i)) {
+                (Some(&(t0, v0)), Some(&(t1, v1))) => Some(v0 + (v1 - v0) * (t - t0) / (t1 - t0)),
+                (None, Some(&(_, v))) | (Some(&(_, v)), None) => Some(v),
+                (None, None) => None,
+            }
+        }
+    }
+}
+
 fn year_fraction(now: Millis, expiry: Millis) -> Result<f64> {
     if expiry <= now {
         return Err(Error::invalid(
@@ -353,9 +387,17 @@ impl Underlying {
         &self.spec.index
     }
 
-    /// The discount rate.
+    /// The underlying's discount rate (its `rate` field; see [`Underlying::rate_at`] for an
+    /// expiry's).
     pub fn rate(&self) -> f64 {
         self.spec.rate
+    }
+
+    /// The discount rate for `t` years ahead: the forwards' per-expiry rates interpolated
+    /// linearly in T (held at the nearest listed one outside them), or the underlying's `rate`
+    /// when no forward quotes one ([`ForwardQuote::rate`]).
+    pub fn rate_at(&self, t: f64) -> f64 {
+        interpolate(&self.rates, t).unwrap_or(self.spec.rate)
     }
 
     /// Open interest in USD, if the snapshot has it.
@@ -370,18 +412,7 @@ impl Underlying {
 
     /// Forward for `t` years ahead (see [`UnderlyingSpec::forwards`]) at index price `spot`.
     pub fn forward_at(&self, spot: f64, t: f64) -> f64 {
-        let carry = match self.carry.as_slice() {
-            [] => self.spec.rate,
-            [(_, c)] => *c,
-            points => {
-                let i = points.partition_point(|(ti, _)| *ti < t);
-                match (points.get(i.wrapping_sub(1)), points.get(i)) {
-                    (Some(&(t0, c0)), Some(&(t1, c1))) => c0 + (c1 - c0) * (t - t0) / (t1 - t0),
-                    (None, Some(&(_, c))) | (Some(&(_, c)), None) => c,
-                    (None, None) => self.spec.rate,
-                }
-            }
-        };
+        let carry = interpolate(&self.carry, t).unwrap_or(self.spec.rate);
         spot * exp(carry * t)
     }
 
@@ -457,6 +488,30 @@ mod tests {
         // Beyond the last point the last carry holds.
         let far = 100_000.0 * ((1.03f64).ln() * 2.0).exp();
         assert!((btc.forward_at(100_000.0, 2.0) / far - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn per_expiry_rates_interpolate_linearly_in_time_else_the_underlying_rate() {
+        let m = market(&sample()).unwrap();
+        // No forward quotes a rate: every expiry discounts at the underlying's.
+        assert_eq!(m.underlying("BTC").unwrap().rate_at(0.3), 0.04);
+        let with_rates = sample()
+            .replacen(r#""price": 101000}"#, r#""price": 101000, "rate": 0.1}"#, 1)
+            .replacen(r#""price": 103000}"#, r#""price": 103000, "rate": 0.2}"#, 1);
+        let m = market(&with_rates).unwrap();
+        let btc = m.underlying("BTC").unwrap();
+        assert!((btc.rate_at(0.25) - 0.1).abs() < 1e-15);
+        assert!((btc.rate_at(1.0) - 0.2).abs() < 1e-15);
+        // Halfway in T between 0.25 and 1.0.
+        assert!((btc.rate_at(0.625) - 0.15).abs() < 1e-15);
+        // Held flat outside the listed expiries.
+        assert_eq!(btc.rate_at(0.1), 0.1);
+        assert_eq!(btc.rate_at(3.0), 0.2);
+        // The underlying's own rate no longer applies to options.
+        assert_eq!(btc.rate(), 0.04);
+        let bad = sample().replacen(r#""price": 101000}"#, r#""price": 101000, "rate": 7}"#, 1);
+        let err = market(&bad).unwrap_err();
+        assert_eq!(err.field(), "underlyings.BTC.forwards[0].rate");
     }
 
     #[test]
