@@ -255,7 +255,10 @@ fn margin_never_panics_and_never_returns_non_finite_numbers() {
                 let mut market = market.clone();
                 let mut account = accounts[account_pick as usize % accounts.len()].clone();
                 let name = &profile_names[profile_pick as usize % profile_names.len()];
-                let mut params = json!({ "profile": name, "drr": { "kMaintenance": 2.5 } });
+                // The SPAN inter-commodity spreads ride along (used by portfolio-mode books).
+                let mut params = json!({ "profile": name, "drr": { "kMaintenance": 2.5 },
+                    "portfolio": { "interSpreads": [{ "rate": 0.5, "legs": [
+                        { "underlying": "BTC", "delta": 1 }, { "underlying": "ETH", "delta": -25 }] }] } });
                 for m in ms {
                     match which {
                         0 => mutate(&mut market, m),
