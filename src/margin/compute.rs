@@ -16,7 +16,7 @@ use super::money::{to_base_units, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
 use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
-use super::standard::standard_requirements;
+use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
 use super::valuation::{value_position, Shock};
 use crate::error::{Error, Result};
@@ -31,9 +31,7 @@ pub fn margin(
     params: &RiskParams,
 ) -> Result<MarginReport> {
     params.validate().map_err(|e| e.within("params"))?;
-    let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
-    let account = Account::new(account).map_err(|e| e.within("account"))?;
-    margin_validated(&market, &account, params)
+    margin_with_checked_params(market, account, params, &params_hash(params)?)
 }
 
 /// [`margin`] with parameters the caller has validated (`params.validate()` succeeded) and
@@ -48,7 +46,8 @@ pub(crate) fn margin_with_checked_params(
 ) -> Result<MarginReport> {
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    margin_hashed(&market, &account, params, params_hash, true)
+    // false: `RiskParams::validate` does not cover the standard and portfolio parameters.
+    margin_hashed(&market, &account, params, params_hash, false)
 }
 
 /// [`margin`] for an already validated market and account (the engine's incremental path).
@@ -108,7 +107,16 @@ pub(crate) fn margin_hashed(
     let mut portfolio = None;
     let model = match account.mode {
         MarginMode::Cross | MarginMode::Isolated => {
-            let standard = standard_requirements(market, &account.positions, &params.standard)?;
+            // Not covered by `RiskParams::validate`, so checked here whatever `params_checked` says.
+            params.standard.validate()?;
+            // The positions were valued unshocked above: short options' marks come from there.
+            let unshocked: Vec<f64> = lines.iter().map(|l| l.value).collect();
+            let standard = standard_requirements_checked(
+                market,
+                &account.positions,
+                &params.standard,
+                Some(&unshocked),
+            )?;
             for requirement in standard.positions {
                 if let Some(line) = lines.get_mut(requirement.position) {
                     line.requirement = Some(requirement);

@@ -557,10 +557,21 @@ fn max_loss_at_expiry(legs: &[Leg]) -> Option<f64> {
             })
             .sum()
     };
-    let worst = legs
-        .iter()
-        .fold(payoff(0.0), |worst, l| min(worst, payoff(l.strike)));
+    let worst = distinct_strikes(legs)
+        .into_iter()
+        .fold(payoff(0.0), |worst, strike| min(worst, payoff(strike)));
     Some(max(0.0, -worst))
+}
+
+/// The legs' strikes, each once, ascending. The payoff is evaluated at each strike once: legs
+/// share strikes (a 500-leg book has ~30 per expiry), and `min` is commutative, associative and
+/// idempotent (also on signed zeros, see `math::min`), so the minimum over the distinct strikes
+/// is bit for bit the minimum over every leg's strike.
+fn distinct_strikes(legs: &[Leg]) -> Vec<f64> {
+    let mut strikes: Vec<f64> = legs.iter().map(|l| l.strike).collect();
+    strikes.sort_by(f64::total_cmp);
+    strikes.dedup();
+    strikes
 }
 
 /// Derive SRM's max loss of `legs` (derive.md §1.4): the worst payoff at 0 and at every strike
@@ -582,9 +593,9 @@ fn max_loss_with_unpaired_calls(legs: &[Leg], forward: f64, scale: f64) -> f64 {
             })
             .sum()
     };
-    let worst = legs.iter().fold(min(payoff(0.0), 0.0), |worst, l| {
-        min(worst, payoff(l.strike))
-    });
+    let worst = distinct_strikes(legs)
+        .into_iter()
+        .fold(min(payoff(0.0), 0.0), |worst, strike| min(worst, payoff(strike)));
     -worst + scale * forward * max(-net_calls, 0.0)
 }
 
@@ -601,6 +612,18 @@ pub fn standard_requirements(
     params: &StandardParams,
 ) -> Result<StandardResult> {
     params.validate()?;
+    standard_requirements_checked(market, positions, params, None)
+}
+
+/// [`standard_requirements`] for parameters that passed `params.validate()`. `unshocked`: each
+/// position's USD value under [`Shock::NONE`], as `value_position` returns it, if known (the
+/// margin report has valued every position already; short options need their mark here).
+pub(crate) fn standard_requirements_checked(
+    market: &Market,
+    positions: &[Position],
+    params: &StandardParams,
+    unshocked: Option<&[f64]>,
+) -> Result<StandardResult> {
     // Pass 1: check inputs and aggregate the futures coin size per underlying.
     let mut coin_sizes = Vec::with_capacity(positions.len());
     let mut aggregate: BTreeMap<&str, f64> = BTreeMap::new();
@@ -657,8 +680,14 @@ pub fn standard_requirements(
                 let amount = position.amount;
                 // Shorts need their mark; in Derive's mode every option's value joins its
                 // requirement (see `optionValueInRequirement`).
-                let value = if amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)
+                let known = unshocked.and_then(|values| values.get(i)).copied();
+                let value = if !(amount < 0.0
+                    || (params.option_value_in_requirement && amount != 0.0))
                 {
+                    0.0
+                } else if let Some(value) = known {
+                    value
+                } else {
                     value_position(position, market, &Shock::NONE)
                         .map_err(|e| {
                             if e.code() == "E_MISSING_MARKET_DATA" {
@@ -668,8 +697,6 @@ pub fn standard_requirements(
                             }
                         })?
                         .usd
-                } else {
-                    0.0
                 };
                 let own_value = if params.option_value_in_requirement {
                     value

@@ -99,20 +99,40 @@ impl Account {
         for (asset, amount) in &spec.collateral {
             crate::units::amount(*amount, &format!("collateral.{asset}"))?;
         }
-        let mut positions = Vec::with_capacity(spec.positions.len());
+        let mut positions: Vec<Position> = Vec::with_capacity(spec.positions.len());
+        // Books hold many positions in few instruments: an id seen before is not parsed again
+        // (parsing is a function of the id alone), its terms and canonical id are copied from
+        // the first position that had it.
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, p) in spec.positions.iter().enumerate() {
-            let at = |f: &str| format!("positions[{i}].{f}");
             // Field paths are only formatted when something is rejected.
-            let instrument = p
-                .instrument
-                .resolve("instrument")
-                .map_err(|e| e.within(&format!("positions[{i}]")))?;
+            let at = |f: &str| format!("positions[{i}].{f}");
+            let (instrument, id) = match &p.instrument {
+                InstrumentSpec::Id(text) => match seen
+                    .get(text.as_str())
+                    .and_then(|&first| positions.get(first))
+                {
+                    Some(first) => (first.instrument.clone(), first.id.clone()),
+                    None => {
+                        let instrument = resolve(&p.instrument, i)?;
+                        seen.insert(text, positions.len());
+                        let id = instrument.id();
+                        (instrument, id)
+                    }
+                },
+                InstrumentSpec::Terms(_) => {
+                    let instrument = resolve(&p.instrument, i)?;
+                    let id = instrument.id();
+                    (instrument, id)
+                }
+            };
             if p.size == 0.0 {
                 return Err(Error::invalid(at("size"), "must be non-zero"));
             }
-            crate::units::amount(p.size, &at("size"))?;
+            crate::units::amount(p.size, "size").map_err(|e| e.with_field(at("size")))?;
             if let Some(entry) = p.entry_price {
-                crate::units::Price::new(entry, &at("entryPrice"))?;
+                crate::units::Price::new(entry, "entryPrice")
+                    .map_err(|e| e.with_field(at("entryPrice")))?;
             } else if instrument.expiry().is_none()
                 || matches!(instrument.contract, super::ContractKind::Future { .. })
             {
@@ -134,10 +154,11 @@ impl Account {
                         format!("must be ≥ 0, got {margin}"),
                     ));
                 }
-                crate::units::amount(margin, &at("isolatedMargin"))?;
+                crate::units::amount(margin, "isolatedMargin")
+                    .map_err(|e| e.with_field(at("isolatedMargin")))?;
             }
             positions.push(Position {
-                id: instrument.id(),
+                id,
                 amount: p.size * instrument.contract_size,
                 instrument,
                 entry_price: p.entry_price,
@@ -151,6 +172,12 @@ impl Account {
             positions,
         })
     }
+}
+
+/// The validated terms of position `i`'s instrument (errors name `positions[i].instrument`).
+fn resolve(spec: &InstrumentSpec, i: usize) -> Result<Instrument> {
+    spec.resolve("instrument")
+        .map_err(|e| e.within(&format!("positions[{i}]")))
 }
 
 #[cfg(test)]
