@@ -1370,12 +1370,12 @@ pub(crate) fn portfolio_requirements_checked(
             );
             let mut pnl = 0.0;
             for (leg, node) in legs.iter().zip(&node_of_leg) {
-                let node = node.and_then(|n| priced.get(n).copied());
-                pnl += match (leg.kind, node.and_then(|n| n.call_put)) {
+                let node = node.and_then(|n| priced.get(n));
+                pnl += match (&leg.kind, node.and_then(|n| n.call_put)) {
                     (LegKind::Option(o), Some(call_put)) => {
-                        priced_option_pnl(leg, &o, call_put, p, s0, !linear, s.spot_move)
+                        priced_option_pnl(leg, o, call_put, p, s0, !linear, s.spot_move)
                     }
-                    _ => leg_pnl(market, leg, p, s0, !linear, s, node)?,
+                    _ => leg_pnl(market, leg, p, s0, !linear, s, node.copied())?,
                 };
             }
             if let Some((_, weight)) = s.weighted {
