@@ -22,7 +22,6 @@ use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, ContractKind, MarginMode, Settlement};
-use crate::pricing::OptionKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Computes the margin report of `account` against `market` under `params`.
@@ -74,45 +73,40 @@ pub(crate) fn margin_hashed(
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(account.positions.len());
-    // Keyed by borrowed names while summing (no String per position), owned for the report.
-    let mut net_greeks: BTreeMap<&str, NetGreeks> = BTreeMap::new();
+    let mut greeks: BTreeMap<String, NetGreeks> = BTreeMap::new();
     // Books hold many positions in few options: each option is valued once (its unit value,
-    // keyed by its terms; a hit must also have the same id and terms), each position scaled from
+    // keyed by its canonical id; a hit must also have the same terms), each position scaled from
     // that by the operations `value_position` uses, so the bits are the same.
-    let mut option_units: BTreeMap<(i64, u64, bool, bool), (usize, OptionUnitValue)> =
-        BTreeMap::new();
+    let mut first_of_id: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
         let v = match position.instrument.contract {
-            ContractKind::Option {
-                expiry,
-                strike,
-                option_kind,
-            } => {
-                let key = (expiry, strike.to_bits(), option_kind == OptionKind::Call, inverse);
-                let known = option_units.get(&key).and_then(|&(first, unit)| {
-                    let first = account.positions.get(first)?;
-                    (first.id == position.id && first.instrument == position.instrument)
-                        .then_some(unit)
+            ContractKind::Option { .. } => {
+                let known = first_of_id.get(position.id.as_str()).and_then(|&first| {
+                    let same = account.positions.get(first)?.instrument == position.instrument;
+                    units.get(first).copied().flatten().filter(|_| same)
                 });
                 let unit = match known {
                     Some(unit) => unit,
                     None => {
                         let unit = option_unit_value(position, market, &Shock::NONE)
                             .map_err(|e| e.within(&at()))?;
-                        option_units.entry(key).or_insert((i, unit));
+                        first_of_id.entry(&position.id).or_insert(i);
                         unit
                     }
                 };
+                units.push(Some(unit));
                 unit.position_value(position.amount, inverse)
             }
             ContractKind::Perpetual | ContractKind::Future { .. } => {
+                units.push(None);
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
         };
-        let g = net_greeks
-            .entry(position.instrument.underlying.as_str())
+        let g = greeks
+            .entry(position.instrument.underlying.clone())
             .or_default();
         g.delta += v.delta;
         g.gamma += v.gamma;
@@ -130,10 +124,6 @@ pub(crate) fn margin_hashed(
             isolated_health: None,
         });
     }
-    let greeks: BTreeMap<String, NetGreeks> = net_greeks
-        .into_iter()
-        .map(|(name, g)| (name.to_string(), g))
-        .collect();
     let collateral =
         value_collateral(&account.collateral, market, params).map_err(|e| e.within("market"))?;
     let collateral_value: f64 = collateral.iter().map(|c| c.value).sum();
