@@ -205,6 +205,33 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_id_gives_the_terms_of_its_first_parse_and_errors_name_their_position() {
+        // Ids seen before are not parsed again: the terms must equal a fresh parse.
+        let a = account(
+            r#"{"mode": "cross", "positions": [
+                  {"instrument": "BTC_USDC-27DEC26-100000-C", "size": 1},
+                  {"instrument": "BTC-PERPETUAL", "size": -100, "entryPrice": 98000},
+                  {"instrument": "BTC_USDC-27DEC26-100000-C", "size": -2},
+                  {"instrument": {"underlying": "BTC", "contract": {"type": "option", "expiry": 1798358400000,
+                    "strike": 100000, "optionKind": "call"}, "settlement": "linear"}, "size": 3}
+                ]}"#,
+        )
+        .unwrap();
+        let fresh = Instrument::parse("BTC_USDC-27DEC26-100000-C").unwrap();
+        assert_eq!(a.positions[2].instrument, fresh);
+        assert_eq!(a.positions[2].id, fresh.id());
+        assert_eq!(a.positions[2].amount, -2.0);
+        assert_eq!(a.positions[3].id, fresh.id());
+        let err = account(
+            r#"{"mode": "cross", "positions": [
+                  {"instrument": "BTC-27DEC26-1-C", "size": 1},
+                  {"instrument": "BTC-27DEC26-1-C", "size": 1e300}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "positions[1].size");
+    }
+
+    #[test]
     fn rejects_bad_positions_naming_the_field() {
         let cases = [
             (

@@ -171,7 +171,10 @@ thread_local! {
 /// resolved, validated and hashed anew (errors as `margin()` reports them, nothing kept).
 fn checked_params(params: Option<JsValue>) -> Result<(Rc<RiskParams>, Rc<str>), JsValue> {
     let params = params.filter(|p| !p.is_undefined() && !p.is_null());
-    let key = params.as_ref().map(|p| json_text(p, "params")).transpose()?;
+    let key = params
+        .as_ref()
+        .map(|p| json_text(p, "params"))
+        .transpose()?;
     let last = LAST_PARAMS.with_borrow(|last| {
         last.as_ref()
             .filter(|last| last.key == key)
