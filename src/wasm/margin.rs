@@ -4,7 +4,7 @@
 //! - The last `params` argument's resolved, validated parameters and their hash are kept, keyed
 //!   by the argument's JSON text: an app calls `margin()` again and again with the same
 //!   parameters, and resolving, validating and hashing them (canonical JSON + SHA-256) each time
-//!   cost ≈ 0.1 ms in WASM.
+//!   cost ≈ 0.6 M instructions natively, an eighth of the 500-leg cross book's `margin()`.
 //! - `__marginParts` (not part of the typed API) returns the report for the package's JS entry
 //!   points (`js/report.js`) as the JSON text of everything but the position lines, plus the
 //!   lines as columns (one `Float64Array`, the instrument ids, presence flags), from which JS
