@@ -1,6 +1,5 @@
-//! `margin`, `profiles`, `defaultParams`: the margin API for JS. Conversion only.
-//!
-//! Two things here exist for speed alone (`node bench/margin.mjs`, bench/README.md):
+//! `margin`, `profiles`, `defaultParams`: the margin API for JS. Conversion only, plus two speed
+//! measures (`node bench/margin.mjs`, bench/README.md):
 //! - The last `params` argument's resolved, validated parameters and their hash are kept, keyed
 //!   by the argument's JSON text: an app calls `margin()` again and again with the same
 //!   parameters, and resolving, validating and hashing them (canonical JSON + SHA-256) each time
