@@ -1075,7 +1075,7 @@ fn leg_pnl(
         ),
     };
     let call_put = node.and_then(|n| n.call_put);
-    let mut usd = match scenario_usd(leg, s0, spot_move, vol_scale, call_put) {
+    let usd = match scenario_usd(leg, s0, spot_move, vol_scale, call_put) {
         Some(usd) => usd,
         None => {
             let shock = Shock {
@@ -1087,6 +1087,50 @@ fn leg_pnl(
             value_position(leg.position, market, &shock)?.usd
         }
     };
+    Ok(pnl_of_value(leg, p, s0, coin, spot_move, usd))
+}
+
+/// [`leg_pnl`] of an option leg whose pricing node has its call and put values in this scenario
+/// (`NodeScenario::call_put`): the node's checks passed, and they are the checks
+/// [`scenario_usd`] makes for the leg (same forward, vol and years, bit for bit), so the value is
+/// the one [`scenario_usd`] computes from `call_put`, by the same operations, without repeating
+/// the checks and lookups (the grid's inner loop: legs × scenarios).
+fn priced_option_pnl(
+    leg: &Leg,
+    o: &OptionTerms,
+    (call, put): (f64, f64),
+    p: &RiskMatrixParams,
+    s0: f64,
+    coin: bool,
+    spot_move: f64,
+) -> f64 {
+    let growth = 1.0 + spot_move;
+    let s = s0 * growth;
+    let q = leg.position.amount;
+    let forward = o.forward0 * growth;
+    let price = match o.option_kind {
+        OptionKind::Call => call,
+        OptionKind::Put => put,
+    };
+    let c = forward / s;
+    let usd = if leg.position.instrument.settlement == Settlement::Inverse {
+        q * price / c
+    } else {
+        q * price
+    };
+    pnl_of_value(leg, p, s0, coin, spot_move, usd)
+}
+
+/// A leg's P&L in the vector's currency from its USD value `usd` under the scenario's move:
+/// after the static discount of a long option's time value.
+fn pnl_of_value(
+    leg: &Leg,
+    p: &RiskMatrixParams,
+    s0: f64,
+    coin: bool,
+    spot_move: f64,
+    mut usd: f64,
+) -> f64 {
     let growth = 1.0 + spot_move;
     let spot = s0 * growth;
     if let LegKind::Option(o) = leg.kind {
@@ -1102,11 +1146,11 @@ fn leg_pnl(
             usd = intrinsic + (1.0 - p.time_value_discount) * max(usd - intrinsic, 0.0);
         }
     }
-    Ok(if coin {
+    if coin {
         usd / spot - leg.base_usd / s0
     } else {
         usd - leg.base_usd
-    })
+    }
 }
 
 /// A standard row after the gain offset (`cap` in the vector's currency).
@@ -1348,8 +1392,13 @@ pub(crate) fn portfolio_requirements_checked(
             );
             let mut pnl = 0.0;
             for (leg, node) in legs.iter().zip(&node_of_leg) {
-                let node = node.and_then(|n| priced.get(n).copied());
-                pnl += leg_pnl(market, leg, p, s0, !linear, s, node)?;
+                let node = node.and_then(|n| priced.get(n));
+                pnl += match (&leg.kind, node.and_then(|n| n.call_put)) {
+                    (LegKind::Option(o), Some(call_put)) => {
+                        priced_option_pnl(leg, o, call_put, p, s0, !linear, s.spot_move)
+                    }
+                    _ => leg_pnl(market, leg, p, s0, !linear, s, node.copied())?,
+                };
             }
             raw_rows.push(pnl);
             if let Some((_, weight)) = s.weighted {
@@ -1646,6 +1695,19 @@ mod tests {
                     let node = node_scenario(&o, &p, vol_term(&p, o.days), &s);
                     let paired = scenario_usd(&leg, s0, s.spot_move, scale, node.call_put).unwrap();
                     assert_eq!(paired.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
+                    // The grid's inner loop: the same P&L as `leg_pnl`, in both currencies and
+                    // with the static discount of time value.
+                    for (coin, discount) in [(false, 0.0), (true, 0.0), (false, 0.2), (true, 0.2)] {
+                        let p = RiskMatrixParams {
+                            time_value_discount: discount,
+                            ..p.clone()
+                        };
+                        let node = Some(node);
+                        let slow = leg_pnl(&market, &leg, &p, s0, coin, &s, node).unwrap();
+                        let call_put = node.and_then(|n| n.call_put).unwrap();
+                        let fast = priced_option_pnl(&leg, &o, call_put, &p, s0, coin, s.spot_move);
+                        assert_eq!(fast.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
+                    }
                 }
                 assert_eq!(fast.to_bits(), slow.to_bits(), "{} {s:?}", position.id);
             }

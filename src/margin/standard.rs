@@ -557,10 +557,24 @@ fn max_loss_at_expiry(legs: &[Leg]) -> Option<f64> {
             })
             .sum()
     };
-    let worst = legs
-        .iter()
-        .fold(payoff(0.0), |worst, l| min(worst, payoff(l.strike)));
+    let worst = distinct_strikes(legs)
+        .into_iter()
+        .fold(payoff(0.0), |worst, strike| min(worst, payoff(strike)));
     Some(max(0.0, -worst))
+}
+
+/// The legs' strikes, each once, in order of appearance. The payoff is evaluated at each strike
+/// once: legs share strikes (the 500-leg bench book has 32 strikes per expiry), and `min` is
+/// commutative, associative and idempotent (also on signed zeros, see `math::min`), so the
+/// minimum over the distinct strikes is bit for bit the minimum over every leg's strike.
+fn distinct_strikes(legs: &[Leg]) -> Vec<f64> {
+    let mut strikes = Vec::new();
+    for leg in legs {
+        if !strikes.contains(&leg.strike) {
+            strikes.push(leg.strike);
+        }
+    }
+    strikes
 }
 
 /// Derive SRM's max loss of `legs` (derive.md §1.4): the worst payoff at 0 and at every strike
@@ -582,9 +596,11 @@ fn max_loss_with_unpaired_calls(legs: &[Leg], forward: f64, scale: f64) -> f64 {
             })
             .sum()
     };
-    let worst = legs.iter().fold(min(payoff(0.0), 0.0), |worst, l| {
-        min(worst, payoff(l.strike))
-    });
+    let worst = distinct_strikes(legs)
+        .into_iter()
+        .fold(min(payoff(0.0), 0.0), |worst, strike| {
+            min(worst, payoff(strike))
+        });
     -worst + scale * forward * max(-net_calls, 0.0)
 }
 
@@ -601,15 +617,17 @@ pub fn standard_requirements(
     params: &StandardParams,
 ) -> Result<StandardResult> {
     params.validate()?;
-    standard_requirements_checked(market, positions, params)
+    standard_requirements_checked(market, positions, params, None)
 }
 
-/// [`standard_requirements`] for parameters that passed `params.validate()` (the caller names
-/// the failing field with its own prefix).
+/// [`standard_requirements`] for parameters that passed `params.validate()`. `unshocked`: each
+/// position's USD value under [`Shock::NONE`], as `value_position` returns it, if known (the
+/// margin report has valued every position already; short options need their mark here).
 pub(crate) fn standard_requirements_checked(
     market: &Market,
     positions: &[Position],
     params: &StandardParams,
+    unshocked: Option<&[f64]>,
 ) -> Result<StandardResult> {
     // Pass 1: check inputs and aggregate the futures coin size per underlying.
     let mut coin_sizes = Vec::with_capacity(positions.len());
@@ -667,20 +685,23 @@ pub(crate) fn standard_requirements_checked(
                 let amount = position.amount;
                 // Shorts need their mark; in Derive's mode every option's value joins its
                 // requirement (see `optionValueInRequirement`).
-                let value = if amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)
-                {
-                    value_position(position, market, &Shock::NONE)
-                        .map_err(|e| {
-                            if e.code() == "E_MISSING_MARKET_DATA" {
-                                e
-                            } else {
-                                e.within(&format!("positions[{i}]"))
-                            }
-                        })?
-                        .usd
-                } else {
-                    0.0
-                };
+                let known = unshocked.and_then(|values| values.get(i)).copied();
+                let value =
+                    if !(amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)) {
+                        0.0
+                    } else if let Some(value) = known {
+                        value
+                    } else {
+                        value_position(position, market, &Shock::NONE)
+                            .map_err(|e| {
+                                if e.code() == "E_MISSING_MARKET_DATA" {
+                                    e
+                                } else {
+                                    e.within(&format!("positions[{i}]"))
+                                }
+                            })?
+                            .usd
+                    };
                 let own_value = if params.option_value_in_requirement {
                     value
                 } else {
@@ -768,6 +789,72 @@ pub(crate) fn standard_requirements_checked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_loss_over_distinct_strikes_equals_every_legs_strike() {
+        // A property: evaluating the payoff once per distinct strike gives the bits of the
+        // minimum over every leg's strike (the definition), here on legs that repeat strikes,
+        // with amounts whose sums round and a payoff that is exactly 0 at some strikes.
+        let brute = |legs: &[Leg], floor: f64| {
+            let payoff = |s: f64| -> f64 {
+                legs.iter()
+                    .map(|l| {
+                        let intrinsic = match l.kind {
+                            OptionKind::Call => max(s - l.strike, 0.0),
+                            OptionKind::Put => max(l.strike - s, 0.0),
+                        };
+                        l.amount * intrinsic
+                    })
+                    .sum()
+            };
+            legs.iter()
+                .fold(min(payoff(0.0), floor), |w, l| min(w, payoff(l.strike)))
+        };
+        let mut seed = 7_u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for case in 0..200 {
+            let legs: Vec<Leg> = (0..(2 + case % 40))
+                .map(|_| Leg {
+                    kind: if next() < 0.5 {
+                        OptionKind::Call
+                    } else {
+                        OptionKind::Put
+                    },
+                    strike: 1000.0 * (1.0 + (next() * 6.0).floor()),
+                    amount: ((next() - 0.5) * 40.0).round() / 10.0,
+                })
+                .collect();
+            let worst = brute(&legs, f64::INFINITY);
+            let expected = (legs
+                .iter()
+                .filter(|l| l.kind == OptionKind::Call)
+                .map(|l| l.amount)
+                .sum::<f64>()
+                >= -SLOPE_TOLERANCE
+                    * legs
+                        .iter()
+                        .filter(|l| l.kind == OptionKind::Call)
+                        .map(|l| l.amount.abs())
+                        .sum::<f64>())
+            .then(|| max(0.0, -worst));
+            assert_eq!(
+                max_loss_at_expiry(&legs).map(f64::to_bits),
+                expected.map(f64::to_bits),
+                "{legs:?}"
+            );
+            let unpaired = max_loss_with_unpaired_calls(&legs, 1500.0, 1.2);
+            let net_calls: f64 = legs
+                .iter()
+                .filter(|l| l.kind == OptionKind::Call)
+                .map(|l| l.amount)
+                .sum();
+            let expected = -brute(&legs, 0.0) + 1.2 * 1500.0 * max(-net_calls, 0.0);
+            assert_eq!(unpaired.to_bits(), expected.to_bits(), "{legs:?}");
+        }
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * crate::math::max(b.abs(), 1.0)

@@ -116,6 +116,67 @@ pub fn value_position(
                 }
             })
         }
+        ContractKind::Option { .. } => {
+            let unit = option_unit_value(position, market, shock)?;
+            Ok(unit.position_value(q, inverse))
+        }
+    }
+}
+
+/// An option's Black-76 value and Greeks per unit under a shock, with `c` = F/S: what
+/// [`value_position`] scales by the position's amount. Equal for every position in the same
+/// instrument (canonical id and terms), so a book valued unshocked computes it once per
+/// instrument ([`OptionUnitValue::position_value`] gives each position's bits).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OptionUnitValue {
+    greeks: crate::pricing::Greeks,
+    c: f64,
+}
+
+impl OptionUnitValue {
+    /// The position's value: `amount` (signed) units of it, linear or inverse.
+    pub(crate) fn position_value(&self, q: f64, inverse: bool) -> PositionValue {
+        let (g, c) = (&self.greeks, self.c);
+        // F = c·S with c fixed: ∂/∂S = c·∂/∂F. Linear: usd = q·V. Inverse: usd = q·V·S/F = q·V/c.
+        if inverse {
+            PositionValue {
+                usd: q * g.price / c,
+                delta: q * g.delta,
+                gamma: q * g.gamma * c,
+                vega: q * g.vega / c,
+                theta: q * g.theta / c,
+            }
+        } else {
+            PositionValue {
+                usd: q * g.price,
+                delta: q * g.delta * c,
+                gamma: q * g.gamma * c * c,
+                vega: q * g.vega,
+                theta: q * g.theta,
+            }
+        }
+    }
+}
+
+/// [`OptionUnitValue`] of an option position under `shock`; an error for any other contract.
+pub(crate) fn option_unit_value(
+    position: &Position,
+    market: &Market,
+    shock: &Shock,
+) -> Result<OptionUnitValue> {
+    let instrument = &position.instrument;
+    let underlying = market.underlying(&instrument.underlying)?;
+    let s0 = underlying.spot();
+    if !(shock.spot_move > -1.0 && shock.spot_move.is_finite() && shock.vol_scale > 0.0) {
+        return Err(Error::invalid("shock", format!("invalid shock {shock:?}")));
+    }
+    let growth = 1.0 + shock.spot_move;
+    let s = s0 * growth;
+    match instrument.contract {
+        ContractKind::Perpetual | ContractKind::Future { .. } => Err(Error::invalid(
+            "instrument",
+            "an option's unit value of a perpetual or future",
+        )),
         ContractKind::Option {
             expiry,
             strike,
@@ -146,24 +207,9 @@ pub fn value_position(
                 vol,
                 rate: Rate::new(underlying.rate_at(t0), field).map_err(named)?,
             });
-            // F = c·S with c fixed: ∂/∂S = c·∂/∂F. Linear: usd = q·V. Inverse: usd = q·V·S/F = q·V/c.
-            let c = forward / s;
-            Ok(if inverse {
-                PositionValue {
-                    usd: q * g.price / c,
-                    delta: q * g.delta,
-                    gamma: q * g.gamma * c,
-                    vega: q * g.vega / c,
-                    theta: q * g.theta / c,
-                }
-            } else {
-                PositionValue {
-                    usd: q * g.price,
-                    delta: q * g.delta * c,
-                    gamma: q * g.gamma * c * c,
-                    vega: q * g.vega,
-                    theta: q * g.theta,
-                }
+            Ok(OptionUnitValue {
+                greeks: g,
+                c: forward / s,
             })
         }
     }

@@ -99,20 +99,40 @@ impl Account {
         for (asset, amount) in &spec.collateral {
             crate::units::amount(*amount, &format!("collateral.{asset}"))?;
         }
-        let mut positions = Vec::with_capacity(spec.positions.len());
+        let mut positions: Vec<Position> = Vec::with_capacity(spec.positions.len());
+        // Books hold many positions in few instruments: an id seen before is not parsed again
+        // (parsing is a function of the id alone), its terms and canonical id are copied from
+        // the first position that had it.
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, p) in spec.positions.iter().enumerate() {
-            let at = |f: &str| format!("positions[{i}].{f}");
             // Field paths are only formatted when something is rejected.
-            let instrument = p
-                .instrument
-                .resolve("instrument")
-                .map_err(|e| e.within(&format!("positions[{i}]")))?;
+            let at = |f: &str| format!("positions[{i}].{f}");
+            let (instrument, id) = match &p.instrument {
+                InstrumentSpec::Id(text) => match seen
+                    .get(text.as_str())
+                    .and_then(|&first| positions.get(first))
+                {
+                    Some(first) => (first.instrument.clone(), first.id.clone()),
+                    None => {
+                        let instrument = resolve(&p.instrument, i)?;
+                        seen.insert(text, positions.len());
+                        let id = instrument.id();
+                        (instrument, id)
+                    }
+                },
+                InstrumentSpec::Terms(_) => {
+                    let instrument = resolve(&p.instrument, i)?;
+                    let id = instrument.id();
+                    (instrument, id)
+                }
+            };
             if p.size == 0.0 {
                 return Err(Error::invalid(at("size"), "must be non-zero"));
             }
-            crate::units::amount(p.size, &at("size"))?;
+            crate::units::amount(p.size, "size").map_err(|e| e.with_field(at("size")))?;
             if let Some(entry) = p.entry_price {
-                crate::units::Price::new(entry, &at("entryPrice"))?;
+                crate::units::Price::new(entry, "entryPrice")
+                    .map_err(|e| e.with_field(at("entryPrice")))?;
             } else if instrument.expiry().is_none()
                 || matches!(instrument.contract, super::ContractKind::Future { .. })
             {
@@ -134,10 +154,11 @@ impl Account {
                         format!("must be ≥ 0, got {margin}"),
                     ));
                 }
-                crate::units::amount(margin, &at("isolatedMargin"))?;
+                crate::units::amount(margin, "isolatedMargin")
+                    .map_err(|e| e.with_field(at("isolatedMargin")))?;
             }
             positions.push(Position {
-                id: instrument.id(),
+                id,
                 amount: p.size * instrument.contract_size,
                 instrument,
                 entry_price: p.entry_price,
@@ -151,6 +172,12 @@ impl Account {
             positions,
         })
     }
+}
+
+/// The validated terms of position `i`'s instrument (errors name `positions[i].instrument`).
+fn resolve(spec: &InstrumentSpec, i: usize) -> Result<Instrument> {
+    spec.resolve("instrument")
+        .map_err(|e| e.within(&format!("positions[{i}]")))
 }
 
 #[cfg(test)]
@@ -175,6 +202,33 @@ mod tests {
         assert_eq!(a.positions.len(), 2);
         assert!((a.positions[1].amount - 3.0).abs() < 1e-15);
         assert_eq!(a.positions[0].instrument.id(), "BTC-PERPETUAL");
+    }
+
+    #[test]
+    fn a_repeated_id_gives_the_terms_of_its_first_parse_and_errors_name_their_position() {
+        // Ids seen before are not parsed again: the terms must equal a fresh parse.
+        let a = account(
+            r#"{"mode": "cross", "positions": [
+                  {"instrument": "BTC_USDC-27DEC26-100000-C", "size": 1},
+                  {"instrument": "BTC-PERPETUAL", "size": -100, "entryPrice": 98000},
+                  {"instrument": "BTC_USDC-27DEC26-100000-C", "size": -2},
+                  {"instrument": {"underlying": "BTC", "contract": {"type": "option", "expiry": 1798358400000,
+                    "strike": 100000, "optionKind": "call"}, "settlement": "linear"}, "size": 3}
+                ]}"#,
+        )
+        .unwrap();
+        let fresh = Instrument::parse("BTC_USDC-27DEC26-100000-C").unwrap();
+        assert_eq!(a.positions[2].instrument, fresh);
+        assert_eq!(a.positions[2].id, fresh.id());
+        assert_eq!(a.positions[2].amount, -2.0);
+        assert_eq!(a.positions[3].id, fresh.id());
+        let err = account(
+            r#"{"mode": "cross", "positions": [
+                  {"instrument": "BTC-27DEC26-1-C", "size": 1},
+                  {"instrument": "BTC-27DEC26-1-C", "size": 1e300}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "positions[1].size");
     }
 
     #[test]

@@ -1,9 +1,25 @@
-//! `margin`, `profiles`, `defaultParams`: the margin API for JS. Conversion only.
+//! `margin`, `profiles`, `defaultParams`: the margin API for JS. Conversion only, plus two speed
+//! measures (`node bench/margin.mjs`, bench/README.md):
+//! - The last `params` argument's resolved, validated parameters and their hash are kept, keyed
+//!   by the argument's JSON text: an app calls `margin()` again and again with the same
+//!   parameters, and resolving, validating and hashing them (canonical JSON + SHA-256) each time
+//!   cost ≈ 0.6 M instructions natively, an eighth of the 500-leg cross book's `margin()`.
+//! - `__marginParts` (not part of the typed API) returns the report for the package's JS entry
+//!   points (`js/report.js`) as the JSON text of everything but the position lines, plus the
+//!   lines as columns (one `Float64Array`, the instrument ids, presence flags), from which JS
+//!   builds the same objects `JSON.parse` would: the 500 lines of a large book are 97 % of the
+//!   report's text, and encoding them here and parsing them in JS cost more than the margin
+//!   computation.
 
-use super::convert::{params_from_js, required, to_js, to_js_error};
+use super::convert::{json_text, params_from_js, required, to_js, to_js_error};
+use crate::error::Error;
+use crate::margin::params::params_hash;
+use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
 use crate::market::MarketSpec;
 use crate::portfolio::AccountSpec;
+use std::cell::RefCell;
+use std::rc::Rc;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -27,11 +43,157 @@ pub fn margin(
     account: Ts<AccountSpec>,
     #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
 ) -> Result<Ts<MarginReport>, JsValue> {
-    let market: MarketSpec = required(market.js_value(), "market")?;
-    let account: AccountSpec = required(account.js_value(), "account")?;
-    let params = params_from_js(params)?;
-    let report = crate::margin::margin(&market, &account, &params).map_err(to_js_error)?;
+    let report = compute(market.js_value(), account.js_value(), params)?;
     Ok(Ts::new_unchecked(to_js(&report)?))
+}
+
+/// Internal (the package's `margin()` in `js/report.js` calls it; not in the typed API): the
+/// report of [`margin`] as `[text]`, the report's JSON text, or, when its position lines can
+/// travel as columns, `[text, numbers, ids, flags]`: `text` with `"positions": []`, `numbers` a
+/// `Float64Array` of [`COLUMNS`] numbers per line, `ids` the lines' instrument ids joined by
+/// `\n`, `flags` a `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`).
+#[wasm_bindgen(js_name = "__marginParts", skip_typescript)]
+pub fn margin_parts(
+    market: JsValue,
+    account: JsValue,
+    params: Option<JsValue>,
+) -> Result<js_sys::Array, JsValue> {
+    let mut report = compute(market, account, params)?;
+    let parts = js_sys::Array::new();
+    match PositionColumns::of(&report.positions) {
+        Some(columns) => {
+            report.positions = Vec::new();
+            parts.push(&JsValue::from_str(&json(&report)?));
+            parts.push(&js_sys::Float64Array::from(columns.numbers.as_slice()).into());
+            parts.push(&JsValue::from_str(&columns.ids));
+            parts.push(&js_sys::Uint8Array::from(columns.flags.as_slice()).into());
+        }
+        None => {
+            parts.push(&JsValue::from_str(&json(&report)?));
+        }
+    }
+    Ok(parts)
+}
+
+/// Numbers per position line in `__marginParts`: value, delta, gamma, vega, theta, the
+/// requirement's initial and maintenance (0 when absent), isolatedHealth (0 when absent).
+const COLUMNS: usize = 8;
+
+/// The position lines as columns (see [`margin_parts`]).
+struct PositionColumns {
+    numbers: Vec<f64>,
+    ids: String,
+    flags: Vec<u8>,
+}
+
+impl PositionColumns {
+    /// The columns of `lines`, or None when JS could not rebuild exactly what `JSON.parse` of
+    /// their JSON text gives: a non-finite number (JSON `null`), a line not at its own index, a
+    /// requirement of another position or instrument, or an id containing the separator.
+    fn of(lines: &[PositionLine]) -> Option<PositionColumns> {
+        let mut columns = PositionColumns {
+            numbers: Vec::with_capacity(COLUMNS * lines.len()),
+            ids: String::with_capacity(32 * lines.len()),
+            flags: Vec::with_capacity(lines.len()),
+        };
+        for (i, line) in lines.iter().enumerate() {
+            if line.position != i || line.instrument.contains('\n') {
+                return None;
+            }
+            let (mut flags, mut initial, mut maintenance) = (0, 0.0, 0.0);
+            if let Some(requirement) = &line.requirement {
+                if requirement.position != i || requirement.instrument != line.instrument {
+                    return None;
+                }
+                (flags, initial, maintenance) = (1, requirement.initial, requirement.maintenance);
+            }
+            let isolated_health = line.isolated_health.unwrap_or(0.0);
+            if line.isolated_health.is_some() {
+                flags |= 2;
+            }
+            let numbers = [
+                line.value,
+                line.delta,
+                line.gamma,
+                line.vega,
+                line.theta,
+                initial,
+                maintenance,
+                isolated_health,
+            ];
+            if !numbers.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            columns.numbers.extend_from_slice(&numbers);
+            if i > 0 {
+                columns.ids.push('\n');
+            }
+            columns.ids.push_str(&line.instrument);
+            columns.flags.push(flags);
+        }
+        Some(columns)
+    }
+}
+
+/// The JSON text of `report` (the CLI's document).
+fn json(report: &MarginReport) -> Result<String, JsValue> {
+    serde_json::to_string(report).map_err(|e| to_js_error(Error::invalid("", e)))
+}
+
+/// Decodes the arguments and computes the report (the parameters through [`checked_params`]).
+fn compute(
+    market: JsValue,
+    account: JsValue,
+    params: Option<JsValue>,
+) -> Result<MarginReport, JsValue> {
+    let market: MarketSpec = required(market, "market")?;
+    let account: AccountSpec = required(account, "account")?;
+    let (params, hash) = checked_params(params)?;
+    crate::margin::compute::margin_with_checked_params(&market, &account, &params, &hash)
+        .map_err(to_js_error)
+}
+
+/// The last `params` argument's parameters, validated, and their hash.
+struct CheckedParams {
+    /// The argument's JSON text; None for `undefined`/`null` (the `drr` profile).
+    key: Option<String>,
+    params: Rc<RiskParams>,
+    hash: Rc<str>,
+}
+
+thread_local! {
+    static LAST_PARAMS: RefCell<Option<CheckedParams>> = const { RefCell::new(None) };
+}
+
+/// The resolved and validated parameters of a `params` argument and their hash: from the last
+/// call when the argument's JSON text is the same (resolution is a function of that text), else
+/// resolved, validated and hashed anew (errors as `margin()` reports them, nothing kept).
+fn checked_params(params: Option<JsValue>) -> Result<(Rc<RiskParams>, Rc<str>), JsValue> {
+    let params = params.filter(|p| !p.is_undefined() && !p.is_null());
+    let key = params
+        .as_ref()
+        .map(|p| json_text(p, "params"))
+        .transpose()?;
+    let last = LAST_PARAMS.with_borrow(|last| {
+        last.as_ref()
+            .filter(|last| last.key == key)
+            .map(|last| (last.params.clone(), last.hash.clone()))
+    });
+    if let Some(hit) = last {
+        return Ok(hit);
+    }
+    let resolved = params_from_js(params)?;
+    resolved
+        .validate()
+        .map_err(|e| to_js_error(e.within("params")))?;
+    let hash: Rc<str> = params_hash(&resolved).map_err(to_js_error)?.into();
+    let resolved = Rc::new(resolved);
+    LAST_PARAMS.set(Some(CheckedParams {
+        key,
+        params: resolved.clone(),
+        hash: hash.clone(),
+    }));
+    Ok((resolved, hash))
 }
 
 /// The parameter profiles: `{ name, description }` for each (see `defaultParams`).

@@ -79,3 +79,43 @@ test('profiles and their full parameters', () => {
   assert.equal(defaultParams('deribit-standard').drr.enabled, false);
   assert.throws(() => defaultParams('nope'), (e) => e.code === 'E_INVALID_INPUT');
 });
+
+test('position lines built in JS from columns equal JSON.parse of the whole report (js/report.js)', async () => {
+  // The package's margin() rebuilds the position lines from columns (__marginParts); the
+  // wasm-bindgen export it wraps returns JSON.parse of the full report text. Same objects, same
+  // key order (JSON.stringify text equal), in every mode, with and without the optional keys.
+  const raw = await import('../../pkg/node/drr_margin.js');
+  const { reportFromParts } = await import('../../js/report.js');
+  const isolated = {
+    ...account,
+    mode: 'isolated',
+    positions: account.positions.map((p, i) => ({ ...p, isolatedMargin: i % 2 ? 5000 : 0 })),
+  };
+  const cases = [
+    [account, undefined],
+    [JSON.parse(readFileSync(fixture('account-portfolio.json'))), { profile: 'deribit-portfolio' }],
+    [isolated, { profile: 'deribit-standard' }],
+    [{ mode: 'cross', collateral: { USDC: 1000 } }, undefined],
+  ];
+  for (const [acct, params] of cases) {
+    const expected = raw.margin(market, acct, params);
+    const parts = raw.__marginParts(market, acct, params);
+    assert.equal(parts.length, 4, 'finite numbers: the columns path');
+    const report = margin(market, acct, params);
+    assert.equal(JSON.stringify(report), JSON.stringify(expected), acct.mode);
+    assert.deepEqual(report, expected);
+    assert.equal(JSON.stringify(reportFromParts(parts)), JSON.stringify(expected));
+    // The one-part form (the fallback for lines JS could not rebuild) is the full text.
+    const text = JSON.stringify(expected);
+    assert.deepEqual(reportFromParts([text]), JSON.parse(text));
+  }
+  assert.ok(margin(market, isolated).positions.some((l) => 'isolatedHealth' in l));
+  // The same params object again (cached parameters) and a different one give their own hashes.
+  const a = margin(market, account, { profile: 'deribit-standard' }).paramsHash;
+  const b = margin(market, account).paramsHash;
+  assert.notEqual(a, b);
+  assert.equal(margin(market, account, { profile: 'deribit-standard' }).paramsHash, a);
+  assert.throws(() => margin(market, account, { drr: { kMaintenance: -1 } }),
+    (e) => e.code === 'E_INVALID_INPUT' && e.field === 'params.drr.kMaintenance');
+  assert.equal(margin(market, account).paramsHash, b, 'a refused params argument leaves no trace');
+});
