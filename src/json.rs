@@ -6,6 +6,9 @@
 //! maps back to the path (`positions[2].size`). This gives the CLI and JS identical errors and
 //! costs far less code than tracking the path inside every serde impl (the `.wasm` budget).
 //! Numbers round-trip exactly (shortest representation; `float_roundtrip` parsing).
+//! The risk parameters skip the re-render: they are decoded by hand from the `Value` through
+//! `json::fields` (smaller code); their hand-written `Deserialize` impls report their own path,
+//! which [`from_value`] joins to the enclosing value's (see `mark_path`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;

@@ -1,5 +1,5 @@
 //! Decoding of the risk parameters ([`RiskParams`] and its whole tree) from a `serde_json::Value`,
-//! by hand through [`crate::json::fields`]: one plain call per field instead of a derived serde
+//! by hand through `crate::json::fields`: one plain call per field instead of a derived serde
 //! visitor per struct inlined into its parent (≈ 90 KB of `.wasm` code; README "Build profile and
 //! size").
 //!
