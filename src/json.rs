@@ -6,11 +6,32 @@
 //! maps back to the path (`positions[2].size`). This gives the CLI and JS identical errors and
 //! costs far less code than tracking the path inside every serde impl (the `.wasm` budget).
 //! Numbers round-trip exactly (shortest representation; `float_roundtrip` parsing).
+//! The risk parameters skip the re-render: they are decoded by hand from the `Value` through
+//! `json::fields` (smaller code); their hand-written `Deserialize` impls report their own path,
+//! which [`from_value`] joins to the enclosing value's (see `mark_path`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Write as _;
+
+pub(crate) mod fields;
+
+/// Marks the start of a field path inside a serde error message (see [`mark_path`]).
+const PATH_MARK: char = '\u{1}';
+
+/// `error` as a serde error message that keeps its field path: a hand-written `Deserialize`
+/// (decoding through [`fields`]) reports it so, and [`from_value`] joins the path to the
+/// enclosing value's.
+pub(crate) fn mark_path(error: &Error) -> String {
+    let text = error.to_string();
+    let field = error.field();
+    let reason = text
+        .strip_prefix(field)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(&text);
+    format!("{PATH_MARK}{field}{PATH_MARK}{reason}")
+}
 
 /// Parses JSON text into `T`, naming the failing field.
 ///
@@ -51,7 +72,7 @@ fn decode_rendered(
     }]; // line 1: the root value
     render(value, 0, &mut text, &mut lines);
     decode(&text).map_err(|e| {
-        let field = e
+        let mut field = e
             .line()
             .checked_sub(1)
             .map(|i| path(&lines, i))
@@ -61,6 +82,22 @@ fn decode_rendered(
             Some(at) => message[..at].to_string(),
             None => message,
         };
+        // A hand-written decoder's error: its own path continues the enclosing value's.
+        if let Some((inner, rest)) = reason
+            .strip_prefix(PATH_MARK)
+            .and_then(|marked| marked.split_once(PATH_MARK))
+        {
+            if !inner.is_empty() {
+                field = if field.is_empty() {
+                    inner.to_string()
+                } else if inner.starts_with('[') {
+                    format!("{field}{inner}")
+                } else {
+                    format!("{field}.{inner}")
+                };
+            }
+            return Error::invalid(field, rest);
+        }
         if reason.starts_with("invalid type: null") {
             // JS NaN and ±Infinity arrive as JSON null.
             reason.push_str(" (NaN, Infinity and null are not numbers)");

@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::margin::params::params_hash;
 use crate::margin::{profiles, RiskParams};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// When the engine emits a [`super::MarginUpdate`] for an account.
 ///
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// `max(absoluteThreshold · 10^decimals, relativeThreshold · |last|)`, or when its health level
 /// (healthy / warning / liquidatable, from `warningHealth` and `liquidatableHealth`) changed in
 /// either direction, or on its first computation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct EngineConfig {
@@ -56,6 +56,19 @@ fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
 }
 
 impl EngineConfig {
+    /// Decodes overrides from `value` (absent fields keep their defaults; unknown fields are
+    /// refused), naming a bad field under `path`.
+    pub fn decode(value: &serde_json::Value, path: &str) -> Result<EngineConfig> {
+        let mut config = EngineConfig::default();
+        let mut o = crate::json::fields::Fields::new(value, path)?;
+        o.f64("relativeThreshold", &mut config.relative_threshold)?;
+        o.f64("absoluteThreshold", &mut config.absolute_threshold)?;
+        o.f64("warningHealth", &mut config.warning_health)?;
+        o.f64("liquidatableHealth", &mut config.liquidatable_health)?;
+        o.finish()?;
+        Ok(config)
+    }
+
     /// Checks every field's domain, naming it (`relativeThreshold`, …).
     pub fn validate(&self) -> Result<()> {
         check(
@@ -128,7 +141,7 @@ impl EngineParams {
         };
         let config = match engine {
             None | Some(serde_json::Value::Null) => EngineConfig::default(),
-            Some(value) => crate::json::from_value(value).map_err(|e| e.within("params.engine"))?,
+            Some(value) => EngineConfig::decode(&value, "params.engine")?,
         };
         let risk = profiles::resolve(input)?;
         EngineParams::new(risk, config)
@@ -161,3 +174,5 @@ mod tests {
         assert_eq!(err.field(), "params.engine.bogus");
     }
 }
+
+crate::margin::params_decode::deserialize_with! { EngineConfig => EngineConfig::decode }

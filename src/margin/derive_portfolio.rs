@@ -53,11 +53,11 @@ use crate::error::{Error, Result};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Millis, Position};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A scenario's vol direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum DeriveVolShock {
@@ -74,7 +74,7 @@ pub enum DeriveVolShock {
 }
 
 /// One PMRM_2 scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeriveScenario {
@@ -87,7 +87,7 @@ pub struct DeriveScenario {
 }
 
 /// How PMRM_2 treats one collateral asset (v2-core `IPMRMLib_2.CollateralParameters`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeriveCollateral {
@@ -104,7 +104,7 @@ pub struct DeriveCollateral {
 
 /// PMRM_2 parameters. Defaults: the v2-core portfolio test cases' parameters
 /// (`test/risk-managers/unit-tests/PMRM_2/portfolio_cases/*.json`, derive.md §3.1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

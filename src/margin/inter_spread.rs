@@ -11,11 +11,11 @@
 
 use crate::error::{Error, Result};
 use crate::math::{max, min};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// An inter-commodity spread: a vector of net deltas across underlyings whose risks offset,
 /// credited at `rate` of each leg's weighted price risk (SPAN "WPR" rate type).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InterSpread {
@@ -26,7 +26,7 @@ pub struct InterSpread {
 }
 
 /// One leg of an [`InterSpread`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InterSpreadLeg {

@@ -17,6 +17,7 @@ pub mod inter_spread;
 pub mod liquidity;
 pub mod money;
 pub mod params;
+pub mod params_decode;
 pub mod portfolio;
 pub mod profiles;
 pub mod report;

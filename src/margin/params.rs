@@ -6,12 +6,12 @@
 //! parts (DRR add-on, oracle buffer, liquidity charge, collateral haircuts, risk flags).
 
 use crate::error::{Error, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The DRR sensitivity add-on (see [`super::drr`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct DrrParams {
@@ -35,7 +35,7 @@ pub struct DrrParams {
 }
 
 /// How the DRR add-on combines with a model's requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum DrrMode {
@@ -62,7 +62,7 @@ impl Default for DrrParams {
 
 /// The oracle buffer: staleness and confidence widen the DRR shock; past a hard limit the engine
 /// refuses (or, in conservative mode, multiplies the requirements). Never lowers a requirement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct OracleParams {
@@ -77,7 +77,7 @@ pub struct OracleParams {
 }
 
 /// What to do with a quote past `maxStalenessMs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum StaleMode {
@@ -100,7 +100,7 @@ impl Default for OracleParams {
 
 /// The liquidity-weighted charge: closing a position large relative to the book's depth costs
 /// slippage ≈ `impact`·√(notional / depth) of its notional (square-root impact), capped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct LiquidityParams {
@@ -126,7 +126,7 @@ impl Default for LiquidityParams {
 }
 
 /// Haircut rules of one collateral asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct CollateralParams {
@@ -164,7 +164,7 @@ impl Default for CollateralParams {
 }
 
 /// How a protocol risk flag raises the requirements of the accounts it concerns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct FlagParams {
@@ -185,7 +185,7 @@ impl Default for FlagParams {
 
 /// Every risk parameter of `margin()`: the named profile it started from, the models' rules and
 /// the model-independent parts (see the module documentation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

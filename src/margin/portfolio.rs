@@ -90,7 +90,7 @@ const VOL_CAP: f64 = 9.99;
 
 /// Parameters of the USD-settled (linear) risk vectors, shared by every underlying (Deribit's
 /// `usd` currency block). Defaults: the official BTC example of 2024-06-17.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SettlementParams {
@@ -121,7 +121,7 @@ impl Default for SettlementParams {
 /// The risk matrix of one underlying: Deribit's `currency_pair` block plus its coin's `currency`
 /// block (which applies to the coin-settled vector). Defaults: BTC, from the official
 /// `private/pme/simulate` example (2024-06-17), except the fields marked *ours*.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RiskMatrixParams {
@@ -204,7 +204,7 @@ pub struct RiskMatrixParams {
 }
 
 /// A SPAN spread tier: positions with `fromDays` ≤ days to expiry < `toDays`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SpreadTier {
@@ -216,7 +216,7 @@ pub struct SpreadTier {
 
 /// A SPAN intra-commodity spread (FLAT rate): one spread is formed per unit of opposite net
 /// delta between two tiers, and each costs `charge` USD + `rate` × index.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IntraSpread {
@@ -235,7 +235,7 @@ pub struct IntraSpread {
 /// One explicit scenario of a weighted list: the index moves by `spotMove`, every option's vol
 /// becomes σ·(1 + `volShock`·(30/max(dteFloorDays, DTE))^p), and the scenario's P&L counts
 /// `weight` times (Paradex SCAN: "maximum weighted loss").
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WeightedScenario {
@@ -315,7 +315,7 @@ impl RiskMatrixParams {
 }
 
 /// How the worst losses of several underlyings combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum Aggregation {
@@ -327,7 +327,7 @@ pub enum Aggregation {
 
 /// Portfolio-margin parameters (see the module documentation). Defaults: Deribit PM with the BTC
 /// values of its official example, ETH from a live capture.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 
 /// One tier of a Hyperliquid-style leverage table: from `notional` (USD, inclusive) upwards the
 /// maximum leverage is `maxLeverage` (docs/venues/hyperliquid.md §4).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeverageTier {
@@ -66,7 +66,7 @@ pub struct LeverageTier {
 /// The enabled mechanisms are combined by taking the largest rate (each is increasing in size,
 /// so the requirement stays increasing in |size|); to reproduce one venue alone, set the
 /// others' parameters to 0. Then the open-interest IMF raises the initial rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct FuturesRule {
@@ -150,7 +150,7 @@ impl Default for FuturesRule {
 /// initialFloor ≥ maintenance). Deribit computes inverse options in coin
 /// (IM = max(0.15 − OTM/U, 0.10) + mark_coin); times U that is this USD formula with the coin
 /// mark converted at the index, so linear and inverse options share it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct OptionRule {
@@ -191,7 +191,7 @@ impl Default for OptionRule {
 }
 
 /// Over what the futures size N of a rate is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub enum SizeAggregation {
@@ -204,7 +204,7 @@ pub enum SizeAggregation {
 /// Parameters of the standard margin model. Every field is optional in JSON; a map given
 /// (`futures`) replaces the default map entirely, and an entry given partially takes the
 /// remaining fields from [`FuturesRule::default`] (Deribit BTC).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct StandardParams {

@@ -70,7 +70,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Parameters of the statistical VaR (JSON camelCase, every field optional).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[cfg_attr(target_arch = "wasm32", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

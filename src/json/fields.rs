@@ -1,0 +1,323 @@
+//! A non-generic reader of JSON objects held in a `serde_json::Value`, for hand-written decoders
+//! that name the failing field's path: `let mut o = Fields::new(value, path)?;
+//! o.f64("imBase", &mut rule.im_base)?; … o.finish()?`.
+//!
+//! Owns the per-field type checks (numbers, safe integers written as floats, booleans, strings,
+//! enum names), the path of every error, and the `deny_unknown_fields` check. Never knows a
+//! concrete type: each decoder is one plain call per field, so the `.wasm` holds one reader instead
+//! of a serde visitor inlined into every parent (README "Build profile and size").
+//!
+//! Absent fields leave the target untouched (the decoder starts from the type's `Default`, as
+//! serde's container `default` does); `null` is not a number (JS NaN and ±Infinity arrive as null).
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+
+/// `path.key`, or `key` at the root.
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `path[index]`.
+pub(crate) fn index(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `E_INVALID_INPUT` at `path`: `value` is not what was `expected`.
+#[inline(never)]
+pub(crate) fn wrong_type(path: &str, expected: &str, value: &Value) -> Error {
+    let mut reason = format!("invalid type: {}, expected {expected}", kind(value));
+    if value.is_null() && (expected == "a number" || expected == "an integer") {
+        reason.push_str(" (NaN, Infinity and null are not numbers)");
+    }
+    Error::invalid(path, reason)
+}
+
+/// A finite JSON number.
+#[inline(never)]
+pub(crate) fn number(value: &Value, path: &str) -> Result<f64> {
+    value
+        .as_f64()
+        .ok_or_else(|| wrong_type(path, "a number", value))
+}
+
+/// A non-negative integer ≤ `max`; a float that is a safe integer (as JS sends one) counts.
+#[inline(never)]
+pub(crate) fn integer(value: &Value, path: &str, max: u64) -> Result<u64> {
+    let Value::Number(n) = value else {
+        return Err(wrong_type(path, "an integer", value));
+    };
+    // Exact: 0 ≤ x < 2^53 and integral.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let exact = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|x| *x >= 0.0 && *x == x.trunc() && *x < 9_007_199_254_740_992.0)
+            .map(|x| x as u64)
+    });
+    match exact {
+        Some(u) if u <= max => Ok(u),
+        _ => Err(Error::invalid(
+            path,
+            format!("invalid value: {n}, expected an integer in [0, {max}]"),
+        )),
+    }
+}
+
+/// The fields of one JSON object, read by name; see the module documentation.
+pub(crate) struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    path: &'a str,
+    /// Every name asked for (present or not), for the unknown-field check.
+    known: Vec<&'static str>,
+    /// How many of the asked names were present.
+    present: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// The object `value` at `path` (an error if it is not an object).
+    #[inline(never)]
+    pub(crate) fn new(value: &'a Value, path: &'a str) -> Result<Fields<'a>> {
+        match value {
+            Value::Object(map) => Ok(Fields {
+                map,
+                path,
+                known: Vec::new(),
+                present: 0,
+            }),
+            _ => Err(wrong_type(path, "an object", value)),
+        }
+    }
+
+    /// The value of `key`, if present.
+    #[inline(never)]
+    pub(crate) fn get(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.known.push(key);
+        let value = self.map.get(key);
+        self.present += usize::from(value.is_some());
+        value
+    }
+
+    /// The path of `key` in this object.
+    pub(crate) fn at(&self, key: &str) -> String {
+        join(self.path, key)
+    }
+
+    /// The value of `key` with its path, if present (for nested objects, arrays and maps).
+    #[inline(never)]
+    pub(crate) fn child(&mut self, key: &'static str) -> Option<(&'a Value, String)> {
+        self.get(key).map(|value| (value, join(self.path, key)))
+    }
+
+    /// The value of `key` with its path, which must be present.
+    #[inline(never)]
+    pub(crate) fn required(&mut self, key: &'static str) -> Result<(&'a Value, String)> {
+        match self.child(key) {
+            Some(found) => Ok(found),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// Sets `slot` from the number `key`, if present.
+    #[inline(never)]
+    pub(crate) fn f64(&mut self, key: &'static str, slot: &mut f64) -> Result<()> {
+        if let Some(value) = self.get(key) {
+            *slot = number(value, &self.at(key))?;
+        }
+        Ok(())
+    }
+
+    /// The number `key`, which must be present.
+    #[inline(never)]
+    pub(crate) fn required_f64(&mut self, key: &'static str) -> Result<f64> {
+        match self.get(key) {
+            Some(value) => number(value, &self.at(key)),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// Sets `slot` from the integer `key` (in [0, u32::MAX]), if present.
+    #[inline(never)]
+    pub(crate) fn u32(&mut self, key: &'static str, slot: &mut u32) -> Result<()> {
+        if let Some(value) = self.get(key) {
+            let u = integer(value, &self.at(key), u64::from(u32::MAX))?;
+            *slot = u32::try_from(u).unwrap_or(u32::MAX);
+        }
+        Ok(())
+    }
+
+    /// The integer `key` (in [0, u32::MAX]), which must be present.
+    #[inline(never)]
+    pub(crate) fn required_u32(&mut self, key: &'static str) -> Result<u32> {
+        match self.get(key) {
+            Some(value) => {
+                let u = integer(value, &self.at(key), u64::from(u32::MAX))?;
+                Ok(u32::try_from(u).unwrap_or(u32::MAX))
+            }
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// Sets `slot` from the integer `key`, if present.
+    #[inline(never)]
+    pub(crate) fn u64(&mut self, key: &'static str, slot: &mut u64) -> Result<()> {
+        if let Some(value) = self.get(key) {
+            *slot = integer(value, &self.at(key), u64::MAX)?;
+        }
+        Ok(())
+    }
+
+    /// Sets `slot` from the boolean `key`, if present.
+    #[inline(never)]
+    pub(crate) fn bool(&mut self, key: &'static str, slot: &mut bool) -> Result<()> {
+        if let Some(value) = self.get(key) {
+            *slot = value
+                .as_bool()
+                .ok_or_else(|| wrong_type(&self.at(key), "a boolean", value))?;
+        }
+        Ok(())
+    }
+
+    /// Sets `slot` from the string `key`, if present.
+    #[inline(never)]
+    pub(crate) fn string(&mut self, key: &'static str, slot: &mut String) -> Result<()> {
+        if let Some(value) = self.get(key) {
+            value
+                .as_str()
+                .ok_or_else(|| wrong_type(&self.at(key), "a string", value))?
+                .clone_into(slot);
+        }
+        Ok(())
+    }
+
+    /// The position in `names` of the string `key` (an enum's camelCase variant), if present.
+    #[inline(never)]
+    pub(crate) fn variant(&mut self, key: &'static str, names: &[&str]) -> Result<Option<usize>> {
+        let Some(value) = self.get(key) else {
+            return Ok(None);
+        };
+        variant(value, &self.at(key), names).map(Some)
+    }
+
+    /// The object `key` (a map by name) with its path, if present.
+    #[inline(never)]
+    pub(crate) fn map(
+        &mut self,
+        key: &'static str,
+    ) -> Result<Option<(&'a Map<String, Value>, String)>> {
+        let Some((value, path)) = self.child(key) else {
+            return Ok(None);
+        };
+        match value {
+            Value::Object(map) => Ok(Some((map, path))),
+            _ => Err(wrong_type(&path, "an object", value)),
+        }
+    }
+
+    fn missing(&self, key: &str) -> Error {
+        Error::invalid(self.path, format!("missing field `{key}`"))
+    }
+
+    /// Fails naming the first field that no `get` asked for (`deny_unknown_fields`).
+    #[inline(never)]
+    pub(crate) fn finish(self) -> Result<()> {
+        if self.present == self.map.len() {
+            return Ok(());
+        }
+        let unknown = self
+            .map
+            .keys()
+            .find(|key| !self.known.iter().any(|name| name == key));
+        match unknown {
+            None => Ok(()),
+            Some(key) => {
+                let mut expected = String::new();
+                for (i, name) in self.known.iter().enumerate() {
+                    expected.push_str(if i == 0 { "`" } else { ", `" });
+                    expected.push_str(name);
+                    expected.push('`');
+                }
+                Err(Error::invalid(
+                    join(self.path, key),
+                    format!("unknown field `{key}`, expected one of {expected}"),
+                ))
+            }
+        }
+    }
+}
+
+/// The position in `names` of the string `value`.
+#[inline(never)]
+pub(crate) fn variant(value: &Value, path: &str, names: &[&str]) -> Result<usize> {
+    let Some(text) = value.as_str() else {
+        return Err(wrong_type(path, "a string", value));
+    };
+    names.iter().position(|name| *name == text).ok_or_else(|| {
+        Error::invalid(
+            path,
+            format!(
+                "unknown variant `{text}`, expected one of `{}`",
+                names.join("`, `")
+            ),
+        )
+    })
+}
+
+/// A decoder's error carried through serde (a hand-written `Deserialize`), so that
+/// [`crate::json::from_value`] can recover its field path under the enclosing value's.
+pub(crate) fn to_serde<E: serde::de::Error>(error: &Error) -> E {
+    E::custom(crate::json::mark_path(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_fields_keeps_absent_ones_and_names_bad_ones() {
+        let v = json!({"a": 1.5, "n": 4.0, "b": true, "s": "x", "e": "addOn"});
+        let mut o = Fields::new(&v, "p").unwrap();
+        let (mut a, mut n, mut b, mut s, mut z) = (0.0, 0_u32, false, String::new(), 7.0);
+        o.f64("a", &mut a).unwrap();
+        o.u32("n", &mut n).unwrap();
+        o.bool("b", &mut b).unwrap();
+        o.string("s", &mut s).unwrap();
+        o.f64("z", &mut z).unwrap();
+        assert_eq!(o.variant("e", &["floor", "addOn"]).unwrap(), Some(1));
+        o.finish().unwrap();
+        assert_eq!((a, n, b, s.as_str(), z), (1.5, 4, true, "x", 7.0));
+
+        let v = json!({"a": null, "n": 4.5, "m": -1, "e": "x", "q": 1});
+        let mut o = Fields::new(&v, "p").unwrap();
+        let err = o.f64("a", &mut a).unwrap_err();
+        assert_eq!((err.code(), err.field()), ("E_INVALID_INPUT", "p.a"));
+        assert!(err.to_string().contains("null are not numbers"), "{err}");
+        assert_eq!(o.u32("n", &mut n).unwrap_err().field(), "p.n");
+        assert_eq!(o.u32("m", &mut n).unwrap_err().field(), "p.m");
+        let err = o.variant("e", &["floor"]).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `x`"), "{err}");
+        let err = o.finish().unwrap_err();
+        assert_eq!(err.field(), "p.q");
+        assert!(err.to_string().contains("unknown field `q`"), "{err}");
+        let mut o = Fields::new(&v, "").unwrap();
+        let err = o.required_f64("r").unwrap_err();
+        assert_eq!(err.field(), "");
+        assert!(err.to_string().contains("missing field `r`"), "{err}");
+        assert_eq!(Fields::new(&json!([1]), "x").err().unwrap().field(), "x");
+    }
+}
