@@ -16,7 +16,7 @@ use super::money::{to_base_units, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
 use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
-use super::standard::standard_requirements;
+use super::standard::standard_requirements_valued;
 use super::statistical::statistical_risk;
 use super::valuation::{value_position, Shock};
 use crate::error::{Error, Result};
@@ -63,9 +63,14 @@ pub(crate) fn margin_hashed(
     for (i, position) in account.positions.iter().enumerate() {
         let v = value_position(position, market, &Shock::NONE)
             .map_err(|e| e.within(&format!("account.positions[{i}]")))?;
-        let g = greeks
-            .entry(position.instrument.underlying.clone())
-            .or_default();
+        // Looked up before inserting: `entry` would allocate the key on every position.
+        let g = if let Some(g) = greeks.get_mut(&position.instrument.underlying) {
+            g
+        } else {
+            greeks
+                .entry(position.instrument.underlying.clone())
+                .or_default()
+        };
         g.delta += v.delta;
         g.gamma += v.gamma;
         g.vega += v.vega;
@@ -93,7 +98,14 @@ pub(crate) fn margin_hashed(
     let mut portfolio = None;
     let model = match account.mode {
         MarginMode::Cross | MarginMode::Isolated => {
-            let standard = standard_requirements(market, &account.positions, &params.standard)?;
+            // The positions were valued unshocked above: short options reuse those values.
+            let values: Vec<f64> = lines.iter().map(|l| l.value).collect();
+            let standard = standard_requirements_valued(
+                market,
+                &account.positions,
+                &params.standard,
+                Some(&values),
+            )?;
             for requirement in standard.positions {
                 if let Some(line) = lines.get_mut(requirement.position) {
                     line.requirement = Some(requirement);
