@@ -228,6 +228,45 @@ fn roots_of_the_sample_account_are_where_margin_gives_health_one() {
     );
 }
 
+#[test]
+fn shifted_markets_equal_the_hand_moved_snapshot_rebuilt_from_scratch() {
+    // The shifter revalidates only the moved underlying and shares its surface: its market must
+    // value exactly like `Market::new` of the hand-moved snapshot (sticky moneyness: nothing
+    // pinned), and refuse what that refuses, with the same code and field.
+    let m: MarketSpec = json::from_str(&fixture("market.json")).unwrap();
+    let market = Market::new(m.clone()).unwrap();
+    let p = RiskParams::default();
+    let options = LiquidationOptions {
+        sticky: StickyRule::Moneyness,
+        ..LiquidationOptions::default()
+    };
+    for name in ["account.json", "account-portfolio.json"] {
+        let a: AccountSpec = json::from_str(&fixture(name)).unwrap();
+        let account = Account::new(&a).unwrap();
+        for u in ["BTC", "ETH"] {
+            let shifter =
+                drr_margin::liquidation::Shifter::new(&market, &account, u, &options).unwrap();
+            for ratio in [1e-4, 0.5, 0.995, 1.0, 1.005, 3.0, 1e4] {
+                let shifted = shifter.market_at(ratio).unwrap();
+                assert_eq!(shifted.spec(), &moved(&m, u, ratio), "{name} {u} {ratio}");
+                let ours = drr_margin::margin::margin_validated(&shifted, &account, &p).unwrap();
+                let theirs = margin(&moved(&m, u, ratio), &a, &p).unwrap();
+                assert_eq!(
+                    serde_json::to_string(&ours).unwrap(),
+                    serde_json::to_string(&theirs).unwrap(),
+                    "{name} {u} {ratio}"
+                );
+            }
+            // Past the Price domain (1e15): the same refusal.
+            let ratio = 2e15 / market.underlying(u).unwrap().spot();
+            let ours = shifter.market_at(ratio).unwrap_err();
+            let theirs = Market::new(moved(&m, u, ratio)).unwrap_err();
+            assert_eq!(ours.code(), theirs.code());
+            assert_eq!(ours.field(), format!("market.{}", theirs.field()));
+        }
+    }
+}
+
 fn straddle(collateral: f64) -> (MarketSpec, AccountSpec) {
     let m = market(
         json!({"BTC": {"index": {"price": 100000, "publishTime": NOW},

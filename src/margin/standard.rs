@@ -603,17 +603,19 @@ pub fn standard_requirements(
     positions: &[Position],
     params: &StandardParams,
 ) -> Result<StandardResult> {
-    standard_requirements_valued(market, positions, params, None)
+    standard_requirements_valued(market, positions, params, None, true)
 }
 
 /// [`standard_requirements`] with the positions' unshocked values (`value_position(…,
 /// Shock::NONE).usd`, in input order) already computed by the caller, so options are not valued
-/// twice (the margin report values every position first). `None`: value them here.
+/// twice (the margin report values every position first). `None`: value them here. `ids`:
+/// whether each [`PositionRequirement`] carries its instrument id (empty otherwise).
 pub(crate) fn standard_requirements_valued(
     market: &Market,
     positions: &[Position],
     params: &StandardParams,
     values: Option<&[f64]>,
+    ids: bool,
 ) -> Result<StandardResult> {
     params.validate()?;
     if values.is_some_and(|v| v.len() != positions.len()) {
@@ -732,7 +734,11 @@ pub(crate) fn standard_requirements_valued(
         };
         requirements.push(PositionRequirement {
             position: i,
-            instrument: position.id.clone(),
+            instrument: if ids {
+                position.id.clone()
+            } else {
+                String::new()
+            },
             initial,
             maintenance,
         });
