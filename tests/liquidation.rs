@@ -516,6 +516,71 @@ fn max_size_is_the_last_grid_size_with_free_collateral_at_least_zero() {
 }
 
 #[test]
+fn max_size_of_an_order_that_costs_no_collateral_is_unbounded_not_an_error() {
+    // A long call struck at 10× spot, 3 months, 30 % vol: its Black-76 value is ~1e-46 USD per
+    // BTC (d₂ ≈ −15.5σ), so buying it moves neither equity (premium rounds to 0 base units at any
+    // size searched) nor the requirement (long options require nothing). Free collateral never
+    // falls: the answer is `bounded: false` at the search limit, min(2⁵² increments, 1e15).
+    let id = "BTC_USDC-25DEC26-1000000-C";
+    let m = market(
+        json!({"BTC": {"index": {"price": 100000, "publishTime": NOW},
+        "markIv": {id: 0.3}}}),
+    );
+    let a = account(json!({"mode": "cross", "collateral": {"USDC": 10000}, "positions": []}));
+    let p = RiskParams::default();
+    let spec = InstrumentSpec::Id(id.into());
+    for (increment, limit) in [(0.0001, 4_503_599_627_370_496.0 / 10_000.0), (1.0, 1e15)] {
+        let options = LiquidationOptions {
+            size_increment: increment,
+            ..LiquidationOptions::default()
+        };
+        let r = max_size(&m, &a, &spec, Side::Buy, &p, &options).unwrap();
+        assert!(!r.bounded, "{r:?}");
+        assert_eq!(r.size, limit);
+        assert!(r.free_collateral_next.is_none());
+        // Checked through what_if at the limit: free collateral is still ≥ 0 there.
+        let order = Order {
+            instrument: spec.clone(),
+            size: r.size,
+            side: Some(Side::Buy),
+            price: None,
+            isolated_margin: None,
+        };
+        let after = what_if(&m, &a, &order, &p, &options).unwrap().after;
+        assert!(units(&after.free_collateral) >= 0);
+        assert_eq!(after.free_collateral, r.free_collateral);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["bounded"], json!(false));
+        assert!(json.get("freeCollateralNext").is_none());
+    }
+    // Bounded answers say so and carry the next grid size's (negative) free collateral.
+    let sell = max_size(
+        &m,
+        &a,
+        &InstrumentSpec::Id("BTC-PERP".into()),
+        Side::Sell,
+        &p,
+        &LiquidationOptions::default(),
+    )
+    .unwrap();
+    assert!(sell.bounded && units(sell.free_collateral_next.as_ref().unwrap()) < 0);
+    // An increment beyond the size domain is refused, naming it.
+    let err = max_size(
+        &m,
+        &a,
+        &spec,
+        Side::Buy,
+        &p,
+        &LiquidationOptions {
+            size_increment: 1e16,
+            ..LiquidationOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), "options.sizeIncrement");
+}
+
+#[test]
 fn bad_input_is_a_coded_error_naming_the_field() {
     let m: MarketSpec = json::from_str(&fixture("market.json")).unwrap();
     let a: AccountSpec = json::from_str(&fixture("account.json")).unwrap();

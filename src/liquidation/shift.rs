@@ -87,10 +87,13 @@ impl LiquidationOptions {
                 format!("must be in [0, 10], got {}", self.safety),
             ));
         }
-        if !(self.size_increment.is_finite() && self.size_increment > 0.0) {
+        if !(self.size_increment.is_finite()
+            && self.size_increment > 0.0
+            && self.size_increment <= crate::units::MAX_AMOUNT)
+        {
             return Err(Error::invalid(
                 "sizeIncrement",
-                format!("must be > 0, got {}", self.size_increment),
+                format!("must be in (0, 1e15], got {}", self.size_increment),
             ));
         }
         Ok(())
