@@ -539,6 +539,58 @@ struct Decoded {
     params_hash: [u8; 32],
 }
 
+#[test]
+fn a_withdrawal_beyond_free_collateral_is_refused_and_changes_nothing() {
+    // Free collateral = equity − IM. A USDC withdrawal lowers equity by its amount (USDC at 1,
+    // no haircut) and leaves IM as it is (a linear perpetual's IM does not read collateral), so
+    // withdrawing 1 USDC less than free collateral is accepted and 1 USDC more is refused.
+    let mut e = engine(json!({}));
+    let withdraw = |amount: f64| {
+        event(json!({"type": "withdrawal", "account": "a", "asset": "USDC", "amount": amount}))
+    };
+    e.upsert_account("a", perp_account(50_000.0, 1.0)).unwrap();
+    // Before a market is set the check cannot be made: refused, naming the market.
+    let err = e.apply(withdraw(1.0)).unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("E_MISSING_MARKET_DATA", "market")
+    );
+    e.set_market(simple_market(NOW, 100_000.0)).unwrap();
+    let report = e.report("a").unwrap();
+    let free = report.free_collateral.value;
+    let im = report.initial_margin.value;
+    assert!(free > 1_000.0 && im > 0.0, "{free} {im}");
+    let before = e.snapshot();
+    let err = e.apply(withdraw(free + 1.0)).unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("E_INSUFFICIENT_MARGIN", "amount"),
+        "{err}"
+    );
+    assert_eq!(e.snapshot(), before, "a refused withdrawal changes nothing");
+    e.apply(withdraw(free - 1.0)).unwrap();
+    let after = from_scratch(&e, "a");
+    assert_eq!(e.report("a").unwrap(), after);
+    assert!(
+        (after.free_collateral.value - 1.0).abs() < 1e-6,
+        "{after:?}"
+    );
+    assert_eq!(after.initial_margin, report.initial_margin);
+    // The rest of the way: 2 USDC more is refused, deposits are never checked.
+    let err = e.apply(withdraw(2.0)).unwrap_err();
+    assert_eq!(err.code(), "E_INSUFFICIENT_MARGIN");
+    e.apply(event(
+        json!({"type": "deposit", "account": "a", "asset": "USDC", "amount": 5}),
+    ))
+    .unwrap();
+    e.apply(withdraw(2.0)).unwrap();
+    // An account already below its initial margin (the index fell) can withdraw nothing.
+    e.apply(index(60_000.0)).unwrap();
+    assert!(units(&e.report("a").unwrap().free_collateral.units) < 0);
+    let err = e.apply(withdraw(0.01)).unwrap_err();
+    assert_eq!(err.code(), "E_INSUFFICIENT_MARGIN");
+}
+
 fn decode(bytes: &[u8]) -> Decoded {
     let mut at = 0;
     let mut take = |n: usize| {

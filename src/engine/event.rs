@@ -34,7 +34,9 @@ pub enum Event {
     Trade(Trade),
     /// Collateral paid in.
     Deposit(Transfer),
-    /// Collateral paid out (the balance may go negative: a borrow).
+    /// Collateral paid out (the balance may go negative: a borrow), refused with
+    /// `E_INSUFFICIENT_MARGIN` (field `amount`) when it would leave free collateral (equity −
+    /// initial margin) below 0.
     Withdrawal(Transfer),
     /// A funding payment on every perpetual of an underlying.
     Funding(FundingPayment),

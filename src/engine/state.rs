@@ -260,7 +260,7 @@ impl MarginEngine {
                 account,
                 asset,
                 amount,
-            }) => self.transfer(&account, &asset, -amount),
+            }) => self.withdraw(&account, &asset, amount),
             Event::Funding(FundingPayment { underlying, rate }) => {
                 let market = self.require_market()?;
                 let data = market
@@ -307,6 +307,43 @@ impl MarginEngine {
         ledger::transfer(&mut spec, asset, amount)?;
         let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
         self.commit_account(account, spec, validated, false)
+    }
+
+    /// A withdrawal: refused with `E_INSUFFICIENT_MARGIN` (field `amount`) when it would leave
+    /// the account's free collateral (equity − initial margin, exact base units) below 0, and
+    /// with `E_MISSING_MARKET_DATA` (`market`) before a market is set, when it cannot be checked.
+    fn withdraw(&mut self, account: &str, asset: &str, amount: f64) -> Result<Vec<MarginUpdate>> {
+        let state = self
+            .accounts
+            .get(account)
+            .ok_or_else(|| unknown_account(account).with_field("account"))?;
+        let market = self.market.as_ref().ok_or_else(|| {
+            Error::missing(
+                "market",
+                "a withdrawal is checked against the initial margin: send setMarket first",
+            )
+        })?;
+        let mut spec = state.spec.clone();
+        ledger::transfer(&mut spec, asset, -amount)?;
+        let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+        let report = self
+            .margin_of(market, &validated)
+            .map_err(|e| e.within(&format!("accounts.{account}")))?;
+        if units(&report.free_collateral.units, "freeCollateral")? < 0 {
+            return Err(Error::InsufficientMargin {
+                field: "amount".into(),
+                reason: format!(
+                    "withdrawing {amount} {asset} would leave free collateral {} {} \
+                     (equity {} − initial margin {})",
+                    report.free_collateral.value,
+                    report.margin_asset,
+                    report.equity.value,
+                    report.initial_margin.value
+                ),
+            });
+        }
+        let reports = vec![(account.to_string(), report, false)];
+        self.commit_reported(account, spec, validated, reports)
     }
 
     /// Replaces one underlying's data and recomputes the accounts that hold a position on it.
@@ -392,11 +429,29 @@ impl MarginEngine {
         for r in &mut reports {
             r.2 = first;
         }
-        let last = if first {
-            None
-        } else {
-            self.accounts.get(id).and_then(|s| s.last.clone())
-        };
+        if first {
+            self.accounts.insert(
+                id.to_string(),
+                AccountState {
+                    spec,
+                    account,
+                    last: None,
+                },
+            );
+            return self.emit(reports);
+        }
+        self.commit_reported(id, spec, account, reports)
+    }
+
+    /// Commits a changed existing account whose reports are already computed.
+    fn commit_reported(
+        &mut self,
+        id: &str,
+        spec: AccountSpec,
+        account: Account,
+        reports: Vec<(String, MarginReport, bool)>,
+    ) -> Result<Vec<MarginUpdate>> {
+        let last = self.accounts.get(id).and_then(|s| s.last.clone());
         self.accounts.insert(
             id.to_string(),
             AccountState {
