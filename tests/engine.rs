@@ -135,6 +135,84 @@ fn an_index_update_recomputes_only_the_accounts_on_that_underlying() {
 }
 
 #[test]
+fn a_collateral_price_recomputes_only_the_accounts_holding_it() {
+    // Thresholds 0: every account recomputed whose numbers move emits. "coin" holds only BTC
+    // collateral (0.5 BTC, its equity is proportional to the BTC price: the haircut is a
+    // fraction), "usdc" only USDC; both trade ETH, so the BTC index never enters either.
+    let mut e = engine(json!({"relativeThreshold": 0, "absoluteThreshold": 0}));
+    e.set_market(simple_market(NOW, 100_000.0)).unwrap();
+    let eth = |collateral: Value| {
+        account(json!({"mode": "cross", "collateral": collateral,
+            "positions": [{"instrument": "ETH_USDC-PERPETUAL", "size": 40, "entryPrice": 3500}]}))
+    };
+    e.upsert_account("coin", eth(json!({"BTC": 0.5}))).unwrap();
+    e.upsert_account("usdc", eth(json!({"USDC": 20_000})))
+        .unwrap();
+    let health = e.report("coin").unwrap().health.unwrap();
+    assert!(health > 1.25, "starts healthy: {health}");
+    let check = |e: &MarginEngine, updates: &[MarginUpdate]| {
+        for u in updates {
+            assert_matches_scratch(e, u);
+        }
+        for id in ["coin", "usdc"] {
+            assert_eq!(e.report(id).unwrap(), from_scratch(e, id), "{id}");
+        }
+    };
+    // The BTC collateral price falls so that "coin"'s health is 0.8: one level crossing, for
+    // "coin" only (the BTC index, and so every position, stays where it was).
+    let price = 100_000.0 * 0.8 / health;
+    let updates = e
+        .apply(event(
+            json!({"type": "collateralPrice", "asset": "BTC", "price": price}),
+        ))
+        .unwrap();
+    check(&e, &updates);
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].account, "coin");
+    assert_eq!(updates[0].reason, UpdateReason::LevelCrossing);
+    assert_eq!(updates[0].level, HealthLevel::Liquidatable);
+    let now = e.report("coin").unwrap().health.unwrap();
+    assert!((now - 0.8).abs() < 1e-9, "{now}");
+    assert_eq!(
+        e.market().unwrap().spec().underlyings["BTC"].index.price,
+        100_000.0
+    );
+    // The margin asset's price converts every amount: every account is recomputed and moves.
+    let updates = e
+        .apply(event(
+            json!({"type": "collateralPrice", "asset": "USDC", "price": 0.999}),
+        ))
+        .unwrap();
+    check(&e, &updates);
+    let mut ids: Vec<&str> = updates.iter().map(|u| u.account.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["coin", "usdc"]);
+    // Refusals name the field and change nothing.
+    let before = e.snapshot();
+    for (ev, code, field) in [
+        (
+            json!({"type": "collateralPrice", "asset": "DOGE", "price": 1}),
+            "E_MISSING_MARKET_DATA",
+            "asset",
+        ),
+        (
+            json!({"type": "collateralPrice", "asset": "BTC", "price": -1}),
+            "E_INVALID_INPUT",
+            "price",
+        ),
+        (
+            json!({"type": "collateralPrice", "asset": "BTC", "price": 1e16}),
+            "E_INVALID_INPUT",
+            "price",
+        ),
+    ] {
+        let err = e.apply(event(ev.clone())).unwrap_err();
+        assert_eq!((err.code(), err.field()), (code, field), "{ev}: {err}");
+        assert_eq!(e.snapshot(), before, "{ev}");
+    }
+}
+
+#[test]
 fn thresholds_suppress_small_moves_and_report_larger_ones() {
     // relative 1 %, absolute 0: an update only when a requirement moved > 1 % since the last one.
     let config = json!({"relativeThreshold": 0.01, "absoluteThreshold": 0});

@@ -4,6 +4,7 @@
 //! Each event is applied atomically: the changed market or account is built and validated, only
 //! the accounts the event touches are recomputed against it (an index, mark or vol update: the
 //! accounts holding a position on that underlying; a fill, deposit or withdrawal: that account;
+//! a collateral price: the accounts holding that asset, every account for the margin asset;
 //! funding: the accounts holding a perpetual on it; a new market or a time advance: every
 //! account), and only if every recomputation succeeds is the state committed and are updates
 //! emitted. On error the engine is unchanged. Never reads the clock: time is the `timeAdvance`
@@ -11,8 +12,8 @@
 
 use super::config::{EngineConfig, EngineParams};
 use super::event::{
-    Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
-    Transfer, UpsertAccount, VolUpdate,
+    CollateralPrice, Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket,
+    TimeAdvance, Trade, Transfer, UpsertAccount, VolUpdate,
 };
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::margin::compute::margin_hashed;
 use crate::margin::MarginReport;
 use crate::market::{IndexQuote, Market, MarketSpec};
-use crate::portfolio::{Account, AccountSpec, Millis};
+use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -261,6 +262,32 @@ impl MarginEngine {
                 asset,
                 amount,
             }) => self.withdraw(&account, &asset, amount),
+            Event::CollateralPrice(CollateralPrice { asset, price }) => {
+                let market = self.require_market()?;
+                let mut moved = market.clone();
+                moved.set_collateral_price(&asset, price).map_err(|e| {
+                    if e.code() == "E_MISSING_MARKET_DATA" {
+                        e.with_field("asset")
+                    } else {
+                        e.with_field("price")
+                    }
+                })?;
+                // Who reads this price: the accounts holding the asset; every account when it is
+                // the margin asset (every amount is converted at its price); portfolio accounts
+                // when it is USDC (Derive's PMRM_2 reads the stablecoin's price).
+                let margin_asset = asset == self.params.risk.margin_asset;
+                let ids: Vec<String> = self
+                    .accounts
+                    .iter()
+                    .filter(|(_, s)| {
+                        margin_asset
+                            || s.account.collateral.contains_key(&asset)
+                            || (asset == "USDC" && s.account.mode == MarginMode::Portfolio)
+                    })
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                self.commit_market(moved, &ids)
+            }
             Event::Funding(FundingPayment { underlying, rate }) => {
                 let market = self.require_market()?;
                 let data = market

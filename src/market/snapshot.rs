@@ -363,6 +363,21 @@ impl Market {
         })
     }
 
+    /// Sets the price of a collateral asset already in the snapshot, validated as
+    /// [`Market::new`] would (`collateral.<asset>.price`); an unknown asset is
+    /// `E_MISSING_MARKET_DATA` (`collateral.<asset>`). On error the market is unchanged.
+    pub fn set_collateral_price(&mut self, asset: &str, price: f64) -> Result<()> {
+        let price = positive(price, &format!("collateral.{asset}.price"))?;
+        let quote = self.spec.collateral.get_mut(asset).ok_or_else(|| {
+            Error::missing(
+                format!("collateral.{asset}"),
+                "no price for this collateral asset",
+            )
+        })?;
+        quote.price = price;
+        Ok(())
+    }
+
     /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.
     pub fn underlying(&self, name: &str) -> Result<&Underlying> {
         self.underlyings.get(name).ok_or_else(|| {

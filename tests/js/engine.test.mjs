@@ -76,6 +76,8 @@ test('bad events are coded errors naming the field; the engine is unchanged', ()
     [{ type: 'meteor' }, 'E_INVALID_INPUT', 'event.type'],
     [{ type: 'timeAdvance', now: t - 1 }, 'E_INVALID_INPUT', 'event.now'],
     [{ type: 'deposit', account: 'a', asset: 'USDC' }, 'E_INVALID_INPUT', 'event'],
+    [{ type: 'collateralPrice', asset: 'DOGE', price: 1 }, 'E_MISSING_MARKET_DATA', 'event.asset'],
+    [{ type: 'collateralPrice', asset: 'BTC', price: 0 }, 'E_INVALID_INPUT', 'event.price'],
   ];
   for (const [event, code, field] of bad) {
     assert.throws(() => engine.apply(event), (e) => e instanceof Error && e.code === code && e.field === field, `${JSON.stringify(event)} → ${code} ${field}`);
