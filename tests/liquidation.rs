@@ -680,6 +680,10 @@ mod trigger {
     }
 
     fn build(legs: &[Leg], usdc: f64, btc: f64) -> (Market, Account) {
+        build_in("cross", legs, usdc, btc)
+    }
+
+    fn build_in(mode: &str, legs: &[Leg], usdc: f64, btc: f64) -> (Market, Account) {
         let mut marks_iv = serde_json::Map::new();
         let mut positions = Vec::new();
         for l in legs {
@@ -701,7 +705,7 @@ mod trigger {
             "marks": {"BTC-PERPETUAL": 100000}, "markIv": marks_iv}}),
         );
         let a = account(
-            json!({"mode": "cross", "collateral": {"USDC": usdc, "BTC": btc}, "positions": positions}),
+            json!({"mode": mode, "collateral": {"USDC": usdc, "BTC": btc}, "positions": positions}),
         );
         (Market::new(m).unwrap(), Account::new(&a).unwrap())
     }
@@ -715,12 +719,37 @@ mod trigger {
     /// cases, so the defaults hold a margin beyond what this generator needs.
     #[test]
     fn fast_check_never_misses_a_liquidation_within_its_validity_range() {
-        let p = RiskParams::default();
+        never_misses("cross", &RiskParams::default(), 48);
+    }
+
+    /// The same property for portfolio-mode books (the drr profile's risk matrix: scenario grid
+    /// of spot moves and vol shocks, its worst loss as the requirement).
+    #[test]
+    fn fast_check_never_misses_a_portfolio_liquidation_within_its_validity_range() {
+        never_misses("portfolio", &RiskParams::default(), 32);
+    }
+
+    /// Every venue portfolio profile, with the same generator (a shorter run each).
+    #[test]
+    fn fast_check_never_misses_under_the_venue_portfolio_profiles() {
+        for profile in ["deribit-portfolio", "paradex-portfolio", "derive-portfolio"] {
+            never_misses("portfolio", &profiles::profile(profile).unwrap(), 12);
+        }
+    }
+
+    fn never_misses(mode: &str, p: &RiskParams, cases: u32) {
+        let p = p.clone();
+        // Longer runs: DRR_TRIGGER_CASES=2000 (and PROPTEST_RNG_SEED for another sequence).
+        let cases = std::env::var("DRR_TRIGGER_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(cases);
+        let build = |legs: &[Leg], usdc: f64, btc: f64| build_in(mode, legs, usdc, btc);
         let options = LiquidationOptions::default();
         let r = options.validity_range;
         let (unflagged, confirmed) = (Cell::new(0), Cell::new(0));
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-            cases: 48,
+            cases,
             failure_persistence: None,
             rng_seed: proptest::test_runner::RngSeed::Fixed(
                 std::env::var("PROPTEST_RNG_SEED")
