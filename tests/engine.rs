@@ -60,7 +60,7 @@ fn units(text: &str) -> i128 {
 /// margin() of the engine's current state, computed from scratch from the interchange forms.
 fn from_scratch(engine: &MarginEngine, id: &str) -> MarginReport {
     let market = engine.market().unwrap().spec().clone();
-    margin(&market, engine.account(id).unwrap(), &engine.params().risk).unwrap()
+    margin(&market, engine.account(id).unwrap(), engine.params().risk()).unwrap()
 }
 
 fn assert_matches_scratch(engine: &MarginEngine, update: &MarginUpdate) {

@@ -122,8 +122,8 @@ impl MarginEngine {
         margin_hashed(
             market,
             account,
-            &self.params.risk,
-            &self.params.risk_hash,
+            self.params.risk(),
+            self.params.risk_hash(),
             true,
         )
     }
@@ -247,7 +247,7 @@ impl MarginEngine {
                     size,
                     price,
                     market,
-                    &self.params.risk.margin_asset,
+                    &self.params.risk().margin_asset,
                 )?;
                 let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
                 self.commit_account(&account, spec, validated, false)
@@ -275,7 +275,7 @@ impl MarginEngine {
                 // Who reads this price: the accounts holding the asset; every account when it is
                 // the margin asset (every amount is converted at its price); portfolio accounts
                 // when it is USDC (Derive's PMRM_2 reads the stablecoin's price).
-                let margin_asset = asset == self.params.risk.margin_asset;
+                let margin_asset = asset == self.params.risk().margin_asset;
                 let ids: Vec<String> = self
                     .accounts
                     .iter()
@@ -310,7 +310,7 @@ impl MarginEngine {
                         &underlying,
                         rate,
                         market,
-                        &self.params.risk.margin_asset,
+                        &self.params.risk().margin_asset,
                     )
                     .map_err(|e| e.within(&format!("accounts.{id}")))?
                     {
@@ -551,7 +551,7 @@ impl MarginEngine {
         let mut changed = BTreeMap::new();
         for (id, state) in &self.accounts {
             let mut spec = state.spec.clone();
-            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk.margin_asset)
+            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk().margin_asset)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?
             {
                 let validated =
@@ -582,9 +582,9 @@ impl MarginEngine {
         let Some(market) = self.market.as_ref() else {
             return Ok(Vec::new());
         };
-        let asset = market.collateral(&self.params.risk.margin_asset)?;
+        let asset = market.collateral(&self.params.risk().margin_asset)?;
         let decimals = asset.decimals;
-        let config = &self.params.config;
+        let config = self.params.config();
         let mut candidates = Vec::new();
         for (id, report, first) in reports {
             let initial = units(&report.initial_margin.units, "initialMargin")?;
@@ -630,14 +630,14 @@ impl MarginEngine {
                 sequence,
                 timestamp: market.now(),
                 reason: *reason,
-                margin_asset: &self.params.risk.margin_asset,
+                margin_asset: &self.params.risk().margin_asset,
                 decimals,
                 initial_margin: *initial,
                 maintenance_margin: *maintenance,
                 equity: *equity,
                 health: *health,
                 level: *level,
-                params_hash: &self.params.risk_hash,
+                params_hash: self.params.risk_hash(),
             })?);
         }
         self.sequence = sequence;
@@ -655,9 +655,7 @@ impl MarginEngine {
 
     /// Replaces the engine configuration (thresholds and levels), keeping the state.
     pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
-        config.validate().map_err(|e| e.within("params.engine"))?;
-        self.params.config = config;
-        Ok(())
+        self.params.set_config(config)
     }
 }
 
