@@ -23,9 +23,10 @@
 //! collateral < 0 (rounded **down** to the grid; 0 when even one increment is too much). When
 //! free collateral is not monotone in size (an order that first reduces a position), the answer
 //! is the first such boundary above 0. The search stops at min(2⁵² increments, 10¹⁵ contracts):
-//! when free collateral is still ≥ 0 there (an order that costs no collateral, such as a
-//! zero-premium long option, or one that lowers the requirement at every size), the answer is
-//! `bounded: false` with that limit as `size`, not an error.
+//! when free collateral is still ≥ 0 there (an order that lowers the requirement at every size,
+//! or a long option bought at its mark where its value counts in equity and nothing is required
+//! for it: the premium leaves as cash, possibly a negative balance, and returns as value), the
+//! answer is `bounded: false` with that limit as `size`, not an error.
 //!
 //! Never mutates its inputs; an order that leaves the account under-collateralised is reported
 //! as such (`underCollateralised`), not refused.
@@ -198,9 +199,10 @@ pub struct MaxSize {
     /// The grid (contracts).
     pub size_increment: f64,
     /// Whether free collateral falls below 0 within the search limit (min(2⁵² increments,
-    /// 10¹⁵ contracts)). False: it stays ≥ 0 at every size searched (an order that costs no
-    /// collateral, such as a zero-premium long option, or one that lowers the requirement at any
-    /// size), so the size is unbounded as far as free collateral goes, and `size` is the limit.
+    /// 10¹⁵ contracts)). False: it stays ≥ 0 at every size searched (an order that lowers the
+    /// requirement at any size, or a long option bought at its mark under a model that counts
+    /// its value in equity and requires nothing for it), so the size is unbounded as far as free
+    /// collateral goes, and `size` is the limit.
     pub bounded: bool,
     /// Free collateral after an order of `size` (now, when `size` is 0).
     pub free_collateral: Money,
