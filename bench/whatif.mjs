@@ -1,6 +1,7 @@
 // Benchmark: whatIf() and liquidationPrices() on an N-position cross account (default 100: BTC
 // options across 3 expiries × strikes, mixed signs, plus BTC and ETH perpetuals) against the
-// sample market, through the npm package in Node (WASM). Median of repetitions after warm-up.
+// sample market, through the npm package in Node (WASM). Median of repetitions after warm-up
+// (101 for the fast calls, 3 for the slow ones).
 // Usage: node bench/whatif.mjs [positions]
 import { whatIf, liquidationPrices, margin, maxSize } from 'drr-margin';
 import { readFileSync } from 'node:fs';
@@ -21,8 +22,10 @@ positions.push({ instrument: 'ETH_USDC-PERPETUAL', size: -20, entryPrice: 3400 }
 const account = { mode: 'cross', collateral: { USDC: 2_000_000 }, positions };
 const order = { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, side: 'buy' };
 
-function time(label, f, reps = 21) {
-  f(); f();
+// Warm-up: 20 calls (2 for the slow ones), so that the figures are the steady state, not the JIT's
+// tier-up (with 2 warm-up calls the medians of the fast calls varied up to 2× run to run).
+function time(label, f, reps = 101) {
+  for (let i = 0; i < (reps > 10 ? 20 : 2); i++) f();
   const xs = [];
   for (let r = 0; r < reps; r++) { const t = process.hrtime.bigint(); f(); xs.push(Number(process.hrtime.bigint() - t) / 1e6); }
   xs.sort((a, b) => a - b);

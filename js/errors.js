@@ -15,6 +15,7 @@ export const ERROR_CODES = Object.freeze([
   'E_MISSING_MARKET_DATA',
   'E_STALE_ORACLE',
   'E_BUSY',
+  'E_INSUFFICIENT_MARGIN',
 ]);
 
 /** `err instanceof DrrMarginError` is true for every error drr-margin throws. */

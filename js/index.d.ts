@@ -8,7 +8,7 @@ export { default } from '../pkg/web/drr_margin.js';
 /** A stable error code (see the README's error table). */
 export type ErrorCode =
   | 'E_INVALID_INPUT' | 'E_INVALID_VOL' | 'E_NO_ARBITRAGE_BOUND' | 'E_NO_CONVERGENCE'
-  | 'E_MISSING_MARKET_DATA' | 'E_STALE_ORACLE' | 'E_BUSY';
+  | 'E_MISSING_MARKET_DATA' | 'E_STALE_ORACLE' | 'E_BUSY' | 'E_INSUFFICIENT_MARGIN';
 /** Every code a drr-margin error can carry. */
 export declare const ERROR_CODES: readonly ErrorCode[];
 /** What every drr-margin function throws: `err instanceof DrrMarginError`, then `err.code`, `err.field`. */

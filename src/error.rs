@@ -41,12 +41,16 @@ pub enum Error {
     /// engine method): retry after that call returns.
     #[error("{field}: {reason}")]
     Busy { field: String, reason: String },
+    /// A request the account's collateral does not cover: a withdrawal that would leave free
+    /// collateral (equity − initial margin) below zero. The input is well formed; the answer is no.
+    #[error("{field}: {reason}")]
+    InsufficientMargin { field: String, reason: String },
 }
 
 impl Error {
     /// Every code [`Error::code`] returns, in declaration order: the README's error table and the
     /// npm package's `ERROR_CODES` (js/errors.js) list the same, which a test checks.
-    pub const CODES: [&'static str; 7] = [
+    pub const CODES: [&'static str; 8] = [
         "E_INVALID_INPUT",
         "E_INVALID_VOL",
         "E_NO_ARBITRAGE_BOUND",
@@ -54,6 +58,7 @@ impl Error {
         "E_MISSING_MARKET_DATA",
         "E_STALE_ORACLE",
         "E_BUSY",
+        "E_INSUFFICIENT_MARGIN",
     ];
 
     /// Shorthand for [`Error::InvalidInput`].
@@ -74,6 +79,7 @@ impl Error {
             Error::MissingMarketData { .. } => "E_MISSING_MARKET_DATA",
             Error::StaleOracle { .. } => "E_STALE_ORACLE",
             Error::Busy { .. } => "E_BUSY",
+            Error::InsufficientMargin { .. } => "E_INSUFFICIENT_MARGIN",
         }
     }
 
@@ -86,7 +92,8 @@ impl Error {
             | Error::NoConvergence { field, .. }
             | Error::MissingMarketData { field, .. }
             | Error::StaleOracle { field, .. }
-            | Error::Busy { field, .. } => field,
+            | Error::Busy { field, .. }
+            | Error::InsufficientMargin { field, .. } => field,
         }
     }
 
@@ -98,7 +105,8 @@ impl Error {
             | Error::NoConvergence { field, .. }
             | Error::MissingMarketData { field, .. }
             | Error::StaleOracle { field, .. }
-            | Error::Busy { field, .. } => field,
+            | Error::Busy { field, .. }
+            | Error::InsufficientMargin { field, .. } => field,
         }
     }
 
@@ -166,7 +174,11 @@ mod tests {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::Busy { field, reason },
+            Error::Busy {
+                field: field.clone(),
+                reason: reason.clone(),
+            },
+            Error::InsufficientMargin { field, reason },
         ];
         for e in &all {
             match e {
@@ -176,7 +188,8 @@ mod tests {
                 | Error::NoConvergence { .. }
                 | Error::MissingMarketData { .. }
                 | Error::StaleOracle { .. }
-                | Error::Busy { .. } => {}
+                | Error::Busy { .. }
+                | Error::InsufficientMargin { .. } => {}
             }
         }
         all

@@ -60,7 +60,7 @@ fn units(text: &str) -> i128 {
 /// margin() of the engine's current state, computed from scratch from the interchange forms.
 fn from_scratch(engine: &MarginEngine, id: &str) -> MarginReport {
     let market = engine.market().unwrap().spec().clone();
-    margin(&market, engine.account(id).unwrap(), &engine.params().risk).unwrap()
+    margin(&market, engine.account(id).unwrap(), engine.params().risk()).unwrap()
 }
 
 fn assert_matches_scratch(engine: &MarginEngine, update: &MarginUpdate) {
@@ -132,6 +132,84 @@ fn an_index_update_recomputes_only_the_accounts_on_that_underlying() {
         ["btc"]
     );
     assert_eq!(updates[0].reason, UpdateReason::Threshold);
+}
+
+#[test]
+fn a_collateral_price_recomputes_only_the_accounts_holding_it() {
+    // Thresholds 0: every account recomputed whose numbers move emits. "coin" holds only BTC
+    // collateral (0.5 BTC, its equity is proportional to the BTC price: the haircut is a
+    // fraction), "usdc" only USDC; both trade ETH, so the BTC index never enters either.
+    let mut e = engine(json!({"relativeThreshold": 0, "absoluteThreshold": 0}));
+    e.set_market(simple_market(NOW, 100_000.0)).unwrap();
+    let eth = |collateral: Value| {
+        account(json!({"mode": "cross", "collateral": collateral,
+            "positions": [{"instrument": "ETH_USDC-PERPETUAL", "size": 40, "entryPrice": 3500}]}))
+    };
+    e.upsert_account("coin", eth(json!({"BTC": 0.5}))).unwrap();
+    e.upsert_account("usdc", eth(json!({"USDC": 20_000})))
+        .unwrap();
+    let health = e.report("coin").unwrap().health.unwrap();
+    assert!(health > 1.25, "starts healthy: {health}");
+    let check = |e: &MarginEngine, updates: &[MarginUpdate]| {
+        for u in updates {
+            assert_matches_scratch(e, u);
+        }
+        for id in ["coin", "usdc"] {
+            assert_eq!(e.report(id).unwrap(), from_scratch(e, id), "{id}");
+        }
+    };
+    // The BTC collateral price falls so that "coin"'s health is 0.8: one level crossing, for
+    // "coin" only (the BTC index, and so every position, stays where it was).
+    let price = 100_000.0 * 0.8 / health;
+    let updates = e
+        .apply(event(
+            json!({"type": "collateralPrice", "asset": "BTC", "price": price}),
+        ))
+        .unwrap();
+    check(&e, &updates);
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].account, "coin");
+    assert_eq!(updates[0].reason, UpdateReason::LevelCrossing);
+    assert_eq!(updates[0].level, HealthLevel::Liquidatable);
+    let now = e.report("coin").unwrap().health.unwrap();
+    assert!((now - 0.8).abs() < 1e-9, "{now}");
+    assert_eq!(
+        e.market().unwrap().spec().underlyings["BTC"].index.price,
+        100_000.0
+    );
+    // The margin asset's price converts every amount: every account is recomputed and moves.
+    let updates = e
+        .apply(event(
+            json!({"type": "collateralPrice", "asset": "USDC", "price": 0.999}),
+        ))
+        .unwrap();
+    check(&e, &updates);
+    let mut ids: Vec<&str> = updates.iter().map(|u| u.account.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["coin", "usdc"]);
+    // Refusals name the field and change nothing.
+    let before = e.snapshot();
+    for (ev, code, field) in [
+        (
+            json!({"type": "collateralPrice", "asset": "DOGE", "price": 1}),
+            "E_MISSING_MARKET_DATA",
+            "asset",
+        ),
+        (
+            json!({"type": "collateralPrice", "asset": "BTC", "price": -1}),
+            "E_INVALID_INPUT",
+            "price",
+        ),
+        (
+            json!({"type": "collateralPrice", "asset": "BTC", "price": 1e16}),
+            "E_INVALID_INPUT",
+            "price",
+        ),
+    ] {
+        let err = e.apply(event(ev.clone())).unwrap_err();
+        assert_eq!((err.code(), err.field()), (code, field), "{ev}: {err}");
+        assert_eq!(e.snapshot(), before, "{ev}");
+    }
 }
 
 #[test]
@@ -537,6 +615,58 @@ struct Decoded {
     reason: u8,
     health: Option<f64>,
     params_hash: [u8; 32],
+}
+
+#[test]
+fn a_withdrawal_beyond_free_collateral_is_refused_and_changes_nothing() {
+    // Free collateral = equity − IM. A USDC withdrawal lowers equity by its amount (USDC at 1,
+    // no haircut) and leaves IM as it is (a linear perpetual's IM does not read collateral), so
+    // withdrawing 1 USDC less than free collateral is accepted and 1 USDC more is refused.
+    let mut e = engine(json!({}));
+    let withdraw = |amount: f64| {
+        event(json!({"type": "withdrawal", "account": "a", "asset": "USDC", "amount": amount}))
+    };
+    e.upsert_account("a", perp_account(50_000.0, 1.0)).unwrap();
+    // Before a market is set the check cannot be made: refused, naming the market.
+    let err = e.apply(withdraw(1.0)).unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("E_MISSING_MARKET_DATA", "market")
+    );
+    e.set_market(simple_market(NOW, 100_000.0)).unwrap();
+    let report = e.report("a").unwrap();
+    let free = report.free_collateral.value;
+    let im = report.initial_margin.value;
+    assert!(free > 1_000.0 && im > 0.0, "{free} {im}");
+    let before = e.snapshot();
+    let err = e.apply(withdraw(free + 1.0)).unwrap_err();
+    assert_eq!(
+        (err.code(), err.field()),
+        ("E_INSUFFICIENT_MARGIN", "amount"),
+        "{err}"
+    );
+    assert_eq!(e.snapshot(), before, "a refused withdrawal changes nothing");
+    e.apply(withdraw(free - 1.0)).unwrap();
+    let after = from_scratch(&e, "a");
+    assert_eq!(e.report("a").unwrap(), after);
+    assert!(
+        (after.free_collateral.value - 1.0).abs() < 1e-6,
+        "{after:?}"
+    );
+    assert_eq!(after.initial_margin, report.initial_margin);
+    // The rest of the way: 2 USDC more is refused, deposits are never checked.
+    let err = e.apply(withdraw(2.0)).unwrap_err();
+    assert_eq!(err.code(), "E_INSUFFICIENT_MARGIN");
+    e.apply(event(
+        json!({"type": "deposit", "account": "a", "asset": "USDC", "amount": 5}),
+    ))
+    .unwrap();
+    e.apply(withdraw(2.0)).unwrap();
+    // An account already below its initial margin (the index fell) can withdraw nothing.
+    e.apply(index(60_000.0)).unwrap();
+    assert!(units(&e.report("a").unwrap().free_collateral.units) < 0);
+    let err = e.apply(withdraw(0.01)).unwrap_err();
+    assert_eq!(err.code(), "E_INSUFFICIENT_MARGIN");
 }
 
 fn decode(bytes: &[u8]) -> Decoded {

@@ -228,6 +228,45 @@ fn roots_of_the_sample_account_are_where_margin_gives_health_one() {
     );
 }
 
+#[test]
+fn shifted_markets_equal_the_hand_moved_snapshot_rebuilt_from_scratch() {
+    // The shifter revalidates only the moved underlying and shares its surface: its market must
+    // value exactly like `Market::new` of the hand-moved snapshot (sticky moneyness: nothing
+    // pinned), and refuse what that refuses, with the same code and field.
+    let m: MarketSpec = json::from_str(&fixture("market.json")).unwrap();
+    let market = Market::new(m.clone()).unwrap();
+    let p = RiskParams::default();
+    let options = LiquidationOptions {
+        sticky: StickyRule::Moneyness,
+        ..LiquidationOptions::default()
+    };
+    for name in ["account.json", "account-portfolio.json"] {
+        let a: AccountSpec = json::from_str(&fixture(name)).unwrap();
+        let account = Account::new(&a).unwrap();
+        for u in ["BTC", "ETH"] {
+            let shifter =
+                drr_margin::liquidation::Shifter::new(&market, &account, u, &options).unwrap();
+            for ratio in [1e-4, 0.5, 0.995, 1.0, 1.005, 3.0, 1e4] {
+                let shifted = shifter.market_at(ratio).unwrap();
+                assert_eq!(shifted.spec(), &moved(&m, u, ratio), "{name} {u} {ratio}");
+                let ours = drr_margin::margin::margin_validated(&shifted, &account, &p).unwrap();
+                let theirs = margin(&moved(&m, u, ratio), &a, &p).unwrap();
+                assert_eq!(
+                    serde_json::to_string(&ours).unwrap(),
+                    serde_json::to_string(&theirs).unwrap(),
+                    "{name} {u} {ratio}"
+                );
+            }
+            // Past the Price domain (1e15): the same refusal.
+            let ratio = 2e15 / market.underlying(u).unwrap().spot();
+            let ours = shifter.market_at(ratio).unwrap_err();
+            let theirs = Market::new(moved(&m, u, ratio)).unwrap_err();
+            assert_eq!(ours.code(), theirs.code());
+            assert_eq!(ours.field(), format!("market.{}", theirs.field()));
+        }
+    }
+}
+
 fn straddle(collateral: f64) -> (MarketSpec, AccountSpec) {
     let m = market(
         json!({"BTC": {"index": {"price": 100000, "publishTime": NOW},
@@ -477,6 +516,71 @@ fn max_size_is_the_last_grid_size_with_free_collateral_at_least_zero() {
 }
 
 #[test]
+fn max_size_of_an_order_that_costs_no_collateral_is_unbounded_not_an_error() {
+    // A long call struck at 10× spot, 3 months, 30 % vol: its Black-76 value is ~1e-46 USD per
+    // BTC (d₂ ≈ −15.5σ), so buying it moves neither equity (premium rounds to 0 base units at any
+    // size searched) nor the requirement (long options require nothing). Free collateral never
+    // falls: the answer is `bounded: false` at the search limit, min(2⁵² increments, 1e15).
+    let id = "BTC_USDC-25DEC26-1000000-C";
+    let m = market(
+        json!({"BTC": {"index": {"price": 100000, "publishTime": NOW},
+        "markIv": {id: 0.3}}}),
+    );
+    let a = account(json!({"mode": "cross", "collateral": {"USDC": 10000}, "positions": []}));
+    let p = RiskParams::default();
+    let spec = InstrumentSpec::Id(id.into());
+    for (increment, limit) in [(0.0001, 4_503_599_627_370_496.0 / 10_000.0), (1.0, 1e15)] {
+        let options = LiquidationOptions {
+            size_increment: increment,
+            ..LiquidationOptions::default()
+        };
+        let r = max_size(&m, &a, &spec, Side::Buy, &p, &options).unwrap();
+        assert!(!r.bounded, "{r:?}");
+        assert_eq!(r.size, limit);
+        assert!(r.free_collateral_next.is_none());
+        // Checked through what_if at the limit: free collateral is still ≥ 0 there.
+        let order = Order {
+            instrument: spec.clone(),
+            size: r.size,
+            side: Some(Side::Buy),
+            price: None,
+            isolated_margin: None,
+        };
+        let after = what_if(&m, &a, &order, &p, &options).unwrap().after;
+        assert!(units(&after.free_collateral) >= 0);
+        assert_eq!(after.free_collateral, r.free_collateral);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["bounded"], json!(false));
+        assert!(json.get("freeCollateralNext").is_none());
+    }
+    // Bounded answers say so and carry the next grid size's (negative) free collateral.
+    let sell = max_size(
+        &m,
+        &a,
+        &InstrumentSpec::Id("BTC-PERP".into()),
+        Side::Sell,
+        &p,
+        &LiquidationOptions::default(),
+    )
+    .unwrap();
+    assert!(sell.bounded && units(sell.free_collateral_next.as_ref().unwrap()) < 0);
+    // An increment beyond the size domain is refused, naming it.
+    let err = max_size(
+        &m,
+        &a,
+        &spec,
+        Side::Buy,
+        &p,
+        &LiquidationOptions {
+            size_increment: 1e16,
+            ..LiquidationOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), "options.sizeIncrement");
+}
+
+#[test]
 fn bad_input_is_a_coded_error_naming_the_field() {
     let m: MarketSpec = json::from_str(&fixture("market.json")).unwrap();
     let a: AccountSpec = json::from_str(&fixture("account.json")).unwrap();
@@ -576,6 +680,10 @@ mod trigger {
     }
 
     fn build(legs: &[Leg], usdc: f64, btc: f64) -> (Market, Account) {
+        build_in("cross", legs, usdc, btc)
+    }
+
+    fn build_in(mode: &str, legs: &[Leg], usdc: f64, btc: f64) -> (Market, Account) {
         let mut marks_iv = serde_json::Map::new();
         let mut positions = Vec::new();
         for l in legs {
@@ -597,7 +705,7 @@ mod trigger {
             "marks": {"BTC-PERPETUAL": 100000}, "markIv": marks_iv}}),
         );
         let a = account(
-            json!({"mode": "cross", "collateral": {"USDC": usdc, "BTC": btc}, "positions": positions}),
+            json!({"mode": mode, "collateral": {"USDC": usdc, "BTC": btc}, "positions": positions}),
         );
         (Market::new(m).unwrap(), Account::new(&a).unwrap())
     }
@@ -611,12 +719,37 @@ mod trigger {
     /// cases, so the defaults hold a margin beyond what this generator needs.
     #[test]
     fn fast_check_never_misses_a_liquidation_within_its_validity_range() {
-        let p = RiskParams::default();
+        never_misses("cross", &RiskParams::default(), 48);
+    }
+
+    /// The same property for portfolio-mode books (the drr profile's risk matrix: scenario grid
+    /// of spot moves and vol shocks, its worst loss as the requirement).
+    #[test]
+    fn fast_check_never_misses_a_portfolio_liquidation_within_its_validity_range() {
+        never_misses("portfolio", &RiskParams::default(), 32);
+    }
+
+    /// Every venue portfolio profile, with the same generator (a shorter run each).
+    #[test]
+    fn fast_check_never_misses_under_the_venue_portfolio_profiles() {
+        for profile in ["deribit-portfolio", "paradex-portfolio", "derive-portfolio"] {
+            never_misses("portfolio", &profiles::profile(profile).unwrap(), 12);
+        }
+    }
+
+    fn never_misses(mode: &str, p: &RiskParams, cases: u32) {
+        let p = p.clone();
+        // Longer runs: DRR_TRIGGER_CASES=2000 (and PROPTEST_RNG_SEED for another sequence).
+        let cases = std::env::var("DRR_TRIGGER_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(cases);
+        let build = |legs: &[Leg], usdc: f64, btc: f64| build_in(mode, legs, usdc, btc);
         let options = LiquidationOptions::default();
         let r = options.validity_range;
         let (unflagged, confirmed) = (Cell::new(0), Cell::new(0));
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-            cases: 48,
+            cases,
             failure_persistence: None,
             rng_seed: proptest::test_runner::RngSeed::Fixed(
                 std::env::var("PROPTEST_RNG_SEED")

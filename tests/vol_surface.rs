@@ -220,7 +220,7 @@ fn vogt_svi_has_butterfly_arbitrage_and_a_well_behaved_svi_has_none() {
     // k ≈ 0.9.
     let vogt = surface(vec![svi(T_1, -0.0410, 0.1331, 0.3060, 0.3586, 0.4153)]);
     let warnings = vogt.arbitrage_warnings();
-    assert_eq!(codes(&warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_1)]);
+    assert_eq!(codes(warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_1)]);
     let k = warnings.first().unwrap().log_moneyness;
     assert!((0.6..=1.2).contains(&k), "worst point at k = {k}");
     // a = 0.04, b = 0.4, ρ = −0.4, m = 0, σ = 0.1: g(k) ≥ 0.08 on [−1.5, 1.5] (checked by an
@@ -237,7 +237,7 @@ fn decreasing_total_variance_across_expiries_is_a_calendar_warning() {
         grid(T_1, 100.0, &[90.0, 110.0], &[0.3, 0.3]),
     ]);
     assert_eq!(
-        codes(&s.arbitrage_warnings()),
+        codes(s.arbitrage_warnings()),
         vec![("W_CALENDAR_ARBITRAGE", T_1)]
     );
     // Only the wings cross: a steep first smile over a flat second one is reported at a wing.
@@ -247,7 +247,7 @@ fn decreasing_total_variance_across_expiries_is_a_calendar_warning() {
     ]);
     // w₁(±1.5) = 0.02 + 0.4·√2.26 = 0.6213 > 0.3 ≥ w₁(0) = 0.06.
     let warnings = s.arbitrage_warnings();
-    assert_eq!(codes(&warnings), vec![("W_CALENDAR_ARBITRAGE", T_1)]);
+    assert_eq!(codes(warnings), vec![("W_CALENDAR_ARBITRAGE", T_1)]);
     assert_eq!(warnings.first().unwrap().log_moneyness.abs(), 1.5);
 }
 
@@ -261,7 +261,7 @@ fn grid_with_a_vol_spike_has_butterfly_arbitrage() {
         &[0.5, 0.5, 1.5, 0.5, 0.5],
     )]);
     let warnings = spike.arbitrage_warnings();
-    assert_eq!(codes(&warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_02)]);
+    assert_eq!(codes(warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_02)]);
     assert_eq!(warnings.first().unwrap().log_moneyness, 0.0);
     // A smooth smile is clean.
     let smile = surface(vec![grid(
@@ -278,7 +278,7 @@ fn svi_wing_steeper_than_lee_bound_is_a_butterfly_warning() {
     // b(1 + ρ) = 1.1·1.9 = 2.09 > 2, with a large level so g stays positive on [−1.5, 1.5].
     let s = surface(vec![svi(T_1, 10.0, 1.1, 0.9, 0.0, 0.5)]);
     let warnings = s.arbitrage_warnings();
-    assert_eq!(codes(&warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_1)]);
+    assert_eq!(codes(warnings), vec![("W_BUTTERFLY_ARBITRAGE", T_1)]);
     let warning = warnings.first().unwrap();
     assert_eq!(warning.log_moneyness, 1.5);
     assert!(warning.detail.contains("Lee"), "{}", warning.detail);

@@ -96,17 +96,45 @@ impl EngineConfig {
 
 /// Everything that parameterises an engine: the resolved risk parameters (with their hash,
 /// computed once) and the engine's own configuration.
+///
+/// Always valid: the fields are private and every way to build or change one ([`Self::new`],
+/// [`Self::resolve`], [`Self::set_config`]) validates, so the engine, which skips re-validating
+/// the risk parameters on every recomputation, can trust it, and the hash always belongs to the
+/// risk parameters held. (The JSON input shape is [`Self::resolve`]'s, unchanged.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineParams {
-    /// Risk parameters of every margin computation.
-    pub risk: RiskParams,
-    /// Emission thresholds and health levels.
-    pub config: EngineConfig,
-    /// Hex SHA-256 of the risk parameters (equal to `MarginReport::params_hash`).
-    pub risk_hash: String,
+    /// Risk parameters of every margin computation (validated).
+    risk: RiskParams,
+    /// Emission thresholds and health levels (validated).
+    config: EngineConfig,
+    /// Hex SHA-256 of `risk` (equal to `MarginReport::params_hash`).
+    risk_hash: String,
 }
 
 impl EngineParams {
+    /// The risk parameters of every margin computation.
+    pub fn risk(&self) -> &RiskParams {
+        &self.risk
+    }
+
+    /// The emission thresholds and health levels.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Hex SHA-256 of the risk parameters (equal to `MarginReport::params_hash`).
+    pub fn risk_hash(&self) -> &str {
+        &self.risk_hash
+    }
+
+    /// Replaces the engine configuration after validating it (field paths `params.engine.…`);
+    /// on error nothing changes.
+    pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
+        config.validate().map_err(|e| e.within("params.engine"))?;
+        self.config = config;
+        Ok(())
+    }
+
     /// Builds and validates from resolved parts.
     pub fn new(risk: RiskParams, config: EngineConfig) -> Result<EngineParams> {
         risk.validate().map_err(|e| e.within("params"))?;
@@ -160,10 +188,10 @@ mod tests {
             "engine": {"relativeThreshold": 0.05}
         })))
         .unwrap();
-        assert_eq!(p.config.relative_threshold, 0.05);
-        assert_eq!(p.config.warning_health, 1.25);
-        assert_eq!(p.risk.profile, "deribit-portfolio");
-        assert_eq!(p.risk_hash, params_hash(&p.risk).unwrap());
+        assert_eq!(p.config().relative_threshold, 0.05);
+        assert_eq!(p.config().warning_health, 1.25);
+        assert_eq!(p.risk().profile, "deribit-portfolio");
+        assert_eq!(p.risk_hash(), params_hash(p.risk()).unwrap());
         let err = EngineParams::resolve(Some(serde_json::json!({
             "engine": {"warningHealth": 0.5}
         })))
@@ -172,6 +200,37 @@ mod tests {
         let err =
             EngineParams::resolve(Some(serde_json::json!({"engine": {"bogus": 1}}))).unwrap_err();
         assert_eq!(err.field(), "params.engine.bogus");
+    }
+
+    #[test]
+    fn every_way_to_build_or_change_engine_params_validates() {
+        // Hand-built parts go through `new`: invalid risk parameters or configuration are refused.
+        let mut risk = RiskParams::default();
+        risk.drr.k_maintenance = -1.0;
+        let err = EngineParams::new(risk, EngineConfig::default()).unwrap_err();
+        assert_eq!(err.field(), "params.drr.kMaintenance");
+        let bad = EngineConfig {
+            relative_threshold: f64::NAN,
+            ..EngineConfig::default()
+        };
+        let err = EngineParams::new(RiskParams::default(), bad.clone()).unwrap_err();
+        assert_eq!(err.field(), "params.engine.relativeThreshold");
+        // Changing the configuration validates too, and a refusal changes nothing.
+        let mut p = EngineParams::new(RiskParams::default(), EngineConfig::default()).unwrap();
+        let before = p.clone();
+        assert_eq!(
+            p.set_config(bad).unwrap_err().field(),
+            "params.engine.relativeThreshold"
+        );
+        assert_eq!(p, before);
+        let good = EngineConfig {
+            warning_health: 1.5,
+            ..EngineConfig::default()
+        };
+        p.set_config(good.clone()).unwrap();
+        assert_eq!(p.config(), &good);
+        // The hash is always the one of the risk parameters held.
+        assert_eq!(p.risk_hash(), params_hash(p.risk()).unwrap());
     }
 }
 

@@ -34,8 +34,13 @@ pub enum Event {
     Trade(Trade),
     /// Collateral paid in.
     Deposit(Transfer),
-    /// Collateral paid out (the balance may go negative: a borrow).
+    /// Collateral paid out (the balance may go negative: a borrow), refused with
+    /// `E_INSUFFICIENT_MARGIN` (field `amount`) when it would leave free collateral (equity −
+    /// initial margin) below 0.
     Withdrawal(Transfer),
+    /// A new price of a collateral asset (recomputes the accounts holding it; every account when
+    /// it is the margin asset).
+    CollateralPrice(CollateralPrice),
     /// A funding payment on every perpetual of an underlying.
     Funding(FundingPayment),
     /// Time moves forward; expired legs settle.
@@ -146,6 +151,17 @@ pub struct Transfer {
     pub amount: f64,
 }
 
+/// `collateralPrice`: a new USD price of a collateral asset already in the market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CollateralPrice {
+    /// Collateral asset symbol (must be in the market's `collateral`).
+    pub asset: String,
+    /// Price in USD (> 0).
+    pub price: f64,
+}
+
 /// `funding`: `rate` per interval (longs pay shorts when positive), default the market's
 /// funding rate for the underlying. (Not to be confused with the market's `Funding` quote.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +218,7 @@ impl Event {
             Event::Trade(_) => "trade",
             Event::Deposit(_) => "deposit",
             Event::Withdrawal(_) => "withdrawal",
+            Event::CollateralPrice(_) => "collateralPrice",
             Event::Funding(_) => "funding",
             Event::TimeAdvance(_) => "timeAdvance",
         }
@@ -240,6 +257,7 @@ impl Event {
             "trade" => payload_of(payload, Event::Trade),
             "deposit" => payload_of(payload, Event::Deposit),
             "withdrawal" => payload_of(payload, Event::Withdrawal),
+            "collateralPrice" => payload_of(payload, Event::CollateralPrice),
             "funding" => payload_of(payload, Event::Funding),
             "timeAdvance" => payload_of(payload, Event::TimeAdvance),
             other => Err(Error::invalid(
@@ -247,7 +265,7 @@ impl Event {
                 format!(
                     "unknown event type {other:?}; known: setMarket, upsertAccount, \
                      removeAccount, indexUpdate, markUpdate, volUpdate, trade, deposit, \
-                     withdrawal, funding, timeAdvance"
+                     withdrawal, collateralPrice, funding, timeAdvance"
                 ),
             )),
         }
@@ -283,7 +301,8 @@ impl Event {
                 }
                 Ok(())
             }
-            Event::MarkUpdate(MarkUpdate { price, .. }) => positive(*price, "price"),
+            Event::MarkUpdate(MarkUpdate { price, .. })
+            | Event::CollateralPrice(CollateralPrice { price, .. }) => positive(*price, "price"),
             Event::Trade(Trade { size, price, .. }) => {
                 if !(size.is_finite() && *size != 0.0) {
                     return Err(Error::invalid(

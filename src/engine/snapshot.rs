@@ -52,8 +52,8 @@ impl MarginEngine {
     pub fn snapshot(&self) -> EngineSnapshot {
         EngineSnapshot {
             version: SNAPSHOT_VERSION,
-            params: self.params.risk.clone(),
-            engine: self.params.config.clone(),
+            params: self.params.risk().clone(),
+            engine: self.params.config().clone(),
             market: self.market.as_ref().map(|m| m.spec().clone()),
             accounts: self
                 .accounts

@@ -4,6 +4,7 @@
 //! Each event is applied atomically: the changed market or account is built and validated, only
 //! the accounts the event touches are recomputed against it (an index, mark or vol update: the
 //! accounts holding a position on that underlying; a fill, deposit or withdrawal: that account;
+//! a collateral price: the accounts holding that asset, every account for the margin asset;
 //! funding: the accounts holding a perpetual on it; a new market or a time advance: every
 //! account), and only if every recomputation succeeds is the state committed and are updates
 //! emitted. On error the engine is unchanged. Never reads the clock: time is the `timeAdvance`
@@ -11,8 +12,8 @@
 
 use super::config::{EngineConfig, EngineParams};
 use super::event::{
-    Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket, TimeAdvance, Trade,
-    Transfer, UpsertAccount, VolUpdate,
+    CollateralPrice, Event, FundingPayment, IndexUpdate, MarkUpdate, RemoveAccount, SetMarket,
+    TimeAdvance, Trade, Transfer, UpsertAccount, VolUpdate,
 };
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::margin::compute::margin_hashed;
 use crate::margin::MarginReport;
 use crate::market::{IndexQuote, Market, MarketSpec};
-use crate::portfolio::{Account, AccountSpec, Millis};
+use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -121,8 +122,8 @@ impl MarginEngine {
         margin_hashed(
             market,
             account,
-            &self.params.risk,
-            &self.params.risk_hash,
+            self.params.risk(),
+            self.params.risk_hash(),
             true,
         )
     }
@@ -246,7 +247,7 @@ impl MarginEngine {
                     size,
                     price,
                     market,
-                    &self.params.risk.margin_asset,
+                    &self.params.risk().margin_asset,
                 )?;
                 let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
                 self.commit_account(&account, spec, validated, false)
@@ -260,7 +261,33 @@ impl MarginEngine {
                 account,
                 asset,
                 amount,
-            }) => self.transfer(&account, &asset, -amount),
+            }) => self.withdraw(&account, &asset, amount),
+            Event::CollateralPrice(CollateralPrice { asset, price }) => {
+                let market = self.require_market()?;
+                let mut moved = market.clone();
+                moved.set_collateral_price(&asset, price).map_err(|e| {
+                    if e.code() == "E_MISSING_MARKET_DATA" {
+                        e.with_field("asset")
+                    } else {
+                        e.with_field("price")
+                    }
+                })?;
+                // Who reads this price: the accounts holding the asset; every account when it is
+                // the margin asset (every amount is converted at its price); portfolio accounts
+                // when it is USDC (Derive's PMRM_2 reads the stablecoin's price).
+                let margin_asset = asset == self.params.risk().margin_asset;
+                let ids: Vec<String> = self
+                    .accounts
+                    .iter()
+                    .filter(|(_, s)| {
+                        margin_asset
+                            || s.account.collateral.contains_key(&asset)
+                            || (asset == "USDC" && s.account.mode == MarginMode::Portfolio)
+                    })
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                self.commit_market(moved, &ids)
+            }
             Event::Funding(FundingPayment { underlying, rate }) => {
                 let market = self.require_market()?;
                 let data = market
@@ -283,7 +310,7 @@ impl MarginEngine {
                         &underlying,
                         rate,
                         market,
-                        &self.params.risk.margin_asset,
+                        &self.params.risk().margin_asset,
                     )
                     .map_err(|e| e.within(&format!("accounts.{id}")))?
                     {
@@ -307,6 +334,43 @@ impl MarginEngine {
         ledger::transfer(&mut spec, asset, amount)?;
         let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
         self.commit_account(account, spec, validated, false)
+    }
+
+    /// A withdrawal: refused with `E_INSUFFICIENT_MARGIN` (field `amount`) when it would leave
+    /// the account's free collateral (equity − initial margin, exact base units) below 0, and
+    /// with `E_MISSING_MARKET_DATA` (`market`) before a market is set, when it cannot be checked.
+    fn withdraw(&mut self, account: &str, asset: &str, amount: f64) -> Result<Vec<MarginUpdate>> {
+        let state = self
+            .accounts
+            .get(account)
+            .ok_or_else(|| unknown_account(account).with_field("account"))?;
+        let market = self.market.as_ref().ok_or_else(|| {
+            Error::missing(
+                "market",
+                "a withdrawal is checked against the initial margin: send setMarket first",
+            )
+        })?;
+        let mut spec = state.spec.clone();
+        ledger::transfer(&mut spec, asset, -amount)?;
+        let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+        let report = self
+            .margin_of(market, &validated)
+            .map_err(|e| e.within(&format!("accounts.{account}")))?;
+        if units(&report.free_collateral.units, "freeCollateral")? < 0 {
+            return Err(Error::InsufficientMargin {
+                field: "amount".into(),
+                reason: format!(
+                    "withdrawing {amount} {asset} would leave free collateral {} {} \
+                     (equity {} − initial margin {})",
+                    report.free_collateral.value,
+                    report.margin_asset,
+                    report.equity.value,
+                    report.initial_margin.value
+                ),
+            });
+        }
+        let reports = vec![(account.to_string(), report, false)];
+        self.commit_reported(account, spec, validated, reports)
     }
 
     /// Replaces one underlying's data and recomputes the accounts that hold a position on it.
@@ -392,11 +456,29 @@ impl MarginEngine {
         for r in &mut reports {
             r.2 = first;
         }
-        let last = if first {
-            None
-        } else {
-            self.accounts.get(id).and_then(|s| s.last.clone())
-        };
+        if first {
+            self.accounts.insert(
+                id.to_string(),
+                AccountState {
+                    spec,
+                    account,
+                    last: None,
+                },
+            );
+            return self.emit(reports);
+        }
+        self.commit_reported(id, spec, account, reports)
+    }
+
+    /// Commits a changed existing account whose reports are already computed.
+    fn commit_reported(
+        &mut self,
+        id: &str,
+        spec: AccountSpec,
+        account: Account,
+        reports: Vec<(String, MarginReport, bool)>,
+    ) -> Result<Vec<MarginUpdate>> {
+        let last = self.accounts.get(id).and_then(|s| s.last.clone());
         self.accounts.insert(
             id.to_string(),
             AccountState {
@@ -469,7 +551,7 @@ impl MarginEngine {
         let mut changed = BTreeMap::new();
         for (id, state) in &self.accounts {
             let mut spec = state.spec.clone();
-            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk.margin_asset)
+            if ledger::settle_expired(&mut spec, now, &next, &self.params.risk().margin_asset)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?
             {
                 let validated =
@@ -500,9 +582,9 @@ impl MarginEngine {
         let Some(market) = self.market.as_ref() else {
             return Ok(Vec::new());
         };
-        let asset = market.collateral(&self.params.risk.margin_asset)?;
+        let asset = market.collateral(&self.params.risk().margin_asset)?;
         let decimals = asset.decimals;
-        let config = &self.params.config;
+        let config = self.params.config();
         let mut candidates = Vec::new();
         for (id, report, first) in reports {
             let initial = units(&report.initial_margin.units, "initialMargin")?;
@@ -548,14 +630,14 @@ impl MarginEngine {
                 sequence,
                 timestamp: market.now(),
                 reason: *reason,
-                margin_asset: &self.params.risk.margin_asset,
+                margin_asset: &self.params.risk().margin_asset,
                 decimals,
                 initial_margin: *initial,
                 maintenance_margin: *maintenance,
                 equity: *equity,
                 health: *health,
                 level: *level,
-                params_hash: &self.params.risk_hash,
+                params_hash: self.params.risk_hash(),
             })?);
         }
         self.sequence = sequence;
@@ -573,9 +655,7 @@ impl MarginEngine {
 
     /// Replaces the engine configuration (thresholds and levels), keeping the state.
     pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
-        config.validate().map_err(|e| e.within("params.engine"))?;
-        self.params.config = config;
-        Ok(())
+        self.params.set_config(config)
     }
 }
 

@@ -21,7 +21,7 @@
 use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
-use crate::margin::compute::margin_hashed;
+use crate::margin::compute::margin_objective;
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
@@ -172,14 +172,14 @@ pub(crate) fn objective(
 
 /// Full-model evaluator of one underlying's moves.
 pub(crate) struct Evaluator<'a> {
-    pub shifter: Shifter,
+    pub shifter: Shifter<'a>,
     pub account: &'a Account,
     pub params: RiskParams,
 }
 
 impl Evaluator<'_> {
     pub(crate) fn new<'a>(
-        market: &Market,
+        market: &'a Market,
         account: &'a Account,
         params: &RiskParams,
         underlying: &str,
@@ -199,8 +199,8 @@ impl Evaluator<'_> {
         let market = self.shifter.market_at(ratio)?;
         // Only the solver's objective (equity, requirements) reads these reports, never a caller:
         // they carry no parameters' hash (serialising the parameters would cost more than a
-        // cross-margin report of 100 positions).
-        margin_hashed(&market, self.account, &self.params, "", false).map_err(|e| {
+        // cross-margin report of 100 positions), no ids and no warnings.
+        margin_objective(&market, self.account, &self.params).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),

@@ -17,9 +17,10 @@
 //! Never computes margin itself and never reads the clock.
 
 use crate::error::{Error, Result};
-use crate::market::{Market, MarketSpec, StickyRule};
+use crate::market::{Market, StickyRule};
 use crate::portfolio::{Account, ContractKind};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// How the liquidation solver moves the market and where it looks (every field optional in JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,39 +87,42 @@ impl LiquidationOptions {
                 format!("must be in [0, 10], got {}", self.safety),
             ));
         }
-        if !(self.size_increment.is_finite() && self.size_increment > 0.0) {
+        if !(self.size_increment.is_finite()
+            && self.size_increment > 0.0
+            && self.size_increment <= crate::units::MAX_AMOUNT)
+        {
             return Err(Error::invalid(
                 "sizeIncrement",
-                format!("must be > 0, got {}", self.size_increment),
+                format!("must be in (0, 1e15], got {}", self.size_increment),
             ));
         }
         Ok(())
     }
 }
 
-/// A snapshot prepared for moving one underlying: the interchange form with the sticky-strike
-/// vols pinned, from which shifted markets are built.
+/// A snapshot prepared for moving one underlying: the validated market with the sticky-strike
+/// vols pinned, from which shifted markets are built (only the moved underlying is revalidated;
+/// its volatility surface and the other underlyings are shared, not rebuilt).
 #[derive(Debug, Clone)]
-pub struct Shifter {
-    base: MarketSpec,
+pub struct Shifter<'a> {
+    base: Cow<'a, Market>,
     underlying: String,
     spot: f64,
     move_collateral: bool,
 }
 
-impl Shifter {
+impl<'a> Shifter<'a> {
     /// Prepares `market` for moves of `underlying`, pinning the vols of `account`'s options on it
     /// under sticky strike.
     pub fn new(
-        market: &Market,
+        market: &'a Market,
         account: &Account,
         underlying: &str,
         options: &LiquidationOptions,
-    ) -> Result<Shifter> {
+    ) -> Result<Shifter<'a>> {
         let u = market.underlying(underlying)?;
-        let mut base = market.spec().clone();
+        let mut pinned = Vec::new();
         if options.sticky == StickyRule::Strike && u.surface().is_some() {
-            let mut pinned = Vec::new();
             for (i, p) in account.positions.iter().enumerate() {
                 if p.instrument.underlying != underlying
                     || u.spec().mark_iv.contains_key(&p.id)
@@ -136,14 +140,22 @@ impl Shifter {
                     .map_err(|e| e.within(&format!("account.positions[{i}]")))?;
                 pinned.push((p.id.clone(), vol.get()));
             }
-            if let Some(spec) = base.underlyings.get_mut(underlying) {
-                spec.mark_iv.extend(pinned);
-            }
         }
+        let base = if pinned.is_empty() {
+            Cow::Borrowed(market)
+        } else {
+            let mut spec = u.spec().clone();
+            spec.mark_iv.extend(pinned);
+            Cow::Owned(
+                market
+                    .with_moved_prices(underlying, spec, None)
+                    .map_err(|e| e.within("market"))?,
+            )
+        };
         Ok(Shifter {
+            spot: u.spot(),
             base,
             underlying: underlying.to_string(),
-            spot: u.spot(),
             move_collateral: options.move_collateral,
         })
     }
@@ -166,27 +178,31 @@ impl Shifter {
                 format!("trial index ratio {ratio} is not a positive finite number"),
             ));
         }
-        let mut spec = self.base.clone();
-        if let Some(u) = spec.underlyings.get_mut(&self.underlying) {
-            u.index.price *= ratio;
-            u.index.conf *= ratio;
-            for f in &mut u.forwards {
-                f.price *= ratio;
-            }
-            for mark in u.marks.values_mut() {
-                *mark *= ratio;
-            }
-            if let Some(depth) = &mut u.depth {
-                for level in depth.bids.iter_mut().chain(depth.asks.iter_mut()) {
-                    level[0] *= ratio;
-                }
+        let mut u = self.base.underlying(&self.underlying)?.spec().clone();
+        u.index.price *= ratio;
+        u.index.conf *= ratio;
+        for f in &mut u.forwards {
+            f.price *= ratio;
+        }
+        for mark in u.marks.values_mut() {
+            *mark *= ratio;
+        }
+        if let Some(depth) = &mut u.depth {
+            for level in depth.bids.iter_mut().chain(depth.asks.iter_mut()) {
+                level[0] *= ratio;
             }
         }
-        if self.move_collateral {
-            if let Some(c) = spec.collateral.get_mut(&self.underlying) {
-                c.price *= ratio;
-            }
-        }
-        Market::new(spec).map_err(|e| e.within("market"))
+        let collateral = if self.move_collateral {
+            self.base
+                .spec()
+                .collateral
+                .get(&self.underlying)
+                .map(|c| (self.underlying.as_str(), c.price * ratio))
+        } else {
+            None
+        };
+        self.base
+            .with_moved_prices(&self.underlying, u, collateral)
+            .map_err(|e| e.within("market"))
     }
 }

@@ -22,7 +22,11 @@
 //! is the largest k·increment found with free collateral ≥ 0 whose next grid size has free
 //! collateral < 0 (rounded **down** to the grid; 0 when even one increment is too much). When
 //! free collateral is not monotone in size (an order that first reduces a position), the answer
-//! is the first such boundary above 0.
+//! is the first such boundary above 0. The search stops at min(2⁵² increments, 10¹⁵ contracts):
+//! when free collateral is still ≥ 0 there (an order that lowers the requirement at every size,
+//! or a long option bought at its mark where its value counts in equity and nothing is required
+//! for it: the premium leaves as cash, possibly a negative balance, and returns as value), the
+//! answer is `bounded: false` with that limit as `size`, not an error.
 //!
 //! Never mutates its inputs; an order that leaves the account under-collateralised is reported
 //! as such (`underCollateralised`), not refused.
@@ -189,14 +193,24 @@ pub struct MaxSize {
     pub instrument: String,
     /// Buy or sell.
     pub side: Side,
-    /// Largest size (contracts, > 0 or 0) on the grid with free collateral ≥ 0 after the fill.
+    /// Largest size (contracts, > 0 or 0) on the grid with free collateral ≥ 0 after the fill;
+    /// when not `bounded`, the largest size searched (the search limit).
     pub size: f64,
     /// The grid (contracts).
     pub size_increment: f64,
+    /// Whether free collateral falls below 0 within the search limit (min(2⁵² increments,
+    /// 10¹⁵ contracts)). False: it stays ≥ 0 at every size searched (an order that lowers the
+    /// requirement at any size, or a long option bought at its mark under a model that counts
+    /// its value in equity and requires nothing for it), so the size is unbounded as far as free
+    /// collateral goes, and `size` is the limit.
+    pub bounded: bool,
     /// Free collateral after an order of `size` (now, when `size` is 0).
     pub free_collateral: Money,
-    /// Free collateral after an order of `size` + `sizeIncrement` (< 0).
-    pub free_collateral_next: Money,
+    /// Free collateral after an order of `size` + `sizeIncrement` (< 0); absent when not
+    /// `bounded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub free_collateral_next: Option<Money>,
 }
 
 fn money_diff(after: &Money, before: &Money, field: &str) -> Result<Money> {
@@ -510,8 +524,24 @@ fn size_on_grid(increment: f64) -> impl Fn(u64) -> f64 {
     }
 }
 
-/// Largest k with free collateral ≥ 0 is searched up to this many increments.
+/// Largest k with free collateral ≥ 0 is searched up to this many increments (k·increment
+/// exact), and up to [`crate::units::MAX_AMOUNT`] contracts.
 const MAX_STEPS: u64 = 1 << 52;
+
+/// The search limit in increments: min(2⁵², ⌊10¹⁵ / increment⌋), at least 1.
+fn step_limit(increment: f64) -> u64 {
+    let by_size = (crate::units::MAX_AMOUNT / increment).floor();
+    #[allow(clippy::cast_precision_loss)] // 2^52 is exact
+    if by_size >= MAX_STEPS as f64 {
+        MAX_STEPS
+    } else if by_size >= 1.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // in [1, 2^52)
+        let steps = by_size as u64;
+        steps
+    } else {
+        1
+    }
+}
 
 /// [`max_size`] for a validated market and account.
 pub fn max_size_validated(
@@ -540,19 +570,26 @@ pub fn max_size_validated(
         let (post, _) = apply_order(market, account, &order, params)?;
         Ok(margin_validated(market, &post, params)?.free_collateral)
     };
+    let limit = step_limit(increment);
     let (mut lo, mut hi) = (0_u64, 1_u64);
     let mut lo_free = free_at(0)?;
     let mut hi_free = free_at(1)?;
     while units(&hi_free)? >= 0 {
-        if hi >= MAX_STEPS {
-            return Err(Error::NoConvergence {
-                field: "maxSize".into(),
-                reason: format!("free collateral stays ≥ 0 up to {} contracts", size_of(hi)),
+        if hi >= limit {
+            // Free collateral never fell below 0 within the search limit: unbounded.
+            return Ok(MaxSize {
+                instrument: id,
+                side,
+                size: size_of(hi),
+                size_increment: increment,
+                bounded: false,
+                free_collateral: hi_free,
+                free_collateral_next: None,
             });
         }
         lo = hi;
         lo_free = hi_free;
-        hi *= 2;
+        hi = hi.saturating_mul(2).min(limit);
         hi_free = free_at(hi)?;
     }
     while hi - lo > 1 {
@@ -573,8 +610,9 @@ pub fn max_size_validated(
         side,
         size,
         size_increment: increment,
+        bounded: true,
         free_collateral: lo_free,
-        free_collateral_next: hi_free,
+        free_collateral_next: Some(hi_free),
     })
 }
 

@@ -70,6 +70,29 @@ pub(crate) fn margin_hashed(
     params_hash: &str,
     params_checked: bool,
 ) -> Result<MarginReport> {
+    margin_detailed(market, account, params, params_hash, params_checked, true)
+}
+
+/// The report for a solver's objective only (liquidation prices, linear estimates): the same
+/// numbers as [`margin_hashed`] with an empty parameters' hash, but the position lines and their
+/// requirements carry no instrument ids and there are no warnings (building those strings costs
+/// a good part of a cross-margin computation). Never returned to a caller.
+pub(crate) fn margin_objective(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+) -> Result<MarginReport> {
+    margin_detailed(market, account, params, "", false, false)
+}
+
+fn margin_detailed(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    params_hash: &str,
+    params_checked: bool,
+    described: bool,
+) -> Result<MarginReport> {
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(account.positions.len());
@@ -114,7 +137,11 @@ pub(crate) fn margin_hashed(
         g.theta += v.theta;
         lines.push(PositionLine {
             position: i,
-            instrument: position.id.clone(),
+            instrument: if described {
+                position.id.clone()
+            } else {
+                String::new()
+            },
             value: v.usd,
             delta: v.delta,
             gamma: v.gamma,
@@ -148,6 +175,7 @@ pub(crate) fn margin_hashed(
                 &account.positions,
                 &params.standard,
                 Some(&unshocked),
+                described,
             )?;
             for requirement in standard.positions {
                 if let Some(line) = lines.get_mut(requirement.position) {
@@ -210,10 +238,12 @@ pub(crate) fn margin_hashed(
         },
     };
     let (liquidity, no_depth) = liquidity_charges(market, &greeks, &params.liquidity)?;
-    warnings.extend(no_depth.into_iter().map(|message| Warning {
-        code: "W_NO_DEPTH".into(),
-        message,
-    }));
+    if described {
+        warnings.extend(no_depth.into_iter().map(|message| Warning {
+            code: "W_NO_DEPTH".into(),
+            message,
+        }));
+    }
     let liquidity_total = Component {
         maintenance: liquidity.iter().map(|l| l.maintenance).sum(),
         initial: liquidity.iter().map(|l| l.initial).sum(),
@@ -246,6 +276,9 @@ pub(crate) fn margin_hashed(
         {
             multiplier *= rule.multiplier;
             add_on += rule.add_on;
+            if !described {
+                continue;
+            }
             warnings.push(Warning {
                 code: "W_RISK_FLAG".into(),
                 message: format!(
@@ -260,21 +293,24 @@ pub(crate) fn margin_hashed(
     }
     if drr.iter().any(|d| d.stale) {
         multiplier *= params.oracle.stale_multiplier;
-        warnings.push(Warning {
-            code: "W_STALE_ORACLE".into(),
-            message: format!(
-                "an index quote is past oracle.maxStalenessMs: requirements ×{}",
-                params.oracle.stale_multiplier
-            ),
-        });
+        if described {
+            warnings.push(Warning {
+                code: "W_STALE_ORACLE".into(),
+                message: format!(
+                    "an index quote is past oracle.maxStalenessMs: requirements ×{}",
+                    params.oracle.stale_multiplier
+                ),
+            });
+        }
     }
     let total = Component {
         maintenance: before_flags.maintenance * multiplier + add_on,
         initial: before_flags.initial * multiplier + add_on,
     };
     for name in greeks.keys() {
-        if let Some(surface) = market.underlying(name)?.surface() {
-            warnings.extend(surface.arbitrage_warnings().into_iter().map(|w| Warning {
+        let surface = market.underlying(name)?.surface();
+        if let Some(surface) = surface.filter(|_| described) {
+            warnings.extend(surface.arbitrage_warnings().iter().map(|w| Warning {
                 code: w.code.as_str().to_string(),
                 message: format!("{name}: {}", w.detail),
             }));

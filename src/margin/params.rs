@@ -301,6 +301,16 @@ pub(crate) fn check(ok: bool, field: &str, what: &str) -> Result<()> {
     }
 }
 
+/// [`check`] with the field path formatted only on failure (validations that run on every
+/// computation).
+pub(crate) fn check_lazy(ok: bool, field: impl FnOnce() -> String, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field(), what))
+    }
+}
+
 /// `x` is finite and within [lo, hi].
 pub(crate) fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
     x.is_finite() && x >= lo && x <= hi

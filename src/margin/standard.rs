@@ -39,7 +39,7 @@
 //!   requirement, so that options carry no collateral value and equity − requirement is
 //!   Derive's margin.
 
-use super::params::{check, finite_in};
+use super::params::{check, check_lazy, finite_in};
 use super::valuation::{value_position, Shock};
 use crate::error::{Error, Result};
 use crate::market::Market;
@@ -269,83 +269,85 @@ impl Default for StandardParams {
 
 impl FuturesRule {
     /// Checks every field, naming it as `{at}.{field}`.
-    fn validate(&self, at: &str) -> Result<()> {
-        let f = |name: &str| format!("{at}.{name}");
-        check(
+    /// `at` names the rule (`futures.BTC`); field paths are formatted only when something is
+    /// rejected (the margin pipeline validates every rule on every computation).
+    fn validate(&self, at: &dyn Fn() -> String) -> Result<()> {
+        let f = |name: &str| format!("{}.{name}", at());
+        check_lazy(
             finite_in(self.im_base, 0.0, 1.0),
-            &f("imBase"),
+            || f("imBase"),
             "must be in [0, 1]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.mm_base, 0.0, self.im_base),
-            &f("mmBase"),
+            || f("mmBase"),
             "must be in [0, imBase]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.im_increment, 0.0, 1.0),
-            &f("imIncrement"),
+            || f("imIncrement"),
             "must be in [0, 1] per coin",
         )?;
-        check(
+        check_lazy(
             finite_in(self.mm_increment, 0.0, self.im_increment),
-            &f("mmIncrement"),
+            || f("mmIncrement"),
             "must be in [0, imIncrement]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.imf_factor, 0.0, 1.0),
-            &f("imfFactor"),
+            || f("imfFactor"),
             "must be in [0, 1]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.imf_base_weight, 0.0, 1.0),
-            &f("imfBaseWeight"),
+            || f("imfBaseWeight"),
             "must be in [0, 1]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.tier_maintenance_fraction, 0.0, 1.0),
-            &f("tierMaintenanceFraction"),
+            || f("tierMaintenanceFraction"),
             "must be in [0, 1]",
         )?;
         let mut previous: Option<&LeverageTier> = None;
         for (i, tier) in self.tiers.iter().enumerate() {
             let t = |name: &str| f(&format!("tiers[{i}].{name}"));
             match previous {
-                None => check(
+                None => check_lazy(
                     tier.notional == 0.0,
-                    &t("notional"),
+                    || t("notional"),
                     "the first tier must start at 0",
                 )?,
-                Some(p) => check(
+                Some(p) => check_lazy(
                     tier.notional.is_finite() && tier.notional > p.notional,
-                    &t("notional"),
+                    || t("notional"),
                     "must be finite and above the previous tier's",
                 )?,
             }
             let highest = previous.map_or(1e6, |p| p.max_leverage);
-            check(
+            check_lazy(
                 finite_in(tier.max_leverage, 1.0, highest),
-                &t("maxLeverage"),
+                || t("maxLeverage"),
                 "must be in [1, previous tier's maxLeverage] (1e6 for the first)",
             )?;
             previous = Some(tier);
         }
-        check(
+        check_lazy(
             finite_in(self.open_interest, 0.0, f64::MAX),
-            &f("openInterest"),
+            || f("openInterest"),
             "must be a finite USD amount ≥ 0",
         )?;
-        check(
+        check_lazy(
             finite_in(self.open_interest_upper_cap, 0.0, f64::MAX),
-            &f("openInterestUpperCap"),
+            || f("openInterestUpperCap"),
             "must be a finite USD amount ≥ 0",
         )?;
-        check(
+        check_lazy(
             finite_in(
                 self.open_interest_lower_cap,
                 0.0,
                 self.open_interest_upper_cap,
             ),
-            &f("openInterestLowerCap"),
+            || f("openInterestLowerCap"),
             "must be in [0, openInterestUpperCap]",
         )
     }
@@ -454,9 +456,10 @@ impl StandardParams {
     /// Checks every field's domain, naming it (`futures.BTC.imBase`, `options.initialFloor`).
     pub fn validate(&self) -> Result<()> {
         for (name, rule) in &self.futures {
-            rule.validate(&format!("futures.{name}"))?;
+            rule.validate(&|| format!("futures.{name}"))?;
         }
-        self.default_futures.validate("defaultFutures")?;
+        self.default_futures
+            .validate(&|| "defaultFutures".to_string())?;
         for (value, name) in [
             (self.unpaired_call_initial_scale, "unpairedCallInitialScale"),
             (
@@ -617,18 +620,27 @@ pub fn standard_requirements(
     params: &StandardParams,
 ) -> Result<StandardResult> {
     params.validate()?;
-    standard_requirements_checked(market, positions, params, None)
+    standard_requirements_checked(market, positions, params, None, true)
 }
 
-/// [`standard_requirements`] for parameters that passed `params.validate()`. `unshocked`: each
-/// position's USD value under [`Shock::NONE`], as `value_position` returns it, if known (the
-/// margin report has valued every position already; short options need their mark here).
+/// [`standard_requirements`] for parameters that passed `params.validate()` (the caller names a
+/// failing field with its own prefix). `values`: each position's unshocked USD value
+/// (`value_position(…, Shock::NONE).usd`, in input order) if the caller has it (the margin
+/// report values every position first), so options are not valued twice; `None`: value them
+/// here. `ids`: whether each [`PositionRequirement`] carries its instrument id (empty otherwise).
 pub(crate) fn standard_requirements_checked(
     market: &Market,
     positions: &[Position],
     params: &StandardParams,
-    unshocked: Option<&[f64]>,
+    values: Option<&[f64]>,
+    ids: bool,
 ) -> Result<StandardResult> {
+    if values.is_some_and(|v| v.len() != positions.len()) {
+        return Err(Error::invalid(
+            "positions",
+            "one unshocked value per position is needed",
+        ));
+    }
     // Pass 1: check inputs and aggregate the futures coin size per underlying.
     let mut coin_sizes = Vec::with_capacity(positions.len());
     let mut aggregate: BTreeMap<&str, f64> = BTreeMap::new();
@@ -685,11 +697,10 @@ pub(crate) fn standard_requirements_checked(
                 let amount = position.amount;
                 // Shorts need their mark; in Derive's mode every option's value joins its
                 // requirement (see `optionValueInRequirement`).
-                let known = unshocked.and_then(|values| values.get(i)).copied();
                 let value =
                     if !(amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)) {
                         0.0
-                    } else if let Some(value) = known {
+                    } else if let Some(&value) = values.and_then(|v| v.get(i)) {
                         value
                     } else {
                         value_position(position, market, &Shock::NONE)
@@ -740,7 +751,11 @@ pub(crate) fn standard_requirements_checked(
         };
         requirements.push(PositionRequirement {
             position: i,
-            instrument: position.id.clone(),
+            instrument: if ids {
+                position.id.clone()
+            } else {
+                String::new()
+            },
             initial,
             maintenance,
         });
@@ -954,7 +969,7 @@ mod tests {
             ],
             ..FuturesRule::deribit(0.0, 0.0, 0.0, 0.0)
         };
-        rule.validate("r").unwrap();
+        rule.validate(&|| "r".to_string()).unwrap();
         let (im, mm) = rule.tier_requirement(200e6).unwrap();
         assert!(
             close(im, 6_250_000.0) && close(mm, 3_125_000.0),

@@ -15,6 +15,7 @@ use crate::portfolio::{ContractKind, Instrument, Millis};
 use crate::units::{Price, Vol, YearFrac};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// An oracle price with its confidence interval and publish time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -164,7 +165,8 @@ pub struct MarketSpec {
 #[derive(Debug, Clone)]
 pub struct Underlying {
     spec: UnderlyingSpec,
-    surface: Option<VolSurface>,
+    /// Shared: a market with only prices moved keeps the validated surface.
+    surface: Option<Arc<VolSurface>>,
     /// (T in years, carry ln(F/S)/T), sorted by T.
     carry: Vec<(f64, f64)>,
     /// (T in years, discount rate) of the forwards that quote one, sorted by T.
@@ -195,8 +197,20 @@ impl Underlying {
     /// Validates one underlying's data at valuation time `now` (field paths
     /// `underlyings.<name>.…`).
     fn build(name: &str, u: &UnderlyingSpec, now: Millis) -> Result<Underlying> {
+        Underlying::build_with(name, u, now, None)
+    }
+
+    /// [`Underlying::build`]; with `surface` given, it is taken as the already validated surface
+    /// of `u.vol` instead of being rebuilt (the caller guarantees `u.vol` is what it was built
+    /// from).
+    fn build_with(
+        name: &str,
+        u: &UnderlyingSpec,
+        now: Millis,
+        surface: Option<Arc<VolSurface>>,
+    ) -> Result<Underlying> {
         let at = |f: &str| format!("underlyings.{name}.{f}");
-        let spot = positive(u.index.price, &at("index.price"))?;
+        let spot = positive_at(u.index.price, || at("index.price"))?;
         if !(u.index.conf.is_finite() && u.index.conf >= 0.0 && u.index.conf <= spot) {
             return Err(Error::invalid(
                 at("index.conf"),
@@ -206,14 +220,18 @@ impl Underlying {
                 ),
             ));
         }
-        crate::units::timestamp(u.index.publish_time, &at("index.publishTime"))?;
+        if crate::units::timestamp(u.index.publish_time, "").is_err() {
+            crate::units::timestamp(u.index.publish_time, &at("index.publishTime"))?;
+        }
         if u.index.publish_time > now {
             return Err(Error::invalid(
                 at("index.publishTime"),
                 format!("{} is after now ({now})", u.index.publish_time),
             ));
         }
-        crate::units::Rate::new(u.rate, &at("rate"))?;
+        if crate::units::Rate::new(u.rate, "").is_err() {
+            crate::units::Rate::new(u.rate, &at("rate"))?;
+        }
         let mut carry = Vec::with_capacity(u.forwards.len());
         let mut rates = Vec::new();
         for (i, f) in u.forwards.iter().enumerate() {
@@ -260,9 +278,12 @@ impl Underlying {
                 ));
             }
         }
-        let surface = match &u.vol {
-            Some(vol) => Some(VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?),
-            None => None,
+        let surface = match (&u.vol, surface) {
+            (Some(_), Some(surface)) => Some(surface),
+            (Some(vol), None) => Some(Arc::new(
+                VolSurface::new(vol, now).map_err(|e| e.within(&at("vol")))?,
+            )),
+            (None, _) => None,
         };
         Ok(Underlying {
             spec: u.clone(),
@@ -312,6 +333,65 @@ impl Market {
         let underlying = Underlying::build(name, &spec, self.spec.now)?;
         self.spec.underlyings.insert(name.to_string(), spec);
         self.underlyings.insert(name.to_string(), underlying);
+        Ok(())
+    }
+
+    /// This market with only prices moved: underlying `name`'s data replaced by `spec`, whose
+    /// volatility data (`vol`; `markIv` may gain entries) must be the current one's, and
+    /// optionally one collateral asset's price replaced. Validated as [`Market::new`] would
+    /// validate the result, except that the underlying's volatility surface, already validated,
+    /// is shared instead of rebuilt and the other underlyings are kept as they are (the
+    /// liquidation solver's shifted markets). On error `self` is unchanged.
+    pub(crate) fn with_moved_prices(
+        &self,
+        name: &str,
+        spec: UnderlyingSpec,
+        collateral: Option<(&str, f64)>,
+    ) -> Result<Market> {
+        let surface = self.underlying(name)?.surface.clone();
+        let moved = Underlying::build_with(name, &spec, self.spec.now, surface)?;
+        let mut market_spec = MarketSpec {
+            now: self.spec.now,
+            underlyings: BTreeMap::new(),
+            collateral: self.spec.collateral.clone(),
+            flags: self.spec.flags.clone(),
+        };
+        let mut underlyings = BTreeMap::new();
+        for (other, u) in &self.underlyings {
+            if other != name {
+                underlyings.insert(other.clone(), u.clone());
+            }
+        }
+        for (other, u) in &self.spec.underlyings {
+            if other != name {
+                market_spec.underlyings.insert(other.clone(), u.clone());
+            }
+        }
+        market_spec.underlyings.insert(name.to_string(), spec);
+        underlyings.insert(name.to_string(), moved);
+        if let Some((asset, price)) = collateral {
+            if let Some(quote) = market_spec.collateral.get_mut(asset) {
+                quote.price = positive_at(price, || format!("collateral.{asset}.price"))?;
+            }
+        }
+        Ok(Market {
+            spec: market_spec,
+            underlyings,
+        })
+    }
+
+    /// Sets the price of a collateral asset already in the snapshot, validated as
+    /// [`Market::new`] would (`collateral.<asset>.price`); an unknown asset is
+    /// `E_MISSING_MARKET_DATA` (`collateral.<asset>`). On error the market is unchanged.
+    pub fn set_collateral_price(&mut self, asset: &str, price: f64) -> Result<()> {
+        let price = positive(price, &format!("collateral.{asset}.price"))?;
+        let quote = self.spec.collateral.get_mut(asset).ok_or_else(|| {
+            Error::missing(
+                format!("collateral.{asset}"),
+                "no price for this collateral asset",
+            )
+        })?;
+        quote.price = price;
         Ok(())
     }
 
@@ -443,7 +523,7 @@ impl Underlying {
 
     /// The volatility surface, if any.
     pub fn surface(&self) -> Option<&VolSurface> {
-        self.surface.as_ref()
+        self.surface.as_deref()
     }
 }
 

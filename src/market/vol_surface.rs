@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::math::ln;
 use crate::units::{Price, Vol, YearFrac};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// One expiry of a [`VolSurfaceSpec`], tagged by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,11 +129,21 @@ struct Variance {
 }
 
 /// A validated volatility surface, valued at a fixed time. Immutable; cheap to query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct VolSurface {
     now_ms: i64,
     /// Never empty; strictly increasing in expiry (and so in `t`).
     slices: Vec<Slice>,
+    /// [`VolSurface::arbitrage_warnings`], computed on first use (every margin report asks for
+    /// them; the surface never changes).
+    warnings: OnceLock<Vec<SurfaceWarning>>,
+}
+
+impl PartialEq for VolSurface {
+    /// The same surface: time and slices (the warnings follow from them).
+    fn eq(&self, other: &Self) -> bool {
+        self.now_ms == other.now_ms && self.slices == other.slices
+    }
 }
 
 impl VolSurface {
@@ -196,7 +207,11 @@ impl VolSurface {
                 smile,
             });
         }
-        Ok(VolSurface { now_ms, slices })
+        Ok(VolSurface {
+            now_ms,
+            slices,
+            warnings: OnceLock::new(),
+        })
     }
 
     /// The valuation time the surface was built for (ms since the Unix epoch).
@@ -279,8 +294,9 @@ impl VolSurface {
     /// Static-arbitrage diagnostics: at most one butterfly and one calendar warning per slice, at
     /// its worst point (see [`super::arbitrage`]). Never an error: a marked surface with a small
     /// arbitrage is still the market's surface.
-    pub fn arbitrage_warnings(&self) -> Vec<SurfaceWarning> {
-        arbitrage::warnings(&self.slices)
+    pub fn arbitrage_warnings(&self) -> &[SurfaceWarning] {
+        self.warnings
+            .get_or_init(|| arbitrage::warnings(&self.slices))
     }
 
     fn vol_at(&self, strike: f64, forward: f64, forward_field: &str, t_years: f64) -> Result<Vol> {

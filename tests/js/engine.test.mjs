@@ -4,10 +4,12 @@
 // node:crypto; snapshot/restore; coded errors with field paths; re-entrancy; free/Symbol.dispose.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { MarginEngine } from 'drr-margin';
+import { DrrMarginError, ERROR_CODES, MarginEngine } from 'drr-margin';
 
 const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 const cli = process.env.DRR_MARGIN_CLI ?? new URL('../../target/release/drr-margin', import.meta.url).pathname;
@@ -74,6 +76,8 @@ test('bad events are coded errors naming the field; the engine is unchanged', ()
     [{ type: 'meteor' }, 'E_INVALID_INPUT', 'event.type'],
     [{ type: 'timeAdvance', now: t - 1 }, 'E_INVALID_INPUT', 'event.now'],
     [{ type: 'deposit', account: 'a', asset: 'USDC' }, 'E_INVALID_INPUT', 'event'],
+    [{ type: 'collateralPrice', asset: 'DOGE', price: 1 }, 'E_MISSING_MARKET_DATA', 'event.asset'],
+    [{ type: 'collateralPrice', asset: 'BTC', price: 0 }, 'E_INVALID_INPUT', 'event.price'],
   ];
   for (const [event, code, field] of bad) {
     assert.throws(() => engine.apply(event), (e) => e instanceof Error && e.code === code && e.field === field, `${JSON.stringify(event)} → ${code} ${field}`);
@@ -84,6 +88,38 @@ test('bad events are coded errors naming the field; the engine is unchanged', ()
   // Still usable after the errors (no panic poisoned the module).
   assert.equal(engine.report('a').account, 'a');
   engine.free();
+});
+
+test('a withdrawal beyond free collateral: E_INSUFFICIENT_MARGIN naming event.amount, nothing changes; the CLI agrees', () => {
+  const engine = new MarginEngine();
+  engine.setMarket(market);
+  engine.upsertAccount('a', { ...JSON.parse(readFileSync(fixture('account.json'))), id: 'a' });
+  const free = engine.report('a').freeCollateral.value;
+  const before = engine.snapshot();
+  const tooMuch = { type: 'withdrawal', account: 'a', asset: 'USDC', amount: Math.ceil(free) + 1 };
+  assert.throws(() => engine.apply(tooMuch), (e) => e instanceof DrrMarginError && ERROR_CODES.includes(e.code)
+    && e.code === 'E_INSUFFICIENT_MARGIN' && e.field === 'event.amount');
+  assert.equal(engine.snapshot(), before);
+  // Within free collateral it goes through (USDC at 1, no haircut: equity falls by the amount).
+  engine.apply({ ...tooMuch, amount: Math.floor(free) - 1 });
+  const after = engine.report('a').freeCollateral.value;
+  assert.ok(after >= 0 && after < 2, `${after}`);
+  engine.free();
+  // The keeper's replay refuses the same line with the same code, the field prefixed by its line.
+  const session = [
+    { type: 'setMarket', market },
+    { type: 'upsertAccount', id: 'a', account: { ...JSON.parse(readFileSync(fixture('account.json'))), id: 'a' } },
+    tooMuch,
+  ].map((e) => JSON.stringify(e)).join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'drr-withdraw-'));
+  writeFileSync(join(dir, 'events.ndjson'), session);
+  let refused;
+  try {
+    execFileSync(cli, ['replay', '--events', join(dir, 'events.ndjson')], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    refused = JSON.parse(e.stderr).error;
+  }
+  assert.deepEqual([refused?.code, refused?.field], ['E_INSUFFICIENT_MARGIN', 'events[2].amount']);
 });
 
 test('re-entrant calls from JS during an apply neither panic nor corrupt the state', () => {

@@ -105,6 +105,25 @@ test('liquidationCheck, whatIf and maxSize: CLI and wasm agree', () => {
   }
 });
 
+test('maxSize of an order that costs no collateral: bounded false at the search limit, CLI and wasm agree', () => {
+  // A long call struck at 10× spot (Black-76 value ~1e-46 USD): free collateral never falls, so
+  // the answer is unbounded at min(2^52 increments, 1e15 contracts), not E_NO_CONVERGENCE.
+  const id = 'BTC_USDC-25DEC26-1000000-C';
+  const m = structuredClone(market);
+  m.underlyings.BTC.markIv = { ...m.underlyings.BTC.markIv, [id]: 0.3 };
+  const account = { mode: 'cross', collateral: { USDC: 10000 }, positions: [] };
+  const options = { sizeIncrement: 1 };
+  const n = native(['max-size', '--market', file('m0.json', m), '--account', file('a0.json', account),
+    '--instrument', id, '--side', 'buy', '--options', file('o0.json', options)]);
+  assert.ok(same(n, wasm(() => maxSize(m, account, id, 'buy', undefined, options)), 'maxSize unbounded'));
+  assert.equal(n.ok.bounded, false);
+  assert.equal(n.ok.size, 1e15);
+  assert.equal(n.ok.freeCollateralNext, undefined);
+  const bounded = maxSize(market, sample, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.01 });
+  assert.equal(bounded.bounded, true);
+  assert.ok(BigInt(bounded.freeCollateralNext.units) < 0n);
+});
+
 test('bad input: the same code and field on both sides', () => {
   const a = file('sample.json', sample);
   const m = fixture('market.json');

@@ -33,6 +33,7 @@ const params = defaultParams('deribit-standard');
 const after = whatIf(market, account, { instrument: 'BTC_USDC-PERPETUAL', size: 1, side: 'buy' });
 const under: boolean = after.underCollateralised;
 const largest: number = maxSize(market, account, 'BTC_USDC-PERPETUAL', 'sell').size;
+const limited: boolean = maxSize(market, account, 'BTC_USDC-PERPETUAL', 'sell').bounded;
 // @ts-expect-error: side is "buy" | "sell"
 maxSize(market, account, 'BTC_USDC-PERPETUAL', 'long');
 liquidationPrices(market, account);
@@ -57,4 +58,4 @@ try {
 }
 const codes: readonly ErrorCode[] = ERROR_CODES;
 
-export { initialUnits, health, wrongMode, delta, iv, prices, names, params, under, largest, codes };
+export { initialUnits, health, wrongMode, delta, iv, prices, names, params, under, largest, limited, codes };

@@ -379,7 +379,9 @@ function renderTicket(res, order) {
   const rows = [['Initial margin', (s) => usd(s.initialMargin?.value)], ['Maintenance margin', (s) => usd(s.maintenanceMargin?.value)],
     ['Equity', (s) => usd(s.equity?.value)], ['Free collateral', (s) => usd(s.freeCollateral?.value)], ['Health', (s) => (s.health == null ? '–' : s.health.toFixed(3))],
     ['Nearest liquidation', (s) => usd(near(s))]];
-  const max = res.maxSize.error ? res.maxSize.error : `${res.maxSize.size} contracts`;
+  const max = res.maxSize.error ? res.maxSize.error
+    : res.maxSize.bounded === false ? `no limit from free collateral (searched to ${res.maxSize.size} contracts)`
+    : `${res.maxSize.size} contracts`;
   $('ticket-out').replaceChildren(
     w.underCollateralised ? el('p', { class: 'refusal', role: 'alert' }, `Refused: ${order.side} ${order.size} ${order.instrument} would leave free collateral ${usd(w.after.freeCollateral?.value)} USD < 0.`)
       : el('p', { class: 'accepted' }, `Accepted: ${order.side} ${order.size} ${order.instrument} keeps free collateral ≥ 0.`),
