@@ -227,7 +227,8 @@ test('live mode from a WebSocket feed: engine events in, logged updates out', as
   await page.waitForFunction(() => Number(document.getElementById('live-log').dataset.events) >= 3, null, { timeout: 20_000 });
   await page.click('#live-stop');
   await page.fill('#ws-url', '');
-  assert.ok(Number(await page.locator('#live-log').getAttribute('data-count')) >= 2, 'the first update and at least one threshold crossing');
+  const summary = await page.locator('#live-summary').textContent();
+  assert.ok(Number(await page.locator('#live-log').getAttribute('data-count')) >= 2, `the first update and at least one threshold crossing (${summary})`);
   assert.match(await page.locator('#live-prices').textContent(), /^BTC 83,725\.00/);
   ws.close();
 });

@@ -414,6 +414,8 @@ function onLive(msg) {
 function stopLiveUi() { $('live-start').disabled = false; $('live-stop').disabled = true; }
 $('live-start').addEventListener('click', async () => {
   liveCount = 0; liveEvents = 0; $('live-log').tBodies[0].replaceChildren();
+  // The counters shown (and read by tests) restart with the session, not at its first message.
+  $('live-log').dataset.count = 0; $('live-log').dataset.events = 0;
   const url = $('ws-url').value.trim();
   const market = applyScenario(state.market, state.scenario);
   try {
