@@ -8,7 +8,7 @@
 //! (vega) and per year of calendar time (theta).
 
 use crate::error::{Error, Result};
-use crate::market::{Market, StickyRule};
+use crate::market::{Market, StickyRule, Underlying};
 use crate::portfolio::{ContractKind, Position, Settlement};
 use crate::pricing::{black76, BlackInputs};
 use crate::units::{Price, Rate, Vol, YearFrac};
@@ -73,6 +73,22 @@ pub(crate) fn reference_mark(position: &Position, market: &Market) -> Result<f64
     )
 }
 
+/// The position's underlying, its index `s0`, the shock's growth factor 1 + move and the
+/// shocked index `s0 · growth`; an error for a shock that is not a valid move.
+fn shocked_spot<'m>(
+    position: &Position,
+    market: &'m Market,
+    shock: &Shock,
+) -> Result<(&'m Underlying, f64, f64, f64)> {
+    let underlying = market.underlying(&position.instrument.underlying)?;
+    let s0 = underlying.spot();
+    if !(shock.spot_move > -1.0 && shock.spot_move.is_finite() && shock.vol_scale > 0.0) {
+        return Err(Error::invalid("shock", format!("invalid shock {shock:?}")));
+    }
+    let growth = 1.0 + shock.spot_move;
+    Ok((underlying, s0, growth, s0 * growth))
+}
+
 /// Values `position` under `shock` applied to its underlying.
 pub fn value_position(
     position: &Position,
@@ -80,17 +96,11 @@ pub fn value_position(
     shock: &Shock,
 ) -> Result<PositionValue> {
     let instrument = &position.instrument;
-    let underlying = market.underlying(&instrument.underlying)?;
-    let s0 = underlying.spot();
-    if !(shock.spot_move > -1.0 && shock.spot_move.is_finite() && shock.vol_scale > 0.0) {
-        return Err(Error::invalid("shock", format!("invalid shock {shock:?}")));
-    }
-    let growth = 1.0 + shock.spot_move;
-    let s = s0 * growth;
     let q = position.amount;
     let inverse = instrument.settlement == Settlement::Inverse;
     match instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => {
+            let (_, s0, _, s) = shocked_spot(position, market, shock)?;
             let mark0 = reference_mark(position, market)?;
             // Marks move with the index; past expiry a future converges to the index.
             let expired = instrument.expiry().is_some_and(|e| {
@@ -165,13 +175,7 @@ pub(crate) fn option_unit_value(
     shock: &Shock,
 ) -> Result<OptionUnitValue> {
     let instrument = &position.instrument;
-    let underlying = market.underlying(&instrument.underlying)?;
-    let s0 = underlying.spot();
-    if !(shock.spot_move > -1.0 && shock.spot_move.is_finite() && shock.vol_scale > 0.0) {
-        return Err(Error::invalid("shock", format!("invalid shock {shock:?}")));
-    }
-    let growth = 1.0 + shock.spot_move;
-    let s = s0 * growth;
+    let (underlying, s0, growth, s) = shocked_spot(position, market, shock)?;
     match instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => Err(Error::invalid(
             "instrument",
