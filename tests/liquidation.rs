@@ -477,6 +477,8 @@ fn max_size_is_the_last_grid_size_with_free_collateral_at_least_zero() {
         ("BTC_USDC-PERPETUAL", Side::Buy, 0.001),
         ("BTC_USDC-PERPETUAL", Side::Sell, 0.001),
         ("BTC_USDC-25DEC26-110000-C", Side::Sell, 0.1),
+        // A long option: its premium is charged at IM (`options.longInitial`), so it is bounded.
+        ("BTC_USDC-25DEC26-110000-C", Side::Buy, 0.1),
         ("ETH_USDC-PERPETUAL", Side::Buy, 0.01),
     ] {
         let options = LiquidationOptions {
@@ -486,7 +488,7 @@ fn max_size_is_the_last_grid_size_with_free_collateral_at_least_zero() {
         };
         let spec = InstrumentSpec::Id(instrument.into());
         let r = max_size(&m, &a, &spec, side, &p, &options).unwrap();
-        assert!(r.size > 0.0, "{instrument}: {r:?}");
+        assert!(r.size > 0.0 && r.bounded, "{instrument}: {r:?}");
         // Checked through what_if (the fill path), at the size and one increment more.
         let free = |size: f64| {
             let order = Order {

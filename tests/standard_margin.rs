@@ -22,7 +22,7 @@ fn market() -> Market {
         r#"{{"now": {NOW}, "underlyings": {{
             "BTC": {{"index": {{"price": 100000, "publishTime": {NOW}}}, "markIv": {{
                 "BTC-27DEC26-90000-P": {VOL}, "BTC-27DEC26-100000-P": {VOL}, "BTC-27DEC26-100000-C": {VOL},
-                "BTC-27DEC26-110000-C": {VOL}, "BTC_USDC-27DEC26-110000-C": {VOL},
+                "BTC-27DEC26-110000-C": {VOL}, "BTC_USDC-27DEC26-110000-C": {VOL}, "BTC-27DEC26-50000-C": {VOL},
                 "BTC_USDC-27DEC26-90000-P": {VOL}, "BTC_USDC-27DEC26-100000-C": {VOL}}}}},
             "SOL": {{"index": {{"price": 200, "publishTime": {NOW}}}}}}}}}"#
     );
@@ -150,14 +150,81 @@ fn option_formulas_linear_and_inverse() {
     }
     assert_close(p[2].initial, 0.5 * put_im, "put IM");
     assert_close(p[2].maintenance, 0.5 * put_mm, "put MM");
-    assert_eq!((p[3].initial, p[3].maintenance), (0.0, 0.0), "long option");
+    // A long option: its premium at IM (`longInitial` 1), nothing at MM (`longMaintenance` 0).
+    let long_premium = 3.0 * mark(OptionKind::Call, 100_000.0);
+    assert_close(p[3].initial, long_premium, "long option IM");
+    assert_eq!(p[3].maintenance, 0.0, "long option MM");
     assert_eq!(p[2].position, 2);
     assert_close(
         r.initial,
-        4.0 * call_im + 0.5 * put_im,
+        4.0 * call_im + 0.5 * put_im + long_premium,
         "sum without relief",
     );
     assert_eq!(r.spread_relief_initial, 0.0);
+}
+
+/// Paradex's cross-margin rule for long options, Long: MR = min(premiumMult · mark, long_itm · S)
+/// with OPT-A's IM/MM fractions 100 %/50 % and 20 %/10 % (docs/venues/paradex.md §3, from
+/// https://docs.paradex.trade; its worked examples, S = 100: mark 10 → IMR 10, MMR 5; mark 30 →
+/// IMR 20 = 20 %·S, MMR 10). Here one option on each side of the cap, marks from the pricer.
+#[test]
+fn long_options_paradex_premium_rule() {
+    let paradex = r#"{"options": {"longInitial": 1, "longMaintenance": 0.5,
+        "longInitialCap": 0.2, "longMaintenanceCap": 0.1}, "spreadRelief": false}"#;
+    let s = 100_000.0;
+    let otm = mark(OptionKind::Call, 110_000.0);
+    let itm = mark(OptionKind::Call, 50_000.0);
+    assert!(otm < 0.1 * s && itm > 0.2 * s, "one each side of the caps");
+    let r = run(
+        &[
+            option("BTC-27DEC26-110000-C", 2.0),
+            option("BTC-27DEC26-50000-C", 0.5),
+        ]
+        .join(","),
+        paradex,
+    )
+    .unwrap();
+    let p = &r.positions;
+    assert_close(p[0].initial, 2.0 * otm, "uncapped IM = premium");
+    assert_close(
+        p[0].maintenance,
+        2.0 * 0.5 * otm,
+        "uncapped MM = half the premium",
+    );
+    assert_close(p[1].initial, 0.5 * 0.2 * s, "capped IM = 20 % of S");
+    assert_close(p[1].maintenance, 0.5 * 0.1 * s, "capped MM = 10 % of S");
+    // Deribit's standard margin: a long's whole value at IM and MM.
+    let deribit = run(
+        &option("BTC-27DEC26-110000-C", 2.0),
+        r#"{"options": {"longMaintenance": 1}}"#,
+    )
+    .unwrap();
+    assert_close(deribit.initial, 2.0 * otm, "Deribit IM");
+    assert_close(deribit.maintenance, 2.0 * otm, "Deribit MM");
+    // Bad combinations are coded errors naming the field.
+    for (json, field) in [
+        (
+            r#"{"options": {"longMaintenance": 0.5, "longInitial": 0.4}}"#,
+            "longMaintenance",
+        ),
+        (
+            r#"{"options": {"longMaintenanceCap": 0.1}}"#,
+            "longMaintenanceCap",
+        ),
+        (
+            r#"{"options": {"longInitialCap": 0.1}}"#,
+            "longMaintenanceCap",
+        ),
+        (
+            r#"{"options": {"longInitialCap": 0.1, "longMaintenanceCap": 0.2}}"#,
+            "longMaintenanceCap",
+        ),
+        (r#"{"optionValueInRequirement": true}"#, "longInitial"),
+    ] {
+        let e = run(&option("BTC-27DEC26-110000-C", 1.0), json).unwrap_err();
+        assert_eq!(e.code(), "E_INVALID_INPUT", "{json}: {e}");
+        assert!(e.to_string().contains(field), "{json}: {e}");
+    }
 }
 
 #[test]
@@ -228,9 +295,13 @@ fn splitting_a_position_never_lowers_the_requirement() {
     assert_close(short_split.initial, short.initial, "split short calls");
 }
 
+/// Relief caps a group at its max loss at expiry plus, when the group is worth more than nothing
+/// (a debit spread), the charged fraction of that net value (`longInitial` 1 at IM,
+/// `longMaintenance` 0 at MM by default): a net debit is funded like a long's premium.
 #[test]
 fn defined_risk_spreads_are_charged_no_more_than_their_max_loss() {
-    // (legs, max loss at expiry in USD)
+    let debit = mark(OptionKind::Call, 100_000.0) - mark(OptionKind::Call, 110_000.0);
+    // (legs, max loss at expiry in USD, net value of the legs if positive)
     let cases = [
         // Bull call spread (debit): the payoff is never negative.
         (
@@ -239,6 +310,7 @@ fn defined_risk_spreads_are_charged_no_more_than_their_max_loss() {
                 option("BTC-27DEC26-110000-C", -1.0),
             ],
             0.0,
+            debit,
         ),
         // Bear call spread ×2 (credit), inverse and linear legs mixed: 2 · 10,000.
         (
@@ -247,6 +319,7 @@ fn defined_risk_spreads_are_charged_no_more_than_their_max_loss() {
                 option("BTC-27DEC26-110000-C", 2.0),
             ],
             20_000.0,
+            0.0,
         ),
         // Bull put spread (credit): 10,000.
         (
@@ -255,9 +328,11 @@ fn defined_risk_spreads_are_charged_no_more_than_their_max_loss() {
                 option("BTC-27DEC26-90000-P", 1.0),
             ],
             10_000.0,
+            0.0,
         ),
     ];
-    for (legs, max_loss) in cases {
+    assert!(debit > 0.0);
+    for (legs, max_loss, net_debit) in cases {
         let legs = legs.join(",");
         let off = run(&legs, r#"{"spreadRelief": false}"#).unwrap();
         let on = run(&legs, "{}").unwrap();
@@ -265,18 +340,16 @@ fn defined_risk_spreads_are_charged_no_more_than_their_max_loss() {
         let sum_mm: f64 = off.positions.iter().map(|p| p.maintenance).sum();
         assert_close(off.initial, sum_im, "relief off = Σ legs (IM)");
         assert_close(off.maintenance, sum_mm, "relief off = Σ legs (MM)");
-        assert!(
-            sum_im > max_loss,
-            "{legs}: the legs alone exceed the max loss"
-        );
-        assert!(on.initial <= max_loss + 1e-9 * max_loss, "{legs}: {on:?}");
-        assert_close(on.initial, max_loss, &format!("{legs} IM"));
+        let cap = max_loss + net_debit;
+        assert!(sum_im > cap, "{legs}: the legs alone exceed the cap");
+        assert!(on.initial <= cap + 1e-9 * cap, "{legs}: {on:?}");
+        assert_close(on.initial, cap, &format!("{legs} IM"));
         assert_close(
             on.maintenance,
             drr_margin::math::min(sum_mm, max_loss),
             &format!("{legs} MM"),
         );
-        assert_close(on.spread_relief_initial, sum_im - max_loss, "relief");
+        assert_close(on.spread_relief_initial, sum_im - cap, "relief");
         assert_eq!(
             on.positions, off.positions,
             "per-position figures are unrelieved"

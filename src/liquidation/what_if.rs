@@ -24,9 +24,9 @@
 //! free collateral is not monotone in size (an order that first reduces a position), the answer
 //! is the first such boundary above 0. The search stops at min(2⁵² increments, 10¹⁵ contracts):
 //! when free collateral is still ≥ 0 there (an order that lowers the requirement at every size,
-//! or a long option bought at its mark where its value counts in equity and nothing is required
-//! for it: the premium leaves as cash, possibly a negative balance, and returns as value), the
-//! answer is `bounded: false` with that limit as `size`, not an error.
+//! or a long option whose premium is not charged, `standard.options.longInitial` 0: the premium
+//! leaves as cash, possibly a negative balance, and returns as value), the answer is
+//! `bounded: false` with that limit as `size`, not an error.
 //!
 //! Never mutates its inputs; an order that leaves the account under-collateralised is reported
 //! as such (`underCollateralised`), not refused.
@@ -200,9 +200,8 @@ pub struct MaxSize {
     pub size_increment: f64,
     /// Whether free collateral falls below 0 within the search limit (min(2⁵² increments,
     /// 10¹⁵ contracts)). False: it stays ≥ 0 at every size searched (an order that lowers the
-    /// requirement at any size, or a long option bought at its mark under a model that counts
-    /// its value in equity and requires nothing for it), so the size is unbounded as far as free
-    /// collateral goes, and `size` is the limit.
+    /// requirement at any size, or a long option whose premium is not charged at IM), so the
+    /// size is unbounded as far as free collateral goes, and `size` is the limit.
     pub bounded: bool,
     /// Free collateral after an order of `size` (now, when `size` is 0).
     pub free_collateral: Money,

@@ -245,6 +245,16 @@ fn option_rule(value: &Value, path: &str) -> Result<OptionRule> {
     o.f64("initialFloor", &mut p.initial_floor)?;
     o.f64("maintenance", &mut p.maintenance)?;
     o.f64("mmOffsetScale", &mut p.mm_offset_scale)?;
+    o.f64("longInitial", &mut p.long_initial)?;
+    o.f64("longMaintenance", &mut p.long_maintenance)?;
+    for (key, slot) in [
+        ("longInitialCap", &mut p.long_initial_cap),
+        ("longMaintenanceCap", &mut p.long_maintenance_cap),
+    ] {
+        if let Some((value, at)) = o.child(key) {
+            *slot = Some(number(value, &at)?);
+        }
+    }
     o.finish()?;
     Ok(p)
 }

@@ -191,6 +191,8 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             venue_only(&mut p);
             p.standard.spread_relief = false;
             p.standard.size_aggregation = SizeAggregation::Position;
+            // "margin sharing does not apply to long option positions" (deribit.md §2.1).
+            p.standard.options.long_maintenance = 1.0;
         }
         "derive-standard" => {
             venue_only(&mut p);
@@ -214,6 +216,8 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.options.initial_floor = 0.13;
             p.standard.options.maintenance = 0.09;
             p.standard.options.mm_offset_scale = 1.05;
+            // Options' values join their requirements instead (`optionValueInRequirement`).
+            p.standard.options.long_initial = 0.0;
             p.standard.unpaired_call_initial_scale = 1.2;
             p.standard.unpaired_call_maintenance_scale = 1.1;
             p.standard.option_value_in_requirement = true;

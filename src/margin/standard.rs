@@ -24,7 +24,10 @@
 //!   N, as a literal reading of Deribit gives, splitting would lower it because the rate rises
 //!   with N). Gross, not net: a calendar spread is not netted, which is conservative.
 //! - Options: Deribit's standard-margin formulas per unit (deribit.md §2.1), times |amount|;
-//!   long options require nothing (their premium is paid and their value is in equity).
+//!   a long option is charged `longInitial`/`longMaintenance` × its value (default 1 and 0: its
+//!   premium must come from free collateral, while its value still counts against liquidation;
+//!   Deribit 1 and 1, "margin sharing does not apply to long option positions"), capped per unit
+//!   at `longInitialCap`/`longMaintenanceCap` × index (Paradex's long ITM fraction) if given.
 //! - Spread relief (our extension; Deribit's standard margin has no offsets between legs,
 //!   deribit.md §2.1 "Combos/spreads"): options on the same underlying and expiry form a group;
 //!   when the group's summed requirement exceeds its worst loss at expiry, the excess is relieved.
@@ -32,6 +35,9 @@
 //!   The comparison is like for like: a short leg's requirement includes its mark (the liability
 //!   already in equity) and the max loss at expiry is the whole liability, not the change from
 //!   today. Relief is computed separately for IM and MM, so MM ≤ IM still holds after it.
+//!   Long charges join their group; a group worth more than nothing (a debit spread) is capped
+//!   at its max loss plus the charged fraction of its net value, so its net debit is funded
+//!   like a single long's premium.
 //! - Derive v2 Standard Manager (docs/venues/derive.md §1), all off by default: a short put's IM
 //!   floored at `mmOffsetScale` × its MM; with `unpairedCall*Scale` > 0 a group's max loss is
 //!   Derive's (payoff at 0 and every strike, plus scale × forward × net short calls), so net
@@ -165,6 +171,23 @@ pub struct OptionRule {
     #[serde(skip_serializing_if = "is_one")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub mm_offset_scale: f64,
+    /// Fraction of a long option's value (mark × amount, USD) charged at IM, in [0, 1]: the part
+    /// of its value that cannot margin anything else. Default 1: a premium is funded by free
+    /// collateral, never by the option it buys (Deribit: "margin sharing does not apply to long
+    /// option positions", deribit.md §2.1; Paradex's premium multiplier, paradex.md §3).
+    pub long_initial: f64,
+    /// Likewise at MM, in [0, `longInitial`]. Default 0: once held, a long option's value counts
+    /// against liquidation. `deribit-standard`: 1; Paradex: 0.5.
+    pub long_maintenance: f64,
+    /// Paradex's long ITM fraction at IM: a long option's IM charge per unit is
+    /// min(`longInitial` × mark, this × index). Absent: no cap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub long_initial_cap: Option<f64>,
+    /// Likewise at MM; required (and ≤ `longInitialCap`) when `longInitialCap` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub long_maintenance_cap: Option<f64>,
 }
 
 fn is_one(x: &f64) -> bool {
@@ -186,6 +209,10 @@ impl Default for OptionRule {
             initial_floor: 0.10,
             maintenance: 0.075,
             mm_offset_scale: 1.0,
+            long_initial: 1.0,
+            long_maintenance: 0.0,
+            long_initial_cap: None,
+            long_maintenance_cap: None,
         }
     }
 }
@@ -429,7 +456,37 @@ impl OptionRule {
             finite_in(self.mm_offset_scale, 1.0, 3.0),
             "options.mmOffsetScale",
             "must be in [1, 3]",
-        )
+        )?;
+        check(
+            finite_in(self.long_initial, 0.0, 1.0),
+            "options.longInitial",
+            "must be in [0, 1]",
+        )?;
+        check(
+            finite_in(self.long_maintenance, 0.0, self.long_initial),
+            "options.longMaintenance",
+            "must be in [0, options.longInitial]",
+        )?;
+        match (self.long_initial_cap, self.long_maintenance_cap) {
+            (None, None) => Ok(()),
+            (Some(initial), maintenance) => {
+                check(
+                    finite_in(initial, 0.0, 1.0),
+                    "options.longInitialCap",
+                    "must be in [0, 1]",
+                )?;
+                check(
+                    maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
+                    "options.longMaintenanceCap",
+                    "must be given with options.longInitialCap, in [0, options.longInitialCap]",
+                )
+            }
+            (None, Some(_)) => check(
+                false,
+                "options.longMaintenanceCap",
+                "needs options.longInitialCap (an uncapped IM could be below a capped MM)",
+            ),
+        }
     }
 
     /// (initial, maintenance) of one short unit with strike `strike`, index `index` and USD mark
@@ -450,11 +507,35 @@ impl OptionRule {
         };
         (max(risk + mark, floor), maintenance)
     }
+
+    /// (initial, maintenance) charge of one long unit with USD mark `mark` per unit at index
+    /// `index` (see `longInitial`).
+    fn long_per_unit(&self, index: f64, mark: f64) -> (f64, f64) {
+        let mark = max(mark, 0.0);
+        let capped = |fraction: f64, cap: Option<f64>| match cap {
+            Some(cap) => min(fraction * mark, cap * index),
+            None => fraction * mark,
+        };
+        (
+            capped(self.long_initial, self.long_initial_cap),
+            capped(self.long_maintenance, self.long_maintenance_cap),
+        )
+    }
+
+    /// Whether long options carry a charge (and so need their value).
+    fn charges_longs(&self) -> bool {
+        self.long_initial > 0.0 || self.long_maintenance > 0.0
+    }
 }
 
 impl StandardParams {
     /// Checks every field's domain, naming it (`futures.BTC.imBase`, `options.initialFloor`).
     pub fn validate(&self) -> Result<()> {
+        check(
+            !(self.option_value_in_requirement && self.options.charges_longs()),
+            "options.longInitial",
+            "must be 0 with optionValueInRequirement (which already charges every option's value)",
+        )?;
         for (name, rule) in &self.futures {
             rule.validate(&|| format!("futures.{name}"))?;
         }
@@ -525,6 +606,8 @@ struct Group {
     legs: Vec<Leg>,
     initial: f64,
     maintenance: f64,
+    /// The legs' summed value (USD, longs +, shorts −) when long options are charged, else 0.
+    value: f64,
     /// The expiry's forward (for the unpaired-call term).
     forward: f64,
 }
@@ -697,22 +780,24 @@ pub(crate) fn standard_requirements_checked(
                 let amount = position.amount;
                 // Shorts need their mark; in Derive's mode every option's value joins its
                 // requirement (see `optionValueInRequirement`).
-                let value =
-                    if !(amount < 0.0 || (params.option_value_in_requirement && amount != 0.0)) {
-                        0.0
-                    } else if let Some(&value) = values.and_then(|v| v.get(i)) {
-                        value
-                    } else {
-                        value_position(position, market, &Shock::NONE)
-                            .map_err(|e| {
-                                if e.code() == "E_MISSING_MARKET_DATA" {
-                                    e
-                                } else {
-                                    e.within(&format!("positions[{i}]"))
-                                }
-                            })?
-                            .usd
-                    };
+                let needs_value = amount < 0.0
+                    || (amount > 0.0 && params.options.charges_longs())
+                    || (params.option_value_in_requirement && amount != 0.0);
+                let value = if !needs_value {
+                    0.0
+                } else if let Some(&value) = values.and_then(|v| v.get(i)) {
+                    value
+                } else {
+                    value_position(position, market, &Shock::NONE)
+                        .map_err(|e| {
+                            if e.code() == "E_MISSING_MARKET_DATA" {
+                                e
+                            } else {
+                                e.within(&format!("positions[{i}]"))
+                            }
+                        })?
+                        .usd
+                };
                 let own_value = if params.option_value_in_requirement {
                     value
                 } else {
@@ -727,6 +812,12 @@ pub(crate) fn standard_requirements_checked(
                 } else {
                     (0.0, 0.0)
                 };
+                let long_charge = if amount > 0.0 && params.options.charges_longs() {
+                    let (im, mm) = params.options.long_per_unit(index, value / amount);
+                    (im * amount, mm * amount)
+                } else {
+                    (0.0, 0.0)
+                };
                 if amount != 0.0 {
                     let group = groups
                         .entry((instrument.underlying.as_str(), expiry))
@@ -736,8 +827,11 @@ pub(crate) fn standard_requirements_checked(
                         strike,
                         amount,
                     });
-                    group.initial += requirement.0;
-                    group.maintenance += requirement.1;
+                    group.initial += requirement.0 + long_charge.0;
+                    group.maintenance += requirement.1 + long_charge.1;
+                    if params.options.charges_longs() {
+                        group.value += value;
+                    }
                     if params.unpaired_call_initial_scale > 0.0
                         || params.unpaired_call_maintenance_scale > 0.0
                     {
@@ -746,7 +840,10 @@ pub(crate) fn standard_requirements_checked(
                         group.forward = underlying.forward_at(index, t);
                     }
                 }
-                (requirement.0 + own_value, requirement.1 + own_value)
+                (
+                    requirement.0 + long_charge.0 + own_value,
+                    requirement.1 + long_charge.1 + own_value,
+                )
             }
         };
         requirements.push(PositionRequirement {
@@ -782,11 +879,16 @@ pub(crate) fn standard_requirements_checked(
                 let loss = max_loss_at_expiry(&group.legs);
                 (loss, loss)
             };
+            // A group worth more than nothing keeps the charged part of its net premium: a
+            // debit spread's net debit is funded like a long's premium, never relieved.
+            let net_premium = max(group.value, 0.0);
             if let Some(loss) = initial_loss {
-                relief_initial += max(group.initial - loss, 0.0);
+                let cap = loss + params.options.long_initial * net_premium;
+                relief_initial += max(group.initial - cap, 0.0);
             }
             if let Some(loss) = maintenance_loss {
-                relief_maintenance += max(group.maintenance - loss, 0.0);
+                let cap = loss + params.options.long_maintenance * net_premium;
+                relief_maintenance += max(group.maintenance - cap, 0.0);
             }
         }
     }
