@@ -159,6 +159,10 @@ pub struct DerivePortfolioParams {
     pub mm_option_percent: f64,
     /// Additional IM contingency per naked short option, × index.
     pub im_option_percent: f64,
+    /// Feed confidence below which the IM confidence contingency applies (`confThreshold`).
+    pub conf_threshold: f64,
+    /// IM confidence contingency per unit of (1 − confidence) × notional (`confMargin`).
+    pub conf_margin: f64,
     /// Linear skew shock: cap at τ = 0.
     pub linear_base_cap: f64,
     /// Absolute skew shock: cap at τ = 0.
@@ -237,6 +241,8 @@ impl Default for DerivePortfolioParams {
             im_perp_percent: 0.005,
             mm_option_percent: 0.003,
             im_option_percent: 0.002,
+            conf_threshold: 0.55,
+            conf_margin: 1.0,
             linear_base_cap: 0.15,
             abs_base_cap: 0.15,
             linear_c_base: -0.05,
@@ -304,6 +310,8 @@ impl DerivePortfolioParams {
             (self.peg_loss_factor, "pegLossFactor", 0.0, 10.0),
             (self.mm_perp_percent, "mmPerpPercent", 0.0, 3.0),
             (self.im_perp_percent, "imPerpPercent", 0.0, 3.0),
+            (self.conf_threshold, "confThreshold", 0.0, 1.0),
+            (self.conf_margin, "confMargin", 0.0, 20.0),
             (self.mm_option_percent, "mmOptionPercent", 0.0, 2.0),
             (self.im_option_percent, "imOptionPercent", 0.0, 2.0),
             (self.linear_base_cap, "linearBaseCap", 0.0, 10.0),
@@ -417,21 +425,37 @@ struct CollateralHoldings<'a> {
     /// The first risk-cancelling asset (names the scenario rows of an account without
     /// positions).
     first_risk_cancelling: Option<&'a str>,
+    /// Σ confidence contingency of the assets (IM only).
+    confidence: f64,
 }
 
-/// Values the listed collateral as Derive does: amount·price / USDC price.
+/// Derive's confidence contingency of `notional` (`_getConfidenceContingency`): (1 − confidence)·
+/// `confMargin`·notional when the confidence is below `confThreshold`, else 0.
+fn confidence_contingency(p: &DerivePortfolioParams, confidence: f64, notional: f64) -> f64 {
+    if confidence < p.conf_threshold {
+        (1.0 - confidence) * p.conf_margin * notional
+    } else {
+        0.0
+    }
+}
+
+/// Values the listed collateral as Derive does: amount·price / USDC price; each asset's
+/// confidence is its feed's score capped by `spot_confidence` (the manager's spot feed).
 fn collateral_holdings<'a>(
     market: &Market,
     collateral: &'a BTreeMap<String, f64>,
     p: &DerivePortfolioParams,
     stable: f64,
+    spot_confidence: Option<f64>,
 ) -> Result<CollateralHoldings<'a>> {
     let mut held = CollateralHoldings {
         maintenance: 0.0,
         initial: 0.0,
         risk_cancelling: 0.0,
         first_risk_cancelling: None,
+        confidence: 0.0,
     };
+    let scores = market.spec().feed_confidence.as_ref();
     for (asset, &amount) in collateral {
         let Some(rule) = p.collateral.get(asset) else {
             continue;
@@ -445,6 +469,9 @@ fn collateral_holdings<'a>(
         let value = amount * market.collateral(asset)?.price / stable;
         held.maintenance += value * rule.mm_haircut;
         held.initial += value * rule.im_haircut;
+        let own = scores.map_or(1.0, |c| c.collateral(asset));
+        let confidence = spot_confidence.map_or(own, |spot| min(own, spot));
+        held.confidence += confidence_contingency(p, confidence, value);
         if rule.risk_cancelling {
             held.risk_cancelling += value;
             held.first_risk_cancelling.get_or_insert(asset.as_str());
@@ -479,7 +506,18 @@ pub fn derive_portfolio_requirements(
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
-    let held = collateral_holdings(market, collateral, p, stable)?;
+    let scores = market.spec().feed_confidence.as_ref();
+    // The manager's spot feed caps each collateral's confidence: the positions' underlyings'
+    // (the lowest if several), or with no position every scored underlying's lowest.
+    let spot_confidence = if by_underlying.is_empty() {
+        scores.and_then(|c| c.underlyings.values().map(|u| u.spot).reduce(min))
+    } else {
+        by_underlying
+            .keys()
+            .map(|name| scores.map_or(1.0, |c| c.underlying(name).spot))
+            .reduce(min)
+    };
+    let held = collateral_holdings(market, collateral, p, stable, spot_confidence)?;
     if let Some(asset) = held.first_risk_cancelling {
         if by_underlying.len() > 1 {
             return Err(Error::invalid(
@@ -498,7 +536,7 @@ pub fn derive_portfolio_requirements(
         worst_loss: 0.0,
         contingencies: Contingencies::default(),
         risk_matrix_margin: held.maintenance,
-        initial: held.maintenance + held.initial,
+        initial: held.maintenance + held.initial + held.confidence,
         maintenance: held.maintenance,
     };
     for (name, list) in by_underlying {
@@ -674,7 +712,25 @@ pub fn derive_portfolio_requirements(
         let perp_notional = perp_size.abs() * s0;
         let mm_perp = perp_notional * p.mm_perp_percent;
         let mm_option = naked * s0 * p.mm_option_percent;
-        let im_extra = perp_notional * p.im_perp_percent + naked * s0 * p.im_option_percent;
+        // Confidence contingency (IM only): the manager's confidence is its spot feed's, and its
+        // perp feed's when it holds perps; an expiry's adds its forward, rate and vol feeds'.
+        let feeds = scores.map(|c| c.underlying(name)).unwrap_or_default();
+        let manager_confidence = if perp_size == 0.0 {
+            feeds.spot
+        } else {
+            min(feeds.spot, feeds.perp)
+        };
+        let mut confidence = confidence_contingency(p, manager_confidence, perp_notional);
+        for (expiry, list) in &strikes {
+            let net_options: f64 = list.iter().map(|(_, amount)| amount.abs()).sum();
+            confidence += confidence_contingency(
+                p,
+                min(manager_confidence, feeds.expiry(*expiry)),
+                net_options * s0,
+            );
+        }
+        let im_extra =
+            perp_notional * p.im_perp_percent + naked * s0 * p.im_option_percent + confidence;
         let loss = -min(worst, 0.0);
         result.worst_loss += loss;
         result.contingencies.roll += -basis;

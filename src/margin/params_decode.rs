@@ -432,6 +432,8 @@ fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> 
         ("imPerpPercent", &mut p.im_perp_percent),
         ("mmOptionPercent", &mut p.mm_option_percent),
         ("imOptionPercent", &mut p.im_option_percent),
+        ("confThreshold", &mut p.conf_threshold),
+        ("confMargin", &mut p.conf_margin),
         ("linearBaseCap", &mut p.linear_base_cap),
         ("absBaseCap", &mut p.abs_base_cap),
         ("linearCBase", &mut p.linear_c_base),

@@ -4,7 +4,7 @@
 //! file's `Parameters.Scenarios` in its order: `SpotShock`, `VolShockDirection`,
 //! `DampeningFactor`).
 
-use super::pm2_cases::Pm2Case;
+use super::pm2_cases::{Confidence, Pm2Case};
 
 /// The path of every case below, relative to derivexyz/v2-core.
 pub const DIR: &str = "test/risk-managers/unit-tests/PMRM_2/portfolio_cases";
@@ -62,6 +62,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 169706.50721754233,
+        confidence: None,
         im: Some(154940.50415770418),
     },
     Pm2Case {
@@ -85,6 +86,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -28016.97983102975,
         mm: -81147.83852296828,
+        confidence: None,
         im: Some(-94908.87072619566),
     },
     Pm2Case {
@@ -129,6 +131,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -232417.04321521745,
         mm: -398180.9181436086,
+        confidence: None,
         im: Some(-470835.93122017954),
     },
     Pm2Case {
@@ -148,6 +151,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -193.11975228138357,
         mm: -206.6664205061025,
+        confidence: None,
         im: Some(-213.40509129365722),
     },
     // Spot and perp confidences 0.2 / 0.1: IM holds an oracle contingency (not modelled).
@@ -165,6 +169,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 965212.2472589472,
         mm: 907071.7014477414,
+        confidence: None,
         im: None,
     },
     Pm2Case {
@@ -198,6 +203,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 10029.94701394022,
+        confidence: None,
         im: Some(8846.585662268684),
     },
     Pm2Case {
@@ -214,6 +220,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: -398.1859799494805,
+        confidence: None,
         im: Some(-497.73247493685085),
     },
     Pm2Case {
@@ -221,6 +228,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"volRangeUp": 0}"#,
         option_mtm: -1010057.2194277046,
         mm: -73248.98692230275,
+        confidence: None,
         im: Some(-268554.70533937356),
         ..SWEEP
     },
@@ -239,6 +247,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 1000.0,
+        confidence: None,
         im: Some(1000.0),
     },
     Pm2Case {
@@ -262,6 +271,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -41.06194281784988,
         mm: 25946.94743435489,
+        confidence: None,
         im: Some(23830.914595927952),
     },
     Pm2Case {
@@ -282,6 +292,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 7.823790927612595,
         mm: -572.4161943757867,
+        confidence: None,
         im: Some(-956.6349558230115),
     },
     // The negative static discount capped at 1/D (short rate scales 3 and 5).
@@ -304,6 +315,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"shortRateMultScale": 3, "shortRateAddScale": 5}"#,
         option_mtm: -9417.130150741945,
         mm: -9883.426030148392,
+        confidence: None,
         im: Some(-10000.000000000004),
     },
     // The file's rate is −1.2: PMRM_2 floors a rate feed at 0 when it arranges the portfolio
@@ -328,6 +340,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -10000.0,
         mm: -10000.000000000004,
+        confidence: None,
         im: Some(-10000.000000000004),
     },
     Pm2Case {
@@ -349,6 +362,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"longBaseStaticDiscount": 1}"#,
         option_mtm: 117.29509522962206,
         mm: 60.52985764119019,
+        confidence: None,
         im: Some(39.634540994082215),
     },
     // Its own tail dampenings (4, 2, 1, 0, 5) and no 4.0 tail; a tail scenario is the worst.
@@ -400,6 +414,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":1},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":3.0,"volShock":"up","dampening":5},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -3891.5907096626106,
         mm: -7152.948464247915,
+        confidence: None,
         im: Some(-21392.355000009404),
     },
     // Collateral confidences below 0.55: IM holds an oracle contingency (not modelled).
@@ -615,6 +630,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 55137948.13116904,
         mm: 49508004.55478075,
+        confidence: None,
         im: None,
     },
     // Linear skew (dampening 2, cap 9.5) is the worst scenario.
@@ -664,6 +680,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":2},{"spotShock":1,"volShock":"abs","dampening":1}], "linearBaseCap": 9.5, "volParamStatic": 4.5, "volParamScale": 0.9}"#,
         option_mtm: -18924.20036760353,
         mm: 20836.150107000496,
+        confidence: None,
         im: Some(17453.18787430053),
     },
     // An extra linear-skew scenario at spot 1.18 (dampening 5); the regular 1.18 Up binds. Only
@@ -682,6 +699,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1},{"spotShock":1.18,"volShock":"linear","dampening":5}], "linearBaseCap": 9.9, "widthScale": 4.9, "volParamStatic": 2.5, "volParamScale": -0.9}"#,
         option_mtm: -317.201576245238,
         mm: -699.6695030318901,
+        confidence: None,
         im: Some(-798.6384884599281),
     },
     // shortBaseStaticDiscount 3: the negative static discount capped at 1/D.
@@ -699,6 +717,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"shortBaseStaticDiscount": 3}"#,
         option_mtm: -488.8442111942821,
         mm: -950.3179594259852,
+        confidence: None,
         im: Some(-1069.038400215286),
     },
     // volRangeDown 2: the down vol floors at 0 (ours at 1e-6; the deep ITM call does not see
@@ -717,6 +736,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"volRangeDown": 2}"#,
         option_mtm: 92924.68964733939,
         mm: 75822.12428040088,
+        confidence: None,
         im: None,
     },
     // dteFloorDays 399: the vol-shock term uses the floor instead of the 128 days to expiry.
@@ -734,6 +754,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"dteFloorDays": 399}"#,
         option_mtm: -488.8442111942821,
         mm: -933.1328021856968,
+        confidence: None,
         im: Some(-1047.5569536649255),
     },
     Pm2Case {
@@ -753,6 +774,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 9.145695406770592,
         mm: -5.790477288941943,
+        confidence: None,
         im: Some(-12.876524194245075),
     },
     Pm2Case {
@@ -769,6 +791,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -2372.8371389175313,
         mm: 78744.92602874589,
+        confidence: None,
         im: Some(74395.66964312586),
     },
     // A short perp hedged by risk-cancelling LBTC. Spot and perp confidences 0.2 / 0.1: IM holds
@@ -787,7 +810,13 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 95478.73931898379,
-        im: None,
+        confidence: Some(Confidence {
+            spot: 0.2,
+            perp: 0.1,
+            feeds: &[],
+            collateral: &[("LBTC", 1.0)],
+        }),
+        im: Some(-76506.39347229843),
     },
     // Long call + short put at one strike (no naked short); its value changes sign across the
     // scenarios, so both static discounts apply. Rate scales 0.56/0.2, add-ons 0.11/0.05.
@@ -808,6 +837,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"shortRateMultScale": 0.2, "longRateMultScale": 0.56, "shortRateAddScale": 0.05, "longRateAddScale": 0.11}"#,
         option_mtm: 253.04454932693,
         mm: -100.82110518183072,
+        confidence: None,
         im: Some(-189.28751880902087),
     },
     // Basis contingency factors 4 + 5·τ (−25,634, just above the worst scenario); strike 1 call.
@@ -828,6 +858,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"basisAddFactor": 4, "basisMultFactor": 5}"#,
         option_mtm: -79617.1534944885,
         mm: -100983.45802556415,
+        confidence: None,
         im: Some(-106396.78178786946),
     },
     Pm2Case {
@@ -870,6 +901,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"basisAddFactor": 4, "basisMultFactor": 5}"#,
         option_mtm: -2134.555449923828,
         mm: 4965.05082116883,
+        confidence: None,
         im: Some(4314.521663887444),
     },
     // Abs skew (dampening 2, cap 9.5) is the worst scenario.
@@ -887,6 +919,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":2}], "absBaseCap": 9.5, "widthScale": 4.9, "volParamStatic": 3.5, "volParamScale": -0.3}"#,
         option_mtm: 818.8095100912717,
         mm: -1859.683585366735,
+        confidence: None,
         im: Some(-2529.3068592312366),
     },
     // Collateral only (ETH risk-cancelling). Low collateral confidences: IM holds an oracle
@@ -913,7 +946,21 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 1123647.1022394048,
-        im: None,
+        confidence: Some(Confidence {
+            spot: 0.5,
+            perp: 0.0,
+            feeds: &[],
+            collateral: &[
+                ("RSWETH", 0.2),
+                ("ETH", 0.5),
+                ("BTC", 0.4),
+                ("CBBTC", 0.253),
+                ("SDAI", 1.0),
+                ("USDE", 0.01),
+                ("WEETH", 0.8),
+            ],
+        }),
+        im: Some(-265201.49342750944),
     },
     Pm2Case {
         file: "test_12_risk_cancelling_naked_short_call.json",
@@ -929,6 +976,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -1186.4185694587657,
         mm: -11824.858703959073,
+        confidence: None,
         im: Some(-14604.048120144837),
     },
     Pm2Case {
@@ -962,6 +1010,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -1015.583037617401,
         mm: 18657.715415432092,
+        confidence: None,
         im: Some(14856.833478339155),
     },
     // Delta-neutral risk reversal: the options hedged with a short perp.
@@ -982,6 +1031,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -5.262278598351152,
         mm: -118.85126564539434,
+        confidence: None,
         im: Some(-151.7861049071551),
     },
     // Its own tail dampenings (3, 1.5, 5, 0.1, 2.3); the 3.0 tail is the worst. ETH collateral
@@ -1042,6 +1092,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":3},{"spotShock":0.6699999999999999,"volShock":"up","dampening":1.5},{"spotShock":1.5,"volShock":"up","dampening":5},{"spotShock":2.0,"volShock":"up","dampening":0.1},{"spotShock":3.0,"volShock":"up","dampening":2.3},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -1088683.9697825133,
         mm: -17976278.899254963,
+        confidence: None,
         im: None,
     },
     Pm2Case {
@@ -1084,6 +1135,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 152627.78829777747,
+        confidence: None,
         im: Some(131708.06029199643),
     },
     Pm2Case {
@@ -1100,6 +1152,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -2372.8371389175313,
         mm: 76798.06812286761,
+        confidence: None,
         im: Some(71972.70755213911),
     },
     // Short box at rate 0.4: every scenario loses the negative static discount's premium.
@@ -1122,6 +1175,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -7864.557476830561,
         mm: -9314.420325934587,
+        confidence: None,
         im: Some(-9676.886038210592),
     },
     // USDC at 0.52 (collateral values grow by 1/0.52). Low collateral confidences: IM holds an
@@ -1148,7 +1202,21 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 2178668.081229625,
-        im: None,
+        confidence: Some(Confidence {
+            spot: 0.5,
+            perp: 0.0,
+            feeds: &[],
+            collateral: &[
+                ("ETH", 0.5),
+                ("RSWETH", 0.2),
+                ("BTC", 0.4),
+                ("CBBTC", 0.253),
+                ("SDAI", 1.0),
+                ("USDE", 0.01),
+                ("WEETH", 0.8),
+            ],
+        }),
+        im: Some(-498431.48736059526),
     },
     // test_52's book with the negative static discount's rate terms off (sd⁻ = 1.04).
     Pm2Case {
@@ -1172,6 +1240,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"shortRateMultScale": 0, "shortRateAddScale": 0}"#,
         option_mtm: -28016.97983102975,
         mm: -81147.83852296828,
+        confidence: None,
         im: Some(-94908.87072619566),
     },
     // Short box, negative static discount capped at 1/D (short rate scales 10 and 1.2).
@@ -1194,6 +1263,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"shortRateMultScale": 10, "shortRateAddScale": 1.2}"#,
         option_mtm: -8868.234027601304,
         mm: -9773.646805520264,
+        confidence: None,
         im: Some(-10000.000000000004),
     },
     // minVolUpShock 1.0 binds the up vol. Vol confidence 0.4: IM holds an oracle contingency
@@ -1212,6 +1282,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"minVolUpShock": 1.0}"#,
         option_mtm: -357.9600601786269,
         mm: -5997.725418886978,
+        confidence: None,
         im: None,
     },
     // Deep ITM short call at rate 0.6.
@@ -1229,6 +1300,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: -2544.2315512351083,
         mm: -2969.6428771622996,
+        confidence: None,
         im: Some(-3079.3477123754724),
     },
     // Tail dampenings 4, 2, 1, 0, 5: the 3.0 tail (×5) is the worst.
@@ -1246,6 +1318,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":1},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":3.0,"volShock":"up","dampening":5},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -0.28256330968834237,
         mm: -16205.887314324744,
+        confidence: None,
         im: Some(-20260.64050580988),
     },
     Pm2Case {
@@ -1265,6 +1338,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 93.76328050116899,
         mm: 67.0245339946355,
+        confidence: None,
         im: Some(56.98784363662713),
     },
     // A 6× tail (dampening 0.04) is the worst scenario.
@@ -1282,6 +1356,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":0.4},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":6.0,"volShock":"up","dampening":0.04},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -26.037611439848295,
         mm: -452.3851676005943,
+        confidence: None,
         im: Some(-562.3240603721557),
     },
     Pm2Case {
@@ -1305,6 +1380,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 979.6584620869256,
+        confidence: None,
         im: Some(949.6689173291627),
     },
     Pm2Case {
@@ -1321,6 +1397,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 1000.0,
+        confidence: None,
         im: Some(1000.0),
     },
     // Spot confidence 0.2: IM holds an oracle contingency (not modelled).
@@ -1341,6 +1418,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 95.24972615336674,
         mm: 69.65288097789352,
+        confidence: None,
         im: None,
     },
     // Linear skew (dampening 2, cap 9.5) is the worst scenario.
@@ -1358,6 +1436,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0.054545454545454536},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0.10909090909090907},{"spotShock":1.5,"volShock":"up","dampening":0.072},{"spotShock":2.0,"volShock":"up","dampening":0.036},{"spotShock":3.0,"volShock":"up","dampening":0.018},{"spotShock":4.0,"volShock":"up","dampening":0.011999999999999999},{"spotShock":1,"volShock":"linear","dampening":2},{"spotShock":1,"volShock":"abs","dampening":1}], "linearBaseCap": 9.5, "widthScale": 5.0, "volParamStatic": 4.5, "volParamScale": 4.9}"#,
         option_mtm: -29.28017077185932,
         mm: -1413.5868439463693,
+        confidence: None,
         im: Some(-1809.9435682106216),
     },
     Pm2Case {
@@ -1374,6 +1453,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 213.6624118008401,
         mm: 66.45704396072537,
+        confidence: None,
         im: Some(29.655702000696692),
     },
     Pm2Case {
@@ -1395,6 +1475,7 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 9417.130150741945,
         mm: 8307.131140595613,
+        confidence: None,
         im: Some(8029.6313880590305),
     },
     // A far OTM short call (MtM −4.8e-4); a 6× tail is the worst scenario.
@@ -1412,6 +1493,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":1},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":6.0,"volShock":"up","dampening":0.037037037037037035},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -0.00047701289617664,
         mm: -336.8748627115811,
+        confidence: None,
         im: Some(-424.4454628676273),
     },
     // An ATM short call; a 6× tail (dampening 0.036) is the worst scenario.
@@ -1429,6 +1511,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":4},{"spotShock":0.6699999999999999,"volShock":"up","dampening":2},{"spotShock":1.5,"volShock":"up","dampening":0.36},{"spotShock":2.0,"volShock":"up","dampening":0.18},{"spotShock":6.0,"volShock":"up","dampening":0.036},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -113.13790409882021,
         mm: -504.6506971104431,
+        confidence: None,
         im: Some(-605.8808990947238),
     },
     // test_36's book with every tail dampened to 0: the regular 1.18 Up binds again. ETH
@@ -1489,6 +1572,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0},{"spotShock":1.5,"volShock":"up","dampening":0},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":3.0,"volShock":"up","dampening":0},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -1088683.9697825133,
         mm: -1376876.5832470558,
+        confidence: None,
         im: None,
     },
     // Short box at rate 0 with longBaseStaticDiscount 1: no scenario loss (sd⁻ capped at 1/D = 1).
@@ -1511,6 +1595,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"longBaseStaticDiscount": 1}"#,
         option_mtm: -10000.0,
         mm: -10000.000000000004,
+        confidence: None,
         im: Some(-10000.000000000004),
     },
     // Collateral only, USDC at 0.4. Low collateral confidences: IM holds an oracle contingency
@@ -1541,7 +1626,18 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 0.0,
         mm: 1341595.0670516924,
-        im: None,
+        confidence: Some(Confidence {
+            spot: 0.5,
+            perp: 0.0,
+            feeds: &[],
+            collateral: &[
+                ("ETH", 0.5),
+                ("RSWETH", 0.2),
+                ("CBBTC", 0.253),
+                ("LBTC", 1.0),
+            ],
+        }),
+        im: Some(51698.478653934086),
     },
     // PEG_LOSS_THRESHOLD 100: the IM factor becomes 1 + (100 − USDC)·2 ≈ 199.
     Pm2Case {
@@ -1818,6 +1914,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"pegLossThreshold": 100}"#,
         option_mtm: -660075.0363038596,
         mm: 716018.6683752058,
+        confidence: None,
         im: Some(-37080055.35157469),
     },
     // MM_LOSS_FACTOR 10 (BTC, 30 options over 7 expiries, perp, 4 collaterals).
@@ -2087,6 +2184,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"mmFactor": 10}"#,
         option_mtm: 80857844.94348614,
         mm: -129118280.3262256,
+        confidence: None,
         im: Some(59485659.58982633),
     },
     // MM_OPTION_PERCENT 2.0 (and IM 0.005 − 0.0000…1): the naked-short contingency dominates.
@@ -2363,6 +2461,7 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"mmOptionPercent": 2.0, "imOptionPercent": 0.004999999999999893}"#,
         option_mtm: -48303.20028483367,
         mm: -2624325.1006168323,
+        confidence: None,
         im: Some(-2921951.757005944),
     },
 ];
@@ -2635,5 +2734,6 @@ const SWEEP: Pm2Case = Pm2Case {
     params: NO_PARAMS,
     option_mtm: 0.0,
     mm: 0.0,
+    confidence: None,
     im: None,
 };
