@@ -169,8 +169,8 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 965212.2472589472,
         mm: 907071.7014477414,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 0.2, perp: 0.1, feeds: &[(1_740_729_600, 1.0, 1.0, 0.95)], collateral: &[("BTC", 0.2)] }),
+        im: Some(859668.4190349346),
     },
     Pm2Case {
         file: "test_3_collateral_multiple_stables.json",
@@ -630,8 +630,8 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 55137948.13116904,
         mm: 49508004.55478075,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 1.0, perp: 1.0, feeds: &[], collateral: &[("USDE", 0.9004025696491809), ("SDAI", 0.4480983468431743), ("WEETH", 0.2612476321580285), ("BTC", 1.0), ("ETH", 0.39447644684953553), ("LBTC", 1.0)] }),
+        im: Some(47746186.485233545),
     },
     // Linear skew (dampening 2, cap 9.5) is the worst scenario.
     Pm2Case {
@@ -736,8 +736,8 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"volRangeDown": 2}"#,
         option_mtm: 92924.68964733939,
         mm: 75822.12428040088,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 1.0, perp: 0.0, feeds: &[(1_740_729_600, 1.0, 1.0, 0.4)], collateral: &[] }),
+        im: Some(14148.379309536263),
     },
     // dteFloorDays 399: the vol-shock term uses the floor instead of the 128 days to expiry.
     Pm2Case {
@@ -1092,8 +1092,8 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":3},{"spotShock":0.6699999999999999,"volShock":"up","dampening":1.5},{"spotShock":1.5,"volShock":"up","dampening":5},{"spotShock":2.0,"volShock":"up","dampening":0.1},{"spotShock":3.0,"volShock":"up","dampening":2.3},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -1088683.9697825133,
         mm: -17976278.899254963,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 1.0, perp: 0.0, feeds: &[], collateral: &[("ETH", 0.5)] }),
+        im: Some(-22327723.787738446),
     },
     Pm2Case {
         file: "test_4_collateral_multiple_lrts.json",
@@ -1282,8 +1282,8 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"minVolUpShock": 1.0}"#,
         option_mtm: -357.9600601786269,
         mm: -5997.725418886978,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 0.9, perp: 0.0, feeds: &[(1_740_729_600, 1.0, 1.0, 0.4)], collateral: &[] }),
+        im: Some(-29954.541758564064),
     },
     // Deep ITM short call at rate 0.6.
     Pm2Case {
@@ -1418,8 +1418,8 @@ pub const CASES: &[Pm2Case] = &[
         params: NO_PARAMS,
         option_mtm: 95.24972615336674,
         mm: 69.65288097789352,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 0.2, perp: 0.0, feeds: &[(1_743_148_800, 1.0, 1.0, 0.95)], collateral: &[] }),
+        im: Some(-4740.496330315975),
     },
     // Linear skew (dampening 2, cap 9.5) is the worst scenario.
     Pm2Case {
@@ -1572,8 +1572,8 @@ pub const CASES: &[Pm2Case] = &[
         params: r#"{"scenarios": [{"spotShock":1.18,"volShock":"up","dampening":1},{"spotShock":1.135,"volShock":"down","dampening":1},{"spotShock":1.135,"volShock":"none","dampening":1},{"spotShock":1.135,"volShock":"up","dampening":1},{"spotShock":1.09,"volShock":"down","dampening":1},{"spotShock":1.09,"volShock":"none","dampening":1},{"spotShock":1.09,"volShock":"up","dampening":1},{"spotShock":1.045,"volShock":"down","dampening":1},{"spotShock":1.045,"volShock":"none","dampening":1},{"spotShock":1.045,"volShock":"up","dampening":1},{"spotShock":1,"volShock":"down","dampening":1},{"spotShock":1,"volShock":"none","dampening":1},{"spotShock":1,"volShock":"up","dampening":1},{"spotShock":0.955,"volShock":"down","dampening":1},{"spotShock":0.955,"volShock":"none","dampening":1},{"spotShock":0.955,"volShock":"up","dampening":1},{"spotShock":0.91,"volShock":"down","dampening":1},{"spotShock":0.91,"volShock":"none","dampening":1},{"spotShock":0.91,"volShock":"up","dampening":1},{"spotShock":0.865,"volShock":"down","dampening":1},{"spotShock":0.865,"volShock":"none","dampening":1},{"spotShock":0.865,"volShock":"up","dampening":1},{"spotShock":0.8200000000000001,"volShock":"up","dampening":1},{"spotShock":0.33999999999999997,"volShock":"up","dampening":0},{"spotShock":0.6699999999999999,"volShock":"up","dampening":0},{"spotShock":1.5,"volShock":"up","dampening":0},{"spotShock":2.0,"volShock":"up","dampening":0},{"spotShock":3.0,"volShock":"up","dampening":0},{"spotShock":1,"volShock":"linear","dampening":1},{"spotShock":1,"volShock":"abs","dampening":1}]}"#,
         option_mtm: -1088683.9697825133,
         mm: -1376876.5832470558,
-        confidence: None,
-        im: None,
+        confidence: Some(Confidence { spot: 1.0, perp: 0.0, feeds: &[], collateral: &[("ETH", 0.5)] }),
+        im: Some(-1578470.8927285662),
     },
     // Short box at rate 0 with longBaseStaticDiscount 1: no scenario loss (sd⁻ capped at 1/D = 1).
     Pm2Case {
