@@ -31,7 +31,16 @@
 //!   contingencies; initial = −worst·(`imFactor` + max(0, `pegLossThreshold` − USDC price)·
 //!   `pegLossFactor`) + MM and IM contingencies; contingencies = |perps|·S·`*PerpPercent` +
 //!   Σ_e naked shorts_e·S·`*OptionPercent` + Σ collateral value·`*Haircut`, naked shorts matched
-//!   by strike as Derive does (in its order: an expiry's options last first).
+//!   by strike as Derive does (in its order: an expiry's options last first);
+//! - confidence contingency (IM only, `_getConfidenceContingency`): c(q, N) = (1 − q)·`confMargin`·N
+//!   when the confidence q < `confThreshold`, else 0; summed over c(q_m, |perps|·S) with the
+//!   manager's q_m = spot score (and the perp score when it holds perps), Σ_e c(min(q_m, the
+//!   expiry's forward, rate and vol scores), Σ|amounts_e|·S), and Σ c(min(asset score, spot score),
+//!   collateral value). Scores are the market's optional `feedConfidence` (0–1, Derive's feeds'
+//!   confidences; absent = 1, [`crate::market::FeedConfidence`]). With positions on several
+//!   underlyings the collateral takes the lowest of their spot scores; with none, the lowest spot
+//!   score `feedConfidence` lists (PMRM_2 is one manager per market, whose spot feed we then do
+//!   not know).
 //!
 //! Collateral (`collateral`: per asset `mmHaircut`, `imHaircut`, `riskCancelling`): Derive values
 //! a balance at amount·price / USDC price; only the listed assets are PMRM_2 collateral (the USDC
@@ -39,8 +48,7 @@
 //! usual collateral valuation, so with the profile's zero haircuts equity − requirement differs
 //! from Derive's margin only by that unit convention (cash·(USDC − 1) + Σ value·(1 − 1/USDC)).
 //!
-//! Not modelled: oracle-confidence contingencies (Derive's 0–1 feed confidences are not in our
-//! market), the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
+//! Not modelled: the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
 //! past expiry (refused as expired), Solidity's fixed-point arithmetic (ours is float64, ~1e-10
 //! apart). A negative rate feed must be passed floored at 0 (Derive floors it for the options'
 //! mark too; our valuation discounts at the market's rate as given). Shocked vols are kept in
@@ -814,5 +822,75 @@ mod tests {
             derive_portfolio_requirements(&market, &[perp("ETH"), perp("BTC")], &balances, &p)
                 .unwrap_err();
         assert_eq!(err.field(), "account.positions");
+    }
+
+    #[test]
+    fn confidence_contingency_charges_initial_margin_only() {
+        // Long 2 perps at S = 2000, spot score 0.4 (< 0.55) and perp score 0.3: the manager's
+        // confidence is 0.3, so IM gains (1 − 0.3)·1.0·2·2000 = 2800 (`_getConfidenceContingency`)
+        // and MM is unchanged; WETH collateral (score 0.5) is capped by the spot score (0.4, not
+        // the perp's), so it adds (1 − 0.4)·2000 = 1200.
+        let market = |scores: &str| {
+            Market::new(
+                crate::json::from_str(&format!(
+                    r#"{{"now": 1000, "underlyings": {{"ETH": {{"index": {{"price": 2000, "publishTime": 0}},
+                          "marks": {{"ETH_USDC-PERPETUAL": 2000}}}}}},
+                        "collateral": {{"USDC": {{"price": 1, "decimals": 6}}, "WETH": {{"price": 2000, "decimals": 18}}}}
+                        {scores}}}"#
+                ))
+                .unwrap(),
+            )
+            .unwrap()
+        };
+        let instrument = crate::portfolio::Instrument::parse("ETH-PERP").unwrap();
+        let perp = Position {
+            id: instrument.id(),
+            instrument,
+            amount: 2.0,
+            entry_price: None,
+            isolated_margin: None,
+        };
+        let mut p = DerivePortfolioParams::default();
+        p.collateral.insert(
+            "WETH".into(),
+            DeriveCollateral {
+                mm_haircut: 0.0,
+                im_haircut: 0.0,
+                risk_cancelling: false,
+            },
+        );
+        let balances: BTreeMap<String, f64> = [("WETH".to_string(), 1.0)].into_iter().collect();
+        let run = |scores: &str, p: &DerivePortfolioParams| {
+            derive_portfolio_requirements(
+                &market(scores),
+                std::slice::from_ref(&perp),
+                &balances,
+                p,
+            )
+            .unwrap()
+        };
+        let base = run("", &p);
+        let low = r#", "feedConfidence": {"underlyings": {"ETH": {"spot": 0.4, "perp": 0.3}},
+                      "collateral": {"WETH": 0.5}}"#;
+        let scored = run(low, &p);
+        assert_eq!(scored.maintenance, base.maintenance);
+        assert!(
+            (scored.initial - base.initial - 4000.0).abs() < 1e-9,
+            "{}",
+            scored.initial - base.initial
+        );
+        // At the threshold (strictly below charges) nothing is added.
+        p.conf_threshold = 0.3;
+        let at = run(low, &p);
+        assert!((at.initial - base.initial).abs() < 1e-9);
+        // A bad score is refused at market validation, naming it.
+        let err = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1, "underlyings": {}, "feedConfidence": {"collateral": {"WETH": 1.5}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "feedConfidence.collateral.WETH");
     }
 }
