@@ -892,5 +892,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), "feedConfidence.collateral.WETH");
+        // Parameters outside Derive's setter bounds name their field.
+        for (threshold, margin, field) in [
+            (1.5, 1.0, "derive.confThreshold"),
+            (0.5, 21.0, "derive.confMargin"),
+        ] {
+            p.conf_threshold = threshold;
+            p.conf_margin = margin;
+            assert_eq!(p.validate().unwrap_err().field(), field);
+        }
     }
 }

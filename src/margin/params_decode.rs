@@ -629,6 +629,16 @@ mod tests {
                 "missing field `dampening`",
             ),
             (
+                json!({"portfolio": {"derive": {"confThreshold": "0.5"}}}),
+                "params.portfolio.derive.confThreshold",
+                "expected a number",
+            ),
+            (
+                json!({"portfolio": {"derive": {"confMargin": null}}}),
+                "params.portfolio.derive.confMargin",
+                "NaN, Infinity and null are not numbers",
+            ),
+            (
                 json!({"statistical": {"seed": -1}}),
                 "params.statistical.seed",
                 "expected an integer",
