@@ -18,7 +18,8 @@
 //!   x = 30 days / max(seconds to expiry, `dteFloorDays`), p = `shortTermPower` to 30 days, else
 //!   `longTermPower`; up vol = max(`minVolUpShock`, σ·m_up), down vol = σ·m_down;
 //! - skew (`linear`/`abs`, forward unshocked): k = ln(K/F) (abs: |k|), cap = cBase·√τ + baseCap,
-//!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)),
+//!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)) (a k* ≤ 0 is
+//!   `E_INVALID_INPUT` at `derive.minKStar`: Derive divides by it),
 //!   σ' = σ·max(0, 1 + clamp(k·cap/k*, −cap, cap));
 //! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r_e·`longRateMultScale` +
 //!   `longRateAddScale`)}, sd⁻ = min(1/D_e, `shortBaseStaticDiscount`/e^{−τ(r_e·
@@ -326,7 +327,7 @@ impl DerivePortfolioParams {
             (self.abs_base_cap, "absBaseCap", 0.0, 10.0),
             (self.linear_c_base, "linearCBase", -10.0, 10.0),
             (self.abs_c_base, "absCBase", -10.0, 10.0),
-            (self.min_k_star, "minKStar", 1e-9, 10.0),
+            (self.min_k_star, "minKStar", 0.0, 10.0),
             (self.width_scale, "widthScale", 0.0, 10.0),
             (self.vol_param_static, "volParamStatic", 0.0, 10.0),
             (self.vol_param_scale, "volParamScale", -20.0, 20.0),
@@ -655,6 +656,16 @@ pub fn derive_portfolio_requirements(
                             p.min_k_star,
                             root * p.width_scale * (p.vol_param_static + root * p.vol_param_scale),
                         );
+                        if k_star <= 0.0 {
+                            // Derive divides by k* (and reverts when it is 0).
+                            return Err(Error::invalid(
+                                "derive.minKStar",
+                                format!(
+                                    "k* = max(minKStar, √τ·widthScale·(volParamStatic + √τ·volParamScale)) is {k_star} at τ = {}: the skew shock needs it positive",
+                                    e.tau
+                                ),
+                            ));
+                        }
                         let forward = e.forward;
                         // Forward unshocked: spot shock 1.
                         e.value_at(market, 1.0, &|sigma, strike| {
@@ -901,5 +912,38 @@ mod tests {
             p.conf_margin = margin;
             assert_eq!(p.validate().unwrap_err().field(), field);
         }
+    }
+
+    #[test]
+    fn a_non_positive_k_star_is_refused_naming_min_k_star() {
+        // minKStar 0 with widthScale 0 makes k* = 0, which Derive divides by (a revert).
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1735689600000, "underlyings": {"ETH": {"index": {"price": 2000, "publishTime": 0},
+                    "markIv": {"ETH-1JAN26-2000-C": 0.8}}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let instrument = crate::portfolio::Instrument::parse("ETH-1JAN26-2000-C").unwrap();
+        let call = Position {
+            id: instrument.id(),
+            instrument,
+            amount: -1.0,
+            entry_price: None,
+            isolated_margin: None,
+        };
+        let mut p = DerivePortfolioParams {
+            min_k_star: 0.0,
+            ..DerivePortfolioParams::default()
+        };
+        let none = BTreeMap::new();
+        derive_portfolio_requirements(&market, std::slice::from_ref(&call), &none, &p).unwrap();
+        p.width_scale = 0.0;
+        let err = derive_portfolio_requirements(&market, &[call], &none, &p).unwrap_err();
+        assert_eq!(
+            (err.code(), err.field()),
+            ("E_INVALID_INPUT", "derive.minKStar")
+        );
     }
 }
