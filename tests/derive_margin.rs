@@ -19,11 +19,11 @@
 //! Portfolio margin (PMRM_2) through the `derive-portfolio` profile: v2-core
 //! `test/risk-managers/unit-tests/PMRM_2/portfolio_cases/test_18_structures_OTM_call_spread.json`
 //! `test_20_structures_basic_put.json` and `test_29_perps_basic_perp.json` (their `Result` block: MM, IM, option MtM, worst
-//! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative; 58 more cases of
+//! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative; 74 more cases of
 //! that folder (several expiries with their own rates, collateral haircuts, risk-cancelling
 //! collateral, perps, tails, skews, parameter changes) through the generic harness of
 //! `derive_margin/pm2_cases.rs` with the data of `derive_margin/pm2_data.rs`, to 1e-9 relative
-//! (11 of them MM and MtM only: their IM holds an oracle-confidence contingency, not modelled).
+//! (option MtM, MM and IM; every other file of the folder is in `pm2_data::SKIPPED` with its reason).
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 // Venue numbers are kept exactly as printed in the JSON files.
@@ -666,4 +666,32 @@ fn pmrm2_portfolio_cases_match_to_1e_9() {
         .flat_map(|case| pm2_cases::check(case, 1e-9))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every file of v2-core's `portfolio_cases/` (tests 1–139, the list `TestPMRM_2_PortfolioCasesNEW.t.sol`
+/// runs) is accounted for exactly once: transcribed (`pm2_data::CASES`), reproduced above (18, 20,
+/// 29), or skipped with its reason (`pm2_data::SKIPPED`).
+#[test]
+fn pmrm2_portfolio_cases_are_each_reproduced_or_skipped_with_a_reason() {
+    let number = |file: &str| -> usize {
+        file.trim_start_matches("test_")
+            .split('_')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut seen = vec![0; 140];
+    for n in [18, 20, 29] {
+        seen[n] += 1;
+    }
+    for case in pm2_data::CASES {
+        seen[number(case.file)] += 1;
+    }
+    for (file, reason) in pm2_data::SKIPPED {
+        assert!(!reason.is_empty(), "{file}");
+        seen[number(file)] += 1;
+    }
+    let wrong: Vec<usize> = (1..140).filter(|&n| seen[n] != 1).collect();
+    assert!(wrong.is_empty(), "tests listed 0 or 2+ times: {wrong:?}");
 }

@@ -18,7 +18,8 @@
 //!   x = 30 days / max(seconds to expiry, `dteFloorDays`), p = `shortTermPower` to 30 days, else
 //!   `longTermPower`; up vol = max(`minVolUpShock`, σ·m_up), down vol = σ·m_down;
 //! - skew (`linear`/`abs`, forward unshocked): k = ln(K/F) (abs: |k|), cap = cBase·√τ + baseCap,
-//!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)),
+//!   k* = max(`minKStar`, √τ·`widthScale`·(`volParamStatic` + √τ·`volParamScale`)) (a k* ≤ 0 is
+//!   `E_INVALID_INPUT` at `derive.minKStar`: Derive divides by it),
 //!   σ' = σ·max(0, 1 + clamp(k·cap/k*, −cap, cap));
 //! - static discounts sd⁺ = `longBaseStaticDiscount`·e^{−τ(r_e·`longRateMultScale` +
 //!   `longRateAddScale`)}, sd⁻ = min(1/D_e, `shortBaseStaticDiscount`/e^{−τ(r_e·
@@ -31,7 +32,16 @@
 //!   contingencies; initial = −worst·(`imFactor` + max(0, `pegLossThreshold` − USDC price)·
 //!   `pegLossFactor`) + MM and IM contingencies; contingencies = |perps|·S·`*PerpPercent` +
 //!   Σ_e naked shorts_e·S·`*OptionPercent` + Σ collateral value·`*Haircut`, naked shorts matched
-//!   by strike as Derive does (in its order: an expiry's options last first).
+//!   by strike as Derive does (in its order: an expiry's options last first);
+//! - confidence contingency (IM only, `_getConfidenceContingency`): c(q, N) = (1 − q)·`confMargin`·N
+//!   when the confidence q < `confThreshold`, else 0; summed over c(q_m, |perps|·S) with the
+//!   manager's q_m = spot score (and the perp score when it holds perps), Σ_e c(min(q_m, the
+//!   expiry's forward, rate and vol scores), Σ|amounts_e|·S), and Σ c(min(asset score, spot score),
+//!   collateral value). Scores are the market's optional `feedConfidence` (0–1, Derive's feeds'
+//!   confidences; absent = 1, [`crate::market::FeedConfidence`]). With positions on several
+//!   underlyings the collateral takes the lowest of their spot scores; with none, the lowest spot
+//!   score `feedConfidence` lists (PMRM_2 is one manager per market, whose spot feed we then do
+//!   not know).
 //!
 //! Collateral (`collateral`: per asset `mmHaircut`, `imHaircut`, `riskCancelling`): Derive values
 //! a balance at amount·price / USDC price; only the listed assets are PMRM_2 collateral (the USDC
@@ -39,8 +49,7 @@
 //! usual collateral valuation, so with the profile's zero haircuts equity − requirement differs
 //! from Derive's margin only by that unit convention (cash·(USDC − 1) + Σ value·(1 − 1/USDC)).
 //!
-//! Not modelled: oracle-confidence contingencies (Derive's 0–1 feed confidences are not in our
-//! market), the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
+//! Not modelled: the forward's fixed (settling) portion in an expiry's last 30 minutes, options at or
 //! past expiry (refused as expired), Solidity's fixed-point arithmetic (ours is float64, ~1e-10
 //! apart). A negative rate feed must be passed floored at 0 (Derive floors it for the options'
 //! mark too; our valuation discounts at the market's rate as given). Shocked vols are kept in
@@ -159,6 +168,10 @@ pub struct DerivePortfolioParams {
     pub mm_option_percent: f64,
     /// Additional IM contingency per naked short option, × index.
     pub im_option_percent: f64,
+    /// Feed confidence below which the IM confidence contingency applies (`confThreshold`).
+    pub conf_threshold: f64,
+    /// IM confidence contingency per unit of (1 − confidence) × notional (`confMargin`).
+    pub conf_margin: f64,
     /// Linear skew shock: cap at τ = 0.
     pub linear_base_cap: f64,
     /// Absolute skew shock: cap at τ = 0.
@@ -237,6 +250,8 @@ impl Default for DerivePortfolioParams {
             im_perp_percent: 0.005,
             mm_option_percent: 0.003,
             im_option_percent: 0.002,
+            conf_threshold: 0.55,
+            conf_margin: 1.0,
             linear_base_cap: 0.15,
             abs_base_cap: 0.15,
             linear_c_base: -0.05,
@@ -304,13 +319,15 @@ impl DerivePortfolioParams {
             (self.peg_loss_factor, "pegLossFactor", 0.0, 10.0),
             (self.mm_perp_percent, "mmPerpPercent", 0.0, 3.0),
             (self.im_perp_percent, "imPerpPercent", 0.0, 3.0),
+            (self.conf_threshold, "confThreshold", 0.0, 1.0),
+            (self.conf_margin, "confMargin", 0.0, 20.0),
             (self.mm_option_percent, "mmOptionPercent", 0.0, 2.0),
             (self.im_option_percent, "imOptionPercent", 0.0, 2.0),
             (self.linear_base_cap, "linearBaseCap", 0.0, 10.0),
             (self.abs_base_cap, "absBaseCap", 0.0, 10.0),
             (self.linear_c_base, "linearCBase", -10.0, 10.0),
             (self.abs_c_base, "absCBase", -10.0, 10.0),
-            (self.min_k_star, "minKStar", 1e-9, 10.0),
+            (self.min_k_star, "minKStar", 0.0, 10.0),
             (self.width_scale, "widthScale", 0.0, 10.0),
             (self.vol_param_static, "volParamStatic", 0.0, 10.0),
             (self.vol_param_scale, "volParamScale", -20.0, 20.0),
@@ -417,21 +434,37 @@ struct CollateralHoldings<'a> {
     /// The first risk-cancelling asset (names the scenario rows of an account without
     /// positions).
     first_risk_cancelling: Option<&'a str>,
+    /// Σ confidence contingency of the assets (IM only).
+    confidence: f64,
 }
 
-/// Values the listed collateral as Derive does: amount·price / USDC price.
+/// Derive's confidence contingency of `notional` (`_getConfidenceContingency`): (1 − confidence)·
+/// `confMargin`·notional when the confidence is below `confThreshold`, else 0.
+fn confidence_contingency(p: &DerivePortfolioParams, confidence: f64, notional: f64) -> f64 {
+    if confidence < p.conf_threshold {
+        (1.0 - confidence) * p.conf_margin * notional
+    } else {
+        0.0
+    }
+}
+
+/// Values the listed collateral as Derive does: amount·price / USDC price; each asset's
+/// confidence is its feed's score capped by `spot_confidence` (the manager's spot feed).
 fn collateral_holdings<'a>(
     market: &Market,
     collateral: &'a BTreeMap<String, f64>,
     p: &DerivePortfolioParams,
     stable: f64,
+    spot_confidence: Option<f64>,
 ) -> Result<CollateralHoldings<'a>> {
     let mut held = CollateralHoldings {
         maintenance: 0.0,
         initial: 0.0,
         risk_cancelling: 0.0,
         first_risk_cancelling: None,
+        confidence: 0.0,
     };
+    let scores = market.spec().feed_confidence.as_ref();
     for (asset, &amount) in collateral {
         let Some(rule) = p.collateral.get(asset) else {
             continue;
@@ -445,6 +478,9 @@ fn collateral_holdings<'a>(
         let value = amount * market.collateral(asset)?.price / stable;
         held.maintenance += value * rule.mm_haircut;
         held.initial += value * rule.im_haircut;
+        let own = scores.map_or(1.0, |c| c.collateral(asset));
+        let confidence = spot_confidence.map_or(own, |spot| min(own, spot));
+        held.confidence += confidence_contingency(p, confidence, value);
         if rule.risk_cancelling {
             held.risk_cancelling += value;
             held.first_risk_cancelling.get_or_insert(asset.as_str());
@@ -479,7 +515,18 @@ pub fn derive_portfolio_requirements(
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
-    let held = collateral_holdings(market, collateral, p, stable)?;
+    let scores = market.spec().feed_confidence.as_ref();
+    // The manager's spot feed caps each collateral's confidence: the positions' underlyings'
+    // (the lowest if several), or with no position every scored underlying's lowest.
+    let spot_confidence = if by_underlying.is_empty() {
+        scores.and_then(|c| c.underlyings.values().map(|u| u.spot).reduce(min))
+    } else {
+        by_underlying
+            .keys()
+            .map(|name| scores.map_or(1.0, |c| c.underlying(name).spot))
+            .reduce(min)
+    };
+    let held = collateral_holdings(market, collateral, p, stable, spot_confidence)?;
     if let Some(asset) = held.first_risk_cancelling {
         if by_underlying.len() > 1 {
             return Err(Error::invalid(
@@ -498,7 +545,7 @@ pub fn derive_portfolio_requirements(
         worst_loss: 0.0,
         contingencies: Contingencies::default(),
         risk_matrix_margin: held.maintenance,
-        initial: held.maintenance + held.initial,
+        initial: held.maintenance + held.initial + held.confidence,
         maintenance: held.maintenance,
     };
     for (name, list) in by_underlying {
@@ -609,6 +656,16 @@ pub fn derive_portfolio_requirements(
                             p.min_k_star,
                             root * p.width_scale * (p.vol_param_static + root * p.vol_param_scale),
                         );
+                        if k_star <= 0.0 {
+                            // Derive divides by k* (and reverts when it is 0).
+                            return Err(Error::invalid(
+                                "derive.minKStar",
+                                format!(
+                                    "k* = max(minKStar, √τ·widthScale·(volParamStatic + √τ·volParamScale)) is {k_star} at τ = {}: the skew shock needs it positive",
+                                    e.tau
+                                ),
+                            ));
+                        }
                         let forward = e.forward;
                         // Forward unshocked: spot shock 1.
                         e.value_at(market, 1.0, &|sigma, strike| {
@@ -674,7 +731,25 @@ pub fn derive_portfolio_requirements(
         let perp_notional = perp_size.abs() * s0;
         let mm_perp = perp_notional * p.mm_perp_percent;
         let mm_option = naked * s0 * p.mm_option_percent;
-        let im_extra = perp_notional * p.im_perp_percent + naked * s0 * p.im_option_percent;
+        // Confidence contingency (IM only): the manager's confidence is its spot feed's, and its
+        // perp feed's when it holds perps; an expiry's adds its forward, rate and vol feeds'.
+        let feeds = scores.map(|c| c.underlying(name)).unwrap_or_default();
+        let manager_confidence = if perp_size == 0.0 {
+            feeds.spot
+        } else {
+            min(feeds.spot, feeds.perp)
+        };
+        let mut confidence = confidence_contingency(p, manager_confidence, perp_notional);
+        for (expiry, list) in &strikes {
+            let net_options: f64 = list.iter().map(|(_, amount)| amount.abs()).sum();
+            confidence += confidence_contingency(
+                p,
+                min(manager_confidence, feeds.expiry(*expiry)),
+                net_options * s0,
+            );
+        }
+        let im_extra =
+            perp_notional * p.im_perp_percent + naked * s0 * p.im_option_percent + confidence;
         let loss = -min(worst, 0.0);
         result.worst_loss += loss;
         result.contingencies.roll += -basis;
@@ -758,5 +833,117 @@ mod tests {
             derive_portfolio_requirements(&market, &[perp("ETH"), perp("BTC")], &balances, &p)
                 .unwrap_err();
         assert_eq!(err.field(), "account.positions");
+    }
+
+    #[test]
+    fn confidence_contingency_charges_initial_margin_only() {
+        // Long 2 perps at S = 2000, spot score 0.4 (< 0.55) and perp score 0.3: the manager's
+        // confidence is 0.3, so IM gains (1 − 0.3)·1.0·2·2000 = 2800 (`_getConfidenceContingency`)
+        // and MM is unchanged; WETH collateral (score 0.5) is capped by the spot score (0.4, not
+        // the perp's), so it adds (1 − 0.4)·2000 = 1200.
+        let market = |scores: &str| {
+            Market::new(
+                crate::json::from_str(&format!(
+                    r#"{{"now": 1000, "underlyings": {{"ETH": {{"index": {{"price": 2000, "publishTime": 0}},
+                          "marks": {{"ETH_USDC-PERPETUAL": 2000}}}}}},
+                        "collateral": {{"USDC": {{"price": 1, "decimals": 6}}, "WETH": {{"price": 2000, "decimals": 18}}}}
+                        {scores}}}"#
+                ))
+                .unwrap(),
+            )
+            .unwrap()
+        };
+        let instrument = crate::portfolio::Instrument::parse("ETH-PERP").unwrap();
+        let perp = Position {
+            id: instrument.id(),
+            instrument,
+            amount: 2.0,
+            entry_price: None,
+            isolated_margin: None,
+        };
+        let mut p = DerivePortfolioParams::default();
+        p.collateral.insert(
+            "WETH".into(),
+            DeriveCollateral {
+                mm_haircut: 0.0,
+                im_haircut: 0.0,
+                risk_cancelling: false,
+            },
+        );
+        let balances: BTreeMap<String, f64> = [("WETH".to_string(), 1.0)].into_iter().collect();
+        let run = |scores: &str, p: &DerivePortfolioParams| {
+            derive_portfolio_requirements(
+                &market(scores),
+                std::slice::from_ref(&perp),
+                &balances,
+                p,
+            )
+            .unwrap()
+        };
+        let base = run("", &p);
+        let low = r#", "feedConfidence": {"underlyings": {"ETH": {"spot": 0.4, "perp": 0.3}},
+                      "collateral": {"WETH": 0.5}}"#;
+        let scored = run(low, &p);
+        assert_eq!(scored.maintenance, base.maintenance);
+        assert!(
+            (scored.initial - base.initial - 4000.0).abs() < 1e-9,
+            "{}",
+            scored.initial - base.initial
+        );
+        // At the threshold (strictly below charges) nothing is added.
+        p.conf_threshold = 0.3;
+        let at = run(low, &p);
+        assert!((at.initial - base.initial).abs() < 1e-9);
+        // A bad score is refused at market validation, naming it.
+        let err = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1, "underlyings": {}, "feedConfidence": {"collateral": {"WETH": 1.5}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "feedConfidence.collateral.WETH");
+        // Parameters outside Derive's setter bounds name their field.
+        for (threshold, margin, field) in [
+            (1.5, 1.0, "derive.confThreshold"),
+            (0.5, 21.0, "derive.confMargin"),
+        ] {
+            p.conf_threshold = threshold;
+            p.conf_margin = margin;
+            assert_eq!(p.validate().unwrap_err().field(), field);
+        }
+    }
+
+    #[test]
+    fn a_non_positive_k_star_is_refused_naming_min_k_star() {
+        // minKStar 0 with widthScale 0 makes k* = 0, which Derive divides by (a revert).
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1735689600000, "underlyings": {"ETH": {"index": {"price": 2000, "publishTime": 0},
+                    "markIv": {"ETH-1JAN26-2000-C": 0.8}}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let instrument = crate::portfolio::Instrument::parse("ETH-1JAN26-2000-C").unwrap();
+        let call = Position {
+            id: instrument.id(),
+            instrument,
+            amount: -1.0,
+            entry_price: None,
+            isolated_margin: None,
+        };
+        let mut p = DerivePortfolioParams {
+            min_k_star: 0.0,
+            ..DerivePortfolioParams::default()
+        };
+        let none = BTreeMap::new();
+        derive_portfolio_requirements(&market, std::slice::from_ref(&call), &none, &p).unwrap();
+        p.width_scale = 0.0;
+        let err = derive_portfolio_requirements(&market, &[call], &none, &p).unwrap_err();
+        assert_eq!(
+            (err.code(), err.field()),
+            ("E_INVALID_INPUT", "derive.minKStar")
+        );
     }
 }

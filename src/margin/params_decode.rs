@@ -442,6 +442,8 @@ fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> 
         ("imPerpPercent", &mut p.im_perp_percent),
         ("mmOptionPercent", &mut p.mm_option_percent),
         ("imOptionPercent", &mut p.im_option_percent),
+        ("confThreshold", &mut p.conf_threshold),
+        ("confMargin", &mut p.conf_margin),
         ("linearBaseCap", &mut p.linear_base_cap),
         ("absBaseCap", &mut p.abs_base_cap),
         ("linearCBase", &mut p.linear_c_base),
@@ -635,6 +637,16 @@ mod tests {
                 json!({"portfolio": {"derive": {"scenarios": [{"spotShock": 1, "volShock": "up"}]}}}),
                 "params.portfolio.derive.scenarios[0]",
                 "missing field `dampening`",
+            ),
+            (
+                json!({"portfolio": {"derive": {"confThreshold": "0.5"}}}),
+                "params.portfolio.derive.confThreshold",
+                "expected a number",
+            ),
+            (
+                json!({"portfolio": {"derive": {"confMargin": null}}}),
+                "params.portfolio.derive.confMargin",
+                "NaN, Infinity and null are not numbers",
             ),
             (
                 json!({"statistical": {"seed": -1}}),

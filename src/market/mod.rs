@@ -1,5 +1,5 @@
 //! Market data the margin engine values against: the snapshot ([`Market`]: index quotes, forwards,
-//! marks, funding, depth, collateral prices, risk flags) and the implied-volatility surface of an
+//! marks, funding, depth, collateral prices, risk flags, feed confidence scores) and the implied-volatility surface of an
 //! underlying (per-expiry raw-SVI smiles or grids of mark IVs), its interpolation across strikes and
 //! expiries, sticky-strike / sticky-moneyness behaviour under a move of the underlying, and
 //! static-arbitrage diagnostics.
@@ -29,12 +29,14 @@
 //! ```
 
 mod arbitrage;
+mod feed_confidence;
 mod grid;
 mod snapshot;
 mod svi;
 mod vol_surface;
 
 pub use arbitrage::{SurfaceWarning, SurfaceWarningCode};
+pub use feed_confidence::{ExpiryConfidence, FeedConfidence, UnderlyingConfidence};
 pub use snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, Market, MarketSpec, RiskFlag,
     Underlying, UnderlyingSpec,

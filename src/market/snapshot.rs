@@ -8,6 +8,7 @@
 //!
 //! Never reads the clock (`now` is an input) and never holds positions.
 
+use super::feed_confidence::FeedConfidence;
 use super::vol_surface::{VolSurface, VolSurfaceSpec};
 use crate::error::{Error, Result};
 use crate::math::{exp, ln};
@@ -159,6 +160,11 @@ pub struct MarketSpec {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub flags: Vec<RiskFlag>,
+    /// Oracle feed confidence scores in [0, 1] (Derive's feeds; read by the Derive PMRM_2
+    /// confidence contingency); absent = every feed fully confident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub feed_confidence: Option<FeedConfidence>,
 }
 
 /// A validated underlying.
@@ -312,6 +318,9 @@ impl Market {
                 ));
             }
         }
+        if let Some(confidence) = &spec.feed_confidence {
+            confidence.validate("feedConfidence")?;
+        }
         Ok(Market { spec, underlyings })
     }
 
@@ -355,6 +364,7 @@ impl Market {
             underlyings: BTreeMap::new(),
             collateral: self.spec.collateral.clone(),
             flags: self.spec.flags.clone(),
+            feed_confidence: self.spec.feed_confidence.clone(),
         };
         let mut underlyings = BTreeMap::new();
         for (other, u) in &self.underlyings {

@@ -28,6 +28,19 @@ pub type Collateral = (&'static str, f64, f64, f64, f64, bool);
 pub type OptionLeg = (i64, f64, bool, f64, f64);
 /// One option feed: (expiry timestamp s, forward, rate).
 pub type Feed = (i64, f64, f64);
+/// One expiry's feed confidences: (expiry timestamp s, `ForwardConfidence`, `RateConfidence`,
+/// `OptionVolConfidences`).
+pub type FeedScores = (i64, f64, f64, f64);
+
+/// A case's oracle confidences (`SpotConfidence`, `PerpConfidence`, the option feeds' and the
+/// collaterals' `Confidence`), passed as the market's `feedConfidence`.
+pub struct Confidence {
+    pub spot: f64,
+    pub perp: f64,
+    pub feeds: &'static [FeedScores],
+    /// (collateral name, `Confidence`).
+    pub collateral: &'static [(&'static str, f64)],
+}
 
 /// A transcribed case.
 pub struct Pm2Case {
@@ -47,9 +60,12 @@ pub struct Pm2Case {
     pub collateral: &'static [Collateral],
     /// `derive` parameter overrides (JSON object text).
     pub params: &'static str,
+    /// The oracle confidences, where any is below the case's `CONF_THRESHOLD` (else `None`: all
+    /// taken as 1).
+    pub confidence: Option<Confidence>,
     pub option_mtm: f64,
     pub mm: f64,
-    /// `None` where the file's IM holds an oracle-confidence contingency (not modelled).
+    /// `None` where the file's IM is not reproduced (the case says why).
     pub im: Option<f64>,
 }
 
@@ -115,12 +131,30 @@ pub fn run(case: &Pm2Case) -> (f64, f64, f64) {
         );
         unit_shift += amount * price * (1.0 - 1.0 / case.stable);
     }
-    let market: MarketSpec = json::from_value(json!({
+    let mut market = json!({
         "now": now_ms,
         "underlyings": {case.underlying: underlying},
         "collateral": collateral_prices,
-    }))
-    .unwrap();
+    });
+    if let Some(c) = &case.confidence {
+        let expiries: Vec<Value> = c
+            .feeds
+            .iter()
+            .map(|(expiry, forward, rate, vol)| {
+                json!({"expiry": expiry * 1000, "forward": forward, "rate": rate, "vol": vol})
+            })
+            .collect();
+        let collateral: Map<String, Value> = c
+            .collateral
+            .iter()
+            .map(|(name, score)| (name.to_string(), json!(score)))
+            .collect();
+        market["feedConfidence"] = json!({
+            "underlyings": {case.underlying: {"spot": c.spot, "perp": c.perp, "expiries": expiries}},
+            "collateral": collateral,
+        });
+    }
+    let market: MarketSpec = json::from_value(market).unwrap();
     let account: AccountSpec = json::from_value(
         json!({"mode": "portfolio", "collateral": balances, "positions": positions}),
     )
