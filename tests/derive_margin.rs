@@ -14,7 +14,9 @@
 //! JSON's integer exactly, and the cases whose margin is an exact integer (max-loss bound, boxes,
 //! base only, longs) must match it to 1e-9 relative (1e-9 absolute at 0). A few cases are also checked against the published
 //! formulas evaluated here with an independent Black-76 (`PriceRequest`), to 1e-12 relative.
-//! Not reproduced: `test_USDC_depeg` (the depeg penalty is not modelled).
+//! `test_USDC_depeg` and the perp, cash, oracle-confidence and depeg cases of
+//! `test-cases-portfolio.json` run through `derive_margin/srm_cases.rs`; the contingency unit
+//! tests of `TestStandardManager_Perp/Option/MutiAsset.t.sol` below.
 //!
 //! Portfolio margin (PMRM_2) through the `derive-portfolio` profile: v2-core
 //! `test/risk-managers/unit-tests/PMRM_2/portfolio_cases/test_18_structures_OTM_call_spread.json`
@@ -649,6 +651,20 @@ fn pmrm2_basic_put_test_20() {
         1e-9,
         "IM",
     );
+}
+
+#[path = "derive_margin/srm_cases.rs"]
+mod srm_cases;
+
+/// v2-core `test-cases-portfolio.json` and `test_USDC_depeg` (`derive_margin/srm_cases.rs`):
+/// truncated margins equal to the JSON's, each IM contingency as derived by hand to 1e-9.
+#[test]
+fn srm_portfolio_cases_truncate_to_the_published_integers() {
+    let failures: Vec<String> = srm_cases::CASES.iter().flat_map(srm_cases::check).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(srm_cases::CASES
+        .iter()
+        .all(|c| c.name != srm_cases::GENERAL_PORTFOLIO));
 }
 
 #[path = "derive_margin/pm2_cases.rs"]

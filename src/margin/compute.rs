@@ -10,6 +10,7 @@
 //! 5. Round to the margin asset: requirements up, equity down.
 
 use super::collateral::value_collateral;
+use super::derive_standard::derive_standard_contingencies;
 use super::drr::{drr_add_on, NetGreeks};
 use super::liquidity::liquidity_charges;
 use super::money::{to_base_units, Rounding};
@@ -182,9 +183,22 @@ fn margin_detailed(
                     line.requirement = Some(requirement);
                 }
             }
+            // Derive's Standard Manager contingencies raise the initial requirement only.
+            let contingencies = match &params.standard.derive {
+                Some(derive) => {
+                    let c = derive_standard_contingencies(
+                        market,
+                        &account.positions,
+                        &account.collateral,
+                        derive,
+                    )?;
+                    c.confidence + c.depeg
+                }
+                None => 0.0,
+            };
             Component {
                 maintenance: standard.maintenance,
-                initial: standard.initial,
+                initial: standard.initial + contingencies,
             }
         }
         MarginMode::Portfolio => {

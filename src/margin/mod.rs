@@ -1,6 +1,7 @@
 //! Margin models and the `margin()` computation ([`compute`]) that composes them:
 //! [`valuation`] (positions under market shocks, the shared primitive), [`standard`] (rule-based,
-//! cross and isolated), [`portfolio`] (risk matrix), [`derive_portfolio`] (Derive PMRM_2),
+//! cross and isolated), [`derive_standard`] (Derive's Standard Manager contingencies),
+//! [`portfolio`] (risk matrix), [`derive_portfolio`] (Derive PMRM_2),
 //! [`drr`] (the sensitivity add-on and oracle buffer), [`liquidity`], [`collateral`]
 //! (haircuts), [`statistical`] (VaR/ES beside the requirement), [`params`] and [`profiles`],
 //! [`money`] (exact rounding) and [`report`].
@@ -12,6 +13,7 @@ pub use report::MarginReport;
 pub mod collateral;
 pub mod compute;
 pub mod derive_portfolio;
+pub mod derive_standard;
 pub mod drr;
 pub mod inter_spread;
 pub mod liquidity;

@@ -13,6 +13,7 @@
 use super::derive_portfolio::{
     DeriveCollateral, DerivePortfolioParams, DeriveScenario, DeriveVolShock,
 };
+use super::derive_standard::DeriveStandardParams;
 use super::inter_spread::{InterSpread, InterSpreadLeg};
 use super::params::{
     CollateralParams, DrrMode, DrrParams, FlagParams, LiquidityParams, OracleParams, RiskParams,
@@ -206,6 +207,29 @@ pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
         "optionValueInRequirement",
         &mut p.option_value_in_requirement,
     )?;
+    if let Some((v, at)) = o.child("derive") {
+        p.derive = match v {
+            Value::Null => None,
+            v => Some(derive_standard(v, &at)?),
+        };
+    }
+    o.finish()?;
+    Ok(p)
+}
+
+fn derive_standard(value: &Value, path: &str) -> Result<DeriveStandardParams> {
+    let mut p = DeriveStandardParams::default();
+    let mut o = Fields::new(value, path)?;
+    o.bool("perpNotionalAtMark", &mut p.perp_notional_at_mark)?;
+    o.f64("perpConfidenceThreshold", &mut p.perp_confidence_threshold)?;
+    o.f64(
+        "optionConfidenceThreshold",
+        &mut p.option_confidence_threshold,
+    )?;
+    o.f64("baseConfidenceThreshold", &mut p.base_confidence_threshold)?;
+    o.f64("confidenceFactor", &mut p.confidence_factor)?;
+    o.f64("depegThreshold", &mut p.depeg_threshold)?;
+    o.f64("depegFactor", &mut p.depeg_factor)?;
     o.finish()?;
     Ok(p)
 }

@@ -84,9 +84,12 @@ const PROFILES: &[(&str, &str)] = &[
         are charged at most their max loss (payoff at 0 and every strike) plus 1.2 (IM) / 1.1 (MM) \
         × forward × net short calls; options carry no collateral value (the requirement adds \
         their marks, so equity − requirement is Derive's margin); BTC and ETH collateral count \
-        75 %/80 % (base margin factors). Reproduces v2-core's test-cases-2.json. Not modelled: \
-        oracle-confidence contingencies, the USDC depeg penalty, the base factor's IMScale \
-        (unverified), perp notional at the perp price (ours: the index).",
+        75 %/80 % (base margin factors); perp notional at the perp's mark; IM only: \
+        oracle-confidence contingencies on perps, each expiry's shorts and base collateral \
+        (threshold 0.55, factor 1.0; scores from the market's feedConfidence) and the USDC \
+        depeg penalty (threshold 0.99, factor 2.0; standard.derive). Reproduces v2-core's \
+        test-cases-2.json and test-cases-portfolio.json. Not modelled: the base factor's \
+        IMScale (not in the indexed StandardManager.sol), Solidity's truncating fixed point.",
     ),
     (
         "derive-portfolio",
@@ -221,6 +224,9 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.unpaired_call_initial_scale = 1.2;
             p.standard.unpaired_call_maintenance_scale = 1.1;
             p.standard.option_value_in_requirement = true;
+            // Perp notional at the perp's mark, oracle-confidence contingencies (0.55 / 1.0),
+            // USDC depeg penalty (0.99 / 2.0): config-mainnet.sol.
+            p.standard.derive = Some(super::derive_standard::DeriveStandardParams::default());
             p.standard.size_aggregation = SizeAggregation::Position;
             for (asset, factor) in [("BTC", 0.75), ("ETH", 0.8)] {
                 p.collateral.insert(

@@ -43,10 +43,13 @@
 //!   Derive's (payoff at 0 and every strike, plus scale × forward × net short calls), so net
 //!   short calls get relief too; `optionValueInRequirement` adds each option's value to its
 //!   requirement, so that options carry no collateral value and equity − requirement is
-//!   Derive's margin.
+//!   Derive's margin. With `derive` given, a perp's notional is at its mark
+//!   (`perpNotionalAtMark`) and the Derive contingencies of [`super::derive_standard`] (oracle
+//!   confidence, USDC depeg) are added to the initial requirement by the margin report.
 
+use super::derive_standard::DeriveStandardParams;
 use super::params::{check, check_lazy, finite_in};
-use super::valuation::{value_position, Shock};
+use super::valuation::{reference_mark, value_position, Shock};
 use crate::error::{Error, Result};
 use crate::market::Market;
 use crate::math::{max, min};
@@ -264,6 +267,11 @@ pub struct StandardParams {
     #[serde(skip_serializing_if = "is_false")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub option_value_in_requirement: bool,
+    /// Derive Standard Manager: perp notional at the mark, oracle-confidence contingencies and
+    /// the USDC depeg penalty ([`DeriveStandardParams`]; absent = none of these, the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub derive: Option<DeriveStandardParams>,
 }
 
 impl Default for StandardParams {
@@ -290,6 +298,7 @@ impl Default for StandardParams {
             unpaired_call_initial_scale: 0.0,
             unpaired_call_maintenance_scale: 0.0,
             option_value_in_requirement: false,
+            derive: None,
         }
     }
 }
@@ -550,6 +559,9 @@ impl StandardParams {
         ] {
             check(finite_in(value, 0.0, 3.0), name, "must be in [0, 3]")?;
         }
+        if let Some(derive) = &self.derive {
+            derive.validate("derive")?;
+        }
         self.options.validate()
     }
 
@@ -769,7 +781,13 @@ pub(crate) fn standard_requirements_checked(
                     .open_interest()
                     .unwrap_or(rule.open_interest);
                 let (im_rate, mm_rate) = rule.rates_at(n, index, open_interest);
-                let notional = coins * index;
+                let price = if params.derive.is_some_and(|d| d.perp_notional_at_mark) {
+                    reference_mark(position, market)
+                        .map_err(|e| e.within(&format!("positions[{i}]")))?
+                } else {
+                    index
+                };
+                let notional = coins * price;
                 (notional * im_rate, notional * mm_rate)
             }
             ContractKind::Option {
