@@ -1,8 +1,8 @@
 //! Oracle feed confidence scores in [0, 1], as Derive's feeds publish them beside every price
 //! (1 = fully trusted; derivexyz/v2-core `ISpotFeed.getSpot`, `IForwardFeed`,
 //! `IInterestRateFeed`, `IVolFeed` return `(value, confidence)`). Derive's portfolio margin
-//! (PMRM_2) charges an initial-margin contingency when one falls below a threshold
-//! (`crate::margin::derive_portfolio`).
+//! (PMRM_2) and its Standard Manager charge initial-margin contingencies when one falls below a
+//! threshold (`crate::margin::derive_portfolio`, `crate::margin::derive_standard`).
 //!
 //! Not the index quote's `conf`, which is a Pyth-style price interval in price units: a score
 //! cannot be derived from it, so the scores are their own optional input (market field
