@@ -88,7 +88,8 @@ const PROFILES: &[(&str, &str)] = &[
         oracle-confidence contingencies on perps, each expiry's shorts and base collateral \
         (threshold 0.55, factor 1.0; scores from the market's feedConfidence) and the USDC \
         depeg penalty (threshold 0.99, factor 2.0; standard.derive). Reproduces v2-core's \
-        test-cases-2.json and test-cases-portfolio.json. Not modelled: the base factor's \
+        test-cases-2.json and test-cases-portfolio.json (all but test_general_portfolio, whose \
+        JSON does not follow from its stated inputs). Not modelled: the base factor's \
         IMScale (not in the indexed StandardManager.sol), Solidity's truncating fixed point.",
     ),
     (
@@ -100,9 +101,10 @@ const PROFILES: &[(&str, &str)] = &[
         naked-short contingencies, each expiry at its own rate (forwards[].rate), collateral \
         haircut contingencies and risk-cancelling collateral (portfolio.derive.collateral). \
         Parameters are v2-core's portfolio test cases' (production PM2 values are not \
-        published in the repository). Reproduces 61 files of PMRM_2/portfolio_cases to 1e-9 \
-        (tests/derive_margin.rs). Not modelled: oracle-confidence contingencies, the forward's \
-        fixed portion in the last 30 minutes before expiry.",
+        published in the repository); IM oracle-confidence contingency from the market's \
+        feedConfidence. Reproduces 80 files of PMRM_2/portfolio_cases to 1e-9 \
+        (tests/derive_margin.rs). Not modelled: the forward's fixed portion in the last 30 \
+        minutes before expiry.",
     ),
     (
         "dydx-v4",

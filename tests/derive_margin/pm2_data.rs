@@ -154,7 +154,7 @@ pub const CASES: &[Pm2Case] = &[
         confidence: None,
         im: Some(-213.40509129365722),
     },
-    // Spot and perp confidences 0.2 / 0.1: IM holds an oracle contingency (not modelled).
+    // Spot and perp confidences 0.2 / 0.1: IM holds an oracle contingency.
     Pm2Case {
         file: "test_33_perps_general_perp_hedging.json",
         underlying: "ETH",
@@ -422,7 +422,7 @@ pub const CASES: &[Pm2Case] = &[
         confidence: None,
         im: Some(-21392.355000009404),
     },
-    // Collateral confidences below 0.55: IM holds an oracle contingency (not modelled).
+    // Collateral confidences below 0.55: IM holds an oracle contingency.
     Pm2Case {
         file: "test_62_general_random_2.json",
         underlying: "BTC",
@@ -738,7 +738,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(-1069.038400215286),
     },
     // volRangeDown 2: the down vol floors at 0 (ours at 1e-6; the deep ITM call does not see
-    // the difference). Vol confidence 0.4: IM holds an oracle contingency (not modelled).
+    // the difference). Vol confidence 0.4: IM holds an oracle contingency.
     Pm2Case {
         file: "test_59_min_shock_check_vol_bounded_at_0.json",
         underlying: "BTC",
@@ -817,7 +817,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(74395.66964312586),
     },
     // A short perp hedged by risk-cancelling LBTC. Spot and perp confidences 0.2 / 0.1: IM holds
-    // an oracle contingency (not modelled).
+    // an oracle contingency.
     Pm2Case {
         file: "test_32_perps_perp_hedging.json",
         underlying: "BTC",
@@ -945,7 +945,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(-2529.3068592312366),
     },
     // Collateral only (ETH risk-cancelling). Low collateral confidences: IM holds an oracle
-    // contingency (not modelled).
+    // contingency.
     Pm2Case {
         file: "test_7_collateral_only_base_risk_cancelling.json",
         underlying: "ETH",
@@ -1057,7 +1057,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(-151.7861049071551),
     },
     // Its own tail dampenings (3, 1.5, 5, 0.1, 2.3); the 3.0 tail is the worst. ETH collateral
-    // confidence 0.5: IM holds an oracle contingency (not modelled).
+    // confidence 0.5: IM holds an oracle contingency.
     Pm2Case {
         file: "test_36_tails_general_tail_test_2.json",
         underlying: "BTC",
@@ -1206,7 +1206,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(-9676.886038210592),
     },
     // USDC at 0.52 (collateral values grow by 1/0.52). Low collateral confidences: IM holds an
-    // oracle contingency (not modelled).
+    // oracle contingency.
     Pm2Case {
         file: "test_9_collateral_general_revert_to_2.json",
         underlying: "ETH",
@@ -1293,8 +1293,7 @@ pub const CASES: &[Pm2Case] = &[
         confidence: None,
         im: Some(-10000.000000000004),
     },
-    // minVolUpShock 1.0 binds the up vol. Vol confidence 0.4: IM holds an oracle contingency
-    // (not modelled).
+    // minVolUpShock 1.0 binds the up vol. Vol confidence 0.4: IM holds an oracle contingency.
     Pm2Case {
         file: "test_58_min_shock_min_eval_vol_shock.json",
         underlying: "ETH",
@@ -1432,7 +1431,7 @@ pub const CASES: &[Pm2Case] = &[
         confidence: None,
         im: Some(1000.0),
     },
-    // Spot confidence 0.2: IM holds an oracle contingency (not modelled).
+    // Spot confidence 0.2: IM holds an oracle contingency.
     Pm2Case {
         file: "test_49_v20_remnants_v20_test_6_low_perp_conf_no_impact.json",
         underlying: "ETH",
@@ -1552,7 +1551,7 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(-605.8808990947238),
     },
     // test_36's book with every tail dampened to 0: the regular 1.18 Up binds again. ETH
-    // collateral confidence 0.5: IM holds an oracle contingency (not modelled).
+    // collateral confidence 0.5: IM holds an oracle contingency.
     Pm2Case {
         file: "test_37_tails_tails_revert_to_2.json",
         underlying: "BTC",
@@ -1640,8 +1639,7 @@ pub const CASES: &[Pm2Case] = &[
         confidence: None,
         im: Some(-10000.000000000004),
     },
-    // Collateral only, USDC at 0.4. Low collateral confidences: IM holds an oracle contingency
-    // (not modelled).
+    // Collateral only, USDC at 0.4. Low collateral confidences: IM holds an oracle contingency.
     Pm2Case {
         file: "test_8_collateral_only_base_risk_cancelling_2.json",
         underlying: "ETH",
@@ -6758,6 +6756,86 @@ pub const CASES: &[Pm2Case] = &[
         im: Some(46616.41311514517),
         ..SWEEP
     },
+    // Perp at 2500 vs spot 3000 with spot and perp confidences 0.2 and 0.1: the IM oracle contingency (1 − 0.1)·3000 = 2700.
+    Pm2Case {
+        file: "test_30_perps_basic_perp_low_confidence.json",
+        underlying: "ETH",
+        spot: 3000.0,
+        cash: 0.0,
+        perp: Some((1.0, 2500.0, -610.0)),
+        options: &[],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: -1015.0,
+        confidence: Some(Confidence {
+            spot: 0.2,
+            perp: 0.1,
+            feeds: &[],
+            collateral: &[],
+        }),
+        im: Some(-3820.0),
+        ..SWEEP
+    },
+    // Short perp at 4000 vs spot 3000, confidences 0.2 and 0.1: worst +18 % on the perp price (−720), oracle contingency 2700.
+    Pm2Case {
+        file: "test_31_perps_basic_perp_low_confidence_2.json",
+        underlying: "ETH",
+        spot: 3000.0,
+        cash: 0.0,
+        perp: Some((-1.0, 4000.0, -900.0)),
+        options: &[],
+        collateral: &[],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: -1521.0,
+        confidence: Some(Confidence {
+            spot: 0.2,
+            perp: 0.1,
+            feeds: &[],
+            collateral: &[],
+        }),
+        im: Some(-4380.0),
+        ..SWEEP
+    },
+    // Seven collaterals with low confidences (spot 0.12), USDC at 0.1: peg loss (IM factor 2.76) and the oracle contingency on every collateral.
+    Pm2Case {
+        file: "test_6_collateral_general_multi_collat_with_oracle_cont.json",
+        underlying: "ETH",
+        spot: 2000.0,
+        stable: 0.1,
+        cash: -3000.0,
+        perp: None,
+        options: &[],
+        collateral: &[
+            ("RSWETH", 2.5, 10000.0, 0.03, 0.010000000000000002, true),
+            ("ETH", 16.0, 2000.0, 0.015, 0.005000000000000001, true),
+            ("BTC", 2.3, 75000.0, 0.25, 0.04999999999999999, false),
+            ("CBBTC", 12.0, 120000.0, 0.35, 0.10000000000000003, false),
+            ("SDAI", 23510.0, 1.1470506863329273, 0.12, 0.03, false),
+            ("USDE", 10000.0, 1.9, 0.2, 0.04999999999999999, false),
+            ("WEETH", 4.0, 500.0, 0.05, 0.009999999999999995, true),
+        ],
+        params: NO_PARAMS,
+        option_mtm: 0.0,
+        mm: 11531801.022394048,
+        confidence: Some(Confidence {
+            spot: 0.12,
+            perp: 0.0,
+            feeds: &[],
+            collateral: &[
+                ("RSWETH", 0.2),
+                ("ETH", 0.12),
+                ("BTC", 0.4),
+                ("CBBTC", 0.253),
+                ("SDAI", 1.0),
+                ("USDE", 0.01),
+                ("WEETH", 0.2),
+            ],
+        }),
+        im: Some(-5359102.148490705),
+        ..SWEEP
+    },
 ];
 
 /// The feed confidences of the sweep files: spot, perp and every collateral 1, each expiry's
@@ -7056,20 +7134,8 @@ const SWEEP: Pm2Case = Pm2Case {
 /// in `tests/derive_margin.rs`).
 pub const SKIPPED: &[(&str, &str)] = &[
     (
-        "test_6_collateral_general_multi_collat_with_oracle_cont.json",
-        "not transcribed for lack of time (its oracle-confidence contingency is now modelled)",
-    ),
-    (
         "test_28_structures_marking_up.json",
         "rate 300 %: outside our pricer's rate domain [-1, 1]",
-    ),
-    (
-        "test_30_perps_basic_perp_low_confidence.json",
-        "not transcribed for lack of time (its oracle-confidence contingency is now modelled)",
-    ),
-    (
-        "test_31_perps_basic_perp_low_confidence_2.json",
-        "not transcribed for lack of time (its oracle-confidence contingency is now modelled)",
     ),
     (
         "test_44_skews_abs_as_worst_case_complex.json",
