@@ -312,7 +312,6 @@ impl DerivePortfolioParams {
             (self.long_rate_add_scale, "longRateAddScale", 0.0, 10.0),
             (self.short_rate_add_scale, "shortRateAddScale", 0.0, 10.0),
             (self.basis_spot_up, "basisSpotUp", 1.0, 3.0),
-            (self.basis_spot_down, "basisSpotDown", 0.01, 1.0),
             (self.basis_add_factor, "basisAddFactor", 0.0, 20.0),
             (self.basis_mult_factor, "basisMultFactor", 0.0, 20.0),
             (self.peg_loss_threshold, "pegLossThreshold", 0.0, 100.0),
@@ -338,6 +337,15 @@ impl DerivePortfolioParams {
                 &format!("must be in [{lo}, {hi}]"),
             )?;
         }
+        // Derive's setter takes any scenarioSpotDown below 1 (down to 0); a spot of exactly 0 is
+        // outside our pricer's shock domain, so 0 is refused here rather than at run time.
+        check(
+            self.basis_spot_down.is_finite()
+                && self.basis_spot_down > 0.0
+                && self.basis_spot_down <= 1.0,
+            &at("basisSpotDown"),
+            "must be in (0, 1]",
+        )?;
         for (asset, c) in &self.collateral {
             for (value, f) in [(c.mm_haircut, "mmHaircut"), (c.im_haircut, "imHaircut")] {
                 check(
@@ -945,5 +953,46 @@ mod tests {
             (err.code(), err.field()),
             ("E_INVALID_INPUT", "derive.minKStar")
         );
+    }
+
+    #[test]
+    fn basis_spot_down_takes_derive_setter_range_down_to_zero() {
+        // v2-core `PMRMLib_2.setBasisContingencyParams` requires only scenarioSpotDown < 1e18
+        // (an unsigned value, so down to 0); `portfolio_cases/test_102_..._FWD_CONT_SHOCK_DOWN_min`
+        // uses 1e-5. A spot of exactly 0 is outside our pricer's shock domain: refused up front,
+        // naming the field.
+        let market = Market::new(
+            crate::json::from_str(
+                r#"{"now": 1735689600000, "underlyings": {"ETH": {"index": {"price": 2000, "publishTime": 0},
+                    "markIv": {"ETH-1JAN26-2000-P": 0.8}}}}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let instrument = crate::portfolio::Instrument::parse("ETH-1JAN26-2000-P").unwrap();
+        let put = Position {
+            id: instrument.id(),
+            instrument,
+            amount: -1.0,
+            entry_price: None,
+            isolated_margin: None,
+        };
+        let none = BTreeMap::new();
+        for down in [1e-5, 1.0] {
+            let p = DerivePortfolioParams {
+                basis_spot_down: down,
+                ..DerivePortfolioParams::default()
+            };
+            p.validate().unwrap();
+            let r = derive_portfolio_requirements(&market, std::slice::from_ref(&put), &none, &p);
+            assert!(r.is_ok(), "basisSpotDown {down}: {r:?}");
+        }
+        for bad in [0.0, -0.1, 1.5, f64::NAN] {
+            let p = DerivePortfolioParams {
+                basis_spot_down: bad,
+                ..DerivePortfolioParams::default()
+            };
+            assert_eq!(p.validate().unwrap_err().field(), "derive.basisSpotDown");
+        }
     }
 }
