@@ -22,6 +22,7 @@ use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, ContractKind, MarginMode, Settlement};
+use crate::pricing::OptionKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Computes the margin report of `account` against `market` under `params`.
@@ -85,6 +86,10 @@ pub(crate) fn margin_objective(
     margin_detailed(market, account, params, "", false, false)
 }
 
+/// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
+/// underlying (validated terms: equal keys if and only if equal instruments).
+type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
+
 fn margin_detailed(
     market: &Market,
     account: &Account,
@@ -100,23 +105,43 @@ fn margin_detailed(
     // Books hold many positions in few options: each option is valued once (its unit value,
     // keyed by its canonical id; a hit must also have the same terms), each position scaled from
     // that by the operations `value_position` uses, so the bits are the same.
-    let mut first_of_id: BTreeMap<&str, usize> = BTreeMap::new();
+    // Keyed by the option's terms (numbers first: cheaper to compare than ids sharing a long
+    // prefix); equal terms mean equal instruments and so equal canonical ids.
+    let mut first_of_terms: BTreeMap<OptionTermsKey, usize> = BTreeMap::new();
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
+    // Each position's first position with the same option (itself if none before).
+    let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
         let v = match position.instrument.contract {
-            ContractKind::Option { .. } => {
-                let known = first_of_id.get(position.id.as_str()).and_then(|&first| {
-                    let same = account.positions.get(first)?.instrument == position.instrument;
-                    units.get(first).copied().flatten().filter(|_| same)
-                });
+            ContractKind::Option {
+                expiry,
+                strike,
+                option_kind,
+            } => {
+                let instrument = &position.instrument;
+                let key = (
+                    strike.to_bits(),
+                    expiry,
+                    option_kind == OptionKind::Call,
+                    inverse,
+                    instrument.contract_size.to_bits(),
+                    instrument.underlying.as_str(),
+                );
+                let known = first_of_terms
+                    .get(&key)
+                    .and_then(|&first| Some((first, units.get(first).copied().flatten()?)));
                 let unit = match known {
-                    Some(unit) => unit,
+                    Some((first, unit)) => {
+                        first_same.push(first);
+                        unit
+                    }
                     None => {
                         let unit = option_unit_value(position, market, &Shock::NONE)
                             .map_err(|e| e.within(&at()))?;
-                        first_of_id.entry(&position.id).or_insert(i);
+                        first_of_terms.insert(key, i);
+                        first_same.push(i);
                         unit
                     }
                 };
@@ -125,12 +150,16 @@ fn margin_detailed(
             }
             ContractKind::Perpetual | ContractKind::Future { .. } => {
                 units.push(None);
+                first_same.push(i);
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
         };
-        let g = greeks
-            .entry(position.instrument.underlying.clone())
-            .or_default();
+        // The underlying's name is allocated once, not per position.
+        let underlying = &position.instrument.underlying;
+        let g = match greeks.get_mut(underlying.as_str()) {
+            Some(g) => g,
+            None => greeks.entry(underlying.clone()).or_default(),
+        };
         g.delta += v.delta;
         g.gamma += v.gamma;
         g.vega += v.vega;
@@ -202,6 +231,7 @@ fn margin_detailed(
                 &account.collateral,
                 &params.portfolio,
                 Some(&unshocked),
+                Some(&first_same),
             )?;
             let component = Component {
                 maintenance: result.maintenance,
