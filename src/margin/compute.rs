@@ -90,6 +90,16 @@ pub(crate) fn margin_objective(
 /// underlying (validated terms: equal keys if and only if equal instruments).
 type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
 
+/// The report's figures for a caller that reads only its totals (what-if's before and after):
+/// the numbers of [`margin_hashed`], but no parameters' hash, no position ids, no warnings.
+pub(crate) fn margin_summary(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+) -> Result<MarginReport> {
+    margin_detailed(market, account, params, "", false, false)
+}
+
 fn margin_detailed(
     market: &Market,
     account: &Account,

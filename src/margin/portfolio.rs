@@ -877,6 +877,9 @@ struct Leg<'a> {
     base_usd: f64,
     delta_usd: f64,
     kind: LegKind,
+    /// The index, in the leg's vector, of an earlier leg with an equal instrument (so the same
+    /// pricing node), if known.
+    same_as: Option<usize>,
 }
 
 /// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
@@ -941,6 +944,7 @@ fn leg<'a>(
         base_usd,
         delta_usd: base_delta * s0,
         kind,
+        same_as: None,
     })
 }
 
@@ -1041,12 +1045,21 @@ fn pricing_nodes(
     let mut index: BTreeMap<[u64; 5], usize> = BTreeMap::new();
     let mut nodes: Vec<PricingNode> = Vec::new();
     let discounted_longs = p.time_value_discount > 0.0;
-    let node_of_leg = legs
-        .iter()
-        .map(|leg| match leg.kind {
-            LegKind::Option(o) => {
+    let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
+    for leg in legs {
+        let LegKind::Option(o) = leg.kind else {
+            node_of_leg.push(None);
+            continue;
+        };
+        // A leg with an earlier leg of an equal instrument shares its node (same key).
+        let known = leg
+            .same_as
+            .and_then(|j| node_of_leg.get(j).copied().flatten());
+        let n = match known {
+            Some(n) => n,
+            None => {
                 let key = [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits);
-                let n = *index.entry(key).or_insert_with(|| {
+                *index.entry(key).or_insert_with(|| {
                     nodes.push(PricingNode {
                         terms: o,
                         term: vol_term(p, o.days),
@@ -1056,23 +1069,22 @@ fn pricing_nodes(
                         base_usd: None,
                     });
                     nodes.len() - 1
-                });
-                if let Some(node) = nodes.get_mut(n) {
-                    let q = leg.position.amount;
-                    let sizes = &mut node.sizes;
-                    let long = discounted_longs && q > 0.0;
-                    match (o.option_kind, long) {
-                        (OptionKind::Call, false) => sizes.call += q,
-                        (OptionKind::Put, false) => sizes.put += q,
-                        (OptionKind::Call, true) => sizes.long_call += q,
-                        (OptionKind::Put, true) => sizes.long_put += q,
-                    }
-                }
-                Some(n)
+                })
             }
-            LegKind::Delta1 { .. } => None,
-        })
-        .collect();
+        };
+        if let Some(node) = nodes.get_mut(n) {
+            let q = leg.position.amount;
+            let sizes = &mut node.sizes;
+            let long = discounted_longs && q > 0.0;
+            match (o.option_kind, long) {
+                (OptionKind::Call, false) => sizes.call += q,
+                (OptionKind::Put, false) => sizes.put += q,
+                (OptionKind::Call, true) => sizes.long_call += q,
+                (OptionKind::Put, true) => sizes.long_put += q,
+            }
+        }
+        node_of_leg.push(Some(n));
+    }
     let now = Scenario {
         spot_move: 0.0,
         vol: VolMove::Same,
@@ -1465,8 +1477,9 @@ pub(crate) fn portfolio_requirements_checked(
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
-    // Each position's option terms once its leg is built (for `first_same`).
-    let mut built: Vec<Option<OptionTerms>> = Vec::with_capacity(positions.len());
+    // Each position's option terms and index in its vector once its leg is built (for
+    // `first_same`).
+    let mut built: Vec<Option<(OptionTerms, usize)>> = Vec::with_capacity(positions.len());
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -1481,25 +1494,26 @@ pub(crate) fn portfolio_requirements_checked(
             .filter(|&&first| first < i)
             .and_then(|&first| built.get(first).copied().flatten());
         let leg = match (same, known) {
-            (Some(terms), Some((base_usd, base_delta))) => Leg {
+            (Some((terms, first)), Some((base_usd, base_delta))) => Leg {
                 position,
                 base_usd,
                 delta_usd: base_delta * market.underlying(&instrument.underlying)?.spot(),
                 kind: LegKind::Option(terms),
+                same_as: Some(first),
             },
             _ => leg(market, position, known)?,
         };
-        built.push(match leg.kind {
-            LegKind::Option(terms) => Some(terms),
-            LegKind::Delta1 { .. } => None,
-        });
-        vectors
+        let vector = vectors
             .entry((
                 instrument.underlying.as_str(),
                 instrument.settlement == Settlement::Linear,
             ))
-            .or_default()
-            .push(leg);
+            .or_default();
+        built.push(match leg.kind {
+            LegKind::Option(terms) => Some((terms, vector.len())),
+            LegKind::Delta1 { .. } => None,
+        });
+        vector.push(leg);
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
