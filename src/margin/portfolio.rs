@@ -1643,8 +1643,12 @@ pub(crate) fn portfolio_requirements_checked(
         // Contingencies of this vector.
         let (mut long, mut short) = (0.0, 0.0);
         let mut per_strike: BTreeMap<u64, f64> = BTreeMap::new();
+        // A charge of 0 per unit adds exactly +0: the strikes need not be netted then.
+        let short_option_charged = p.short_option_contingency != 0.0;
+        // The underlying's net delta, accumulated leg by leg in the same order.
+        let underlying_delta = net_delta.entry(name).or_insert(0.0);
         for leg in legs {
-            *net_delta.entry(name).or_insert(0.0) += leg.delta_usd;
+            *underlying_delta += leg.delta_usd;
             match leg.kind {
                 LegKind::Delta1 {
                     coin_size, years, ..
@@ -1660,10 +1664,11 @@ pub(crate) fn portfolio_requirements_checked(
                         short -= coin_size;
                     }
                 }
-                LegKind::Option(o) => {
+                LegKind::Option(o) if short_option_charged => {
                     // Strikes are positive: their bit patterns order like the numbers.
                     *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
                 }
+                LegKind::Option(_) => {}
             }
         }
         contingencies.futures += p.futures_contingency * min(long, short) * s0;
