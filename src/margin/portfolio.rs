@@ -7,8 +7,12 @@
 //! underlyings and the parameters of all of these ([`PortfolioParams`]).
 //!
 //! Never: values equity or collateral, applies add-ons (DRR, liquidity, oracle buffer, risk flags),
-//! models open-order or MMP margin, or rounds money. Positions are valued only through
-//! [`value_position`].
+//! models open-order or MMP margin, or rounds money. Positions are valued through
+//! [`value_position`], except in the grid: there the options of one pricing node (bit-equal
+//! expiry, forward, strike, vol, discount) are revalued together, by a price-only Black-76 with
+//! ln(F/K) = ln(F₀/K) + ln(1 + move) (`black76_call_put_from_log`; within 1e-12 of
+//! `value_position`, not bit-equal), and a row's P&L is the nodes' value in the scenario minus
+//! their value now by the same kernel, plus the perpetuals and futures leg by leg.
 //!
 //! # Model
 //! - **Risk vectors.** Positions are grouped by (underlying, settlement): coin-settled (inverse)

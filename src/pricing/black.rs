@@ -204,7 +204,7 @@ fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64
 }
 
 /// The Black-76 value alone, bit for bit [`black76`]`(..).price`, for repeated revaluation (the
-/// portfolio scenario grid): `discount` must be e^(−rT) as [`black76`] computes it, `exp(-r * t)`,
+/// portfolio grid's leg-by-leg rows, which must equal `value_position`): `discount` must be e^(−rT) as [`black76`] computes it, `exp(-r * t)`,
 /// so a caller that revalues at fixed r and T computes it once. Skips the Greeks (no density,
 /// one `ln` and two `erfc`). Inputs must be what [`BlackInputs`] would accept: f, k > 0 finite,
 /// t ≥ 0 finite, σ in (0, 10].
