@@ -18,7 +18,7 @@ use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
 use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
-use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock};
+use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, ContractKind, MarginMode, Settlement};
@@ -32,23 +32,25 @@ pub fn margin(
     params: &RiskParams,
 ) -> Result<MarginReport> {
     params.validate().map_err(|e| e.within("params"))?;
-    margin_with_checked_params(market, account, params, &params_hash(params)?)
+    margin_with_checked_params(market, account, params, &params_hash(params)?, false)
 }
 
 /// [`margin`] with parameters the caller has validated (`params.validate()` succeeded) and
 /// hashed (`params_hash(params)`), for callers that reuse one parameter set call after call
 /// (the JS binding keeps the last one): hashing the parameters serialises them to canonical JSON,
 /// ≈ 0.6 M instructions, an eighth of `margin()` on the 500-leg cross book (callgrind, native).
+/// `models_checked`: the caller has also run `params.standard.validate()` and
+/// `params.portfolio.validate()` successfully (`RiskParams::validate` does not cover them).
 pub(crate) fn margin_with_checked_params(
     market: &MarketSpec,
     account: &AccountSpec,
     params: &RiskParams,
     params_hash: &str,
+    models_checked: bool,
 ) -> Result<MarginReport> {
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    // false: `RiskParams::validate` does not cover the standard and portfolio parameters.
-    margin_hashed(&market, &account, params, params_hash, false)
+    margin_hashed(&market, &account, params, params_hash, models_checked)
 }
 
 /// [`margin`] for an already validated market and account (the engine's incremental path).
@@ -235,6 +237,10 @@ fn margin_detailed(
             }
             // The positions were valued unshocked above: the grid reuses those values.
             let unshocked: Vec<(f64, f64)> = lines.iter().map(|l| (l.value, l.delta)).collect();
+            let terms: Vec<Option<UnshockedTerms>> = units
+                .iter()
+                .map(|unit| unit.and_then(|u| u.terms()))
+                .collect();
             let result = portfolio_requirements_checked(
                 market,
                 &account.positions,
@@ -242,6 +248,7 @@ fn margin_detailed(
                 &params.portfolio,
                 Some(&unshocked),
                 Some(&first_same),
+                Some(&terms),
             )?;
             let component = Component {
                 maintenance: result.maintenance,

@@ -80,7 +80,7 @@
 use super::inter_spread::{self, InterSpread, UnderlyingRisk};
 use super::params::{check, finite_in};
 use crate::error::{Error, Result};
-use crate::margin::valuation::{value_position, Shock};
+use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
@@ -887,11 +887,13 @@ struct Leg<'a> {
 }
 
 /// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
-/// (`margin()` values every position unshocked for its report lines: the same call, same bits).
+/// (`margin()` values every position unshocked for its report lines: the same call, same bits);
+/// `terms`: an option's pricing inputs as that valuation looked them up, if known.
 fn leg<'a>(
     market: &Market,
     position: &'a Position,
     unshocked: Option<(f64, f64)>,
+    terms: Option<UnshockedTerms>,
 ) -> Result<Leg<'a>> {
     let instrument = &position.instrument;
     let underlying = market.underlying(&instrument.underlying)?;
@@ -925,11 +927,26 @@ fn leg<'a>(
             strike,
             option_kind,
         } => {
-            let t0 = market.time_to(expiry)?.get();
-            let forward0 = underlying.forward_at(s0, t0);
-            let sigma = underlying
-                .option_vol(instrument, &position.id, forward0, t0)?
-                .get();
+            let UnshockedTerms {
+                years: t0,
+                forward: forward0,
+                vol: sigma,
+                rate,
+            } = match terms {
+                Some(known) => known,
+                None => {
+                    let t0 = market.time_to(expiry)?.get();
+                    let forward0 = underlying.forward_at(s0, t0);
+                    UnshockedTerms {
+                        years: t0,
+                        forward: forward0,
+                        vol: underlying
+                            .option_vol(instrument, &position.id, forward0, t0)?
+                            .get(),
+                        rate: underlying.rate_at(t0),
+                    }
+                }
+            };
             LegKind::Option(OptionTerms {
                 sigma,
                 years: t0,
@@ -939,7 +956,7 @@ fn leg<'a>(
                 strike,
                 sign: option_kind.sign(),
                 option_kind,
-                discount: exp(-underlying.rate_at(t0) * t0),
+                discount: exp(-rate * t0),
             })
         }
     };
@@ -1456,7 +1473,15 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
-    portfolio_requirements_checked(market, positions, &BTreeMap::new(), params, None, None)
+    portfolio_requirements_checked(
+        market,
+        positions,
+        &BTreeMap::new(),
+        params,
+        None,
+        None,
+        None,
+    )
 }
 
 /// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
@@ -1466,6 +1491,8 @@ pub fn portfolio_requirements(
 /// `first_same`: for each position, the index of the first position with an equal instrument
 /// (its own index if none before), if known: such a leg copies that one's option terms instead
 /// of looking its vol and forward up again (the same lookups on the same inputs).
+/// `terms`: each position's option pricing inputs as its unshocked valuation looked them up,
+/// if known (saves looking them up again for the first leg of each instrument).
 pub(crate) fn portfolio_requirements_checked(
     market: &Market,
     positions: &[Position],
@@ -1473,6 +1500,7 @@ pub(crate) fn portfolio_requirements_checked(
     params: &PortfolioParams,
     unshocked: Option<&[(f64, f64)]>,
     first_same: Option<&[usize]>,
+    terms: Option<&[Option<UnshockedTerms>]>,
 ) -> Result<PortfolioResult> {
     if let Some(derive) = &params.derive {
         return super::derive_portfolio::derive_portfolio_requirements(
@@ -1505,7 +1533,12 @@ pub(crate) fn portfolio_requirements_checked(
                 kind: LegKind::Option(terms),
                 same_as: Some(first),
             },
-            _ => leg(market, position, known)?,
+            _ => leg(
+                market,
+                position,
+                known,
+                terms.and_then(|t| t.get(i)).copied().flatten(),
+            )?,
         };
         let vector = vectors
             .entry((
@@ -1896,7 +1929,7 @@ mod tests {
         };
         let s0 = 100_000.0;
         for position in &account.positions {
-            let leg = leg(&market, position, None).unwrap();
+            let leg = leg(&market, position, None, None).unwrap();
             for s in scenario_grid(&p) {
                 let scale = match leg.kind {
                     LegKind::Option(o) => vol_scale(&p, o.sigma, o.days, o.log_moneyness, &s),
@@ -1964,6 +1997,7 @@ mod tests {
                 &params,
                 None,
                 None,
+                None,
             )
             .unwrap();
             let s0 = 100_000.0;
@@ -1979,7 +2013,7 @@ mod tests {
                     .positions
                     .iter()
                     .filter(|q| (q.instrument.settlement == Settlement::Inverse) == coin)
-                    .map(|q| leg(&market, q, None).unwrap())
+                    .map(|q| leg(&market, q, None, None).unwrap())
                     .collect();
                 // Options' notional |q|·F₀ in the vector's currency.
                 let notional: f64 = legs

@@ -220,8 +220,18 @@ fn compute(
     let market: MarketSpec = required(market, "market")?;
     let account: AccountSpec = required(account, "account")?;
     let (params, hash) = checked_params(params)?;
-    crate::margin::compute::margin_with_checked_params(&market, &account, &params, &hash)
-        .map_err(to_js_error)
+    let models_checked = LAST_PARAMS.with_borrow(|last| {
+        last.as_ref()
+            .is_some_and(|last| Rc::ptr_eq(&last.params, &params) && last.models_checked)
+    });
+    crate::margin::compute::margin_with_checked_params(
+        &market,
+        &account,
+        &params,
+        &hash,
+        models_checked,
+    )
+    .map_err(to_js_error)
 }
 
 /// The last `params` argument's parameters, validated, and their hash.
@@ -230,6 +240,9 @@ struct CheckedParams {
     key: Option<String>,
     params: Rc<RiskParams>,
     hash: Rc<str>,
+    /// The standard and portfolio parameters validate too (checked once here, not per call;
+    /// when false, `margin()` validates them on every call and reports their error).
+    models_checked: bool,
 }
 
 thread_local! {
@@ -261,10 +274,13 @@ pub(super) fn checked_params(
         .map_err(|e| to_js_error(e.within("params")))?;
     let hash: Rc<str> = params_hash(&resolved).map_err(to_js_error)?.into();
     let resolved = Rc::new(resolved);
+    let models_checked =
+        resolved.standard.validate().is_ok() && resolved.portfolio.validate().is_ok();
     LAST_PARAMS.set(Some(CheckedParams {
         key,
         params: resolved.clone(),
         hash: hash.clone(),
+        models_checked,
     }));
     Ok((resolved, hash))
 }
