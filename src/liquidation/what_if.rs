@@ -35,7 +35,7 @@ use super::linear::linear_estimates;
 use super::prices::liquidation_prices_validated;
 use super::shift::{LiquidationOptions, PriceDetail};
 use crate::error::{Error, Result};
-use crate::margin::compute::margin_hashed;
+use crate::margin::compute::margin_summary;
 use crate::margin::money::Money;
 use crate::margin::params::params_hash;
 use crate::margin::valuation::{reference_mark, value_position, Shock};
@@ -438,10 +438,30 @@ pub fn what_if(
     options: &LiquidationOptions,
 ) -> Result<WhatIfResult> {
     params.validate().map_err(|e| e.within("params"))?;
+    what_if_with_checked_params(
+        market,
+        account,
+        order,
+        params,
+        &params_hash(params)?,
+        options,
+    )
+}
+
+/// [`what_if`] for parameters the caller has validated and hashed (`params_hash(params)`; the JS
+/// binding keeps the last ones, as for `margin()`).
+pub(crate) fn what_if_with_checked_params(
+    market: &MarketSpec,
+    account: &AccountSpec,
+    order: &Order,
+    params: &RiskParams,
+    hash: &str,
+    options: &LiquidationOptions,
+) -> Result<WhatIfResult> {
     options.validate().map_err(|e| e.within("options"))?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    what_if_validated(&market, &account, order, params, options)
+    what_if_hashed(&market, &account, order, params, hash, options)
 }
 
 /// [`what_if`] for a validated market and account.
@@ -452,12 +472,31 @@ pub fn what_if_validated(
     params: &RiskParams,
     options: &LiquidationOptions,
 ) -> Result<WhatIfResult> {
-    // One hash for both reports (serialising the parameters costs as much as a small report).
-    let hash = params_hash(params)?;
-    let before_report = margin_hashed(market, account, params, &hash, false)?;
+    what_if_hashed(
+        market,
+        account,
+        order,
+        params,
+        &params_hash(params)?,
+        options,
+    )
+}
+
+/// [`what_if_validated`] with the parameters' hash (one for both reports: serialising the
+/// parameters costs as much as a small report).
+fn what_if_hashed(
+    market: &Market,
+    account: &Account,
+    order: &Order,
+    params: &RiskParams,
+    hash: &str,
+    options: &LiquidationOptions,
+) -> Result<WhatIfResult> {
+    // Only the summary figures of the two reports are used: no position ids, no warnings.
+    let before_report = margin_summary(market, account, params)?;
     let (post, fill) = apply_order(market, account, order, params)?;
-    let after_report = margin_hashed(market, &post, params, &hash, false)?;
-    let params_hash = after_report.params_hash.clone();
+    let after_report = margin_summary(market, &post, params)?;
+    let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
     let before = summary(market, account, params, options, before_report)?;
     let after = summary(market, &post, params, options, after_report)?;

@@ -19,10 +19,11 @@ use super::portfolio::portfolio_requirements_checked;
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
 use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
-use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock};
+use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, ContractKind, MarginMode, Settlement};
+use crate::pricing::OptionKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Computes the margin report of `account` against `market` under `params`.
@@ -32,23 +33,25 @@ pub fn margin(
     params: &RiskParams,
 ) -> Result<MarginReport> {
     params.validate().map_err(|e| e.within("params"))?;
-    margin_with_checked_params(market, account, params, &params_hash(params)?)
+    margin_with_checked_params(market, account, params, &params_hash(params)?, false)
 }
 
 /// [`margin`] with parameters the caller has validated (`params.validate()` succeeded) and
 /// hashed (`params_hash(params)`), for callers that reuse one parameter set call after call
 /// (the JS binding keeps the last one): hashing the parameters serialises them to canonical JSON,
 /// ≈ 0.6 M instructions, an eighth of `margin()` on the 500-leg cross book (callgrind, native).
+/// `models_checked`: the caller has also run `params.standard.validate()` and
+/// `params.portfolio.validate()` successfully (`RiskParams::validate` does not cover them).
 pub(crate) fn margin_with_checked_params(
     market: &MarketSpec,
     account: &AccountSpec,
     params: &RiskParams,
     params_hash: &str,
+    models_checked: bool,
 ) -> Result<MarginReport> {
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    // false: `RiskParams::validate` does not cover the standard and portfolio parameters.
-    margin_hashed(&market, &account, params, params_hash, false)
+    margin_hashed(&market, &account, params, params_hash, models_checked)
 }
 
 /// [`margin`] for an already validated market and account (the engine's incremental path).
@@ -86,6 +89,20 @@ pub(crate) fn margin_objective(
     margin_detailed(market, account, params, "", false, false)
 }
 
+/// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
+/// underlying (validated terms: equal keys if and only if equal instruments).
+type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
+
+/// The report's figures for a caller that reads only its totals (what-if's before and after):
+/// the numbers of [`margin_hashed`], but no parameters' hash, no position ids, no warnings.
+pub(crate) fn margin_summary(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+) -> Result<MarginReport> {
+    margin_detailed(market, account, params, "", false, false)
+}
+
 fn margin_detailed(
     market: &Market,
     account: &Account,
@@ -101,23 +118,43 @@ fn margin_detailed(
     // Books hold many positions in few options: each option is valued once (its unit value,
     // keyed by its canonical id; a hit must also have the same terms), each position scaled from
     // that by the operations `value_position` uses, so the bits are the same.
-    let mut first_of_id: BTreeMap<&str, usize> = BTreeMap::new();
+    // Keyed by the option's terms (numbers first: cheaper to compare than ids sharing a long
+    // prefix); equal terms mean equal instruments and so equal canonical ids.
+    let mut first_of_terms: BTreeMap<OptionTermsKey, usize> = BTreeMap::new();
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
+    // Each position's first position with the same option (itself if none before).
+    let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
         let v = match position.instrument.contract {
-            ContractKind::Option { .. } => {
-                let known = first_of_id.get(position.id.as_str()).and_then(|&first| {
-                    let same = account.positions.get(first)?.instrument == position.instrument;
-                    units.get(first).copied().flatten().filter(|_| same)
-                });
+            ContractKind::Option {
+                expiry,
+                strike,
+                option_kind,
+            } => {
+                let instrument = &position.instrument;
+                let key = (
+                    strike.to_bits(),
+                    expiry,
+                    option_kind == OptionKind::Call,
+                    inverse,
+                    instrument.contract_size.to_bits(),
+                    instrument.underlying.as_str(),
+                );
+                let known = first_of_terms
+                    .get(&key)
+                    .and_then(|&first| Some((first, units.get(first).copied().flatten()?)));
                 let unit = match known {
-                    Some(unit) => unit,
+                    Some((first, unit)) => {
+                        first_same.push(first);
+                        unit
+                    }
                     None => {
                         let unit = option_unit_value(position, market, &Shock::NONE)
                             .map_err(|e| e.within(&at()))?;
-                        first_of_id.entry(&position.id).or_insert(i);
+                        first_of_terms.insert(key, i);
+                        first_same.push(i);
                         unit
                     }
                 };
@@ -126,12 +163,16 @@ fn margin_detailed(
             }
             ContractKind::Perpetual | ContractKind::Future { .. } => {
                 units.push(None);
+                first_same.push(i);
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
         };
-        let g = greeks
-            .entry(position.instrument.underlying.clone())
-            .or_default();
+        // The underlying's name is allocated once, not per position.
+        let underlying = &position.instrument.underlying;
+        let g = match greeks.get_mut(underlying.as_str()) {
+            Some(g) => g,
+            None => greeks.entry(underlying.clone()).or_default(),
+        };
         g.delta += v.delta;
         g.gamma += v.gamma;
         g.vega += v.vega;
@@ -210,12 +251,18 @@ fn margin_detailed(
             }
             // The positions were valued unshocked above: the grid reuses those values.
             let unshocked: Vec<(f64, f64)> = lines.iter().map(|l| (l.value, l.delta)).collect();
+            let terms: Vec<Option<UnshockedTerms>> = units
+                .iter()
+                .map(|unit| unit.and_then(|u| u.terms()))
+                .collect();
             let result = portfolio_requirements_checked(
                 market,
                 &account.positions,
                 &account.collateral,
                 &params.portfolio,
                 Some(&unshocked),
+                Some(&first_same),
+                Some(&terms),
             )?;
             let component = Component {
                 maintenance: result.maintenance,

@@ -141,9 +141,30 @@ pub fn value_position(
 pub(crate) struct OptionUnitValue {
     greeks: crate::pricing::Greeks,
     c: f64,
+    /// The inputs before the shock, if the option has not expired.
+    terms: Option<UnshockedTerms>,
+}
+
+/// An option's pricing inputs as [`option_unit_value`] looked them up, before the shock: what the
+/// portfolio grid would look up again for its legs (same calls on the same inputs, same bits).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnshockedTerms {
+    /// T₀, years to expiry (> 0).
+    pub years: f64,
+    /// F₀ = `forward_at(spot, T₀)`.
+    pub forward: f64,
+    /// `option_vol(instrument, id, F₀, T₀)`.
+    pub vol: f64,
+    /// `rate_at(T₀)`.
+    pub rate: f64,
 }
 
 impl OptionUnitValue {
+    /// The option's pricing inputs before the shock (None at or after expiry).
+    pub(crate) fn terms(&self) -> Option<UnshockedTerms> {
+        self.terms
+    }
+
     /// The position's value: `amount` (signed) units of it, linear or inverse.
     pub(crate) fn position_value(&self, q: f64, inverse: bool) -> PositionValue {
         let (g, c) = (&self.greeks, self.c);
@@ -193,12 +214,21 @@ pub(crate) fn option_unit_value(
             // Field paths are only formatted when something is rejected.
             let field = "option";
             let named = |e: Error| e.with_field(format!("options.{}", position.id));
+            let mut terms = None;
             let vol = if t > 0.0 {
                 let reference = match shock.sticky {
                     StickyRule::Strike => forward0,
                     StickyRule::Moneyness => forward,
                 };
                 let base = underlying.option_vol(instrument, &position.id, reference, t0)?;
+                if t0 > 0.0 && reference.to_bits() == forward0.to_bits() {
+                    terms = Some(UnshockedTerms {
+                        years: t0,
+                        forward: forward0,
+                        vol: base.get(),
+                        rate: underlying.rate_at(t0),
+                    });
+                }
                 Vol::new(base.get() * shock.vol_scale, field).map_err(named)?
             } else {
                 Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
@@ -214,6 +244,7 @@ pub(crate) fn option_unit_value(
             Ok(OptionUnitValue {
                 greeks: g,
                 c: forward / s,
+                terms,
             })
         }
     }

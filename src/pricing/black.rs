@@ -167,8 +167,6 @@ struct PriceCore {
     otm_sign: f64,
     /// Φ(otm_sign·d₁).
     n_d1: f64,
-    /// The out-of-the-money side's value before discounting (equal for the call and the put).
-    time_value: f64,
     price: f64,
 }
 
@@ -201,13 +199,12 @@ fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64
         d2,
         otm_sign,
         n_d1,
-        time_value,
         price: discount * (intrinsic + time_value),
     }
 }
 
 /// The Black-76 value alone, bit for bit [`black76`]`(..).price`, for repeated revaluation (the
-/// portfolio scenario grid): `discount` must be e^(−rT) as [`black76`] computes it, `exp(-r * t)`,
+/// portfolio grid's leg-by-leg rows, which must equal `value_position`): `discount` must be e^(−rT) as [`black76`] computes it, `exp(-r * t)`,
 /// so a caller that revalues at fixed r and T computes it once. Skips the Greeks (no density,
 /// one `ln` and two `erfc`). Inputs must be what [`BlackInputs`] would accept: f, k > 0 finite,
 /// t ≥ 0 finite, σ in (0, 10].
@@ -226,21 +223,35 @@ pub(crate) fn black76_price(
     price_core(theta_sign, f, k, t, sigma, discount).price
 }
 
-/// The call and the put value of one strike, bit for bit [`black76_price`] of each (same input
-/// rules): away from the money both share the out-of-the-money time value, so one `ln` and two
-/// `erfc` price the pair; at F = K each side is priced on its own, as [`black76`] does.
-pub(crate) fn black76_call_put(f: f64, k: f64, t: f64, sigma: f64, discount: f64) -> (f64, f64) {
-    if t == 0.0 || f == k {
-        return (
-            black76_price(OptionKind::Call, f, k, t, sigma, discount),
-            black76_price(OptionKind::Put, f, k, t, sigma, discount),
-        );
-    }
-    // F ≠ K: the call's out-of-the-money side is the put's (θ = −1 when F > K, +1 when F < K).
-    let call = price_core(1.0, f, k, t, sigma, discount);
-    // (−1)·(F − K) as `black76` computes it for a put: an exact negation.
-    let put_intrinsic = max(-(f - k), 0.0);
-    (call.price, discount * (put_intrinsic + call.time_value))
+/// The call and the put value of one strike for repeated revaluation on a grid of forwards and
+/// vols (the portfolio scenario grid), from precomputed parts: `log_forward_over_strike` =
+/// ln(F/K) (the grid passes ln(F₀/K) + ln(1 + move), two terms computed once per node and once
+/// per move, so this needs no `ln`), `sqrt_t` = √T, `discount` = e^(−rT). Two `erfc`, no Greeks.
+///
+/// Not bit-equal to [`black76_price`] (ln(F₀/K) + ln(1 + m) rounds differently from
+/// ln(fl(F₀·(1 + m))/K), a few ulp of d₁); the out-of-the-money side's time value is computed
+/// directly (no put–call parity), so deep out-of-the-money values keep their relative accuracy.
+/// Inputs: f, k > 0 finite, `sqrt_t` > 0, σ in (0, 10].
+pub(crate) fn black76_call_put_from_log(
+    f: f64,
+    k: f64,
+    log_forward_over_strike: f64,
+    sqrt_t: f64,
+    sigma: f64,
+    discount: f64,
+) -> (f64, f64) {
+    let total_vol = sigma * sqrt_t;
+    let d1 = log_forward_over_strike / total_vol + 0.5 * total_vol;
+    let d2 = d1 - total_vol;
+    // Out-of-the-money side: the call when F ≤ K, else the put; both share its time value.
+    let otm_sign = if f > k { -1.0 } else { 1.0 };
+    let n_d1 = norm_cdf(otm_sign * d1);
+    let n_d2 = norm_cdf(otm_sign * d2);
+    let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
+    (
+        discount * (max(f - k, 0.0) + time_value),
+        discount * (max(k - f, 0.0) + time_value),
+    )
 }
 
 /// Greeks of the Black-Scholes-Merton front: delta and gamma w.r.t. spot.
@@ -328,15 +339,66 @@ mod tests {
                                     full.to_bits(),
                                     "{kind:?} {f} {k} {t} {v} {r}"
                                 );
-                                let (call, put) = black76_call_put(f, k, t, v, discount);
-                                let pair = if kind == OptionKind::Call { call } else { put };
-                                assert_eq!(pair.to_bits(), full.to_bits(), "pair {kind:?}");
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)] // std abs/max only build the tolerance
+    fn grid_kernel_matches_mpmath_golden_prices() {
+        // Reference: tests/golden/pricing.json (mpmath at 60 digits, generator
+        // tests/golden/generate_pricing.py), every linear case with T > 0, at the golden suite's
+        // tolerance: 1e-12 relative or 1e-14·F absolute. ln(F/K) is passed split as the grid
+        // splits it, ln(F₀/K) + ln(1 + m) with F₀ = F/(1 + m), for moves 0, ±16 %, −50 %, +100 %.
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/pricing.json"
+        ))
+        .unwrap();
+        let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = golden["cases"].as_array().unwrap();
+        let (mut checked, mut failures) = (0, Vec::new());
+        for case in cases {
+            let num = |key: &str| case[key].as_f64().unwrap();
+            let (f, k, t, v, r) = (
+                num("forward"),
+                num("strike"),
+                num("t"),
+                num("vol"),
+                num("rate"),
+            );
+            let Some(expected) = case["mp"]["price"].as_f64() else {
+                continue;
+            };
+            if case["inverse"].as_bool().unwrap() || t == 0.0 {
+                continue;
+            }
+            let call = case["kind"].as_str().unwrap() == "call";
+            for growth in [1.0, 0.84, 1.16, 0.5, 2.0] {
+                let log = ln((f / growth) / k) + ln(growth);
+                let (c, p) = black76_call_put_from_log(f, k, log, t.sqrt(), v, exp(-r * t));
+                let ours = if call { c } else { p };
+                let tolerance = (1e-12 * expected.abs()).max(1e-14 * f);
+                checked += 1;
+                if (ours - expected).abs() > tolerance || !ours.is_finite() {
+                    failures.push(format!(
+                        "{} m={growth}: {ours:e} vs {expected:e}",
+                        case["id"]
+                    ));
+                }
+            }
+        }
+        assert!(checked > 5000, "only {checked} cases");
+        assert!(
+            failures.is_empty(),
+            "{}: {:?}",
+            failures.len(),
+            &failures[..failures.len().min(10)]
+        );
     }
 
     fn inputs(kind: OptionKind, f: f64, k: f64, t: f64, v: f64, r: f64) -> BlackInputs {

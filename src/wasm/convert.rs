@@ -16,7 +16,8 @@ use wasm_bindgen::JsValue;
 pub(crate) fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
     js_sys::JSON::stringify(value)
         .ok()
-        .and_then(|text| text.as_string())
+        .filter(|text| text.is_string())
+        .and_then(|text| super::text::utf8(&text))
         .ok_or_else(|| {
             to_js_error(Error::invalid(
                 field,

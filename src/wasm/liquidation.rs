@@ -82,10 +82,13 @@ pub fn what_if(
     let market: MarketSpec = required(market.js_value(), "market")?;
     let account: AccountSpec = required(account.js_value(), "account")?;
     let order: Order = required(order.js_value(), "order")?;
-    let params = params_from_js(params)?;
+    // The last parameters are kept resolved, validated and hashed, as for `margin()`.
+    let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
-    let result =
-        liquidation::what_if(&market, &account, &order, &params, &options).map_err(to_js_error)?;
+    let result = liquidation::what_if::what_if_with_checked_params(
+        &market, &account, &order, &params, &hash, &options,
+    )
+    .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
 }
 

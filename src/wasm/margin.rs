@@ -14,6 +14,7 @@
 use super::convert::{json_text, params_from_js, required, to_js, to_js_error};
 use crate::error::Error;
 use crate::margin::params::params_hash;
+use crate::margin::portfolio::ScenarioPnl;
 use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
 use crate::market::MarketSpec;
@@ -51,7 +52,10 @@ pub fn margin(
 /// report of [`margin`] as `[text]`, the report's JSON text, or, when its position lines can
 /// travel as columns, `[text, numbers, ids, flags]`: `text` with `"positions": []`, `numbers` a
 /// `Float64Array` of [`COLUMNS`] numbers per line, `ids` the lines' instrument ids joined by
-/// `\n`, `flags` a `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`).
+/// `\n`, `flags` a `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`);
+/// followed, when the report has portfolio scenario rows that can travel as columns, by
+/// `scenarioNumbers, scenarioStrings, scenarioFlags` ([`ScenarioColumns`]; `text` then has
+/// `"scenarios": []`).
 #[wasm_bindgen(js_name = "__marginParts", skip_typescript)]
 pub fn margin_parts(
     market: JsValue,
@@ -63,10 +67,20 @@ pub fn margin_parts(
     match PositionColumns::of(&report.positions) {
         Some(columns) => {
             report.positions = Vec::new();
+            let scenarios = report.portfolio.as_mut().and_then(|portfolio| {
+                let columns = ScenarioColumns::of(&portfolio.scenarios)?;
+                portfolio.scenarios = Vec::new();
+                Some(columns)
+            });
             parts.push(&JsValue::from_str(&json(&report)?));
             parts.push(&js_sys::Float64Array::from(columns.numbers.as_slice()).into());
             parts.push(&JsValue::from_str(&columns.ids));
             parts.push(&js_sys::Uint8Array::from(columns.flags.as_slice()).into());
+            if let Some(scenarios) = scenarios {
+                parts.push(&js_sys::Float64Array::from(scenarios.numbers.as_slice()).into());
+                parts.push(&JsValue::from_str(&scenarios.strings));
+                parts.push(&js_sys::Uint8Array::from(scenarios.flags.as_slice()).into());
+            }
         }
         None => {
             parts.push(&JsValue::from_str(&json(&report)?));
@@ -135,6 +149,63 @@ impl PositionColumns {
     }
 }
 
+/// Numbers per portfolio scenario row in `__marginParts`: spotMove, pnl, pnlUsd, rawPnl,
+/// rawPnlUsd, volShock and weight (0 when absent).
+const SCENARIO_COLUMNS: usize = 7;
+
+/// The portfolio's scenario rows as columns (see [`margin_parts`]): parsing their JSON text in
+/// JS cost more than the rest of the report's (70 rows for a BTC book in both settlements).
+struct ScenarioColumns {
+    numbers: Vec<f64>,
+    /// underlying, currency and vol of each row, all joined by `\n`.
+    strings: String,
+    /// Bit 0: extended, 1: worst, 2: volShock present, 3: weight present.
+    flags: Vec<u8>,
+}
+
+impl ScenarioColumns {
+    /// The columns of `rows`, or None when JS could not rebuild exactly what `JSON.parse` gives
+    /// (a non-finite number, a string containing the separator).
+    fn of(rows: &[ScenarioPnl]) -> Option<ScenarioColumns> {
+        let mut columns = ScenarioColumns {
+            numbers: Vec::with_capacity(SCENARIO_COLUMNS * rows.len()),
+            strings: String::with_capacity(16 * rows.len()),
+            flags: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            let numbers = [
+                row.spot_move,
+                row.pnl,
+                row.pnl_usd,
+                row.raw_pnl,
+                row.raw_pnl_usd,
+                row.vol_shock.unwrap_or(0.0),
+                row.weight.unwrap_or(0.0),
+            ];
+            if !numbers.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            columns.numbers.extend_from_slice(&numbers);
+            for text in [&row.underlying, &row.currency, &row.vol] {
+                if text.contains('\n') {
+                    return None;
+                }
+                if !columns.strings.is_empty() {
+                    columns.strings.push('\n');
+                }
+                columns.strings.push_str(text);
+            }
+            columns.flags.push(
+                u8::from(row.extended)
+                    | u8::from(row.worst) << 1
+                    | u8::from(row.vol_shock.is_some()) << 2
+                    | u8::from(row.weight.is_some()) << 3,
+            );
+        }
+        Some(columns)
+    }
+}
+
 /// The JSON text of `report` (the CLI's document).
 fn json(report: &MarginReport) -> Result<String, JsValue> {
     serde_json::to_string(report).map_err(|e| to_js_error(Error::invalid("", e)))
@@ -149,8 +220,18 @@ fn compute(
     let market: MarketSpec = required(market, "market")?;
     let account: AccountSpec = required(account, "account")?;
     let (params, hash) = checked_params(params)?;
-    crate::margin::compute::margin_with_checked_params(&market, &account, &params, &hash)
-        .map_err(to_js_error)
+    let models_checked = LAST_PARAMS.with_borrow(|last| {
+        last.as_ref()
+            .is_some_and(|last| Rc::ptr_eq(&last.params, &params) && last.models_checked)
+    });
+    crate::margin::compute::margin_with_checked_params(
+        &market,
+        &account,
+        &params,
+        &hash,
+        models_checked,
+    )
+    .map_err(to_js_error)
 }
 
 /// The last `params` argument's parameters, validated, and their hash.
@@ -159,6 +240,9 @@ struct CheckedParams {
     key: Option<String>,
     params: Rc<RiskParams>,
     hash: Rc<str>,
+    /// The standard and portfolio parameters validate too (checked once here, not per call;
+    /// when false, `margin()` validates them on every call and reports their error).
+    models_checked: bool,
 }
 
 thread_local! {
@@ -168,7 +252,9 @@ thread_local! {
 /// The resolved and validated parameters of a `params` argument and their hash: from the last
 /// call when the argument's JSON text is the same (resolution is a function of that text), else
 /// resolved, validated and hashed anew (errors as `margin()` reports them, nothing kept).
-fn checked_params(params: Option<JsValue>) -> Result<(Rc<RiskParams>, Rc<str>), JsValue> {
+pub(super) fn checked_params(
+    params: Option<JsValue>,
+) -> Result<(Rc<RiskParams>, Rc<str>), JsValue> {
     let params = params.filter(|p| !p.is_undefined() && !p.is_null());
     let key = params
         .as_ref()
@@ -188,10 +274,13 @@ fn checked_params(params: Option<JsValue>) -> Result<(Rc<RiskParams>, Rc<str>), 
         .map_err(|e| to_js_error(e.within("params")))?;
     let hash: Rc<str> = params_hash(&resolved).map_err(to_js_error)?.into();
     let resolved = Rc::new(resolved);
+    let models_checked =
+        resolved.standard.validate().is_ok() && resolved.portfolio.validate().is_ok();
     LAST_PARAMS.set(Some(CheckedParams {
         key,
         params: resolved.clone(),
         hash: hash.clone(),
+        models_checked,
     }));
     Ok((resolved, hash))
 }

@@ -9,6 +9,7 @@ mod convert;
 mod engine;
 mod liquidation;
 mod margin;
+mod text;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
 use convert::{from_js, to_js, to_js_error};

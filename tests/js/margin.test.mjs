@@ -94,13 +94,17 @@ test('position lines built in JS from columns equal JSON.parse of the whole repo
   const cases = [
     [account, undefined],
     [JSON.parse(readFileSync(fixture('account-portfolio.json'))), { profile: 'deribit-portfolio' }],
+    // Weighted scenario rows (volShock, weight) and Derive's skew rows (vol "linear"/"abs").
+    [JSON.parse(readFileSync(fixture('account-portfolio.json'))), { profile: 'paradex-portfolio' }],
+    [JSON.parse(readFileSync(fixture('account-portfolio.json'))), { profile: 'derive-portfolio' }],
     [isolated, { profile: 'deribit-standard' }],
     [{ mode: 'cross', collateral: { USDC: 1000 } }, undefined],
   ];
   for (const [acct, params] of cases) {
     const expected = raw.margin(market, acct, params);
     const parts = raw.__marginParts(market, acct, params);
-    assert.equal(parts.length, 4, 'finite numbers: the columns path');
+    const portfolio = acct.mode === 'portfolio';
+    assert.equal(parts.length, portfolio ? 7 : 4, 'finite numbers: the columns path');
     const report = margin(market, acct, params);
     assert.equal(JSON.stringify(report), JSON.stringify(expected), acct.mode);
     assert.deepEqual(report, expected);
