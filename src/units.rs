@@ -30,7 +30,8 @@ quantity!(
     Price
 );
 quantity!(
-    /// A finite annualised volatility in [[`Vol::MIN`], [`Vol::MAX`]].
+    /// A finite annualised volatility in [[`Vol::MIN`], [`Vol::MAX`]] as an input; a scenario's
+    /// shocked volatility ([`Vol::shocked`]) may reach [`Vol::SHOCKED_MAX`].
     Vol
 );
 quantity!(
@@ -119,6 +120,27 @@ impl Vol {
     /// Largest accepted volatility: 1000 %. Crypto options trade up to ~500 %; beyond this the
     /// input is almost certainly in percent instead of a decimal.
     pub const MAX: f64 = 10.0;
+    /// Largest shocked volatility of a risk scenario: 100,000 %. [`Vol::MAX`] guards inputs
+    /// against a percent read as a decimal, which a computed shock cannot be, so a shock may
+    /// carry a volatility past it (a 600 % short-dated option under a term-scaled up-shock):
+    /// capping it there would understate a short's scenario loss. This bound only keeps d₁
+    /// finite; Black-76 is exact for any finite σ√t (the price tends to the discounted forward).
+    pub const SHOCKED_MAX: f64 = 1000.0;
+
+    /// A scenario's shocked volatility: finite, in [[`Vol::MIN`], [`Vol::SHOCKED_MAX`]].
+    pub fn shocked(value: f64, field: &str) -> Result<Self> {
+        if !(value.is_finite() && (Self::MIN..=Self::SHOCKED_MAX).contains(&value)) {
+            return Err(Error::InvalidVol {
+                field: field.to_string(),
+                reason: format!(
+                    "a shocked volatility must be in [{:e}, {}], got {value}",
+                    Self::MIN,
+                    Self::SHOCKED_MAX
+                ),
+            });
+        }
+        Ok(Vol(value))
+    }
 
     /// A volatility must be finite and within [[`Vol::MIN`], [`Vol::MAX`]] (a decimal: 0.8 = 80 %).
     pub fn new(value: f64, field: &str) -> Result<Self> {

@@ -423,6 +423,56 @@ fn option_rows_reprice_with_the_term_scaled_vol_shock() {
     }
 }
 
+/// Black-76 (rate 0) through statrs' normal CDF: an independent reference that, unlike our
+/// public pricer, takes volatilities above its 1000 % input limit.
+fn black_statrs(kind: OptionKind, forward: f64, strike: f64, t: f64, vol: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let n = Normal::new(0.0, 1.0).unwrap();
+    let d1 = ((forward / strike).ln() + 0.5 * vol * vol * t) / (vol * t.sqrt());
+    let d2 = d1 - vol * t.sqrt();
+    match kind {
+        OptionKind::Call => forward * n.cdf(d1) - strike * n.cdf(d2),
+        OptionKind::Put => strike * n.cdf(-d2) - forward * n.cdf(-d1),
+    }
+}
+
+/// A 700 % 10-day option's up-shocked vol, 7·(1 + 0.5·3^0.3) ≈ 11.9, is past the 1000 % input
+/// limit: the scenario prices it there (a cap at 999 % would understate the short's loss).
+#[test]
+fn up_shocked_vols_past_the_input_limit_are_priced_not_capped() {
+    let id = "BTC_USDC-27DEC26-110000-C";
+    let vol = 7.0;
+    let m = market(
+        NOW,
+        &json!({"BTC": {"index": {"price": S, "publishTime": NOW}, "markIv": {id: vol}}}),
+    );
+    let amount = -2.5;
+    let book = positions(&json!([{"instrument": id, "size": amount}]));
+    let r = run(&m, &book, &params(&raw_rows())).unwrap();
+    let t = 10.0 / 365.0;
+    let up = shocked(vol, 10.0, true);
+    assert!(up > 10.0, "{up}");
+    let base = black_statrs(OptionKind::Call, S, 110_000.0, t, vol);
+    let mut checked = 0;
+    for row in r.scenarios.iter().filter(|row| row.vol == "up") {
+        let forward = S * (1.0 + row.spot_move);
+        let mut expected =
+            amount * (black_statrs(OptionKind::Call, forward, 110_000.0, t, up) - base);
+        if row.extended {
+            expected = expected.min(0.0);
+        }
+        // statrs' erfc is good to ~1e-15 relative; the book's scale is |amount|·S.
+        assert!(
+            (row.pnl - expected).abs() <= 1e-9 * amount.abs() * S,
+            "{} up: {} vs {expected}",
+            row.spot_move,
+            row.pnl
+        );
+        checked += 1;
+    }
+    assert!(checked >= 9, "{checked}");
+}
+
 #[test]
 fn extended_rows_are_weighted_and_dampened() {
     let m = btc_market();

@@ -53,7 +53,8 @@
 //! past expiry (refused as expired), Solidity's fixed-point arithmetic (ours is float64, ~1e-10
 //! apart). A negative rate feed must be passed floored at 0 (Derive floors it for the options'
 //! mark too; our valuation discounts at the market's rate as given). Shocked vols are kept in
-//! [1e-6, 9.99] and rates in [−1, 1] (our pricer's domain).
+//! [1e-6, 1000] ([`Vol::SHOCKED_MAX`]; Derive floors at 0) and rates in [−1, 1] (our pricer's
+//! domain); `minVolUpShock` takes Derive's setter range [0, 20].
 
 use super::params::{check, finite_in};
 use super::portfolio::{Contingencies, PortfolioResult, ScenarioPnl};
@@ -62,6 +63,7 @@ use crate::error::{Error, Result};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Millis, Position};
+use crate::units::Vol;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -292,7 +294,7 @@ impl DerivePortfolioParams {
             (self.short_term_power, "shortTermPower", 0.0, 10.0),
             (self.long_term_power, "longTermPower", 0.0, 10.0),
             (self.dte_floor_days, "dteFloorDays", 0.0, 400.0),
-            (self.min_vol_up_shock, "minVolUpShock", 0.0, 9.99),
+            (self.min_vol_up_shock, "minVolUpShock", 0.0, 20.0),
             (self.mm_factor, "mmFactor", 0.5, 10.0),
             (self.im_factor, "imFactor", 0.5, 10.0),
             (
@@ -373,7 +375,7 @@ struct Expiry<'a> {
 }
 
 fn vol_scale_within(sigma: f64, target: f64) -> f64 {
-    min(max(target, 1e-6), 9.99) / sigma
+    min(max(target, Vol::MIN), Vol::SHOCKED_MAX) / sigma
 }
 
 impl Expiry<'_> {

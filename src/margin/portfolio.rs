@@ -27,7 +27,8 @@
 //!   down = max(σ·(1 − `volatilityRangeDown`·(30/DTE)^p), `minVolatilityForShockDown`) (deribit.md
 //!   §3.2, third-party statement of Deribit's formula; Deribit floors the down shock at 0, we at
 //!   `minVolatilityForShockDown` = 1 % so that every repricing has a positive vol). Shocked vols
-//!   are capped at 999 %. Vol shocks apply to options only; σ is the option's vol now (mark IV or
+//!   may exceed the 1000 % input limit (up to [`Vol::SHOCKED_MAX`]): capping them would understate
+//!   a short's loss. Vol shocks apply to options only; σ is the option's vol now (mark IV or
 //!   surface at the current forward), held per strike (sticky strike).
 //! - **Extended table.** `extendedMoves` with vol up; perpetuals and futures take the ±`priceRange`
 //!   edge values there (observed at Deribit). *Ours* (Deribit's arithmetic is unpublished): a row's
@@ -88,9 +89,6 @@ use crate::pricing::{black76_call_put_from_log, black76_price, OptionKind};
 use crate::units::Vol;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Highest shocked volatility used (just below the engine's 1000 % limit).
-const VOL_CAP: f64 = 9.99;
 
 /// Parameters of the USD-settled (linear) risk vectors, shared by every underlying (Deribit's
 /// `usd` currency block). Defaults: the official BTC example of 2024-06-17.
@@ -835,7 +833,10 @@ fn vol_scale_with_term(
     if s.vol == VolMove::Same && tilt == 1.0 {
         return 1.0;
     }
-    min(VOL_CAP, max(p.min_volatility_for_shock_down, level * tilt)) / sigma
+    min(
+        Vol::SHOCKED_MAX,
+        max(p.min_volatility_for_shock_down, level * tilt),
+    ) / sigma
 }
 
 /// An option's vol in an explicit weighted scenario: σ·(1 + shock·term), floored like the grid.
@@ -1008,7 +1009,7 @@ fn scenario_usd(
                 && forward > 0.0
                 && vol.is_finite()
                 && vol > 0.0
-                && vol <= Vol::MAX
+                && vol <= Vol::SHOCKED_MAX
                 && o.years > 0.0;
             if !valid {
                 return None;
@@ -1158,7 +1159,7 @@ fn node_scenario(
         && forward > 0.0
         && vol.is_finite()
         && vol > 0.0
-        && vol <= Vol::MAX
+        && vol <= Vol::SHOCKED_MAX
         && o.years > 0.0;
     NodeScenario {
         scale,

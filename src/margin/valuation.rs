@@ -229,7 +229,7 @@ pub(crate) fn option_unit_value(
                         rate: underlying.rate_at(t0),
                     });
                 }
-                Vol::new(base.get() * shock.vol_scale, field).map_err(named)?
+                Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
             } else {
                 Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
             };
