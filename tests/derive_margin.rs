@@ -21,7 +21,7 @@
 //! Portfolio margin (PMRM_2) through the `derive-portfolio` profile: v2-core
 //! `test/risk-managers/unit-tests/PMRM_2/portfolio_cases/test_18_structures_OTM_call_spread.json`
 //! `test_20_structures_basic_put.json` and `test_29_perps_basic_perp.json` (their `Result` block: MM, IM, option MtM, worst
-//! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative; 124 more cases of
+//! scenarios, basis contingency; the harness asserts 1e-8), to 1e-9 relative; 128 more cases of
 //! that folder (several expiries with their own rates, collateral haircuts, risk-cancelling
 //! collateral, perps, tails, skews, parameter changes) through the generic harness of
 //! `derive_margin/pm2_cases.rs` with the data of `derive_margin/pm2_data.rs`, to 1e-9 relative

@@ -102,7 +102,7 @@ const PROFILES: &[(&str, &str)] = &[
         haircut contingencies and risk-cancelling collateral (portfolio.derive.collateral). \
         Parameters are v2-core's portfolio test cases' (production PM2 values are not \
         published in the repository); IM oracle-confidence contingency from the market's \
-        feedConfidence. Reproduces 127 files of PMRM_2/portfolio_cases to 1e-9 \
+        feedConfidence. Reproduces 131 files of PMRM_2/portfolio_cases to 1e-9 \
         (tests/derive_margin.rs). Not modelled: the forward's fixed portion in the last 30 \
         minutes before expiry.",
     ),

@@ -21360,11 +21360,11 @@ pub const SKIPPED: &[(&str, &str)] = &[
     ),
     (
         "test_44_skews_abs_as_worst_case_complex.json",
-        "mark vol 2511 %: outside our pricer's vol domain (<= 999 %)",
+        "mark vol 2511 %: outside our pricer's input vol domain (<= 1000 %, Vol::MAX)",
     ),
     (
         "test_45_skews_linear_skew_revert_to_2.json",
-        "mark vol 2511 %: outside our pricer's vol domain (<= 999 %)",
+        "mark vol 2511 %: outside our pricer's input vol domain (<= 1000 %, Vol::MAX)",
     ),
     (
         "test_48_v20_remnants_v20_test_5_low_BTC_conf_no_impact.json",
