@@ -1,14 +1,19 @@
 //! Decoding of interchange JSON into core types, with the failing field's path in the error.
 //!
-//! Every input — CLI text or a JS value — becomes a `serde_json::Value` first, then [`from_value`]
-//! renders it back to text with one entry per line while recording each line's field path, and
-//! deserializes the typed value from that text. serde_json reports the line of an error, which
-//! maps back to the path (`positions[2].size`). This gives the CLI and JS identical errors and
-//! costs far less code than tracking the path inside every serde impl (the `.wasm` budget).
-//! Numbers round-trip exactly (shortest representation; `float_roundtrip` parsing).
-//! The risk parameters skip the re-render: they are decoded by hand from the `Value` through
-//! `json::fields` (smaller code); their hand-written `Deserialize` impls report their own path,
-//! which [`from_value`] joins to the enclosing value's (see `mark_path`).
+//! The interchange inputs (market, account, engine events and snapshot, pricing requests, the
+//! liquidation API's inputs, risk parameters) are decoded by hand from a parsed
+//! `serde_json::Value` through [`fields`] ([`decode_str`] with a decoder such as
+//! `market::decode::market_spec`): one plain call per field, each error naming its full path, and
+//! no derived serde visitor in the `.wasm` (README "Build profile and size"). The CLI and the JS
+//! binding use these decoders, so they report identical errors.
+//!
+//! Other types go through the generic [`from_str`] / [`from_value`]: the `Value` is rendered
+//! back to text with one entry per line while recording each line's field path, and the typed
+//! value is deserialized from that text; serde_json reports the line of an error, which maps
+//! back to the path (`positions[2].size`). Numbers round-trip exactly (shortest representation;
+//! `float_roundtrip` parsing). The hand-decoded types also implement `Deserialize` (the `Value`,
+//! then the decoder) for generic callers; their errors report their own path, which
+//! [`from_value`] joins to the enclosing value's (see `mark_path`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -16,6 +21,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 pub(crate) mod fields;
+pub mod liquidation;
 
 /// Marks the start of a field path inside a serde error message (see [`mark_path`]).
 const PATH_MARK: char = '\u{1}';
@@ -33,6 +39,19 @@ pub(crate) fn mark_path(error: &Error) -> String {
     format!("{PATH_MARK}{field}{PATH_MARK}{reason}")
 }
 
+/// Parses JSON text into a `serde_json::Value` (`E_INVALID_INPUT` with an empty field if it is
+/// not JSON).
+#[inline(never)]
+pub fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))
+}
+
+/// Parses JSON text and decodes it with a hand-written decoder (`decode(value, path)`, e.g.
+/// [`crate::market::decode::market_spec`]); errors name the field under `path`.
+pub fn decode_str<T>(text: &str, path: &str, decode: fn(&Value, &str) -> Result<T>) -> Result<T> {
+    decode(&parse(text).map_err(|e| e.within(path))?, path)
+}
+
 /// Parses JSON text into `T`, naming the failing field.
 ///
 /// Valid input is parsed directly; only when that fails is the text re-read through
@@ -42,9 +61,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     if let Ok(parsed) = serde_json::from_str(text) {
         return Ok(parsed);
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
-    from_value(value)
+    from_value(parse(text)?)
 }
 
 /// Decodes `T` from a JSON value, naming the failing field.

@@ -12,6 +12,7 @@
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// `path.key`, or `key` at the root.
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -66,7 +67,9 @@ pub(crate) fn integer(value: &Value, path: &str, max: u64) -> Result<u64> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let exact = n.as_u64().or_else(|| {
         n.as_f64()
-            .filter(|x| *x >= 0.0 && *x == x.trunc() && *x < 9_007_199_254_740_992.0)
+            .filter(|x| {
+                *x >= 0.0 && x.is_sign_positive() && *x == x.trunc() && *x < 9_007_199_254_740_992.0
+            })
             .map(|x| x as u64)
     });
     match exact {
@@ -76,6 +79,89 @@ pub(crate) fn integer(value: &Value, path: &str, max: u64) -> Result<u64> {
             format!("invalid value: {n}, expected an integer in [0, {max}]"),
         )),
     }
+}
+
+/// An integer (either sign, as `i64`); a float that is a safe integer (as JS sends one) counts,
+/// −0 does not.
+#[inline(never)]
+pub(crate) fn signed_integer(value: &Value, path: &str) -> Result<i64> {
+    let Value::Number(n) = value else {
+        return Err(wrong_type(path, "an integer", value));
+    };
+    // Exact: |x| < 2^53 and integral.
+    #[allow(clippy::cast_possible_truncation)]
+    let exact = n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|x| {
+                *x == x.trunc()
+                    && x.abs() < 9_007_199_254_740_992.0
+                    && !(*x == 0.0 && x.is_sign_negative())
+            })
+            .map(|x| x as i64)
+    });
+    exact.ok_or_else(|| {
+        Error::invalid(
+            path,
+            format!(
+                "invalid value: {n}, expected an integer in [{}, {}]",
+                i64::MIN,
+                i64::MAX
+            ),
+        )
+    })
+}
+
+/// A string.
+#[inline(never)]
+pub(crate) fn string(value: &Value, path: &str) -> Result<String> {
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| wrong_type(path, "a string", value))
+}
+
+/// Decodes each element of the array `value` with `decode` (path `path[i]`).
+pub(crate) fn list_of<T>(
+    value: &Value,
+    path: &str,
+    decode: fn(&Value, &str) -> Result<T>,
+) -> Result<Vec<T>> {
+    let items = array(value, path)?;
+    let mut decoded = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        decoded.push(decode(item, &index(path, i))?);
+    }
+    Ok(decoded)
+}
+
+/// The array `value` (an error naming `path` otherwise).
+#[inline(never)]
+pub(crate) fn array<'a>(value: &'a Value, path: &str) -> Result<&'a [Value]> {
+    match value {
+        Value::Array(items) => Ok(items),
+        _ => Err(wrong_type(path, "an array", value)),
+    }
+}
+
+/// Decodes each entry of the object `value` with `decode` (path `path.name`).
+pub(crate) fn map_of<T>(
+    value: &Value,
+    path: &str,
+    decode: fn(&Value, &str) -> Result<T>,
+) -> Result<BTreeMap<String, T>> {
+    let Value::Object(map) = value else {
+        return Err(wrong_type(path, "an object", value));
+    };
+    let mut decoded = BTreeMap::new();
+    for (name, item) in map {
+        decoded.insert(name.clone(), decode(item, &join(path, name))?);
+    }
+    Ok(decoded)
+}
+
+/// A number by name (`map_of`'s element decoder for maps of numbers).
+pub(crate) fn number_at(value: &Value, path: &str) -> Result<f64> {
+    number(value, path)
 }
 
 /// The fields of one JSON object, read by name; see the module documentation.
@@ -100,6 +186,29 @@ impl<'a> Fields<'a> {
                 present: 0,
             }),
             _ => Err(wrong_type(path, "an object", value)),
+        }
+    }
+
+    /// The object `value` at `path` whose fields are all among `names` (an unknown one is refused
+    /// before anything is read, as serde's `deny_unknown_fields` refuses it before reporting a
+    /// missing field: a misspelt required field is named as unknown).
+    #[inline(never)]
+    pub(crate) fn named(
+        value: &'a Value,
+        path: &'a str,
+        names: &'static [&'static str],
+    ) -> Result<Fields<'a>> {
+        let fields = Fields::new(value, path)?;
+        fields.only(names)?;
+        Ok(fields)
+    }
+
+    /// Refuses a field that is none of `names` (see [`Fields::named`]).
+    #[inline(never)]
+    pub(crate) fn only(&self, names: &'static [&'static str]) -> Result<()> {
+        match self.map.keys().find(|key| !names.contains(&key.as_str())) {
+            Some(key) => Err(unknown(self.path, key, names)),
+            None => Ok(()),
         }
     }
 
@@ -150,6 +259,79 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Sets `slot` from the number `key`; absent or `null` leaves `None` (an `Option` field).
+    #[inline(never)]
+    pub(crate) fn optional_f64(&mut self, key: &'static str, slot: &mut Option<f64>) -> Result<()> {
+        if let Some(value) = self.get(key).filter(|value| !value.is_null()) {
+            *slot = Some(number(value, &self.at(key))?);
+        }
+        Ok(())
+    }
+
+    /// The integer `key` (either sign), which must be present.
+    #[inline(never)]
+    pub(crate) fn required_i64(&mut self, key: &'static str) -> Result<i64> {
+        match self.get(key) {
+            Some(value) => signed_integer(value, &self.at(key)),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// The string `key`, which must be present.
+    #[inline(never)]
+    pub(crate) fn required_string(&mut self, key: &'static str) -> Result<String> {
+        match self.get(key) {
+            Some(value) => string(value, &self.at(key)),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    /// Sets `slot` from the string `key`; absent or `null` leaves `None` (an `Option` field).
+    #[inline(never)]
+    pub(crate) fn optional_string(
+        &mut self,
+        key: &'static str,
+        slot: &mut Option<String>,
+    ) -> Result<()> {
+        if let Some(value) = self.get(key).filter(|value| !value.is_null()) {
+            *slot = Some(string(value, &self.at(key))?);
+        }
+        Ok(())
+    }
+
+    /// The value of `key` with its path, if present and not `null` (an `Option` field).
+    #[inline(never)]
+    pub(crate) fn optional(&mut self, key: &'static str) -> Option<(&'a Value, String)> {
+        self.child(key).filter(|(value, _)| !value.is_null())
+    }
+
+    /// Decodes the array `key`, if present, into `slot`.
+    pub(crate) fn list<T>(
+        &mut self,
+        key: &'static str,
+        slot: &mut Vec<T>,
+        decode: fn(&Value, &str) -> Result<T>,
+    ) -> Result<()> {
+        if let Some((value, path)) = self.child(key) {
+            *slot = list_of(value, &path, decode)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes the object `key` (a map by name), if present, into `slot`; a map given replaces
+    /// the one `slot` had.
+    pub(crate) fn by_name<T>(
+        &mut self,
+        key: &'static str,
+        slot: &mut BTreeMap<String, T>,
+        decode: fn(&Value, &str) -> Result<T>,
+    ) -> Result<()> {
+        if let Some((value, path)) = self.child(key) {
+            *slot = map_of(value, &path, decode)?;
+        }
+        Ok(())
+    }
+
     /// Sets `slot` from the integer `key` (in [0, u32::MAX]), if present.
     #[inline(never)]
     pub(crate) fn u32(&mut self, key: &'static str, slot: &mut u32) -> Result<()> {
@@ -192,6 +374,23 @@ impl<'a> Fields<'a> {
         Ok(())
     }
 
+    /// Sets `slot` from the boolean `key`; absent or `null` leaves `None` (an `Option` field).
+    #[inline(never)]
+    pub(crate) fn optional_bool(
+        &mut self,
+        key: &'static str,
+        slot: &mut Option<bool>,
+    ) -> Result<()> {
+        if let Some(value) = self.get(key).filter(|value| !value.is_null()) {
+            *slot = Some(
+                value
+                    .as_bool()
+                    .ok_or_else(|| wrong_type(&self.at(key), "a boolean", value))?,
+            );
+        }
+        Ok(())
+    }
+
     /// Sets `slot` from the string `key`, if present.
     #[inline(never)]
     pub(crate) fn string(&mut self, key: &'static str, slot: &mut String) -> Result<()> {
@@ -213,21 +412,6 @@ impl<'a> Fields<'a> {
         variant(value, &self.at(key), names).map(Some)
     }
 
-    /// The object `key` (a map by name) with its path, if present.
-    #[inline(never)]
-    pub(crate) fn map(
-        &mut self,
-        key: &'static str,
-    ) -> Result<Option<(&'a Map<String, Value>, String)>> {
-        let Some((value, path)) = self.child(key) else {
-            return Ok(None);
-        };
-        match value {
-            Value::Object(map) => Ok(Some((map, path))),
-            _ => Err(wrong_type(&path, "an object", value)),
-        }
-    }
-
     fn missing(&self, key: &str) -> Error {
         Error::invalid(self.path, format!("missing field `{key}`"))
     }
@@ -238,26 +422,30 @@ impl<'a> Fields<'a> {
         if self.present == self.map.len() {
             return Ok(());
         }
-        let unknown = self
+        let stray = self
             .map
             .keys()
             .find(|key| !self.known.iter().any(|name| name == key));
-        match unknown {
+        match stray {
             None => Ok(()),
-            Some(key) => {
-                let mut expected = String::new();
-                for (i, name) in self.known.iter().enumerate() {
-                    expected.push_str(if i == 0 { "`" } else { ", `" });
-                    expected.push_str(name);
-                    expected.push('`');
-                }
-                Err(Error::invalid(
-                    join(self.path, key),
-                    format!("unknown field `{key}`, expected one of {expected}"),
-                ))
-            }
+            Some(key) => Err(unknown(self.path, key, &self.known)),
         }
     }
+}
+
+/// `E_INVALID_INPUT` at `path.key`: `key` is none of `names`.
+#[inline(never)]
+fn unknown(path: &str, key: &str, names: &[&str]) -> Error {
+    let mut expected = String::new();
+    for (i, name) in names.iter().enumerate() {
+        expected.push_str(if i == 0 { "`" } else { ", `" });
+        expected.push_str(name);
+        expected.push('`');
+    }
+    Error::invalid(
+        join(path, key),
+        format!("unknown field `{key}`, expected one of {expected}"),
+    )
 }
 
 /// The position in `names` of the string `value`.

@@ -25,51 +25,9 @@ use super::portfolio::{
 use super::standard::{FuturesRule, LeverageTier, OptionRule, SizeAggregation, StandardParams};
 use super::statistical::StatisticalParams;
 use crate::error::Result;
-use crate::json::fields::{index, join, number, variant, wrong_type, Fields};
+use crate::json::fields::{join, list_of, number, variant, wrong_type, Fields};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Decodes each element of the array `value` with `decode` (path `path[i]`).
-fn list_of<T>(value: &Value, path: &str, decode: fn(&Value, &str) -> Result<T>) -> Result<Vec<T>> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| decode(item, &index(path, i)))
-            .collect(),
-        _ => Err(wrong_type(path, "an array", value)),
-    }
-}
-
-/// Decodes the array `key`, if present, into `slot`.
-fn list<T>(
-    o: &mut Fields<'_>,
-    key: &'static str,
-    slot: &mut Vec<T>,
-    decode: fn(&Value, &str) -> Result<T>,
-) -> Result<()> {
-    if let Some((value, path)) = o.child(key) {
-        *slot = list_of(value, &path, decode)?;
-    }
-    Ok(())
-}
-
-/// Decodes each entry of the object `key` with `decode` (path `key.name`).
-fn by_name<T>(
-    o: &mut Fields<'_>,
-    key: &'static str,
-    slot: &mut BTreeMap<String, T>,
-    decode: fn(&Value, &str) -> Result<T>,
-) -> Result<()> {
-    if let Some((map, path)) = o.map(key)? {
-        let mut decoded = BTreeMap::new();
-        for (name, item) in map {
-            decoded.insert(name.clone(), decode(item, &join(&path, name))?);
-        }
-        *slot = decoded;
-    }
-    Ok(())
-}
 
 fn f64_value(value: &Value, path: &str) -> Result<f64> {
     number(value, path)
@@ -90,11 +48,11 @@ pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
     if let Some((v, at)) = o.child("liquidity") {
         p.liquidity = liquidity(v, &at)?;
     }
-    by_name(&mut o, "collateral", &mut p.collateral, collateral)?;
+    o.by_name("collateral", &mut p.collateral, collateral)?;
     if let Some((v, at)) = o.child("defaultCollateral") {
         p.default_collateral = collateral(v, &at)?;
     }
-    by_name(&mut o, "flags", &mut p.flags, flag)?;
+    o.by_name("flags", &mut p.flags, flag)?;
     if let Some((v, at)) = o.child("standard") {
         p.standard = standard(v, &at)?;
     }
@@ -181,7 +139,7 @@ fn flag(value: &Value, path: &str) -> Result<FlagParams> {
 pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
     let mut p = StandardParams::default();
     let mut o = Fields::new(value, path)?;
-    by_name(&mut o, "futures", &mut p.futures, futures_rule)?;
+    o.by_name("futures", &mut p.futures, futures_rule)?;
     if let Some((v, at)) = o.child("defaultFutures") {
         p.default_futures = futures_rule(v, &at)?;
     }
@@ -219,7 +177,7 @@ fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
     o.f64("mmIncrement", &mut p.mm_increment)?;
     o.f64("imfFactor", &mut p.imf_factor)?;
     o.f64("imfBaseWeight", &mut p.imf_base_weight)?;
-    list(&mut o, "tiers", &mut p.tiers, leverage_tier)?;
+    o.list("tiers", &mut p.tiers, leverage_tier)?;
     o.f64("tierMaintenanceFraction", &mut p.tier_maintenance_fraction)?;
     o.f64("openInterest", &mut p.open_interest)?;
     o.f64("openInterestLowerCap", &mut p.open_interest_lower_cap)?;
@@ -259,12 +217,12 @@ pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
         Some(_) => p.aggregation = Aggregation::Correlation,
         None => {}
     }
-    by_name(&mut o, "correlations", &mut p.correlations, correlation_row)?;
+    o.by_name("correlations", &mut p.correlations, correlation_row)?;
     o.f64("defaultCorrelation", &mut p.default_correlation)?;
     if let Some((v, at)) = o.child("usd") {
         p.usd = settlement(v, &at)?;
     }
-    by_name(&mut o, "underlyings", &mut p.underlyings, risk_matrix)?;
+    o.by_name("underlyings", &mut p.underlyings, risk_matrix)?;
     if let Some((v, at)) = o.child("defaultUnderlying") {
         p.default_underlying = risk_matrix(v, &at)?;
     }
@@ -274,7 +232,7 @@ pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
             v => Some(derive_portfolio(v, &at)?),
         };
     }
-    list(&mut o, "interSpreads", &mut p.inter_spreads, inter_spread)?;
+    o.list("interSpreads", &mut p.inter_spreads, inter_spread)?;
     o.finish()?;
     Ok(p)
 }
@@ -319,7 +277,7 @@ fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
     )?;
     o.f64("shortTermVegaPower", &mut p.short_term_vega_power)?;
     o.f64("longTermVegaPower", &mut p.long_term_vega_power)?;
-    list(&mut o, "extendedMoves", &mut p.extended_moves, f64_value)?;
+    o.list("extendedMoves", &mut p.extended_moves, f64_value)?;
     o.f64("extendedFraction", &mut p.extended_fraction)?;
     o.bool("extendedFuturesAtEdge", &mut p.extended_futures_at_edge)?;
     o.f64("skewShock", &mut p.skew_shock)?;
@@ -336,12 +294,12 @@ fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
     o.f64("extendedDampener", &mut p.extended_dampener)?;
     o.f64("pnlOffset", &mut p.pnl_offset)?;
     o.f64("maxOffsetablePnl", &mut p.max_offsetable_pnl)?;
-    list(&mut o, "scenarios", &mut p.scenarios, weighted_scenario)?;
+    o.list("scenarios", &mut p.scenarios, weighted_scenario)?;
     o.f64("dteFloorDays", &mut p.dte_floor_days)?;
     o.f64("minDeltaNet", &mut p.min_delta_net)?;
     o.f64("minDeltaHedged", &mut p.min_delta_hedged)?;
-    list(&mut o, "spreadTiers", &mut p.spread_tiers, spread_tier)?;
-    list(&mut o, "intraSpreads", &mut p.intra_spreads, intra_spread)?;
+    o.list("spreadTiers", &mut p.spread_tiers, spread_tier)?;
+    o.list("intraSpreads", &mut p.intra_spreads, intra_spread)?;
     o.f64("shortOptionMinimum", &mut p.short_option_minimum)?;
     o.finish()?;
     Ok(p)
@@ -406,7 +364,7 @@ fn inter_spread_leg(value: &Value, path: &str) -> Result<InterSpreadLeg> {
 fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> {
     let mut p = DerivePortfolioParams::default();
     let mut o = Fields::new(value, path)?;
-    list(&mut o, "scenarios", &mut p.scenarios, derive_scenario)?;
+    o.list("scenarios", &mut p.scenarios, derive_scenario)?;
     for (key, slot) in [
         ("volRangeUp", &mut p.vol_range_up),
         ("volRangeDown", &mut p.vol_range_down),
@@ -443,7 +401,7 @@ fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> 
     ] {
         o.f64(key, slot)?;
     }
-    by_name(&mut o, "collateral", &mut p.collateral, derive_collateral)?;
+    o.by_name("collateral", &mut p.collateral, derive_collateral)?;
     o.finish()?;
     Ok(p)
 }

@@ -29,6 +29,7 @@
 //! ```
 
 mod arbitrage;
+pub mod decode;
 mod grid;
 mod snapshot;
 mod svi;

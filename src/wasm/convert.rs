@@ -53,6 +53,31 @@ pub(crate) fn required<T: DeserializeOwned>(value: JsValue, argument: &str) -> R
     from_js::<T>(value).map_err(|e| prefix(e, argument))
 }
 
+/// Decodes a required argument with a hand-written decoder (`crate::json::fields`), its field
+/// paths under `argument`.
+pub(crate) fn decoded<T>(
+    value: &JsValue,
+    argument: &str,
+    decode: fn(&serde_json::Value, &str) -> crate::error::Result<T>,
+) -> Result<T, JsValue> {
+    let text = json_text(value, argument)?;
+    crate::json::decode_str(&text, argument, decode).map_err(to_js_error)
+}
+
+/// Decodes an optional argument with a hand-written decoder: `undefined`/`null` → `None`, else
+/// as [`decoded`].
+pub(crate) fn decoded_optional<T>(
+    value: &JsValue,
+    argument: &str,
+    decode: fn(&serde_json::Value, &str) -> crate::error::Result<T>,
+) -> Result<Option<T>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        decoded(value, argument, decode).map(Some)
+    }
+}
+
 /// Decodes an optional argument: `undefined`/`null` → `None`, else as [`required`].
 pub(crate) fn optional<T: DeserializeOwned>(
     value: JsValue,

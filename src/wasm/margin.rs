@@ -11,12 +11,14 @@
 //!   report's text, and encoding them here and parsing them in JS cost more than the margin
 //!   computation.
 
-use super::convert::{json_text, params_from_js, required, to_js, to_js_error};
+use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
 use crate::error::Error;
 use crate::margin::params::params_hash;
 use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
+use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
+use crate::portfolio::decode::account_spec;
 use crate::portfolio::AccountSpec;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -146,8 +148,8 @@ fn compute(
     account: JsValue,
     params: Option<JsValue>,
 ) -> Result<MarginReport, JsValue> {
-    let market: MarketSpec = required(market, "market")?;
-    let account: AccountSpec = required(account, "account")?;
+    let market = decoded(&market, "market", market_spec)?;
+    let account = decoded(&account, "account", account_spec)?;
     let (params, hash) = checked_params(params)?;
     crate::margin::compute::margin_with_checked_params(&market, &account, &params, &hash)
         .map_err(to_js_error)
