@@ -21,6 +21,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 pub(crate) mod fields;
+pub use fields::Path;
 pub mod liquidation;
 
 /// Marks the start of a field path inside a serde error message (see [`mark_path`]).
@@ -48,8 +49,12 @@ pub fn parse(text: &str) -> Result<Value> {
 
 /// Parses JSON text and decodes it with a hand-written decoder (`decode(value, path)`, e.g.
 /// [`crate::market::decode::market_spec`]); errors name the field under `path`.
-pub fn decode_str<T>(text: &str, path: &str, decode: fn(&Value, &str) -> Result<T>) -> Result<T> {
-    decode(&parse(text).map_err(|e| e.within(path))?, path)
+pub fn decode_str<T>(
+    text: &str,
+    path: &str,
+    decode: fn(&Value, &Path<'_>) -> Result<T>,
+) -> Result<T> {
+    decode(&parse(text).map_err(|e| e.within(path))?, &Path::Root(path))
 }
 
 /// Parses JSON text into `T`, naming the failing field.

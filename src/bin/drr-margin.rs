@@ -201,7 +201,7 @@ mod cli {
     fn read_decoded<T>(
         path: &str,
         field: &str,
-        decode: fn(&serde_json::Value, &str) -> Result<T, Error>,
+        decode: fn(&serde_json::Value, &json::Path<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         json::decode_str(&read_file(path, field)?, field, decode)
     }
@@ -292,7 +292,10 @@ mod cli {
                 side,
             } => {
                 let (market, account, params, options) = load(inputs)?;
-                let side = json::liquidation::side(&serde_json::Value::String(side), "side")?;
+                let side = json::liquidation::side(
+                    &serde_json::Value::String(side),
+                    &json::Path::Root("side"),
+                )?;
                 let instrument = drr_margin::portfolio::InstrumentSpec::Id(instrument);
                 let result =
                     liquidation::max_size(&market, &account, &instrument, side, &params, &options)?;
@@ -316,9 +319,12 @@ mod cli {
         args: &[serde_json::Value],
         index: usize,
         name: &str,
-        decode: fn(&serde_json::Value, &str) -> Result<T, Error>,
+        decode: fn(&serde_json::Value, &json::Path<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        decode(args.get(index).unwrap_or(&serde_json::Value::Null), name)
+        decode(
+            args.get(index).unwrap_or(&serde_json::Value::Null),
+            &json::Path::Root(name),
+        )
     }
 
     /// The optional `params` argument as `margin(market, account, params?)` reads it.

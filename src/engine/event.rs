@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::json::fields::{map_of, number_at, Fields};
+use crate::json::Path;
 use crate::market::decode::{market_spec, vol_surface_spec};
 use crate::market::{MarketSpec, VolSurfaceSpec};
 use crate::portfolio::decode::{account_spec, instrument_spec};
@@ -210,7 +211,7 @@ pub struct SettlementQuote {
 }
 
 fn set_market(value: &Value) -> Result<SetMarket> {
-    let mut o = Fields::named(value, "", &["market"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["market"])?;
     let (market, at) = o.required("market")?;
     Ok(SetMarket {
         market: market_spec(market, &at)?,
@@ -218,7 +219,7 @@ fn set_market(value: &Value) -> Result<SetMarket> {
 }
 
 fn upsert_account(value: &Value) -> Result<UpsertAccount> {
-    let mut o = Fields::named(value, "", &["id", "account"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["id", "account"])?;
     let id = o.required_string("id")?;
     let (account, at) = o.required("account")?;
     Ok(UpsertAccount {
@@ -228,14 +229,18 @@ fn upsert_account(value: &Value) -> Result<UpsertAccount> {
 }
 
 fn remove_account(value: &Value) -> Result<RemoveAccount> {
-    let mut o = Fields::named(value, "", &["id"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["id"])?;
     Ok(RemoveAccount {
         id: o.required_string("id")?,
     })
 }
 
 fn index_update(value: &Value) -> Result<IndexUpdate> {
-    let mut o = Fields::named(value, "", &["underlying", "price", "conf", "publishTime"])?;
+    let mut o = Fields::named(
+        value,
+        &Path::Root(""),
+        &["underlying", "price", "conf", "publishTime"],
+    )?;
     let mut update = IndexUpdate {
         underlying: o.required_string("underlying")?,
         price: o.required_f64("price")?,
@@ -248,7 +253,7 @@ fn index_update(value: &Value) -> Result<IndexUpdate> {
 }
 
 fn mark_update(value: &Value) -> Result<MarkUpdate> {
-    let mut o = Fields::named(value, "", &["instrument", "price"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["instrument", "price"])?;
     let (instrument, at) = o.required("instrument")?;
     Ok(MarkUpdate {
         instrument: instrument_spec(instrument, &at)?,
@@ -257,7 +262,7 @@ fn mark_update(value: &Value) -> Result<MarkUpdate> {
 }
 
 fn vol_update(value: &Value) -> Result<VolUpdate> {
-    let mut o = Fields::named(value, "", &["underlying", "vol", "markIv"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["underlying", "vol", "markIv"])?;
     let mut update = VolUpdate {
         underlying: o.required_string("underlying")?,
         vol: None,
@@ -271,7 +276,11 @@ fn vol_update(value: &Value) -> Result<VolUpdate> {
 }
 
 fn trade(value: &Value) -> Result<Trade> {
-    let mut o = Fields::named(value, "", &["account", "instrument", "size", "price"])?;
+    let mut o = Fields::named(
+        value,
+        &Path::Root(""),
+        &["account", "instrument", "size", "price"],
+    )?;
     let account = o.required_string("account")?;
     let (instrument, at) = o.required("instrument")?;
     Ok(Trade {
@@ -283,7 +292,7 @@ fn trade(value: &Value) -> Result<Trade> {
 }
 
 fn transfer(value: &Value) -> Result<Transfer> {
-    let mut o = Fields::named(value, "", &["account", "asset", "amount"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["account", "asset", "amount"])?;
     Ok(Transfer {
         account: o.required_string("account")?,
         asset: o.required_string("asset")?,
@@ -292,7 +301,7 @@ fn transfer(value: &Value) -> Result<Transfer> {
 }
 
 fn collateral_price(value: &Value) -> Result<CollateralPrice> {
-    let mut o = Fields::named(value, "", &["asset", "price"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["asset", "price"])?;
     Ok(CollateralPrice {
         asset: o.required_string("asset")?,
         price: o.required_f64("price")?,
@@ -300,7 +309,7 @@ fn collateral_price(value: &Value) -> Result<CollateralPrice> {
 }
 
 fn funding_payment(value: &Value) -> Result<FundingPayment> {
-    let mut o = Fields::named(value, "", &["underlying", "rate"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["underlying", "rate"])?;
     let mut payment = FundingPayment {
         underlying: o.required_string("underlying")?,
         rate: None,
@@ -310,7 +319,7 @@ fn funding_payment(value: &Value) -> Result<FundingPayment> {
 }
 
 fn time_advance(value: &Value) -> Result<TimeAdvance> {
-    let mut o = Fields::named(value, "", &["now", "index"])?;
+    let mut o = Fields::named(value, &Path::Root(""), &["now", "index"])?;
     let mut advance = TimeAdvance {
         now: o.required_i64("now")?,
         index: BTreeMap::new(),
@@ -321,7 +330,7 @@ fn time_advance(value: &Value) -> Result<TimeAdvance> {
     Ok(advance)
 }
 
-fn settlement_quote(value: &Value, path: &str) -> Result<SettlementQuote> {
+fn settlement_quote(value: &Value, path: &Path<'_>) -> Result<SettlementQuote> {
     let mut o = Fields::named(value, path, &["price", "conf"])?;
     let mut quote = SettlementQuote {
         price: o.required_f64("price")?,

@@ -11,6 +11,7 @@ use super::state::{AccountState, Emitted, MarginEngine};
 use super::update::HealthLevel;
 use crate::error::{Error, Result};
 use crate::json::fields::{integer, map_of, variant, Fields};
+use crate::json::Path;
 use crate::margin::RiskParams;
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec};
@@ -129,7 +130,7 @@ impl MarginEngine {
 }
 
 /// [`EngineSnapshot`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn engine_snapshot(value: &Value, path: &str) -> Result<EngineSnapshot> {
+pub fn engine_snapshot(value: &Value, path: &Path<'_>) -> Result<EngineSnapshot> {
     let mut o = Fields::named(
         value,
         path,
@@ -160,7 +161,7 @@ pub fn engine_snapshot(value: &Value, path: &str) -> Result<EngineSnapshot> {
     })
 }
 
-fn account_snapshot(value: &Value, path: &str) -> Result<AccountSnapshot> {
+fn account_snapshot(value: &Value, path: &Path<'_>) -> Result<AccountSnapshot> {
     let mut o = Fields::named(value, path, &["account", "last"])?;
     let (account, at) = o.required("account")?;
     let account = crate::portfolio::decode::account_spec(account, &at)?;
@@ -171,7 +172,7 @@ fn account_snapshot(value: &Value, path: &str) -> Result<AccountSnapshot> {
     Ok(AccountSnapshot { account, last })
 }
 
-fn emitted(value: &Value, path: &str) -> Result<Emitted> {
+fn emitted(value: &Value, path: &Path<'_>) -> Result<Emitted> {
     let mut o = Fields::named(
         value,
         path,
@@ -188,7 +189,7 @@ fn emitted(value: &Value, path: &str) -> Result<Emitted> {
 }
 
 /// [`HealthLevel`] from its name.
-pub fn health_level(value: &Value, path: &str) -> Result<HealthLevel> {
+pub fn health_level(value: &Value, path: &Path<'_>) -> Result<HealthLevel> {
     Ok(
         match variant(value, path, &["healthy", "warning", "liquidatable"])? {
             0 => HealthLevel::Healthy,

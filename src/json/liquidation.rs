@@ -10,13 +10,14 @@
 
 use super::fields::{variant, Fields};
 use crate::error::Result;
+use crate::json::Path;
 use crate::liquidation::{LiquidationOptions, Order, PriceDetail, Side};
 use crate::market::decode::sticky_rule;
 use crate::portfolio::decode::instrument_spec;
 use serde_json::Value;
 
 /// [`Order`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn order(value: &Value, path: &str) -> Result<Order> {
+pub fn order(value: &Value, path: &Path<'_>) -> Result<Order> {
     let mut o = Fields::named(
         value,
         path,
@@ -39,7 +40,7 @@ pub fn order(value: &Value, path: &str) -> Result<Order> {
 }
 
 /// [`Side`] from its name (`buy` or `sell`).
-pub fn side(value: &Value, path: &str) -> Result<Side> {
+pub fn side(value: &Value, path: &Path<'_>) -> Result<Side> {
     Ok(match variant(value, path, &["buy", "sell"])? {
         0 => Side::Buy,
         _ => Side::Sell,
@@ -47,7 +48,7 @@ pub fn side(value: &Value, path: &str) -> Result<Side> {
 }
 
 /// [`LiquidationOptions`] from `value`; absent fields keep their defaults.
-pub fn liquidation_options(value: &Value, path: &str) -> Result<LiquidationOptions> {
+pub fn liquidation_options(value: &Value, path: &Path<'_>) -> Result<LiquidationOptions> {
     let mut o = Fields::named(
         value,
         path,
@@ -94,37 +95,49 @@ mod tests {
             size_increment: 0.01,
         };
         let value = serde_json::to_value(&options).unwrap();
-        assert_eq!(liquidation_options(&value, "").unwrap(), options);
         assert_eq!(
-            liquidation_options(&json!({}), "").unwrap(),
+            liquidation_options(&value, &Path::Root("")).unwrap(),
+            options
+        );
+        assert_eq!(
+            liquidation_options(&json!({}), &Path::Root("")).unwrap(),
             LiquidationOptions::default()
         );
         let order_value =
             json!({"instrument": "BTC-PERPETUAL", "size": 2.0, "side": "sell", "price": 5.0});
-        let decoded = order(&order_value, "").unwrap();
+        let decoded = order(&order_value, &Path::Root("")).unwrap();
         assert_eq!(serde_json::to_value(&decoded).unwrap(), order_value);
         let cases = [
             (
-                liquidation_options(&json!({"stiky": "strike"}), "options").unwrap_err(),
+                liquidation_options(&json!({"stiky": "strike"}), &Path::Root("options"))
+                    .unwrap_err(),
                 "options.stiky",
             ),
             (
-                liquidation_options(&json!({"whatIfPrices": "all"}), "options").unwrap_err(),
+                liquidation_options(&json!({"whatIfPrices": "all"}), &Path::Root("options"))
+                    .unwrap_err(),
                 "options.whatIfPrices",
             ),
             (
-                order(&json!({"instrument": "BTC-PERP", "size": "1"}), "order").unwrap_err(),
+                order(
+                    &json!({"instrument": "BTC-PERP", "size": "1"}),
+                    &Path::Root("order"),
+                )
+                .unwrap_err(),
                 "order.size",
             ),
             (
                 order(
                     &json!({"instrument": "BTC-PERP", "size": 1, "side": "long"}),
-                    "order",
+                    &Path::Root("order"),
                 )
                 .unwrap_err(),
                 "order.side",
             ),
-            (side(&json!("BUY"), "side").unwrap_err(), "side"),
+            (
+                side(&json!("BUY"), &Path::Root("side")).unwrap_err(),
+                "side",
+            ),
         ];
         for (err, field) in cases {
             assert_eq!(

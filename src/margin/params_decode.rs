@@ -25,16 +25,17 @@ use super::portfolio::{
 use super::standard::{FuturesRule, LeverageTier, OptionRule, SizeAggregation, StandardParams};
 use super::statistical::StatisticalParams;
 use crate::error::Result;
-use crate::json::fields::{join, list_of, number, variant, wrong_type, Fields};
+use crate::json::fields::{list_of, number, variant, wrong_type, Fields};
+use crate::json::Path;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn f64_value(value: &Value, path: &str) -> Result<f64> {
+fn f64_value(value: &Value, path: &Path<'_>) -> Result<f64> {
     number(value, path)
 }
 
 /// [`RiskParams`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
+pub fn risk_params(value: &Value, path: &Path<'_>) -> Result<RiskParams> {
     let mut p = RiskParams::default();
     let mut o = Fields::new(value, path)?;
     o.string("profile", &mut p.profile)?;
@@ -66,7 +67,7 @@ pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
     Ok(p)
 }
 
-fn drr(value: &Value, path: &str) -> Result<DrrParams> {
+fn drr(value: &Value, path: &Path<'_>) -> Result<DrrParams> {
     let mut p = DrrParams::default();
     let mut o = Fields::new(value, path)?;
     o.bool("enabled", &mut p.enabled)?;
@@ -85,7 +86,7 @@ fn drr(value: &Value, path: &str) -> Result<DrrParams> {
     Ok(p)
 }
 
-fn oracle(value: &Value, path: &str) -> Result<OracleParams> {
+fn oracle(value: &Value, path: &Path<'_>) -> Result<OracleParams> {
     let mut p = OracleParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("maxStalenessMs", &mut p.max_staleness_ms)?;
@@ -100,7 +101,7 @@ fn oracle(value: &Value, path: &str) -> Result<OracleParams> {
     Ok(p)
 }
 
-fn liquidity(value: &Value, path: &str) -> Result<LiquidityParams> {
+fn liquidity(value: &Value, path: &Path<'_>) -> Result<LiquidityParams> {
     let mut p = LiquidityParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("impact", &mut p.impact)?;
@@ -111,7 +112,7 @@ fn liquidity(value: &Value, path: &str) -> Result<LiquidityParams> {
     Ok(p)
 }
 
-fn collateral(value: &Value, path: &str) -> Result<CollateralParams> {
+fn collateral(value: &Value, path: &Path<'_>) -> Result<CollateralParams> {
     let mut p = CollateralParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("haircut", &mut p.haircut)?;
@@ -126,7 +127,7 @@ fn collateral(value: &Value, path: &str) -> Result<CollateralParams> {
     Ok(p)
 }
 
-fn flag(value: &Value, path: &str) -> Result<FlagParams> {
+fn flag(value: &Value, path: &Path<'_>) -> Result<FlagParams> {
     let mut p = FlagParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("multiplier", &mut p.multiplier)?;
@@ -136,7 +137,7 @@ fn flag(value: &Value, path: &str) -> Result<FlagParams> {
 }
 
 /// [`StandardParams`] from `value`.
-pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
+pub fn standard(value: &Value, path: &Path<'_>) -> Result<StandardParams> {
     let mut p = StandardParams::default();
     let mut o = Fields::new(value, path)?;
     o.by_name("futures", &mut p.futures, futures_rule)?;
@@ -168,7 +169,7 @@ pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
     Ok(p)
 }
 
-fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
+fn futures_rule(value: &Value, path: &Path<'_>) -> Result<FuturesRule> {
     let mut p = FuturesRule::default();
     let mut o = Fields::new(value, path)?;
     o.f64("imBase", &mut p.im_base)?;
@@ -186,7 +187,7 @@ fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
     Ok(p)
 }
 
-fn leverage_tier(value: &Value, path: &str) -> Result<LeverageTier> {
+fn leverage_tier(value: &Value, path: &Path<'_>) -> Result<LeverageTier> {
     let mut o = Fields::new(value, path)?;
     let tier = LeverageTier {
         notional: o.required_f64("notional")?,
@@ -196,7 +197,7 @@ fn leverage_tier(value: &Value, path: &str) -> Result<LeverageTier> {
     Ok(tier)
 }
 
-fn option_rule(value: &Value, path: &str) -> Result<OptionRule> {
+fn option_rule(value: &Value, path: &Path<'_>) -> Result<OptionRule> {
     let mut p = OptionRule::default();
     let mut o = Fields::new(value, path)?;
     o.f64("initial", &mut p.initial)?;
@@ -208,7 +209,7 @@ fn option_rule(value: &Value, path: &str) -> Result<OptionRule> {
 }
 
 /// [`PortfolioParams`] from `value`.
-pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
+pub fn portfolio(value: &Value, path: &Path<'_>) -> Result<PortfolioParams> {
     let mut p = PortfolioParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("mmFactor", &mut p.mm_factor)?;
@@ -237,18 +238,18 @@ pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
     Ok(p)
 }
 
-fn correlation_row(value: &Value, path: &str) -> Result<BTreeMap<String, f64>> {
+fn correlation_row(value: &Value, path: &Path<'_>) -> Result<BTreeMap<String, f64>> {
     let mut row = BTreeMap::new();
     let Value::Object(map) = value else {
         return Err(wrong_type(path, "an object", value));
     };
     for (name, item) in map {
-        row.insert(name.clone(), number(item, &join(path, name))?);
+        row.insert(name.clone(), number(item, &Path::Key(path, name))?);
     }
     Ok(row)
 }
 
-fn settlement(value: &Value, path: &str) -> Result<SettlementParams> {
+fn settlement(value: &Value, path: &Path<'_>) -> Result<SettlementParams> {
     let mut p = SettlementParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("annualisedMoveRisk", &mut p.annualised_move_risk)?;
@@ -260,7 +261,7 @@ fn settlement(value: &Value, path: &str) -> Result<SettlementParams> {
     Ok(p)
 }
 
-fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
+fn risk_matrix(value: &Value, path: &Path<'_>) -> Result<RiskMatrixParams> {
     let mut p = RiskMatrixParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("priceRange", &mut p.price_range)?;
@@ -305,7 +306,7 @@ fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
     Ok(p)
 }
 
-fn weighted_scenario(value: &Value, path: &str) -> Result<WeightedScenario> {
+fn weighted_scenario(value: &Value, path: &Path<'_>) -> Result<WeightedScenario> {
     let mut o = Fields::new(value, path)?;
     let scenario = WeightedScenario {
         spot_move: o.required_f64("spotMove")?,
@@ -316,7 +317,7 @@ fn weighted_scenario(value: &Value, path: &str) -> Result<WeightedScenario> {
     Ok(scenario)
 }
 
-fn spread_tier(value: &Value, path: &str) -> Result<SpreadTier> {
+fn spread_tier(value: &Value, path: &Path<'_>) -> Result<SpreadTier> {
     let mut o = Fields::new(value, path)?;
     let tier = SpreadTier {
         from_days: o.required_f64("fromDays")?,
@@ -326,7 +327,7 @@ fn spread_tier(value: &Value, path: &str) -> Result<SpreadTier> {
     Ok(tier)
 }
 
-fn intra_spread(value: &Value, path: &str) -> Result<IntraSpread> {
+fn intra_spread(value: &Value, path: &Path<'_>) -> Result<IntraSpread> {
     let mut o = Fields::new(value, path)?;
     let mut spread = IntraSpread {
         tier_a: o.required_u32("tierA")?,
@@ -340,7 +341,7 @@ fn intra_spread(value: &Value, path: &str) -> Result<IntraSpread> {
     Ok(spread)
 }
 
-fn inter_spread(value: &Value, path: &str) -> Result<InterSpread> {
+fn inter_spread(value: &Value, path: &Path<'_>) -> Result<InterSpread> {
     let mut o = Fields::new(value, path)?;
     let rate = o.required_f64("rate")?;
     let (legs, at) = o.required("legs")?;
@@ -349,7 +350,7 @@ fn inter_spread(value: &Value, path: &str) -> Result<InterSpread> {
     Ok(InterSpread { rate, legs })
 }
 
-fn inter_spread_leg(value: &Value, path: &str) -> Result<InterSpreadLeg> {
+fn inter_spread_leg(value: &Value, path: &Path<'_>) -> Result<InterSpreadLeg> {
     let mut o = Fields::new(value, path)?;
     let (underlying, at) = o.required("underlying")?;
     let underlying = underlying
@@ -361,7 +362,7 @@ fn inter_spread_leg(value: &Value, path: &str) -> Result<InterSpreadLeg> {
     Ok(InterSpreadLeg { underlying, delta })
 }
 
-fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> {
+fn derive_portfolio(value: &Value, path: &Path<'_>) -> Result<DerivePortfolioParams> {
     let mut p = DerivePortfolioParams::default();
     let mut o = Fields::new(value, path)?;
     o.list("scenarios", &mut p.scenarios, derive_scenario)?;
@@ -406,7 +407,7 @@ fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> 
     Ok(p)
 }
 
-fn derive_scenario(value: &Value, path: &str) -> Result<DeriveScenario> {
+fn derive_scenario(value: &Value, path: &Path<'_>) -> Result<DeriveScenario> {
     let mut o = Fields::new(value, path)?;
     let spot_shock = o.required_f64("spotShock")?;
     let (shock, at) = o.required("volShock")?;
@@ -426,7 +427,7 @@ fn derive_scenario(value: &Value, path: &str) -> Result<DeriveScenario> {
     })
 }
 
-fn derive_collateral(value: &Value, path: &str) -> Result<DeriveCollateral> {
+fn derive_collateral(value: &Value, path: &Path<'_>) -> Result<DeriveCollateral> {
     let mut o = Fields::new(value, path)?;
     let mut c = DeriveCollateral {
         mm_haircut: o.required_f64("mmHaircut")?,
@@ -439,7 +440,7 @@ fn derive_collateral(value: &Value, path: &str) -> Result<DeriveCollateral> {
 }
 
 /// [`StatisticalParams`] from `value`.
-pub fn statistical(value: &Value, path: &str) -> Result<StatisticalParams> {
+pub fn statistical(value: &Value, path: &Path<'_>) -> Result<StatisticalParams> {
     let mut p = StatisticalParams::default();
     let mut o = Fields::new(value, path)?;
     o.bool("enabled", &mut p.enabled)?;
@@ -467,7 +468,7 @@ macro_rules! deserialize_with {
                 deserializer: D,
             ) -> std::result::Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                $decode(&value, "").map_err(|e| crate::json::fields::to_serde(&e))
+                $decode(&value, &crate::json::Path::Root("")).map_err(|e| crate::json::fields::to_serde(&e))
             }
         }
     )*};
@@ -496,7 +497,7 @@ mod tests {
         for info in profiles() {
             let params = profile(&info.name).unwrap();
             let value = crate::json::canonical_value(&params).unwrap();
-            let decoded = risk_params(&value, "params").unwrap();
+            let decoded = risk_params(&value, &Path::Root("params")).unwrap();
             assert_eq!(decoded, params, "{}", info.name);
             assert_eq!(
                 params_hash(&decoded).unwrap(),
@@ -519,16 +520,20 @@ mod tests {
     fn a_struct_given_takes_its_absent_fields_from_its_own_default() {
         // serde's container `default`: `portfolio` given → PortfolioParams::default() for the
         // rest, not RiskParams::default().portfolio (whose extendedFraction is 0.35).
-        let p = risk_params(&json!({"portfolio": {"mmFactor": 0.7}}), "").unwrap();
+        let p = risk_params(&json!({"portfolio": {"mmFactor": 0.7}}), &Path::Root("")).unwrap();
         assert_eq!(p.portfolio.mm_factor, 0.7);
         assert_eq!(
             p.portfolio.default_underlying.extended_fraction,
             RiskMatrixParams::default().extended_fraction
         );
-        let p = risk_params(&json!({}), "").unwrap();
+        let p = risk_params(&json!({}), &Path::Root("")).unwrap();
         assert_eq!(p, RiskParams::default());
         // A map given replaces the default map; its entries start from the entry type's default.
-        let p = standard(&json!({"futures": {"DOGE": {"imBase": 0.1}}}), "").unwrap();
+        let p = standard(
+            &json!({"futures": {"DOGE": {"imBase": 0.1}}}),
+            &Path::Root(""),
+        )
+        .unwrap();
         assert_eq!(p.futures.len(), 1);
         assert_eq!(
             p.futures["DOGE"],
@@ -540,7 +545,7 @@ mod tests {
         // `derive: null` is absent; an integral float reads as an integer (JS sends 4 as 4.0).
         let p = portfolio(
             &json!({"derive": null, "defaultUnderlying": {"bucketsCount": 6.0}}),
-            "",
+            &Path::Root(""),
         )
         .unwrap();
         assert_eq!((p.derive, p.default_underlying.buckets_count), (None, 6));

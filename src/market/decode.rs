@@ -15,13 +15,12 @@ use super::snapshot::{
 };
 use super::vol_surface::{StickyRule, VolSliceSpec, VolSurfaceSpec};
 use crate::error::{Error, Result};
-use crate::json::fields::{
-    array, index, integer, list_of, map_of, number, number_at, variant, Fields,
-};
+use crate::json::fields::{array, integer, list_of, map_of, number, number_at, variant, Fields};
+use crate::json::Path;
 use serde_json::Value;
 
 /// [`MarketSpec`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn market_spec(value: &Value, path: &str) -> Result<MarketSpec> {
+pub fn market_spec(value: &Value, path: &Path<'_>) -> Result<MarketSpec> {
     let mut o = Fields::named(value, path, &["now", "underlyings", "collateral", "flags"])?;
     let now = o.required_i64("now")?;
     let (underlyings, at) = o.required("underlyings")?;
@@ -39,7 +38,7 @@ pub fn market_spec(value: &Value, path: &str) -> Result<MarketSpec> {
 }
 
 /// [`UnderlyingSpec`] from `value`.
-pub fn underlying_spec(value: &Value, path: &str) -> Result<UnderlyingSpec> {
+pub fn underlying_spec(value: &Value, path: &Path<'_>) -> Result<UnderlyingSpec> {
     let mut o = Fields::named(
         value,
         path,
@@ -85,7 +84,7 @@ pub fn underlying_spec(value: &Value, path: &str) -> Result<UnderlyingSpec> {
     Ok(spec)
 }
 
-fn index_quote(value: &Value, path: &str) -> Result<IndexQuote> {
+fn index_quote(value: &Value, path: &Path<'_>) -> Result<IndexQuote> {
     let mut o = Fields::named(value, path, &["price", "conf", "publishTime"])?;
     let mut quote = IndexQuote {
         price: o.required_f64("price")?,
@@ -98,7 +97,7 @@ fn index_quote(value: &Value, path: &str) -> Result<IndexQuote> {
     Ok(quote)
 }
 
-fn forward_quote(value: &Value, path: &str) -> Result<ForwardQuote> {
+fn forward_quote(value: &Value, path: &Path<'_>) -> Result<ForwardQuote> {
     let mut o = Fields::named(value, path, &["expiry", "price", "rate"])?;
     let mut quote = ForwardQuote {
         expiry: o.required_i64("expiry")?,
@@ -110,7 +109,7 @@ fn forward_quote(value: &Value, path: &str) -> Result<ForwardQuote> {
     Ok(quote)
 }
 
-fn funding(value: &Value, path: &str) -> Result<Funding> {
+fn funding(value: &Value, path: &Path<'_>) -> Result<Funding> {
     let mut o = Fields::named(value, path, &["rate", "intervalMs"])?;
     let funding = Funding {
         rate: o.required_f64("rate")?,
@@ -120,7 +119,7 @@ fn funding(value: &Value, path: &str) -> Result<Funding> {
     Ok(funding)
 }
 
-fn depth(value: &Value, path: &str) -> Result<Depth> {
+fn depth(value: &Value, path: &Path<'_>) -> Result<Depth> {
     let mut o = Fields::named(value, path, &["bids", "asks"])?;
     let (bids, at) = o.required("bids")?;
     let bids = list_of(bids, &at, level)?;
@@ -131,14 +130,14 @@ fn depth(value: &Value, path: &str) -> Result<Depth> {
 }
 
 /// A `[price, size]` pair.
-fn level(value: &Value, path: &str) -> Result<[f64; 2]> {
+fn level(value: &Value, path: &Path<'_>) -> Result<[f64; 2]> {
     match array(value, path)? {
         [price, size] => Ok([
-            number(price, &index(path, 0))?,
-            number(size, &index(path, 1))?,
+            number(price, &Path::Index(path, 0))?,
+            number(size, &Path::Index(path, 1))?,
         ]),
         items => Err(Error::invalid(
-            path,
+            path.to_string(),
             format!(
                 "invalid length {}, expected an array of length 2",
                 items.len()
@@ -147,7 +146,7 @@ fn level(value: &Value, path: &str) -> Result<[f64; 2]> {
     }
 }
 
-fn collateral_quote(value: &Value, path: &str) -> Result<CollateralQuote> {
+fn collateral_quote(value: &Value, path: &Path<'_>) -> Result<CollateralQuote> {
     let mut o = Fields::named(value, path, &["price", "decimals"])?;
     let price = o.required_f64("price")?;
     let (decimals, at) = o.required("decimals")?;
@@ -156,7 +155,7 @@ fn collateral_quote(value: &Value, path: &str) -> Result<CollateralQuote> {
     Ok(CollateralQuote { price, decimals })
 }
 
-fn risk_flag(value: &Value, path: &str) -> Result<RiskFlag> {
+fn risk_flag(value: &Value, path: &Path<'_>) -> Result<RiskFlag> {
     let mut o = Fields::named(value, path, &["kind", "scope"])?;
     let mut flag = RiskFlag {
         kind: o.required_string("kind")?,
@@ -168,7 +167,7 @@ fn risk_flag(value: &Value, path: &str) -> Result<RiskFlag> {
 }
 
 /// [`VolSurfaceSpec`] from `value`.
-pub fn vol_surface_spec(value: &Value, path: &str) -> Result<VolSurfaceSpec> {
+pub fn vol_surface_spec(value: &Value, path: &Path<'_>) -> Result<VolSurfaceSpec> {
     let mut o = Fields::named(value, path, &["slices"])?;
     let (slices, at) = o.required("slices")?;
     let slices = list_of(slices, &at, vol_slice)?;
@@ -177,7 +176,7 @@ pub fn vol_surface_spec(value: &Value, path: &str) -> Result<VolSurfaceSpec> {
 }
 
 /// One slice, tagged by `type` (`svi` or `grid`).
-fn vol_slice(value: &Value, path: &str) -> Result<VolSliceSpec> {
+fn vol_slice(value: &Value, path: &Path<'_>) -> Result<VolSliceSpec> {
     let mut o = Fields::new(value, path)?;
     let (kind, at) = o.required("type")?;
     let slice = match variant(kind, &at, &["svi", "grid"])? {
@@ -213,7 +212,7 @@ fn vol_slice(value: &Value, path: &str) -> Result<VolSliceSpec> {
 }
 
 /// [`StickyRule`] from its name (`strike` or `moneyness`).
-pub fn sticky_rule(value: &Value, path: &str) -> Result<StickyRule> {
+pub fn sticky_rule(value: &Value, path: &Path<'_>) -> Result<StickyRule> {
     Ok(match variant(value, path, &["strike", "moneyness"])? {
         0 => StickyRule::Strike,
         _ => StickyRule::Moneyness,
@@ -236,7 +235,7 @@ mod tests {
         // Property: decoding what `Serialize` wrote gives the very spec back (every field of
         // every shape, a grid slice and a per-expiry rate included).
         let text = std::fs::read_to_string("tests/fixtures/market.json").unwrap();
-        let mut spec = market_spec(&serde_json::from_str(&text).unwrap(), "").unwrap();
+        let mut spec = market_spec(&serde_json::from_str(&text).unwrap(), &Path::Root("")).unwrap();
         let btc = spec.underlyings.get_mut("BTC").unwrap();
         btc.forwards[0].rate = Some(0.03);
         btc.open_interest = Some(1e9);
@@ -247,14 +246,14 @@ mod tests {
             ivs: vec![0.5, 0.6],
         });
         let value = serde_json::to_value(&spec).unwrap();
-        assert_eq!(market_spec(&value, "").unwrap(), spec);
+        assert_eq!(market_spec(&value, &Path::Root("")).unwrap(), spec);
     }
 
     #[test]
     fn bad_fields_are_named_by_their_full_path() {
         let base = json!({"now": 1, "underlyings": {"BTC": {"index": {"price": 1, "publishTime": 1},
             "vol": {"slices": [{"type": "svi", "expiry": 2, "a": 0.1, "b": 0.1, "rho": 0, "m": 0, "sigma": 0.1}]}}}});
-        assert!(market_spec(&base, "").is_ok());
+        assert!(market_spec(&base, &Path::Root("")).is_ok());
         let cases = [
             (
                 "/underlyings/BTC/vol/slices/0/a",
@@ -311,7 +310,7 @@ mod tests {
                         .insert(key[..].to_string(), bad);
                 }
             }
-            let err = market_spec(&value, "market").unwrap_err();
+            let err = market_spec(&value, &Path::Root("market")).unwrap_err();
             assert_eq!(
                 (err.code(), err.field()),
                 ("E_INVALID_INPUT", field),
@@ -322,8 +321,11 @@ mod tests {
         let mut value = base.clone();
         value["now"] = json!(1_795_507_200_000.0_f64);
         value["underlyings"]["BTC"]["depth"] = Value::Null;
-        assert_eq!(market_spec(&value, "").unwrap().now, 1_795_507_200_000);
-        let err = market_spec(&json!({"now": 1}), "").unwrap_err();
+        assert_eq!(
+            market_spec(&value, &Path::Root("")).unwrap().now,
+            1_795_507_200_000
+        );
+        let err = market_spec(&json!({"now": 1}), &Path::Root("")).unwrap_err();
         assert!(
             err.to_string().contains("missing field `underlyings`"),
             "{err}"

@@ -12,11 +12,12 @@ use super::account::{AccountSpec, MarginMode, PositionSpec};
 use super::instrument::{ContractKind, Instrument, InstrumentSpec, Settlement};
 use crate::error::{Error, Result};
 use crate::json::fields::{list_of, variant, Fields};
+use crate::json::Path;
 use crate::pricing::OptionKind;
 use serde_json::Value;
 
 /// [`AccountSpec`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn account_spec(value: &Value, path: &str) -> Result<AccountSpec> {
+pub fn account_spec(value: &Value, path: &Path<'_>) -> Result<AccountSpec> {
     let mut o = Fields::named(value, path, &["id", "mode", "collateral", "positions"])?;
     let mut spec = AccountSpec {
         id: None,
@@ -40,7 +41,7 @@ pub fn account_spec(value: &Value, path: &str) -> Result<AccountSpec> {
 }
 
 /// [`MarginMode`] from its name.
-pub fn margin_mode(value: &Value, path: &str) -> Result<MarginMode> {
+pub fn margin_mode(value: &Value, path: &Path<'_>) -> Result<MarginMode> {
     Ok(
         match variant(value, path, &["isolated", "cross", "portfolio"])? {
             0 => MarginMode::Isolated,
@@ -51,7 +52,7 @@ pub fn margin_mode(value: &Value, path: &str) -> Result<MarginMode> {
 }
 
 /// [`PositionSpec`] from `value`.
-pub fn position_spec(value: &Value, path: &str) -> Result<PositionSpec> {
+pub fn position_spec(value: &Value, path: &Path<'_>) -> Result<PositionSpec> {
     let mut o = Fields::named(
         value,
         path,
@@ -71,19 +72,19 @@ pub fn position_spec(value: &Value, path: &str) -> Result<PositionSpec> {
 }
 
 /// [`InstrumentSpec`] from `value`: an id string or an object of terms.
-pub fn instrument_spec(value: &Value, path: &str) -> Result<InstrumentSpec> {
+pub fn instrument_spec(value: &Value, path: &Path<'_>) -> Result<InstrumentSpec> {
     match value {
         Value::String(id) => Ok(InstrumentSpec::Id(id.clone())),
         Value::Object(_) => instrument(value, path).map(InstrumentSpec::Terms),
         _ => Err(Error::invalid(
-            path,
+            path.to_string(),
             "expected an instrument id (string) or instrument terms (object)",
         )),
     }
 }
 
 /// [`Instrument`] (the object form) from `value`.
-pub fn instrument(value: &Value, path: &str) -> Result<Instrument> {
+pub fn instrument(value: &Value, path: &Path<'_>) -> Result<Instrument> {
     let mut o = Fields::named(
         value,
         path,
@@ -108,7 +109,7 @@ pub fn instrument(value: &Value, path: &str) -> Result<Instrument> {
     Ok(terms)
 }
 
-fn contract_kind(value: &Value, path: &str) -> Result<ContractKind> {
+fn contract_kind(value: &Value, path: &Path<'_>) -> Result<ContractKind> {
     let mut o = Fields::new(value, path)?;
     let (kind, at) = o.required("type")?;
     let contract = match variant(kind, &at, &["perpetual", "future", "option"])? {
@@ -139,7 +140,7 @@ fn contract_kind(value: &Value, path: &str) -> Result<ContractKind> {
 }
 
 /// [`OptionKind`] from its name (`call` or `put`).
-pub fn option_kind(value: &Value, path: &str) -> Result<OptionKind> {
+pub fn option_kind(value: &Value, path: &Path<'_>) -> Result<OptionKind> {
     Ok(match variant(value, path, &["call", "put"])? {
         0 => OptionKind::Call,
         _ => OptionKind::Put,
@@ -170,12 +171,12 @@ mod tests {
                         "strike": 2.5, "optionKind": "put"}, "settlement": "linear"}, "size": 0.5},
                     {"instrument": {"underlying": "SOL", "contract": {"type": "perpetual"},
                         "settlement": "linear"}, "size": 3}]}),
-            "",
+            &Path::Root(""),
         )
         .unwrap();
         assert_eq!(spec.positions.len(), 4);
         let value = serde_json::to_value(&spec).unwrap();
-        assert_eq!(account_spec(&value, "").unwrap(), spec);
+        assert_eq!(account_spec(&value, &Path::Root("")).unwrap(), spec);
     }
 
     #[test]
@@ -216,7 +217,7 @@ mod tests {
             ),
         ];
         for (value, field, reason) in cases {
-            let err = account_spec(&value, "account").unwrap_err();
+            let err = account_spec(&value, &Path::Root("account")).unwrap_err();
             assert_eq!(
                 (err.code(), err.field()),
                 ("E_INVALID_INPUT", field),

@@ -9,6 +9,7 @@ use super::black::{black76, BlackInputs, Greeks, OptionKind};
 use super::implied_vol::implied_vol;
 use crate::error::Result;
 use crate::json::fields::Fields;
+use crate::json::Path;
 use crate::portfolio::decode::option_kind;
 use crate::units::{Price, Rate, Vol, YearFrac};
 use serde::Serialize;
@@ -112,7 +113,7 @@ impl ImpliedVolRequest {
 }
 
 /// [`PriceRequest`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn price_request(value: &Value, path: &str) -> Result<PriceRequest> {
+pub fn price_request(value: &Value, path: &Path<'_>) -> Result<PriceRequest> {
     let mut o = Fields::named(
         value,
         path,
@@ -135,7 +136,7 @@ pub fn price_request(value: &Value, path: &str) -> Result<PriceRequest> {
 }
 
 /// [`ImpliedVolRequest`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn implied_vol_request(value: &Value, path: &str) -> Result<ImpliedVolRequest> {
+pub fn implied_vol_request(value: &Value, path: &Path<'_>) -> Result<ImpliedVolRequest> {
     let mut o = Fields::named(
         value,
         path,
