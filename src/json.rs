@@ -2,7 +2,7 @@
 //!
 //! The interchange inputs (market, account, engine events and snapshot, pricing requests, the
 //! liquidation API's inputs, risk parameters) are decoded by hand from a parsed
-//! `serde_json::Value` through [`fields`] ([`decode_str`] with a decoder such as
+//! JSON tree ([`tree`], borrowed from the text) through `fields` ([`decode_str`] with a decoder such as
 //! `market::decode::market_spec`): one plain call per field, each error naming its full path, and
 //! no derived serde visitor in the `.wasm` (README "Build profile and size"). The CLI and the JS
 //! binding use these decoders, so they report identical errors.
@@ -21,6 +21,7 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 pub(crate) mod fields;
+pub mod tree;
 pub use fields::Path;
 pub mod liquidation;
 
@@ -28,7 +29,7 @@ pub mod liquidation;
 const PATH_MARK: char = '\u{1}';
 
 /// `error` as a serde error message that keeps its field path: a hand-written `Deserialize`
-/// (decoding through [`fields`]) reports it so, and [`from_value`] joins the path to the
+/// (decoding through `fields`) reports it so, and [`from_value`] joins the path to the
 /// enclosing value's.
 pub(crate) fn mark_path(error: &Error) -> String {
     let text = error.to_string();
@@ -47,14 +48,27 @@ pub fn parse(text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))
 }
 
-/// Parses JSON text and decodes it with a hand-written decoder (`decode(value, path)`, e.g.
-/// [`crate::market::decode::market_spec`]); errors name the field under `path`.
+/// Parses JSON text ([`tree`]) and decodes it with a hand-written decoder (`decode(value, path)`,
+/// e.g. [`crate::market::decode::market_spec`]); errors name the field under `path`.
 pub fn decode_str<T>(
     text: &str,
     path: &str,
-    decode: fn(&Value, &Path<'_>) -> Result<T>,
+    decode: fn(&tree::Value<'_>, &Path<'_>) -> Result<T>,
 ) -> Result<T> {
-    decode(&parse(text).map_err(|e| e.within(path))?, &Path::Root(path))
+    decode(
+        &tree::parse(text).map_err(|e| e.within(path))?,
+        &Path::Root(path),
+    )
+}
+
+/// [`decode_str`] for a `serde_json::Value` (written out, then read as text).
+pub fn decode_value<T>(
+    value: &Value,
+    path: &str,
+    decode: fn(&tree::Value<'_>, &Path<'_>) -> Result<T>,
+) -> Result<T> {
+    let text = serde_json::to_string(value).map_err(|e| Error::invalid(path, e))?;
+    decode_str(&text, path, decode)
 }
 
 /// Parses JSON text into `T`, naming the failing field.

@@ -201,7 +201,7 @@ mod cli {
     fn read_decoded<T>(
         path: &str,
         field: &str,
-        decode: fn(&serde_json::Value, &json::Path<'_>) -> Result<T, Error>,
+        decode: fn(&json::tree::Value<'_>, &json::Path<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         json::decode_str(&read_file(path, field)?, field, decode)
     }
@@ -293,7 +293,7 @@ mod cli {
             } => {
                 let (market, account, params, options) = load(inputs)?;
                 let side = json::liquidation::side(
-                    &serde_json::Value::String(side),
+                    &json::tree::Value::String(side.into()),
                     &json::Path::Root("side"),
                 )?;
                 let instrument = drr_margin::portfolio::InstrumentSpec::Id(instrument);
@@ -319,11 +319,12 @@ mod cli {
         args: &[serde_json::Value],
         index: usize,
         name: &str,
-        decode: fn(&serde_json::Value, &json::Path<'_>) -> Result<T, Error>,
+        decode: fn(&json::tree::Value<'_>, &json::Path<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        decode(
+        json::decode_value(
             args.get(index).unwrap_or(&serde_json::Value::Null),
-            &json::Path::Root(name),
+            name,
+            decode,
         )
     }
 

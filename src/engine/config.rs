@@ -59,7 +59,7 @@ fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
 impl EngineConfig {
     /// Decodes overrides from `value` (absent fields keep their defaults; unknown fields are
     /// refused), naming a bad field under `path`.
-    pub fn decode(value: &serde_json::Value, path: &Path<'_>) -> Result<EngineConfig> {
+    pub fn decode(value: &crate::json::tree::Value<'_>, path: &Path<'_>) -> Result<EngineConfig> {
         let mut config = EngineConfig::default();
         let mut o = crate::json::fields::Fields::new(value, path)?;
         o.f64("relativeThreshold", &mut config.relative_threshold)?;
@@ -170,7 +170,9 @@ impl EngineParams {
         };
         let config = match engine {
             None | Some(serde_json::Value::Null) => EngineConfig::default(),
-            Some(value) => EngineConfig::decode(&value, &Path::Root("params.engine"))?,
+            Some(value) => {
+                crate::json::decode_value(&value, "params.engine", EngineConfig::decode)?
+            }
         };
         let risk = profiles::resolve(input)?;
         EngineParams::new(risk, config)

@@ -6,13 +6,13 @@
 
 use crate::error::{Error, Result};
 use crate::json::fields::{map_of, number_at, Fields};
+use crate::json::tree::Value;
 use crate::json::Path;
 use crate::market::decode::{market_spec, vol_surface_spec};
 use crate::market::{MarketSpec, VolSurfaceSpec};
 use crate::portfolio::decode::{account_spec, instrument_spec};
 use crate::portfolio::{AccountSpec, InstrumentSpec, Millis};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// One input to the engine: `{"type": "<kind>", ...payload fields}`. Field paths in errors are
@@ -364,17 +364,24 @@ impl Event {
     /// The payload (the object without `type`) is decoded by hand (`crate::json::fields`, the
     /// decoder every other input uses): serde's internally tagged enums buffer their content,
     /// which loses the error position, and derived visitors cost `.wasm` size.
-    pub fn from_value(value: Value) -> Result<Event> {
+    pub fn from_value(value: serde_json::Value) -> Result<Event> {
+        let text = serde_json::to_string(&value).map_err(|e| Error::invalid("", e))?;
+        Event::from_json(&text)
+    }
+
+    /// Decodes the tagged form from a parsed document (see [`Event::from_value`]).
+    pub fn from_tree(value: Value<'_>) -> Result<Event> {
         let Value::Object(mut object) = value else {
             return Err(Error::invalid(
                 "",
                 "an event must be an object with a \"type\"",
             ));
         };
-        let kind = match object.remove("type") {
-            Some(Value::String(kind)) => kind,
+        let kind = match crate::json::tree::get(&object, "type") {
+            Some(Value::String(kind)) => kind.to_string(),
             _ => return Err(Error::invalid("type", "must be the event's type, a string")),
         };
+        object.retain(|(key, _)| key != "type");
         let payload = Value::Object(object);
         let p = &payload;
         match kind.as_str() {
@@ -403,7 +410,7 @@ impl Event {
 
     /// Decodes one event from JSON text (see [`Event::from_value`]).
     pub fn from_json(text: &str) -> Result<Event> {
-        Event::from_value(crate::json::parse(text)?)
+        Event::from_tree(crate::json::tree::parse(text)?)
     }
 
     /// Checks what can be checked without the engine's state: finite and positive numbers.

@@ -11,12 +11,12 @@ use super::state::{AccountState, Emitted, MarginEngine};
 use super::update::HealthLevel;
 use crate::error::{Error, Result};
 use crate::json::fields::{integer, map_of, variant, Fields};
+use crate::json::tree::Value;
 use crate::json::Path;
 use crate::margin::RiskParams;
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec};
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The version of the snapshot document written by this build.

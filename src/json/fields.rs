@@ -1,4 +1,4 @@
-//! A non-generic reader of JSON objects held in a `serde_json::Value`, for hand-written decoders
+//! A non-generic reader of JSON objects held in a parsed [`super::tree`], for hand-written decoders
 //! that name the failing field's path: `let mut o = Fields::new(value, path)?;
 //! o.f64("imBase", &mut rule.im_base)?; … o.finish()?`.
 //!
@@ -10,8 +10,9 @@
 //! Absent fields leave the target untouched (the decoder starts from the type's `Default`, as
 //! serde's container `default` does); `null` is not a number (JS NaN and ±Infinity arrive as null).
 
+use super::tree::{self, Value};
 use crate::error::{Error, Result};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Where a value sits in the input (`positions[2].size`), built as the decoders descend and
@@ -93,7 +94,7 @@ pub(crate) fn integer(value: &Value, path: &Path<'_>, max: u64) -> Result<u64> {
     // Exact: 0 ≤ x < 2^53 and integral.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let exact = n.as_u64().or_else(|| {
-        n.as_f64()
+        Some(n.as_f64())
             .filter(|x| {
                 *x >= 0.0 && x.is_sign_positive() && *x == x.trunc() && *x < 9_007_199_254_740_992.0
             })
@@ -118,7 +119,7 @@ pub(crate) fn signed_integer(value: &Value, path: &Path<'_>) -> Result<i64> {
     // Exact: |x| < 2^53 and integral.
     #[allow(clippy::cast_possible_truncation)]
     let exact = n.as_i64().or_else(|| {
-        n.as_f64()
+        Some(n.as_f64())
             .filter(|x| {
                 *x == x.trunc()
                     && x.abs() < 9_007_199_254_740_992.0
@@ -163,7 +164,7 @@ pub(crate) fn list_of<T>(
 
 /// The array `value` (an error naming `path` otherwise).
 #[inline(never)]
-pub(crate) fn array<'a>(value: &'a Value, path: &Path<'_>) -> Result<&'a [Value]> {
+pub(crate) fn array<'v, 'a>(value: &'v Value<'a>, path: &Path<'_>) -> Result<&'v [Value<'a>]> {
     match value {
         Value::Array(items) => Ok(items),
         _ => Err(wrong_type(path, "an array", value)),
@@ -181,7 +182,7 @@ pub(crate) fn map_of<T>(
     };
     let mut decoded = BTreeMap::new();
     for (name, item) in map {
-        decoded.insert(name.clone(), decode(item, &Path::Key(path, name))?);
+        decoded.insert(name.to_string(), decode(item, &Path::Key(path, name))?);
     }
     Ok(decoded)
 }
@@ -193,7 +194,7 @@ pub(crate) fn number_at(value: &Value, path: &Path<'_>) -> Result<f64> {
 
 /// The fields of one JSON object, read by name; see the module documentation.
 pub(crate) struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a [(Cow<'a, str>, Value<'a>)],
     path: &'a Path<'a>,
     /// Every name asked for (present or not), for the unknown-field check; not kept for an
     /// object whose names were checked up front ([`Fields::named`]).
@@ -206,7 +207,7 @@ pub(crate) struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// The object `value` at `path` (an error if it is not an object).
     #[inline(never)]
-    pub(crate) fn new(value: &'a Value, path: &'a Path<'a>) -> Result<Fields<'a>> {
+    pub(crate) fn new(value: &'a Value<'a>, path: &'a Path<'a>) -> Result<Fields<'a>> {
         match value {
             Value::Object(map) => Ok(Fields {
                 map,
@@ -224,7 +225,7 @@ impl<'a> Fields<'a> {
     /// missing field: a misspelt required field is named as unknown).
     #[inline(never)]
     pub(crate) fn named(
-        value: &'a Value,
+        value: &'a Value<'a>,
         path: &'a Path<'a>,
         names: &'static [&'static str],
     ) -> Result<Fields<'a>> {
@@ -237,19 +238,23 @@ impl<'a> Fields<'a> {
     /// Refuses a field that is none of `names` (see [`Fields::named`]).
     #[inline(never)]
     pub(crate) fn only(&self, names: &'static [&'static str]) -> Result<()> {
-        match self.map.keys().find(|key| !names.contains(&key.as_str())) {
-            Some(key) => Err(unknown(self.path, key, names)),
+        match self
+            .map
+            .iter()
+            .find(|(key, _)| !names.contains(&key.as_ref()))
+        {
+            Some((key, _)) => Err(unknown(self.path, key, names)),
             None => Ok(()),
         }
     }
 
     /// The value of `key`, if present.
     #[inline(never)]
-    pub(crate) fn get(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(crate) fn get(&mut self, key: &'static str) -> Option<&'a Value<'a>> {
         if self.track {
             self.known.push(key);
         }
-        let value = self.map.get(key);
+        let value = tree::get(self.map, key);
         self.present += usize::from(value.is_some());
         value
     }
@@ -261,14 +266,14 @@ impl<'a> Fields<'a> {
 
     /// The value of `key` with its path, if present (for nested objects, arrays and maps).
     #[inline(never)]
-    pub(crate) fn child(&mut self, key: &'static str) -> Option<(&'a Value, Path<'a>)> {
+    pub(crate) fn child(&mut self, key: &'static str) -> Option<(&'a Value<'a>, Path<'a>)> {
         self.get(key)
             .map(|value| (value, Path::Key(self.path, key)))
     }
 
     /// The value of `key` with its path, which must be present.
     #[inline(never)]
-    pub(crate) fn required(&mut self, key: &'static str) -> Result<(&'a Value, Path<'a>)> {
+    pub(crate) fn required(&mut self, key: &'static str) -> Result<(&'a Value<'a>, Path<'a>)> {
         match self.child(key) {
             Some(found) => Ok(found),
             None => Err(self.missing(key)),
@@ -335,7 +340,7 @@ impl<'a> Fields<'a> {
 
     /// The value of `key` with its path, if present and not `null` (an `Option` field).
     #[inline(never)]
-    pub(crate) fn optional(&mut self, key: &'static str) -> Option<(&'a Value, Path<'a>)> {
+    pub(crate) fn optional(&mut self, key: &'static str) -> Option<(&'a Value<'a>, Path<'a>)> {
         self.child(key).filter(|(value, _)| !value.is_null())
     }
 
@@ -458,11 +463,11 @@ impl<'a> Fields<'a> {
         }
         let stray = self
             .map
-            .keys()
-            .find(|key| !self.known.iter().any(|name| name == key));
+            .iter()
+            .find(|(key, _)| !self.known.iter().any(|name| name == key));
         match stray {
             None => Ok(()),
-            Some(key) => Err(unknown(self.path, key, &self.known)),
+            Some((key, _)) => Err(unknown(self.path, key, &self.known)),
         }
     }
 }
@@ -513,6 +518,8 @@ mod tests {
     #[test]
     fn reads_fields_keeps_absent_ones_and_names_bad_ones() {
         let v = json!({"a": 1.5, "n": 4.0, "b": true, "s": "x", "e": "addOn"});
+        let text = v.to_string();
+        let v = tree::parse(&text).unwrap();
         let mut o = Fields::new(&v, &Path::Root("p")).unwrap();
         let (mut a, mut n, mut b, mut s, mut z) = (0.0, 0_u32, false, String::new(), 7.0);
         o.f64("a", &mut a).unwrap();
@@ -525,6 +532,8 @@ mod tests {
         assert_eq!((a, n, b, s.as_str(), z), (1.5, 4, true, "x", 7.0));
 
         let v = json!({"a": null, "n": 4.5, "m": -1, "e": "x", "q": 1});
+        let text = v.to_string();
+        let v = tree::parse(&text).unwrap();
         let mut o = Fields::new(&v, &Path::Root("p")).unwrap();
         let err = o.f64("a", &mut a).unwrap_err();
         assert_eq!((err.code(), err.field()), ("E_INVALID_INPUT", "p.a"));
@@ -541,7 +550,7 @@ mod tests {
         assert_eq!(err.field(), "");
         assert!(err.to_string().contains("missing field `r`"), "{err}");
         assert_eq!(
-            Fields::new(&json!([1]), &Path::Root("x"))
+            Fields::new(&tree::parse("[1]").unwrap(), &Path::Root("x"))
                 .err()
                 .unwrap()
                 .field(),

@@ -1,5 +1,5 @@
 //! Decoding of the liquidation API's inputs ([`Order`], [`Side`], [`LiquidationOptions`]) from a
-//! `serde_json::Value`, by hand through [`super::fields`] (the `.wasm` budget; README "Build
+//! parsed JSON tree (`super::tree`), by hand through `super::fields` (the `.wasm` budget; README "Build
 //! profile and size"). The CLI and the JS binding decode these shapes only here, so both report
 //! the same field paths; the types' derived `Deserialize` stays for native generic callers
 //! (`json::from_str::<Order>`) and is never compiled into the `.wasm`.
@@ -10,11 +10,11 @@
 
 use super::fields::{variant, Fields};
 use crate::error::Result;
+use crate::json::tree::Value;
 use crate::json::Path;
 use crate::liquidation::{LiquidationOptions, Order, PriceDetail, Side};
 use crate::market::decode::sticky_rule;
 use crate::portfolio::decode::instrument_spec;
-use serde_json::Value;
 
 /// [`Order`] from `value` (`path` prefixes error fields; "" at the root).
 pub fn order(value: &Value, path: &Path<'_>) -> Result<Order> {
@@ -96,46 +96,56 @@ mod tests {
         };
         let value = serde_json::to_value(&options).unwrap();
         assert_eq!(
-            liquidation_options(&value, &Path::Root("")).unwrap(),
+            crate::json::decode_value(&value, "", liquidation_options).unwrap(),
             options
         );
         assert_eq!(
-            liquidation_options(&json!({}), &Path::Root("")).unwrap(),
+            crate::json::decode_value(&json!({}), "", liquidation_options).unwrap(),
             LiquidationOptions::default()
         );
         let order_value =
             json!({"instrument": "BTC-PERPETUAL", "size": 2.0, "side": "sell", "price": 5.0});
-        let decoded = order(&order_value, &Path::Root("")).unwrap();
+        let decoded = crate::json::decode_value(&order_value, "", order).unwrap();
         assert_eq!(serde_json::to_value(&decoded).unwrap(), order_value);
         let cases = [
             (
-                liquidation_options(&json!({"stiky": "strike"}), &Path::Root("options"))
-                    .unwrap_err(),
+                crate::json::decode_value(
+                    &json!({"stiky": "strike"}),
+                    "options",
+                    liquidation_options,
+                )
+                .unwrap_err(),
                 "options.stiky",
             ),
             (
-                liquidation_options(&json!({"whatIfPrices": "all"}), &Path::Root("options"))
-                    .unwrap_err(),
+                crate::json::decode_value(
+                    &json!({"whatIfPrices": "all"}),
+                    "options",
+                    liquidation_options,
+                )
+                .unwrap_err(),
                 "options.whatIfPrices",
             ),
             (
-                order(
+                crate::json::decode_value(
                     &json!({"instrument": "BTC-PERP", "size": "1"}),
-                    &Path::Root("order"),
+                    "order",
+                    order,
                 )
                 .unwrap_err(),
                 "order.size",
             ),
             (
-                order(
+                crate::json::decode_value(
                     &json!({"instrument": "BTC-PERP", "size": 1, "side": "long"}),
-                    &Path::Root("order"),
+                    "order",
+                    order,
                 )
                 .unwrap_err(),
                 "order.side",
             ),
             (
-                side(&json!("BUY"), &Path::Root("side")).unwrap_err(),
+                crate::json::decode_value(&json!("BUY"), "side", side).unwrap_err(),
                 "side",
             ),
         ];

@@ -1,4 +1,4 @@
-//! Decoding of the risk parameters ([`RiskParams`] and its whole tree) from a `serde_json::Value`,
+//! Decoding of the risk parameters ([`RiskParams`] and its whole tree) from a parsed JSON tree,
 //! by hand through `crate::json::fields`: one plain call per field instead of a derived serde
 //! visitor per struct inlined into its parent (≈ 90 KB of `.wasm` code; README "Build profile and
 //! size").
@@ -26,8 +26,8 @@ use super::standard::{FuturesRule, LeverageTier, OptionRule, SizeAggregation, St
 use super::statistical::StatisticalParams;
 use crate::error::Result;
 use crate::json::fields::{list_of, number, variant, wrong_type, Fields};
+use crate::json::tree::Value;
 use crate::json::Path;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn f64_value(value: &Value, path: &Path<'_>) -> Result<f64> {
@@ -244,7 +244,7 @@ fn correlation_row(value: &Value, path: &Path<'_>) -> Result<BTreeMap<String, f6
         return Err(wrong_type(path, "an object", value));
     };
     for (name, item) in map {
-        row.insert(name.clone(), number(item, &Path::Key(path, name))?);
+        row.insert(name.to_string(), number(item, &Path::Key(path, name))?);
     }
     Ok(row)
 }
@@ -468,7 +468,8 @@ macro_rules! deserialize_with {
                 deserializer: D,
             ) -> std::result::Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                $decode(&value, &crate::json::Path::Root("")).map_err(|e| crate::json::fields::to_serde(&e))
+                crate::json::decode_value(&value, "", $decode)
+                    .map_err(|e| crate::json::fields::to_serde(&e))
             }
         }
     )*};
@@ -497,7 +498,7 @@ mod tests {
         for info in profiles() {
             let params = profile(&info.name).unwrap();
             let value = crate::json::canonical_value(&params).unwrap();
-            let decoded = risk_params(&value, &Path::Root("params")).unwrap();
+            let decoded = crate::json::decode_value(&value, "params", risk_params).unwrap();
             assert_eq!(decoded, params, "{}", info.name);
             assert_eq!(
                 params_hash(&decoded).unwrap(),
@@ -520,20 +521,20 @@ mod tests {
     fn a_struct_given_takes_its_absent_fields_from_its_own_default() {
         // serde's container `default`: `portfolio` given → PortfolioParams::default() for the
         // rest, not RiskParams::default().portfolio (whose extendedFraction is 0.35).
-        let p = risk_params(&json!({"portfolio": {"mmFactor": 0.7}}), &Path::Root("")).unwrap();
+        let p =
+            crate::json::decode_value(&json!({"portfolio": {"mmFactor": 0.7}}), "", risk_params)
+                .unwrap();
         assert_eq!(p.portfolio.mm_factor, 0.7);
         assert_eq!(
             p.portfolio.default_underlying.extended_fraction,
             RiskMatrixParams::default().extended_fraction
         );
-        let p = risk_params(&json!({}), &Path::Root("")).unwrap();
+        let p = crate::json::decode_value(&json!({}), "", risk_params).unwrap();
         assert_eq!(p, RiskParams::default());
         // A map given replaces the default map; its entries start from the entry type's default.
-        let p = standard(
-            &json!({"futures": {"DOGE": {"imBase": 0.1}}}),
-            &Path::Root(""),
-        )
-        .unwrap();
+        let p =
+            crate::json::decode_value(&json!({"futures": {"DOGE": {"imBase": 0.1}}}), "", standard)
+                .unwrap();
         assert_eq!(p.futures.len(), 1);
         assert_eq!(
             p.futures["DOGE"],
@@ -543,9 +544,10 @@ mod tests {
             }
         );
         // `derive: null` is absent; an integral float reads as an integer (JS sends 4 as 4.0).
-        let p = portfolio(
+        let p = crate::json::decode_value(
             &json!({"derive": null, "defaultUnderlying": {"bucketsCount": 6.0}}),
-            &Path::Root(""),
+            "",
+            portfolio,
         )
         .unwrap();
         assert_eq!((p.derive, p.default_underlying.buckets_count), (None, 6));

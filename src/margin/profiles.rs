@@ -400,7 +400,7 @@ pub fn resolve(params: Option<serde_json::Value>) -> Result<RiskParams> {
     let base = profile(&name)?;
     let mut value = crate::json::canonical_value(&base).map_err(|e| e.within("params"))?;
     crate::json::merge(&mut value, overrides);
-    let params = super::params_decode::risk_params(&value, &crate::json::Path::Root("params"))?;
+    let params = crate::json::decode_value(&value, "params", super::params_decode::risk_params)?;
     params.validate().map_err(|e| e.within("params"))?;
     Ok(params)
 }

@@ -1,5 +1,5 @@
 //! Decoding of the market interchange shapes ([`MarketSpec`] and everything under it) from a
-//! `serde_json::Value`, by hand through `crate::json::fields`: one plain call per field instead of
+//! parsed JSON tree (`crate::json::tree`), by hand through `crate::json::fields`: one plain call per field instead of
 //! a derived serde visitor per struct inlined into its parent (the `.wasm` budget; README "Build
 //! profile and size").
 //!
@@ -16,8 +16,8 @@ use super::snapshot::{
 use super::vol_surface::{StickyRule, VolSliceSpec, VolSurfaceSpec};
 use crate::error::{Error, Result};
 use crate::json::fields::{array, integer, list_of, map_of, number, number_at, variant, Fields};
+use crate::json::tree::Value;
 use crate::json::Path;
-use serde_json::Value;
 
 /// [`MarketSpec`] from `value` (`path` prefixes error fields; "" at the root).
 pub fn market_spec(value: &Value, path: &Path<'_>) -> Result<MarketSpec> {
@@ -235,7 +235,9 @@ mod tests {
         // Property: decoding what `Serialize` wrote gives the very spec back (every field of
         // every shape, a grid slice and a per-expiry rate included).
         let text = std::fs::read_to_string("tests/fixtures/market.json").unwrap();
-        let mut spec = market_spec(&serde_json::from_str(&text).unwrap(), &Path::Root("")).unwrap();
+        let mut spec =
+            crate::json::decode_value(&serde_json::from_str(&text).unwrap(), "", market_spec)
+                .unwrap();
         let btc = spec.underlyings.get_mut("BTC").unwrap();
         btc.forwards[0].rate = Some(0.03);
         btc.open_interest = Some(1e9);
@@ -246,14 +248,17 @@ mod tests {
             ivs: vec![0.5, 0.6],
         });
         let value = serde_json::to_value(&spec).unwrap();
-        assert_eq!(market_spec(&value, &Path::Root("")).unwrap(), spec);
+        assert_eq!(
+            crate::json::decode_value(&value, "", market_spec).unwrap(),
+            spec
+        );
     }
 
     #[test]
     fn bad_fields_are_named_by_their_full_path() {
         let base = json!({"now": 1, "underlyings": {"BTC": {"index": {"price": 1, "publishTime": 1},
             "vol": {"slices": [{"type": "svi", "expiry": 2, "a": 0.1, "b": 0.1, "rho": 0, "m": 0, "sigma": 0.1}]}}}});
-        assert!(market_spec(&base, &Path::Root("")).is_ok());
+        assert!(crate::json::decode_value(&base, "", market_spec).is_ok());
         let cases = [
             (
                 "/underlyings/BTC/vol/slices/0/a",
@@ -310,7 +315,7 @@ mod tests {
                         .insert(key[..].to_string(), bad);
                 }
             }
-            let err = market_spec(&value, &Path::Root("market")).unwrap_err();
+            let err = crate::json::decode_value(&value, "market", market_spec).unwrap_err();
             assert_eq!(
                 (err.code(), err.field()),
                 ("E_INVALID_INPUT", field),
@@ -320,12 +325,14 @@ mod tests {
         // A safe integer written as a float is an integer; null is an absent `Option`.
         let mut value = base.clone();
         value["now"] = json!(1_795_507_200_000.0_f64);
-        value["underlyings"]["BTC"]["depth"] = Value::Null;
+        value["underlyings"]["BTC"]["depth"] = serde_json::Value::Null;
         assert_eq!(
-            market_spec(&value, &Path::Root("")).unwrap().now,
+            crate::json::decode_value(&value, "", market_spec)
+                .unwrap()
+                .now,
             1_795_507_200_000
         );
-        let err = market_spec(&json!({"now": 1}), &Path::Root("")).unwrap_err();
+        let err = crate::json::decode_value(&json!({"now": 1}), "", market_spec).unwrap_err();
         assert!(
             err.to_string().contains("missing field `underlyings`"),
             "{err}"

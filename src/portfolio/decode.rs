@@ -1,5 +1,5 @@
 //! Decoding of the account interchange shapes ([`AccountSpec`], its positions and instruments)
-//! from a `serde_json::Value`, by hand through `crate::json::fields` (the `.wasm` budget; README
+//! from a parsed JSON tree (`crate::json::tree`), by hand through `crate::json::fields` (the `.wasm` budget; README
 //! "Build profile and size"; see `crate::market::decode` for the contract they keep).
 //!
 //! An instrument is an id string or an object of terms. Errors inside the object form name the
@@ -12,9 +12,9 @@ use super::account::{AccountSpec, MarginMode, PositionSpec};
 use super::instrument::{ContractKind, Instrument, InstrumentSpec, Settlement};
 use crate::error::{Error, Result};
 use crate::json::fields::{list_of, variant, Fields};
+use crate::json::tree::Value;
 use crate::json::Path;
 use crate::pricing::OptionKind;
-use serde_json::Value;
 
 /// [`AccountSpec`] from `value` (`path` prefixes error fields; "" at the root).
 pub fn account_spec(value: &Value, path: &Path<'_>) -> Result<AccountSpec> {
@@ -74,7 +74,7 @@ pub fn position_spec(value: &Value, path: &Path<'_>) -> Result<PositionSpec> {
 /// [`InstrumentSpec`] from `value`: an id string or an object of terms.
 pub fn instrument_spec(value: &Value, path: &Path<'_>) -> Result<InstrumentSpec> {
     match value {
-        Value::String(id) => Ok(InstrumentSpec::Id(id.clone())),
+        Value::String(id) => Ok(InstrumentSpec::Id(id.to_string())),
         Value::Object(_) => instrument(value, path).map(InstrumentSpec::Terms),
         _ => Err(Error::invalid(
             path.to_string(),
@@ -161,8 +161,7 @@ mod tests {
     fn every_form_round_trips_through_its_serialised_form() {
         // Property: decoding what `Serialize` wrote gives the very spec back (ids, every
         // contract kind, contract sizes, optional prices).
-        let spec = account_spec(
-            &json!({"id": "a", "mode": "isolated", "collateral": {"USDC": 1.5},
+        let spec = crate::json::decode_value(&json!({"id": "a", "mode": "isolated", "collateral": {"USDC": 1.5},
                 "positions": [
                     {"instrument": "BTC-PERPETUAL", "size": -2, "entryPrice": 5, "isolatedMargin": 3},
                     {"instrument": {"underlying": "BTC", "contract": {"type": "future", "expiry": 7},
@@ -170,13 +169,14 @@ mod tests {
                     {"instrument": {"underlying": "ETH", "contract": {"type": "option", "expiry": 7,
                         "strike": 2.5, "optionKind": "put"}, "settlement": "linear"}, "size": 0.5},
                     {"instrument": {"underlying": "SOL", "contract": {"type": "perpetual"},
-                        "settlement": "linear"}, "size": 3}]}),
-            &Path::Root(""),
-        )
+                        "settlement": "linear"}, "size": 3}]}), "", account_spec)
         .unwrap();
         assert_eq!(spec.positions.len(), 4);
         let value = serde_json::to_value(&spec).unwrap();
-        assert_eq!(account_spec(&value, &Path::Root("")).unwrap(), spec);
+        assert_eq!(
+            crate::json::decode_value(&value, "", account_spec).unwrap(),
+            spec
+        );
     }
 
     #[test]
@@ -217,7 +217,7 @@ mod tests {
             ),
         ];
         for (value, field, reason) in cases {
-            let err = account_spec(&value, &Path::Root("account")).unwrap_err();
+            let err = crate::json::decode_value(&value, "account", account_spec).unwrap_err();
             assert_eq!(
                 (err.code(), err.field()),
                 ("E_INVALID_INPUT", field),

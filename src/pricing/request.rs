@@ -2,18 +2,18 @@
 //!
 //! Same shape for the JS `price()` call and `drr-margin price --json`. Parsing validates every
 //! field into [`crate::units`] and names the field on error. Decoded by hand from a
-//! `serde_json::Value` ([`price_request`], [`implied_vol_request`]; the `.wasm` budget, README
+//! parsed JSON tree ([`price_request`], [`implied_vol_request`]; the `.wasm` budget, README
 //! "Build profile and size").
 
 use super::black::{black76, BlackInputs, Greeks, OptionKind};
 use super::implied_vol::implied_vol;
 use crate::error::Result;
 use crate::json::fields::Fields;
+use crate::json::tree::Value;
 use crate::json::Path;
 use crate::portfolio::decode::option_kind;
 use crate::units::{Price, Rate, Vol, YearFrac};
 use serde::Serialize;
-use serde_json::Value;
 
 /// Input of `price()`: one European option on a forward.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -59,7 +59,7 @@ pub(crate) fn required<T: DeserializeOwned>(value: JsValue, argument: &str) -> R
 pub(crate) fn decoded<T>(
     value: &JsValue,
     argument: &str,
-    decode: fn(&serde_json::Value, &Path<'_>) -> crate::error::Result<T>,
+    decode: fn(&crate::json::tree::Value<'_>, &Path<'_>) -> crate::error::Result<T>,
 ) -> Result<T, JsValue> {
     let text = json_text(value, argument)?;
     crate::json::decode_str(&text, argument, decode).map_err(to_js_error)
@@ -70,7 +70,7 @@ pub(crate) fn decoded<T>(
 pub(crate) fn decoded_optional<T>(
     value: &JsValue,
     argument: &str,
-    decode: fn(&serde_json::Value, &Path<'_>) -> crate::error::Result<T>,
+    decode: fn(&crate::json::tree::Value<'_>, &Path<'_>) -> crate::error::Result<T>,
 ) -> Result<Option<T>, JsValue> {
     if value.is_undefined() || value.is_null() {
         Ok(None)
