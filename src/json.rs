@@ -270,6 +270,73 @@ pub fn canonical_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value>
     serde_json::from_str(&text).map_err(|e| Error::invalid("", e))
 }
 
+/// The canonical JSON of `value`: serde_json's compact text with every object's keys sorted —
+/// byte for byte `serde_json::to_vec(&serde_json::to_value(value))` (whose maps are sorted), but
+/// reached through [`tree`] from the text serializer's output, so neither the typed `Serialize`
+/// impls are compiled a second time (for `Value`) nor serde_json's reader is needed. Numbers
+/// and strings keep the text serde_json wrote (its writer is deterministic: reading a number or
+/// string it wrote and writing it again gives the same text).
+pub fn canonical_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let text = serde_json::to_string(value).map_err(|e| Error::invalid("", e))?;
+    let tree = tree::parse(&text)?;
+    let mut out = Vec::with_capacity(text.len());
+    write_sorted(&tree, &mut out)?;
+    Ok(out)
+}
+
+/// Writes `value` as compact JSON, objects' keys sorted (of duplicates the last counts).
+fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
+    let written = match value {
+        tree::Value::Null => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+        tree::Value::Bool(b) => {
+            out.extend_from_slice(if *b { b"true" } else { b"false" });
+            Ok(())
+        }
+        tree::Value::Number(tree::Number::Unsigned(u)) => serde_json::to_writer(&mut *out, u),
+        tree::Value::Number(tree::Number::Signed(i)) => serde_json::to_writer(&mut *out, i),
+        tree::Value::Number(tree::Number::Float(x)) => serde_json::to_writer(&mut *out, x),
+        tree::Value::String(text) => serde_json::to_writer(&mut *out, text.as_ref()),
+        tree::Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_sorted(item, out)?;
+            }
+            out.push(b']');
+            Ok(())
+        }
+        tree::Value::Object(entries) => {
+            let mut sorted: Vec<&(std::borrow::Cow<'_, str>, tree::Value<'_>)> =
+                entries.iter().collect();
+            // Stable: of equal keys the last is kept below.
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push(b'{');
+            let mut first = true;
+            for (i, (key, item)) in sorted.iter().map(|e| (&e.0, &e.1)).enumerate() {
+                if sorted.get(i + 1).is_some_and(|next| next.0 == *key) {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut *out, key.as_ref())
+                    .map_err(|e| Error::invalid("", e))?;
+                out.push(b':');
+                write_sorted(item, out)?;
+            }
+            out.push(b'}');
+            Ok(())
+        }
+    };
+    written.map_err(|e| Error::invalid("", e))
+}
+
 /// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in
 /// `overrides` replaces what `base` had. Used for "profile + partial overrides" parameters.
 pub fn merge(base: &mut Value, overrides: Value) {
@@ -361,6 +428,35 @@ mod tests {
             serde_json::to_vec(&serde_json::to_value(awkward).unwrap()).unwrap()
         );
         assert!(value[0].as_f64().unwrap().is_sign_negative());
+    }
+
+    #[test]
+    fn canonical_bytes_equal_serde_json_of_to_value() {
+        // Property: the tree route writes the very bytes serde_json writes for `to_value` (sorted
+        // maps), for every profile (the params hash depends on them) and for awkward values.
+        for info in crate::margin::profiles::profiles() {
+            let params = crate::margin::profiles::profile(&info.name).unwrap();
+            let expected = serde_json::to_vec(&serde_json::to_value(&params).unwrap()).unwrap();
+            assert_eq!(
+                super::canonical_bytes(&params).unwrap(),
+                expected,
+                "{}",
+                info.name
+            );
+        }
+        let awkward = (
+            -0.0_f64,
+            f64::NAN,
+            f64::INFINITY,
+            0.1 + 0.2,
+            5e-324_f64,
+            1e300_f64,
+            3.0_f64,
+            (-7_i64, u64::MAX, i64::MIN),
+            serde_json::json!({"b": "é\u{1}\"\n", "a": [1, {"z": null, "y": true}], "": 2.5e-7}),
+        );
+        let expected = serde_json::to_vec(&serde_json::to_value(&awkward).unwrap()).unwrap();
+        assert_eq!(super::canonical_bytes(&awkward).unwrap(), expected);
     }
 
     #[test]

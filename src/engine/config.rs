@@ -159,22 +159,37 @@ impl EngineParams {
     /// plus an optional `engine` member holding [`EngineConfig`] overrides. `None` → the `drr`
     /// profile and the default engine configuration.
     pub fn resolve(input: Option<serde_json::Value>) -> Result<EngineParams> {
-        let mut input = input;
-        let engine = match input.as_mut() {
-            Some(serde_json::Value::Object(object)) => object.remove("engine"),
-            Some(serde_json::Value::Null) => {
-                input = None;
-                None
-            }
-            _ => None,
-        };
-        let config = match engine {
-            None | Some(serde_json::Value::Null) => EngineConfig::default(),
+        match input {
+            None => EngineParams::resolve_tree(None),
             Some(value) => {
-                crate::json::decode_value(&value, "params.engine", EngineConfig::decode)?
+                let text =
+                    serde_json::to_string(&value).map_err(|e| Error::invalid("params", e))?;
+                EngineParams::resolve_tree(Some(crate::json::tree::parse(&text)?))
             }
+        }
+    }
+
+    /// [`Self::resolve`] for a parsed JSON tree (the JS binding's route).
+    pub fn resolve_tree(input: Option<crate::json::tree::Value<'_>>) -> Result<EngineParams> {
+        use crate::json::tree::Value;
+        let mut input = input;
+        let mut engine = None;
+        match input.as_mut() {
+            Some(Value::Object(entries)) => {
+                engine = entries
+                    .iter()
+                    .rposition(|(key, _)| key == "engine")
+                    .map(|i| entries.remove(i).1);
+                entries.retain(|(key, _)| key != "engine");
+            }
+            Some(Value::Null) => input = None,
+            _ => {}
+        }
+        let config = match engine {
+            None | Some(Value::Null) => EngineConfig::default(),
+            Some(value) => EngineConfig::decode(&value, &Path::Root("params.engine"))?,
         };
-        let risk = profiles::resolve(input)?;
+        let risk = profiles::resolve_tree(input)?;
         EngineParams::new(risk, config)
     }
 }

@@ -136,6 +136,36 @@ static STOPS: [bool; 256] = {
     stops
 };
 
+/// Merges `overrides` into `base`: objects merge key by key (recursively; of an override's
+/// duplicate keys the last counts, as in a map), anything else in `overrides` replaces what `base`
+/// had. Used for "profile + partial overrides" parameters (as `crate::json::merge` for
+/// `serde_json::Value`).
+pub fn merge<'a>(base: &mut Value<'a>, overrides: Value<'a>) {
+    match (base, overrides) {
+        (Value::Object(base), Value::Object(mut overrides)) => {
+            // Of duplicate keys the last counts.
+            let mut i = 0;
+            while let Some((key, _)) = overrides.get(i) {
+                let shadowed = overrides
+                    .get(i + 1..)
+                    .is_some_and(|rest| rest.iter().any(|(later, _)| later == key));
+                if shadowed {
+                    overrides.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            for (key, value) in overrides {
+                match base.iter_mut().rev().find(|(name, _)| *name == key) {
+                    Some((_, slot)) => merge(slot, value),
+                    None => base.push((key, value)),
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
 /// Nesting depth beyond which a document is refused (serde_json's limit).
 const MAX_DEPTH: usize = 128;
 

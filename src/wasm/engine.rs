@@ -8,7 +8,7 @@
 //! Updates are the CLI's JSON objects (amounts as decimal strings) plus `units`, the same three
 //! amounts as `bigint`.
 
-use super::convert::{decoded, json_text, optional, to_js, to_js_error};
+use super::convert::{decoded, json_text, to_js, to_js_error, with_params_tree};
 use crate::engine::snapshot::engine_snapshot;
 use crate::engine::{EngineParams, Event, MarginEngine, MarginUpdate};
 use crate::error::Error;
@@ -78,8 +78,9 @@ impl MarginEngineJs {
             JsValue,
         >,
     ) -> Result<MarginEngineJs, JsValue> {
-        let input = optional::<serde_json::Value>(params.unwrap_or(JsValue::UNDEFINED), "params")?;
-        let params = EngineParams::resolve(input).map_err(to_js_error)?;
+        let params = with_params_tree(params, |tree| {
+            EngineParams::resolve_tree(tree).map_err(to_js_error)
+        })?;
         Ok(MarginEngineJs {
             inner: RefCell::new(MarginEngine::new(params)),
         })
