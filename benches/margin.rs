@@ -8,7 +8,8 @@
 //! - `margin_json`: the whole call as the CLI and the npm package make it — decode the market
 //!   and account JSON text, resolve the default parameters, `margin()`, encode the report as JSON
 //!   text. This is what issue 4's "full `margin()`" costs natively.
-//! - `decode`: only decoding the market and account text (`json::from_str`).
+//! - `decode`: only decoding the market and account text (`json::decode_str` with the
+//!   hand-written decoders, as the CLI and the npm package decode them).
 //! - `margin`: `margin()` on decoded specs (validation of parameters, market and account, then
 //!   the computation).
 //! - `margin_validated`: the computation alone on a validated market and account (the engine's
@@ -24,8 +25,10 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::{criterion_group, BenchmarkId, Criterion};
+    use drr_margin::json::decode_str;
     use drr_margin::margin::{self, profiles, MarginReport, RiskParams};
     use drr_margin::market::{Market, MarketSpec};
+    use drr_margin::portfolio::decode::account_spec;
     use drr_margin::portfolio::{Account, AccountSpec};
     use serde_json::json;
     use std::hint::black_box;
@@ -72,8 +75,9 @@ mod native {
 
     /// The whole JSON-in, JSON-out call.
     fn margin_json(market: &str, account: &str) -> String {
-        let market: MarketSpec = drr_margin::json::from_str(market).expect("market");
-        let account: AccountSpec = drr_margin::json::from_str(account).expect("account");
+        let market =
+            decode_str(market, "market", drr_margin::market::decode::market_spec).expect("market");
+        let account = decode_str(account, "account", account_spec).expect("account");
         let params = profiles::resolve(None).expect("default profile");
         let report = margin::margin(&market, &account, &params).expect("margin");
         serde_json::to_string(&report).expect("report")
@@ -111,10 +115,14 @@ mod native {
         for (mode, account_json) in &cases {
             g.bench_function(BenchmarkId::from_parameter(mode), |b| {
                 b.iter(|| {
-                    let m: MarketSpec =
-                        drr_margin::json::from_str(black_box(&market_json)).expect("market");
-                    let a: AccountSpec =
-                        drr_margin::json::from_str(black_box(account_json)).expect("account");
+                    let m = decode_str(
+                        black_box(market_json.as_str()),
+                        "market",
+                        drr_margin::market::decode::market_spec,
+                    )
+                    .expect("market");
+                    let a = decode_str(black_box(account_json.as_str()), "account", account_spec)
+                        .expect("account");
                     (m, a)
                 });
             });

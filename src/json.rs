@@ -1,14 +1,19 @@
 //! Decoding of interchange JSON into core types, with the failing field's path in the error.
 //!
-//! Every input — CLI text or a JS value — becomes a `serde_json::Value` first, then [`from_value`]
-//! renders it back to text with one entry per line while recording each line's field path, and
-//! deserializes the typed value from that text. serde_json reports the line of an error, which
-//! maps back to the path (`positions[2].size`). This gives the CLI and JS identical errors and
-//! costs far less code than tracking the path inside every serde impl (the `.wasm` budget).
-//! Numbers round-trip exactly (shortest representation; `float_roundtrip` parsing).
-//! The risk parameters skip the re-render: they are decoded by hand from the `Value` through
-//! `json::fields` (smaller code); their hand-written `Deserialize` impls report their own path,
-//! which [`from_value`] joins to the enclosing value's (see `mark_path`).
+//! The interchange inputs (market, account, engine events and snapshot, pricing requests, the
+//! liquidation API's inputs, risk parameters) are decoded by hand from a parsed
+//! JSON tree ([`tree`], borrowed from the text) through `fields` ([`decode_str`] with a decoder such as
+//! `market::decode::market_spec`): one plain call per field, each error naming its full path, and
+//! no derived serde visitor in the `.wasm` (README "Build profile and size"). The CLI and the JS
+//! binding use these decoders, so they report identical errors.
+//!
+//! Other types go through the generic [`from_str`] / [`from_value`]: the `Value` is rendered
+//! back to text with one entry per line while recording each line's field path, and the typed
+//! value is deserialized from that text; serde_json reports the line of an error, which maps
+//! back to the path (`positions[2].size`). Numbers round-trip exactly (shortest representation;
+//! `float_roundtrip` parsing). The hand-decoded types also implement `Deserialize` (the `Value`,
+//! then the decoder) for generic callers; their errors report their own path, which
+//! [`from_value`] joins to the enclosing value's (see `mark_path`).
 
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
@@ -16,12 +21,15 @@ use serde_json::Value;
 use std::fmt::Write as _;
 
 pub(crate) mod fields;
+pub mod tree;
+pub use fields::Path;
+pub mod liquidation;
 
 /// Marks the start of a field path inside a serde error message (see [`mark_path`]).
 const PATH_MARK: char = '\u{1}';
 
 /// `error` as a serde error message that keeps its field path: a hand-written `Deserialize`
-/// (decoding through [`fields`]) reports it so, and [`from_value`] joins the path to the
+/// (decoding through `fields`) reports it so, and [`from_value`] joins the path to the
 /// enclosing value's.
 pub(crate) fn mark_path(error: &Error) -> String {
     let text = error.to_string();
@@ -33,6 +41,36 @@ pub(crate) fn mark_path(error: &Error) -> String {
     format!("{PATH_MARK}{field}{PATH_MARK}{reason}")
 }
 
+/// Parses JSON text into a `serde_json::Value` (`E_INVALID_INPUT` with an empty field if it is
+/// not JSON).
+#[inline(never)]
+pub fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))
+}
+
+/// Parses JSON text ([`tree`]) and decodes it with a hand-written decoder (`decode(value, path)`,
+/// e.g. [`crate::market::decode::market_spec`]); errors name the field under `path`.
+pub fn decode_str<T>(
+    text: &str,
+    path: &str,
+    decode: fn(&tree::Value<'_>, &Path<'_>) -> Result<T>,
+) -> Result<T> {
+    decode(
+        &tree::parse(text).map_err(|e| e.within(path))?,
+        &Path::Root(path),
+    )
+}
+
+/// [`decode_str`] for a `serde_json::Value` (written out, then read as text).
+pub fn decode_value<T>(
+    value: &Value,
+    path: &str,
+    decode: fn(&tree::Value<'_>, &Path<'_>) -> Result<T>,
+) -> Result<T> {
+    let text = serde_json::to_string(value).map_err(|e| Error::invalid(path, e))?;
+    decode_str(&text, path, decode)
+}
+
 /// Parses JSON text into `T`, naming the failing field.
 ///
 /// Valid input is parsed directly; only when that fails is the text re-read through
@@ -42,9 +80,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     if let Ok(parsed) = serde_json::from_str(text) {
         return Ok(parsed);
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
-    from_value(value)
+    from_value(parse(text)?)
 }
 
 /// Decodes `T` from a JSON value, naming the failing field.
@@ -234,6 +270,73 @@ pub fn canonical_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value>
     serde_json::from_str(&text).map_err(|e| Error::invalid("", e))
 }
 
+/// The canonical JSON of `value`: serde_json's compact text with every object's keys sorted —
+/// byte for byte `serde_json::to_vec(&serde_json::to_value(value))` (whose maps are sorted), but
+/// reached through [`tree`] from the text serializer's output, so neither the typed `Serialize`
+/// impls are compiled a second time (for `Value`) nor serde_json's reader is needed. Numbers
+/// and strings keep the text serde_json wrote (its writer is deterministic: reading a number or
+/// string it wrote and writing it again gives the same text).
+pub fn canonical_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let text = serde_json::to_string(value).map_err(|e| Error::invalid("", e))?;
+    let tree = tree::parse(&text)?;
+    let mut out = Vec::with_capacity(text.len());
+    write_sorted(&tree, &mut out)?;
+    Ok(out)
+}
+
+/// Writes `value` as compact JSON, objects' keys sorted (of duplicates the last counts).
+fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
+    let written = match value {
+        tree::Value::Null => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+        tree::Value::Bool(b) => {
+            out.extend_from_slice(if *b { b"true" } else { b"false" });
+            Ok(())
+        }
+        tree::Value::Number(tree::Number::Unsigned(u)) => serde_json::to_writer(&mut *out, u),
+        tree::Value::Number(tree::Number::Signed(i)) => serde_json::to_writer(&mut *out, i),
+        tree::Value::Number(tree::Number::Float(x)) => serde_json::to_writer(&mut *out, x),
+        tree::Value::String(text) => serde_json::to_writer(&mut *out, text.as_ref()),
+        tree::Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_sorted(item, out)?;
+            }
+            out.push(b']');
+            Ok(())
+        }
+        tree::Value::Object(entries) => {
+            let mut sorted: Vec<&(std::borrow::Cow<'_, str>, tree::Value<'_>)> =
+                entries.iter().collect();
+            // Stable: of equal keys the last is kept below.
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push(b'{');
+            let mut first = true;
+            for (i, (key, item)) in sorted.iter().map(|e| (&e.0, &e.1)).enumerate() {
+                if sorted.get(i + 1).is_some_and(|next| next.0 == *key) {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut *out, key.as_ref())
+                    .map_err(|e| Error::invalid("", e))?;
+                out.push(b':');
+                write_sorted(item, out)?;
+            }
+            out.push(b'}');
+            Ok(())
+        }
+    };
+    written.map_err(|e| Error::invalid("", e))
+}
+
 /// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in
 /// `overrides` replaces what `base` had. Used for "profile + partial overrides" parameters.
 pub fn merge(base: &mut Value, overrides: Value) {
@@ -325,6 +428,35 @@ mod tests {
             serde_json::to_vec(&serde_json::to_value(awkward).unwrap()).unwrap()
         );
         assert!(value[0].as_f64().unwrap().is_sign_negative());
+    }
+
+    #[test]
+    fn canonical_bytes_equal_serde_json_of_to_value() {
+        // Property: the tree route writes the very bytes serde_json writes for `to_value` (sorted
+        // maps), for every profile (the params hash depends on them) and for awkward values.
+        for info in crate::margin::profiles::profiles() {
+            let params = crate::margin::profiles::profile(&info.name).unwrap();
+            let expected = serde_json::to_vec(&serde_json::to_value(&params).unwrap()).unwrap();
+            assert_eq!(
+                super::canonical_bytes(&params).unwrap(),
+                expected,
+                "{}",
+                info.name
+            );
+        }
+        let awkward = (
+            -0.0_f64,
+            f64::NAN,
+            f64::INFINITY,
+            0.1 + 0.2,
+            5e-324_f64,
+            1e300_f64,
+            3.0_f64,
+            (-7_i64, u64::MAX, i64::MIN),
+            serde_json::json!({"b": "é\u{1}\"\n", "a": [1, {"z": null, "y": true}], "": 2.5e-7}),
+        );
+        let expected = serde_json::to_vec(&serde_json::to_value(&awkward).unwrap()).unwrap();
+        assert_eq!(super::canonical_bytes(&awkward).unwrap(), expected);
     }
 
     #[test]

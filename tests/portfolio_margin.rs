@@ -424,7 +424,9 @@ fn option_rows_reprice_with_the_term_scaled_vol_shock() {
 }
 
 /// Black-76 (rate 0) through statrs' normal CDF: an independent reference that, unlike our
-/// public pricer, takes volatilities above its 1000 % input limit.
+/// public pricer, takes volatilities above its 1000 % input limit. (statrs is a native-only
+/// dev-dependency.)
+#[cfg(not(target_arch = "wasm32"))]
 fn black_statrs(kind: OptionKind, forward: f64, strike: f64, t: f64, vol: f64) -> f64 {
     use statrs::distribution::{ContinuousCDF, Normal};
     let n = Normal::new(0.0, 1.0).unwrap();
@@ -438,6 +440,7 @@ fn black_statrs(kind: OptionKind, forward: f64, strike: f64, t: f64, vol: f64) -
 
 /// A 700 % 10-day option's up-shocked vol, 7·(1 + 0.5·3^0.3) ≈ 11.9, is past the 1000 % input
 /// limit: the scenario prices it there (a cap at 999 % would understate the short's loss).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn up_shocked_vols_past_the_input_limit_are_priced_not_capped() {
     let id = "BTC_USDC-27DEC26-110000-C";

@@ -19,9 +19,11 @@ mod cli {
     use drr_margin::engine::{self, EngineParams, MarginEngine};
     use drr_margin::liquidation::{self, LiquidationOptions};
     use drr_margin::margin::{self, profiles};
+    use drr_margin::market::decode::market_spec;
     use drr_margin::market::MarketSpec;
+    use drr_margin::portfolio::decode::{account_spec, instrument_spec};
     use drr_margin::portfolio::AccountSpec;
-    use drr_margin::pricing::{ImpliedVolRequest, PriceRequest};
+    use drr_margin::pricing::{implied_vol_request, price_request};
     use drr_margin::{json, Error};
     use std::io::Read;
     use std::process::ExitCode;
@@ -159,11 +161,11 @@ mod cli {
     );
 
     fn load(inputs: Inputs) -> Result<Loaded, Error> {
-        let market: MarketSpec = read_json(&inputs.market, "market")?;
-        let account: AccountSpec = read_json(&inputs.account, "account")?;
+        let market = read_decoded(&inputs.market, "market", market_spec)?;
+        let account = read_decoded(&inputs.account, "account", account_spec)?;
         let params = profiles::resolve(Some(params_input(inputs.profile, inputs.params)?))?;
         let options: LiquidationOptions = match inputs.options {
-            Some(path) => read_json(&path, "options")?,
+            Some(path) => read_decoded(&path, "options", json::liquidation::liquidation_options)?,
             None => LiquidationOptions::default(),
         };
         Ok((market, account, params, options))
@@ -192,6 +194,16 @@ mod cli {
     /// Decodes the JSON file at `path` ("-": stdin), errors prefixed with `field`.
     fn read_json<T: serde::de::DeserializeOwned>(path: &str, field: &str) -> Result<T, Error> {
         json::from_str(&read_file(path, field)?).map_err(|e| e.within(field))
+    }
+
+    /// Decodes the JSON file at `path` ("-": stdin) with a hand-written decoder, errors under
+    /// `field`.
+    fn read_decoded<T>(
+        path: &str,
+        field: &str,
+        decode: fn(&json::tree::Value<'_>, &json::Path<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        json::decode_str(&read_file(path, field)?, field, decode)
     }
 
     /// The parameter overrides of `--params FILE`, with `--profile NAME` as their profile.
@@ -232,12 +244,12 @@ mod cli {
     fn run(cli: Cli) -> Result<String, Error> {
         match cli.command {
             Command::Price { json: arg } => {
-                let request: PriceRequest = json::from_str(&read_arg(&arg)?)?;
+                let request = json::decode_str(&read_arg(&arg)?, "", price_request)?;
                 let result = request.evaluate()?;
                 serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
             }
             Command::ImpliedVol { json: arg } => {
-                let request: ImpliedVolRequest = json::from_str(&read_arg(&arg)?)?;
+                let request = json::decode_str(&read_arg(&arg)?, "", implied_vol_request)?;
                 let vol = request.evaluate()?;
                 serde_json::to_string(&vol).map_err(|e| Error::invalid("", e))
             }
@@ -247,8 +259,8 @@ mod cli {
                 profile,
                 params,
             } => {
-                let market: MarketSpec = read_json(&market, "market")?;
-                let account: AccountSpec = read_json(&account, "account")?;
+                let market = read_decoded(&market, "market", market_spec)?;
+                let account = read_decoded(&account, "account", account_spec)?;
                 let params = profiles::resolve(Some(params_input(profile, params)?))?;
                 let report = margin::margin(&market, &account, &params)?;
                 serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
@@ -270,7 +282,7 @@ mod cli {
             }
             Command::WhatIf { inputs, order } => {
                 let (market, account, params, options) = load(inputs)?;
-                let order: liquidation::Order = read_json(&order, "order")?;
+                let order = read_decoded(&order, "order", json::liquidation::order)?;
                 let result = liquidation::what_if(&market, &account, &order, &params, &options)?;
                 serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
             }
@@ -280,8 +292,10 @@ mod cli {
                 side,
             } => {
                 let (market, account, params, options) = load(inputs)?;
-                let side: liquidation::Side = json::from_value(serde_json::Value::String(side))
-                    .map_err(|e| e.within("side"))?;
+                let side = json::liquidation::side(
+                    &json::tree::Value::String(side.into()),
+                    &json::Path::Root("side"),
+                )?;
                 let instrument = drr_margin::portfolio::InstrumentSpec::Id(instrument);
                 let result =
                     liquidation::max_size(&market, &account, &instrument, side, &params, &options)?;
@@ -299,15 +313,19 @@ mod cli {
         }
     }
 
-    /// One argument decoded exactly as the JS binding decodes it (JSON text → `json::from_str`).
-    fn argument<T: serde::de::DeserializeOwned>(
+    /// One argument decoded exactly as the JS binding decodes it (the same hand-written
+    /// decoder, errors under `name`).
+    fn argument<T>(
         args: &[serde_json::Value],
         index: usize,
         name: &str,
+        decode: fn(&json::tree::Value<'_>, &json::Path<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let value = args.get(index).cloned().unwrap_or(serde_json::Value::Null);
-        json::from_str(&value.to_string())
-            .map_err(|e| if name.is_empty() { e } else { e.within(name) })
+        json::decode_value(
+            args.get(index).unwrap_or(&serde_json::Value::Null),
+            name,
+            decode,
+        )
     }
 
     /// The optional `params` argument as `margin(market, account, params?)` reads it.
@@ -328,7 +346,12 @@ mod cli {
     ) -> Result<LiquidationOptions, Error> {
         match args.get(index) {
             None | Some(serde_json::Value::Null) => Ok(LiquidationOptions::default()),
-            Some(_) => argument(args, index, "options"),
+            Some(_) => argument(
+                args,
+                index,
+                "options",
+                json::liquidation::liquidation_options,
+            ),
         }
     }
 
@@ -343,14 +366,14 @@ mod cli {
             .unwrap_or_default();
         let text = match name {
             "margin" => {
-                let market: MarketSpec = argument(&args, 0, "market")?;
-                let account: AccountSpec = argument(&args, 1, "account")?;
+                let market = argument(&args, 0, "market", market_spec)?;
+                let account = argument(&args, 1, "account", account_spec)?;
                 let params = params_argument(&args, 2)?;
                 serde_json::to_string(&margin::margin(&market, &account, &params)?)
             }
             "liquidationPrices" | "liquidationCheck" => {
-                let market: MarketSpec = argument(&args, 0, "market")?;
-                let account: AccountSpec = argument(&args, 1, "account")?;
+                let market = argument(&args, 0, "market", market_spec)?;
+                let account = argument(&args, 1, "account", account_spec)?;
                 let params = params_argument(&args, 2)?;
                 let options = options_argument(&args, 3)?;
                 if name == "liquidationPrices" {
@@ -364,9 +387,9 @@ mod cli {
                 }
             }
             "whatIf" => {
-                let market: MarketSpec = argument(&args, 0, "market")?;
-                let account: AccountSpec = argument(&args, 1, "account")?;
-                let order: liquidation::Order = argument(&args, 2, "order")?;
+                let market = argument(&args, 0, "market", market_spec)?;
+                let account = argument(&args, 1, "account", account_spec)?;
+                let order = argument(&args, 2, "order", json::liquidation::order)?;
                 let params = params_argument(&args, 3)?;
                 let options = options_argument(&args, 4)?;
                 serde_json::to_string(&liquidation::what_if(
@@ -374,20 +397,19 @@ mod cli {
                 )?)
             }
             "maxSize" => {
-                let market: MarketSpec = argument(&args, 0, "market")?;
-                let account: AccountSpec = argument(&args, 1, "account")?;
-                let instrument: drr_margin::portfolio::InstrumentSpec =
-                    argument(&args, 2, "instrument")?;
-                let side: liquidation::Side = argument(&args, 3, "side")?;
+                let market = argument(&args, 0, "market", market_spec)?;
+                let account = argument(&args, 1, "account", account_spec)?;
+                let instrument = argument(&args, 2, "instrument", instrument_spec)?;
+                let side = argument(&args, 3, "side", json::liquidation::side)?;
                 let params = params_argument(&args, 4)?;
                 let options = options_argument(&args, 5)?;
                 serde_json::to_string(&liquidation::max_size(
                     &market, &account, &instrument, side, &params, &options,
                 )?)
             }
-            "price" => serde_json::to_string(&argument::<PriceRequest>(&args, 0, "")?.evaluate()?),
+            "price" => serde_json::to_string(&argument(&args, 0, "", price_request)?.evaluate()?),
             "impliedVol" => {
-                serde_json::to_string(&argument::<ImpliedVolRequest>(&args, 0, "")?.evaluate()?)
+                serde_json::to_string(&argument(&args, 0, "", implied_vol_request)?.evaluate()?)
             }
             other => {
                 return Err(Error::invalid(

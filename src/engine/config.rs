@@ -5,6 +5,7 @@
 //! Owns validation and defaults of these values; never computes a margin.
 
 use crate::error::{Error, Result};
+use crate::json::Path;
 use crate::margin::params::params_hash;
 use crate::margin::{profiles, RiskParams};
 use serde::Serialize;
@@ -58,7 +59,7 @@ fn finite_in(x: f64, lo: f64, hi: f64) -> bool {
 impl EngineConfig {
     /// Decodes overrides from `value` (absent fields keep their defaults; unknown fields are
     /// refused), naming a bad field under `path`.
-    pub fn decode(value: &serde_json::Value, path: &str) -> Result<EngineConfig> {
+    pub fn decode(value: &crate::json::tree::Value<'_>, path: &Path<'_>) -> Result<EngineConfig> {
         let mut config = EngineConfig::default();
         let mut o = crate::json::fields::Fields::new(value, path)?;
         o.f64("relativeThreshold", &mut config.relative_threshold)?;
@@ -158,20 +159,37 @@ impl EngineParams {
     /// plus an optional `engine` member holding [`EngineConfig`] overrides. `None` → the `drr`
     /// profile and the default engine configuration.
     pub fn resolve(input: Option<serde_json::Value>) -> Result<EngineParams> {
-        let mut input = input;
-        let engine = match input.as_mut() {
-            Some(serde_json::Value::Object(object)) => object.remove("engine"),
-            Some(serde_json::Value::Null) => {
-                input = None;
-                None
+        match input {
+            None => EngineParams::resolve_tree(None),
+            Some(value) => {
+                let text =
+                    serde_json::to_string(&value).map_err(|e| Error::invalid("params", e))?;
+                EngineParams::resolve_tree(Some(crate::json::tree::parse(&text)?))
             }
-            _ => None,
-        };
+        }
+    }
+
+    /// [`Self::resolve`] for a parsed JSON tree (the JS binding's route).
+    pub fn resolve_tree(input: Option<crate::json::tree::Value<'_>>) -> Result<EngineParams> {
+        use crate::json::tree::Value;
+        let mut input = input;
+        let mut engine = None;
+        match input.as_mut() {
+            Some(Value::Object(entries)) => {
+                engine = entries
+                    .iter()
+                    .rposition(|(key, _)| key == "engine")
+                    .map(|i| entries.remove(i).1);
+                entries.retain(|(key, _)| key != "engine");
+            }
+            Some(Value::Null) => input = None,
+            _ => {}
+        }
         let config = match engine {
-            None | Some(serde_json::Value::Null) => EngineConfig::default(),
-            Some(value) => EngineConfig::decode(&value, "params.engine")?,
+            None | Some(Value::Null) => EngineConfig::default(),
+            Some(value) => EngineConfig::decode(&value, &Path::Root("params.engine"))?,
         };
-        let risk = profiles::resolve(input)?;
+        let risk = profiles::resolve_tree(input)?;
         EngineParams::new(risk, config)
     }
 }

@@ -5,9 +5,14 @@
 //! never touches engine state (see [`super::MarginEngine::apply`]).
 
 use crate::error::{Error, Result};
+use crate::json::fields::{map_of, number_at, Fields};
+use crate::json::tree::Value;
+use crate::json::Path;
+use crate::market::decode::{market_spec, vol_surface_spec};
 use crate::market::{MarketSpec, VolSurfaceSpec};
+use crate::portfolio::decode::{account_spec, instrument_spec};
 use crate::portfolio::{AccountSpec, InstrumentSpec, Millis};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One input to the engine: `{"type": "<kind>", ...payload fields}`. Field paths in errors are
@@ -48,7 +53,7 @@ pub enum Event {
 }
 
 /// `setMarket`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetMarket {
@@ -57,7 +62,7 @@ pub struct SetMarket {
 }
 
 /// `upsertAccount`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpsertAccount {
@@ -68,7 +73,7 @@ pub struct UpsertAccount {
 }
 
 /// `removeAccount`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RemoveAccount {
@@ -77,7 +82,7 @@ pub struct RemoveAccount {
 }
 
 /// `indexUpdate`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IndexUpdate {
@@ -94,7 +99,7 @@ pub struct IndexUpdate {
 }
 
 /// `markUpdate`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MarkUpdate {
@@ -105,7 +110,7 @@ pub struct MarkUpdate {
 }
 
 /// `volUpdate`: a new surface replaces the old one; mark IVs merge into the existing ones.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VolUpdate {
@@ -124,7 +129,7 @@ pub struct VolUpdate {
 /// `trade`: `size` contracts (+ bought, − sold) of `instrument` at `price` (perpetuals and
 /// futures: the trade price in USD; options: the premium per unit, in USD for linear options
 /// and in coin for inverse ones).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Trade {
@@ -139,7 +144,7 @@ pub struct Trade {
 }
 
 /// `deposit` / `withdrawal` of `amount` whole units of `asset` (> 0).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Transfer {
@@ -152,7 +157,7 @@ pub struct Transfer {
 }
 
 /// `collateralPrice`: a new USD price of a collateral asset already in the market.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CollateralPrice {
@@ -164,7 +169,7 @@ pub struct CollateralPrice {
 
 /// `funding`: `rate` per interval (longs pay shorts when positive), default the market's
 /// funding rate for the underlying. (Not to be confused with the market's `Funding` quote.)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FundingPayment {
@@ -180,7 +185,7 @@ pub struct FundingPayment {
 /// quotes per underlying at that moment (published at `now`), applied first. Then every leg
 /// expiring at or before `now` settles against its underlying's index (the settlement price),
 /// and expired forwards and vol slices leave the market.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TimeAdvance {
@@ -193,7 +198,7 @@ pub struct TimeAdvance {
 }
 
 /// An index quote given with a time advance (published at the new `now`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettlementQuote {
@@ -203,6 +208,136 @@ pub struct SettlementQuote {
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub conf: f64,
+}
+
+fn set_market(value: &Value) -> Result<SetMarket> {
+    let mut o = Fields::named(value, &Path::Root(""), &["market"])?;
+    let (market, at) = o.required("market")?;
+    Ok(SetMarket {
+        market: market_spec(market, &at)?,
+    })
+}
+
+fn upsert_account(value: &Value) -> Result<UpsertAccount> {
+    let mut o = Fields::named(value, &Path::Root(""), &["id", "account"])?;
+    let id = o.required_string("id")?;
+    let (account, at) = o.required("account")?;
+    Ok(UpsertAccount {
+        id,
+        account: account_spec(account, &at)?,
+    })
+}
+
+fn remove_account(value: &Value) -> Result<RemoveAccount> {
+    let mut o = Fields::named(value, &Path::Root(""), &["id"])?;
+    Ok(RemoveAccount {
+        id: o.required_string("id")?,
+    })
+}
+
+fn index_update(value: &Value) -> Result<IndexUpdate> {
+    let mut o = Fields::named(
+        value,
+        &Path::Root(""),
+        &["underlying", "price", "conf", "publishTime"],
+    )?;
+    let mut update = IndexUpdate {
+        underlying: o.required_string("underlying")?,
+        price: o.required_f64("price")?,
+        conf: 0.0,
+        publish_time: 0,
+    };
+    o.f64("conf", &mut update.conf)?;
+    update.publish_time = o.required_i64("publishTime")?;
+    Ok(update)
+}
+
+fn mark_update(value: &Value) -> Result<MarkUpdate> {
+    let mut o = Fields::named(value, &Path::Root(""), &["instrument", "price"])?;
+    let (instrument, at) = o.required("instrument")?;
+    Ok(MarkUpdate {
+        instrument: instrument_spec(instrument, &at)?,
+        price: o.required_f64("price")?,
+    })
+}
+
+fn vol_update(value: &Value) -> Result<VolUpdate> {
+    let mut o = Fields::named(value, &Path::Root(""), &["underlying", "vol", "markIv"])?;
+    let mut update = VolUpdate {
+        underlying: o.required_string("underlying")?,
+        vol: None,
+        mark_iv: BTreeMap::new(),
+    };
+    if let Some((vol, at)) = o.optional("vol") {
+        update.vol = Some(vol_surface_spec(vol, &at)?);
+    }
+    o.by_name("markIv", &mut update.mark_iv, number_at)?;
+    Ok(update)
+}
+
+fn trade(value: &Value) -> Result<Trade> {
+    let mut o = Fields::named(
+        value,
+        &Path::Root(""),
+        &["account", "instrument", "size", "price"],
+    )?;
+    let account = o.required_string("account")?;
+    let (instrument, at) = o.required("instrument")?;
+    Ok(Trade {
+        account,
+        instrument: instrument_spec(instrument, &at)?,
+        size: o.required_f64("size")?,
+        price: o.required_f64("price")?,
+    })
+}
+
+fn transfer(value: &Value) -> Result<Transfer> {
+    let mut o = Fields::named(value, &Path::Root(""), &["account", "asset", "amount"])?;
+    Ok(Transfer {
+        account: o.required_string("account")?,
+        asset: o.required_string("asset")?,
+        amount: o.required_f64("amount")?,
+    })
+}
+
+fn collateral_price(value: &Value) -> Result<CollateralPrice> {
+    let mut o = Fields::named(value, &Path::Root(""), &["asset", "price"])?;
+    Ok(CollateralPrice {
+        asset: o.required_string("asset")?,
+        price: o.required_f64("price")?,
+    })
+}
+
+fn funding_payment(value: &Value) -> Result<FundingPayment> {
+    let mut o = Fields::named(value, &Path::Root(""), &["underlying", "rate"])?;
+    let mut payment = FundingPayment {
+        underlying: o.required_string("underlying")?,
+        rate: None,
+    };
+    o.optional_f64("rate", &mut payment.rate)?;
+    Ok(payment)
+}
+
+fn time_advance(value: &Value) -> Result<TimeAdvance> {
+    let mut o = Fields::named(value, &Path::Root(""), &["now", "index"])?;
+    let mut advance = TimeAdvance {
+        now: o.required_i64("now")?,
+        index: BTreeMap::new(),
+    };
+    if let Some((index, at)) = o.child("index") {
+        advance.index = map_of(index, &at, settlement_quote)?;
+    }
+    Ok(advance)
+}
+
+fn settlement_quote(value: &Value, path: &Path<'_>) -> Result<SettlementQuote> {
+    let mut o = Fields::named(value, path, &["price", "conf"])?;
+    let mut quote = SettlementQuote {
+        price: o.required_f64("price")?,
+        conf: 0.0,
+    };
+    o.f64("conf", &mut quote.conf)?;
+    Ok(quote)
 }
 
 impl Event {
@@ -226,40 +361,42 @@ impl Event {
 
     /// Decodes the tagged JSON form, naming the failing field (`price`, `account.mode`) or `type`.
     ///
-    /// The payload is decoded on its own by [`crate::json::from_value`] (the decoder every other
-    /// input uses): serde's internally tagged enums buffer their content, which loses the error
-    /// position and compiles a second copy of every payload type's decoder into the `.wasm`.
+    /// The payload (the object without `type`) is decoded by hand (`crate::json::fields`, the
+    /// decoder every other input uses): serde's internally tagged enums buffer their content,
+    /// which loses the error position, and derived visitors cost `.wasm` size.
     pub fn from_value(value: serde_json::Value) -> Result<Event> {
-        let serde_json::Value::Object(mut object) = value else {
+        let text = serde_json::to_string(&value).map_err(|e| Error::invalid("", e))?;
+        Event::from_json(&text)
+    }
+
+    /// Decodes the tagged form from a parsed document (see [`Event::from_value`]).
+    pub fn from_tree(value: Value<'_>) -> Result<Event> {
+        let Value::Object(mut object) = value else {
             return Err(Error::invalid(
                 "",
                 "an event must be an object with a \"type\"",
             ));
         };
-        let kind = match object.remove("type") {
-            Some(serde_json::Value::String(kind)) => kind,
+        let kind = match crate::json::tree::get(&object, "type") {
+            Some(Value::String(kind)) => kind.to_string(),
             _ => return Err(Error::invalid("type", "must be the event's type, a string")),
         };
-        let payload = serde_json::Value::Object(object);
-        fn payload_of<T: serde::de::DeserializeOwned>(
-            payload: serde_json::Value,
-            wrap: fn(T) -> Event,
-        ) -> Result<Event> {
-            crate::json::from_value(payload).map(wrap)
-        }
+        object.retain(|(key, _)| key != "type");
+        let payload = Value::Object(object);
+        let p = &payload;
         match kind.as_str() {
-            "setMarket" => payload_of(payload, Event::SetMarket),
-            "upsertAccount" => payload_of(payload, Event::UpsertAccount),
-            "removeAccount" => payload_of(payload, Event::RemoveAccount),
-            "indexUpdate" => payload_of(payload, Event::IndexUpdate),
-            "markUpdate" => payload_of(payload, Event::MarkUpdate),
-            "volUpdate" => payload_of(payload, Event::VolUpdate),
-            "trade" => payload_of(payload, Event::Trade),
-            "deposit" => payload_of(payload, Event::Deposit),
-            "withdrawal" => payload_of(payload, Event::Withdrawal),
-            "collateralPrice" => payload_of(payload, Event::CollateralPrice),
-            "funding" => payload_of(payload, Event::Funding),
-            "timeAdvance" => payload_of(payload, Event::TimeAdvance),
+            "setMarket" => set_market(p).map(Event::SetMarket),
+            "upsertAccount" => upsert_account(p).map(Event::UpsertAccount),
+            "removeAccount" => remove_account(p).map(Event::RemoveAccount),
+            "indexUpdate" => index_update(p).map(Event::IndexUpdate),
+            "markUpdate" => mark_update(p).map(Event::MarkUpdate),
+            "volUpdate" => vol_update(p).map(Event::VolUpdate),
+            "trade" => trade(p).map(Event::Trade),
+            "deposit" => transfer(p).map(Event::Deposit),
+            "withdrawal" => transfer(p).map(Event::Withdrawal),
+            "collateralPrice" => collateral_price(p).map(Event::CollateralPrice),
+            "funding" => funding_payment(p).map(Event::Funding),
+            "timeAdvance" => time_advance(p).map(Event::TimeAdvance),
             other => Err(Error::invalid(
                 "type",
                 format!(
@@ -273,9 +410,7 @@ impl Event {
 
     /// Decodes one event from JSON text (see [`Event::from_value`]).
     pub fn from_json(text: &str) -> Result<Event> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| Error::invalid("", format!("not valid JSON: {e}")))?;
-        Event::from_value(value)
+        Event::from_tree(crate::json::tree::parse(text)?)
     }
 
     /// Checks what can be checked without the engine's state: finite and positive numbers.

@@ -3,22 +3,27 @@
 //! a restore the same events give byte-identical updates (floats round-trip exactly through
 //! serde_json's shortest representation).
 //!
-//! Owns the document's shape and version check; never changes the engine's behaviour.
+//! Owns the document's shape (decoded by hand, [`engine_snapshot`]) and version check; never
+//! changes the engine's behaviour.
 
 use super::config::{EngineConfig, EngineParams};
 use super::state::{AccountState, Emitted, MarginEngine};
+use super::update::HealthLevel;
 use crate::error::{Error, Result};
+use crate::json::fields::{integer, map_of, variant, Fields};
+use crate::json::tree::Value;
+use crate::json::Path;
 use crate::margin::RiskParams;
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The version of the snapshot document written by this build.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// One account in a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountSnapshot {
     /// Positions and collateral.
@@ -29,7 +34,7 @@ pub struct AccountSnapshot {
 }
 
 /// The whole engine state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EngineSnapshot {
     /// [`SNAPSHOT_VERSION`].
@@ -122,4 +127,78 @@ impl MarginEngine {
             sequence: snapshot.sequence,
         })
     }
+}
+
+/// [`EngineSnapshot`] from `value` (`path` prefixes error fields; "" at the root).
+pub fn engine_snapshot(value: &Value, path: &Path<'_>) -> Result<EngineSnapshot> {
+    let mut o = Fields::named(
+        value,
+        path,
+        &[
+            "version", "params", "engine", "market", "accounts", "sequence",
+        ],
+    )?;
+    let version = o.required_u32("version")?;
+    let (params, at) = o.required("params")?;
+    let params = crate::margin::params_decode::risk_params(params, &at)?;
+    let (engine, at) = o.required("engine")?;
+    let engine = EngineConfig::decode(engine, &at)?;
+    let market = match o.optional("market") {
+        Some((market, at)) => Some(crate::market::decode::market_spec(market, &at)?),
+        None => None,
+    };
+    let (accounts, at) = o.required("accounts")?;
+    let accounts = map_of(accounts, &at, account_snapshot)?;
+    let (sequence, at) = o.required("sequence")?;
+    let sequence = integer(sequence, &at, u64::MAX)?;
+    Ok(EngineSnapshot {
+        version,
+        params,
+        engine,
+        market,
+        accounts,
+        sequence,
+    })
+}
+
+fn account_snapshot(value: &Value, path: &Path<'_>) -> Result<AccountSnapshot> {
+    let mut o = Fields::named(value, path, &["account", "last"])?;
+    let (account, at) = o.required("account")?;
+    let account = crate::portfolio::decode::account_spec(account, &at)?;
+    let last = match o.optional("last") {
+        Some((last, at)) => Some(emitted(last, &at)?),
+        None => None,
+    };
+    Ok(AccountSnapshot { account, last })
+}
+
+fn emitted(value: &Value, path: &Path<'_>) -> Result<Emitted> {
+    let mut o = Fields::named(
+        value,
+        path,
+        &["initialMargin", "maintenanceMargin", "level"],
+    )?;
+    let initial_margin = o.required_string("initialMargin")?;
+    let maintenance_margin = o.required_string("maintenanceMargin")?;
+    let (level, at) = o.required("level")?;
+    Ok(Emitted {
+        initial_margin,
+        maintenance_margin,
+        level: health_level(level, &at)?,
+    })
+}
+
+/// [`HealthLevel`] from its name.
+pub fn health_level(value: &Value, path: &Path<'_>) -> Result<HealthLevel> {
+    Ok(
+        match variant(value, path, &["healthy", "warning", "liquidatable"])? {
+            0 => HealthLevel::Healthy,
+            1 => HealthLevel::Warning,
+            _ => HealthLevel::Liquidatable,
+        },
+    )
+}
+
+crate::margin::params_decode::deserialize_with! {
+    EngineSnapshot => engine_snapshot,
 }

@@ -22,11 +22,11 @@ use crate::margin::compute::margin_hashed;
 use crate::margin::MarginReport;
 use crate::market::{IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What was last emitted for an account (the reference for thresholds and level crossings).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Emitted {
     /// Initial margin, base units (decimal string).

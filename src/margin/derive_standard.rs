@@ -256,9 +256,10 @@ mod tests {
     #[test]
     fn decoded_by_hand_with_paths_and_defaults() {
         use crate::margin::params_decode::standard;
-        let p = standard(
+        let p = crate::json::decode_value(
             &serde_json::json!({"derive": {"depegFactor": 1.2, "perpNotionalAtMark": false}}),
             "params.standard",
+            standard,
         )
         .unwrap();
         let derive = p.derive.unwrap();
@@ -272,7 +273,7 @@ mod tests {
             "absent fields take Derive's mainnet defaults"
         );
         assert_eq!(
-            standard(&serde_json::json!({"derive": null}), "s")
+            crate::json::decode_value(&serde_json::json!({"derive": null}), "s", standard)
                 .unwrap()
                 .derive,
             None
@@ -288,10 +289,15 @@ mod tests {
             ),
             (serde_json::json!({"derive": 3}), "params.standard.derive"),
         ] {
-            let err = standard(&value, "params.standard").unwrap_err();
+            let err = crate::json::decode_value(&value, "params.standard", standard).unwrap_err();
             assert_eq!(err.field(), field, "{value}");
         }
-        let bad = standard(&serde_json::json!({"derive": {"confidenceFactor": 2}}), "s").unwrap();
+        let bad = crate::json::decode_value(
+            &serde_json::json!({"derive": {"confidenceFactor": 2}}),
+            "s",
+            standard,
+        )
+        .unwrap();
         assert_eq!(
             bad.validate().unwrap_err().field(),
             "derive.confidenceFactor"

@@ -454,12 +454,11 @@ impl RiskParams {
 
 /// Hex SHA-256 of the canonical JSON of `params`: compact, every object's keys sorted.
 pub fn params_hash<T: Serialize>(params: &T) -> Result<String> {
-    // Sorted keys through `Value`, reached from the compact text (the same bytes as
-    // `serde_json::to_value`, which would compile every typed Serialize impl a second time, for
-    // `Value`, next to the text serializer the JS boundary and the CLI use; see README "Build
-    // profile and size"). Numbers round-trip exactly (shortest representation, `float_roundtrip`).
-    let value = crate::json::canonical_value(params).map_err(|e| e.within("params"))?;
-    let json = serde_json::to_vec(&value).map_err(|e| Error::invalid("params", e))?;
+    // Sorted keys, from the compact text (the same bytes as `serde_json::to_vec` of
+    // `serde_json::to_value`, without compiling every typed Serialize impl a second time, for
+    // `Value`, nor serde_json's reader; see README "Build profile and size" and
+    // `json::canonical_bytes`).
+    let json = crate::json::canonical_bytes(params).map_err(|e| e.within("params"))?;
     // margin() hashes the same parameters call after call: keep the last digest, keyed by the
     // exact canonical bytes (so it is the digest those bytes have).
     thread_local! {

@@ -1,4 +1,4 @@
-//! Decoding of the risk parameters ([`RiskParams`] and its whole tree) from a `serde_json::Value`,
+//! Decoding of the risk parameters ([`RiskParams`] and its whole tree) from a parsed JSON tree,
 //! by hand through `crate::json::fields`: one plain call per field instead of a derived serde
 //! visitor per struct inlined into its parent (≈ 90 KB of `.wasm` code; README "Build profile and
 //! size").
@@ -26,58 +26,17 @@ use super::portfolio::{
 use super::standard::{FuturesRule, LeverageTier, OptionRule, SizeAggregation, StandardParams};
 use super::statistical::StatisticalParams;
 use crate::error::Result;
-use crate::json::fields::{index, join, number, variant, wrong_type, Fields};
-use serde_json::Value;
+use crate::json::fields::{list_of, number, variant, wrong_type, Fields};
+use crate::json::tree::Value;
+use crate::json::Path;
 use std::collections::BTreeMap;
 
-/// Decodes each element of the array `value` with `decode` (path `path[i]`).
-fn list_of<T>(value: &Value, path: &str, decode: fn(&Value, &str) -> Result<T>) -> Result<Vec<T>> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| decode(item, &index(path, i)))
-            .collect(),
-        _ => Err(wrong_type(path, "an array", value)),
-    }
-}
-
-/// Decodes the array `key`, if present, into `slot`.
-fn list<T>(
-    o: &mut Fields<'_>,
-    key: &'static str,
-    slot: &mut Vec<T>,
-    decode: fn(&Value, &str) -> Result<T>,
-) -> Result<()> {
-    if let Some((value, path)) = o.child(key) {
-        *slot = list_of(value, &path, decode)?;
-    }
-    Ok(())
-}
-
-/// Decodes each entry of the object `key` with `decode` (path `key.name`).
-fn by_name<T>(
-    o: &mut Fields<'_>,
-    key: &'static str,
-    slot: &mut BTreeMap<String, T>,
-    decode: fn(&Value, &str) -> Result<T>,
-) -> Result<()> {
-    if let Some((map, path)) = o.map(key)? {
-        let mut decoded = BTreeMap::new();
-        for (name, item) in map {
-            decoded.insert(name.clone(), decode(item, &join(&path, name))?);
-        }
-        *slot = decoded;
-    }
-    Ok(())
-}
-
-fn f64_value(value: &Value, path: &str) -> Result<f64> {
+fn f64_value(value: &Value, path: &Path<'_>) -> Result<f64> {
     number(value, path)
 }
 
 /// [`RiskParams`] from `value` (`path` prefixes error fields; "" at the root).
-pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
+pub fn risk_params(value: &Value, path: &Path<'_>) -> Result<RiskParams> {
     let mut p = RiskParams::default();
     let mut o = Fields::new(value, path)?;
     o.string("profile", &mut p.profile)?;
@@ -91,11 +50,11 @@ pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
     if let Some((v, at)) = o.child("liquidity") {
         p.liquidity = liquidity(v, &at)?;
     }
-    by_name(&mut o, "collateral", &mut p.collateral, collateral)?;
+    o.by_name("collateral", &mut p.collateral, collateral)?;
     if let Some((v, at)) = o.child("defaultCollateral") {
         p.default_collateral = collateral(v, &at)?;
     }
-    by_name(&mut o, "flags", &mut p.flags, flag)?;
+    o.by_name("flags", &mut p.flags, flag)?;
     if let Some((v, at)) = o.child("standard") {
         p.standard = standard(v, &at)?;
     }
@@ -109,7 +68,7 @@ pub fn risk_params(value: &Value, path: &str) -> Result<RiskParams> {
     Ok(p)
 }
 
-fn drr(value: &Value, path: &str) -> Result<DrrParams> {
+fn drr(value: &Value, path: &Path<'_>) -> Result<DrrParams> {
     let mut p = DrrParams::default();
     let mut o = Fields::new(value, path)?;
     o.bool("enabled", &mut p.enabled)?;
@@ -128,7 +87,7 @@ fn drr(value: &Value, path: &str) -> Result<DrrParams> {
     Ok(p)
 }
 
-fn oracle(value: &Value, path: &str) -> Result<OracleParams> {
+fn oracle(value: &Value, path: &Path<'_>) -> Result<OracleParams> {
     let mut p = OracleParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("maxStalenessMs", &mut p.max_staleness_ms)?;
@@ -143,7 +102,7 @@ fn oracle(value: &Value, path: &str) -> Result<OracleParams> {
     Ok(p)
 }
 
-fn liquidity(value: &Value, path: &str) -> Result<LiquidityParams> {
+fn liquidity(value: &Value, path: &Path<'_>) -> Result<LiquidityParams> {
     let mut p = LiquidityParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("impact", &mut p.impact)?;
@@ -154,7 +113,7 @@ fn liquidity(value: &Value, path: &str) -> Result<LiquidityParams> {
     Ok(p)
 }
 
-fn collateral(value: &Value, path: &str) -> Result<CollateralParams> {
+fn collateral(value: &Value, path: &Path<'_>) -> Result<CollateralParams> {
     let mut p = CollateralParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("haircut", &mut p.haircut)?;
@@ -169,7 +128,7 @@ fn collateral(value: &Value, path: &str) -> Result<CollateralParams> {
     Ok(p)
 }
 
-fn flag(value: &Value, path: &str) -> Result<FlagParams> {
+fn flag(value: &Value, path: &Path<'_>) -> Result<FlagParams> {
     let mut p = FlagParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("multiplier", &mut p.multiplier)?;
@@ -179,10 +138,10 @@ fn flag(value: &Value, path: &str) -> Result<FlagParams> {
 }
 
 /// [`StandardParams`] from `value`.
-pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
+pub fn standard(value: &Value, path: &Path<'_>) -> Result<StandardParams> {
     let mut p = StandardParams::default();
     let mut o = Fields::new(value, path)?;
-    by_name(&mut o, "futures", &mut p.futures, futures_rule)?;
+    o.by_name("futures", &mut p.futures, futures_rule)?;
     if let Some((v, at)) = o.child("defaultFutures") {
         p.default_futures = futures_rule(v, &at)?;
     }
@@ -217,7 +176,7 @@ pub fn standard(value: &Value, path: &str) -> Result<StandardParams> {
     Ok(p)
 }
 
-fn derive_standard(value: &Value, path: &str) -> Result<DeriveStandardParams> {
+fn derive_standard(value: &Value, path: &Path<'_>) -> Result<DeriveStandardParams> {
     let mut p = DeriveStandardParams::default();
     let mut o = Fields::new(value, path)?;
     o.bool("perpNotionalAtMark", &mut p.perp_notional_at_mark)?;
@@ -234,7 +193,7 @@ fn derive_standard(value: &Value, path: &str) -> Result<DeriveStandardParams> {
     Ok(p)
 }
 
-fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
+fn futures_rule(value: &Value, path: &Path<'_>) -> Result<FuturesRule> {
     let mut p = FuturesRule::default();
     let mut o = Fields::new(value, path)?;
     o.f64("imBase", &mut p.im_base)?;
@@ -243,7 +202,7 @@ fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
     o.f64("mmIncrement", &mut p.mm_increment)?;
     o.f64("imfFactor", &mut p.imf_factor)?;
     o.f64("imfBaseWeight", &mut p.imf_base_weight)?;
-    list(&mut o, "tiers", &mut p.tiers, leverage_tier)?;
+    o.list("tiers", &mut p.tiers, leverage_tier)?;
     o.f64("tierMaintenanceFraction", &mut p.tier_maintenance_fraction)?;
     o.f64("openInterest", &mut p.open_interest)?;
     o.f64("openInterestLowerCap", &mut p.open_interest_lower_cap)?;
@@ -252,7 +211,7 @@ fn futures_rule(value: &Value, path: &str) -> Result<FuturesRule> {
     Ok(p)
 }
 
-fn leverage_tier(value: &Value, path: &str) -> Result<LeverageTier> {
+fn leverage_tier(value: &Value, path: &Path<'_>) -> Result<LeverageTier> {
     let mut o = Fields::new(value, path)?;
     let tier = LeverageTier {
         notional: o.required_f64("notional")?,
@@ -262,7 +221,7 @@ fn leverage_tier(value: &Value, path: &str) -> Result<LeverageTier> {
     Ok(tier)
 }
 
-fn option_rule(value: &Value, path: &str) -> Result<OptionRule> {
+fn option_rule(value: &Value, path: &Path<'_>) -> Result<OptionRule> {
     let mut p = OptionRule::default();
     let mut o = Fields::new(value, path)?;
     o.f64("initial", &mut p.initial)?;
@@ -284,7 +243,7 @@ fn option_rule(value: &Value, path: &str) -> Result<OptionRule> {
 }
 
 /// [`PortfolioParams`] from `value`.
-pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
+pub fn portfolio(value: &Value, path: &Path<'_>) -> Result<PortfolioParams> {
     let mut p = PortfolioParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("mmFactor", &mut p.mm_factor)?;
@@ -293,12 +252,12 @@ pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
         Some(_) => p.aggregation = Aggregation::Correlation,
         None => {}
     }
-    by_name(&mut o, "correlations", &mut p.correlations, correlation_row)?;
+    o.by_name("correlations", &mut p.correlations, correlation_row)?;
     o.f64("defaultCorrelation", &mut p.default_correlation)?;
     if let Some((v, at)) = o.child("usd") {
         p.usd = settlement(v, &at)?;
     }
-    by_name(&mut o, "underlyings", &mut p.underlyings, risk_matrix)?;
+    o.by_name("underlyings", &mut p.underlyings, risk_matrix)?;
     if let Some((v, at)) = o.child("defaultUnderlying") {
         p.default_underlying = risk_matrix(v, &at)?;
     }
@@ -308,23 +267,23 @@ pub fn portfolio(value: &Value, path: &str) -> Result<PortfolioParams> {
             v => Some(derive_portfolio(v, &at)?),
         };
     }
-    list(&mut o, "interSpreads", &mut p.inter_spreads, inter_spread)?;
+    o.list("interSpreads", &mut p.inter_spreads, inter_spread)?;
     o.finish()?;
     Ok(p)
 }
 
-fn correlation_row(value: &Value, path: &str) -> Result<BTreeMap<String, f64>> {
+fn correlation_row(value: &Value, path: &Path<'_>) -> Result<BTreeMap<String, f64>> {
     let mut row = BTreeMap::new();
     let Value::Object(map) = value else {
         return Err(wrong_type(path, "an object", value));
     };
     for (name, item) in map {
-        row.insert(name.clone(), number(item, &join(path, name))?);
+        row.insert(name.to_string(), number(item, &Path::Key(path, name))?);
     }
     Ok(row)
 }
 
-fn settlement(value: &Value, path: &str) -> Result<SettlementParams> {
+fn settlement(value: &Value, path: &Path<'_>) -> Result<SettlementParams> {
     let mut p = SettlementParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("annualisedMoveRisk", &mut p.annualised_move_risk)?;
@@ -336,7 +295,7 @@ fn settlement(value: &Value, path: &str) -> Result<SettlementParams> {
     Ok(p)
 }
 
-fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
+fn risk_matrix(value: &Value, path: &Path<'_>) -> Result<RiskMatrixParams> {
     let mut p = RiskMatrixParams::default();
     let mut o = Fields::new(value, path)?;
     o.f64("priceRange", &mut p.price_range)?;
@@ -353,7 +312,7 @@ fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
     )?;
     o.f64("shortTermVegaPower", &mut p.short_term_vega_power)?;
     o.f64("longTermVegaPower", &mut p.long_term_vega_power)?;
-    list(&mut o, "extendedMoves", &mut p.extended_moves, f64_value)?;
+    o.list("extendedMoves", &mut p.extended_moves, f64_value)?;
     o.f64("extendedFraction", &mut p.extended_fraction)?;
     o.bool("extendedFuturesAtEdge", &mut p.extended_futures_at_edge)?;
     o.f64("skewShock", &mut p.skew_shock)?;
@@ -370,18 +329,18 @@ fn risk_matrix(value: &Value, path: &str) -> Result<RiskMatrixParams> {
     o.f64("extendedDampener", &mut p.extended_dampener)?;
     o.f64("pnlOffset", &mut p.pnl_offset)?;
     o.f64("maxOffsetablePnl", &mut p.max_offsetable_pnl)?;
-    list(&mut o, "scenarios", &mut p.scenarios, weighted_scenario)?;
+    o.list("scenarios", &mut p.scenarios, weighted_scenario)?;
     o.f64("dteFloorDays", &mut p.dte_floor_days)?;
     o.f64("minDeltaNet", &mut p.min_delta_net)?;
     o.f64("minDeltaHedged", &mut p.min_delta_hedged)?;
-    list(&mut o, "spreadTiers", &mut p.spread_tiers, spread_tier)?;
-    list(&mut o, "intraSpreads", &mut p.intra_spreads, intra_spread)?;
+    o.list("spreadTiers", &mut p.spread_tiers, spread_tier)?;
+    o.list("intraSpreads", &mut p.intra_spreads, intra_spread)?;
     o.f64("shortOptionMinimum", &mut p.short_option_minimum)?;
     o.finish()?;
     Ok(p)
 }
 
-fn weighted_scenario(value: &Value, path: &str) -> Result<WeightedScenario> {
+fn weighted_scenario(value: &Value, path: &Path<'_>) -> Result<WeightedScenario> {
     let mut o = Fields::new(value, path)?;
     let scenario = WeightedScenario {
         spot_move: o.required_f64("spotMove")?,
@@ -392,7 +351,7 @@ fn weighted_scenario(value: &Value, path: &str) -> Result<WeightedScenario> {
     Ok(scenario)
 }
 
-fn spread_tier(value: &Value, path: &str) -> Result<SpreadTier> {
+fn spread_tier(value: &Value, path: &Path<'_>) -> Result<SpreadTier> {
     let mut o = Fields::new(value, path)?;
     let tier = SpreadTier {
         from_days: o.required_f64("fromDays")?,
@@ -402,7 +361,7 @@ fn spread_tier(value: &Value, path: &str) -> Result<SpreadTier> {
     Ok(tier)
 }
 
-fn intra_spread(value: &Value, path: &str) -> Result<IntraSpread> {
+fn intra_spread(value: &Value, path: &Path<'_>) -> Result<IntraSpread> {
     let mut o = Fields::new(value, path)?;
     let mut spread = IntraSpread {
         tier_a: o.required_u32("tierA")?,
@@ -416,7 +375,7 @@ fn intra_spread(value: &Value, path: &str) -> Result<IntraSpread> {
     Ok(spread)
 }
 
-fn inter_spread(value: &Value, path: &str) -> Result<InterSpread> {
+fn inter_spread(value: &Value, path: &Path<'_>) -> Result<InterSpread> {
     let mut o = Fields::new(value, path)?;
     let rate = o.required_f64("rate")?;
     let (legs, at) = o.required("legs")?;
@@ -425,7 +384,7 @@ fn inter_spread(value: &Value, path: &str) -> Result<InterSpread> {
     Ok(InterSpread { rate, legs })
 }
 
-fn inter_spread_leg(value: &Value, path: &str) -> Result<InterSpreadLeg> {
+fn inter_spread_leg(value: &Value, path: &Path<'_>) -> Result<InterSpreadLeg> {
     let mut o = Fields::new(value, path)?;
     let (underlying, at) = o.required("underlying")?;
     let underlying = underlying
@@ -437,10 +396,10 @@ fn inter_spread_leg(value: &Value, path: &str) -> Result<InterSpreadLeg> {
     Ok(InterSpreadLeg { underlying, delta })
 }
 
-fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> {
+fn derive_portfolio(value: &Value, path: &Path<'_>) -> Result<DerivePortfolioParams> {
     let mut p = DerivePortfolioParams::default();
     let mut o = Fields::new(value, path)?;
-    list(&mut o, "scenarios", &mut p.scenarios, derive_scenario)?;
+    o.list("scenarios", &mut p.scenarios, derive_scenario)?;
     for (key, slot) in [
         ("volRangeUp", &mut p.vol_range_up),
         ("volRangeDown", &mut p.vol_range_down),
@@ -479,12 +438,12 @@ fn derive_portfolio(value: &Value, path: &str) -> Result<DerivePortfolioParams> 
     ] {
         o.f64(key, slot)?;
     }
-    by_name(&mut o, "collateral", &mut p.collateral, derive_collateral)?;
+    o.by_name("collateral", &mut p.collateral, derive_collateral)?;
     o.finish()?;
     Ok(p)
 }
 
-fn derive_scenario(value: &Value, path: &str) -> Result<DeriveScenario> {
+fn derive_scenario(value: &Value, path: &Path<'_>) -> Result<DeriveScenario> {
     let mut o = Fields::new(value, path)?;
     let spot_shock = o.required_f64("spotShock")?;
     let (shock, at) = o.required("volShock")?;
@@ -504,7 +463,7 @@ fn derive_scenario(value: &Value, path: &str) -> Result<DeriveScenario> {
     })
 }
 
-fn derive_collateral(value: &Value, path: &str) -> Result<DeriveCollateral> {
+fn derive_collateral(value: &Value, path: &Path<'_>) -> Result<DeriveCollateral> {
     let mut o = Fields::new(value, path)?;
     let mut c = DeriveCollateral {
         mm_haircut: o.required_f64("mmHaircut")?,
@@ -517,7 +476,7 @@ fn derive_collateral(value: &Value, path: &str) -> Result<DeriveCollateral> {
 }
 
 /// [`StatisticalParams`] from `value`.
-pub fn statistical(value: &Value, path: &str) -> Result<StatisticalParams> {
+pub fn statistical(value: &Value, path: &Path<'_>) -> Result<StatisticalParams> {
     let mut p = StatisticalParams::default();
     let mut o = Fields::new(value, path)?;
     o.bool("enabled", &mut p.enabled)?;
@@ -545,7 +504,8 @@ macro_rules! deserialize_with {
                 deserializer: D,
             ) -> std::result::Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                $decode(&value, "").map_err(|e| crate::json::fields::to_serde(&e))
+                crate::json::decode_value(&value, "", $decode)
+                    .map_err(|e| crate::json::fields::to_serde(&e))
             }
         }
     )*};
@@ -574,7 +534,7 @@ mod tests {
         for info in profiles() {
             let params = profile(&info.name).unwrap();
             let value = crate::json::canonical_value(&params).unwrap();
-            let decoded = risk_params(&value, "params").unwrap();
+            let decoded = crate::json::decode_value(&value, "params", risk_params).unwrap();
             assert_eq!(decoded, params, "{}", info.name);
             assert_eq!(
                 params_hash(&decoded).unwrap(),
@@ -597,16 +557,20 @@ mod tests {
     fn a_struct_given_takes_its_absent_fields_from_its_own_default() {
         // serde's container `default`: `portfolio` given → PortfolioParams::default() for the
         // rest, not RiskParams::default().portfolio (whose extendedFraction is 0.35).
-        let p = risk_params(&json!({"portfolio": {"mmFactor": 0.7}}), "").unwrap();
+        let p =
+            crate::json::decode_value(&json!({"portfolio": {"mmFactor": 0.7}}), "", risk_params)
+                .unwrap();
         assert_eq!(p.portfolio.mm_factor, 0.7);
         assert_eq!(
             p.portfolio.default_underlying.extended_fraction,
             RiskMatrixParams::default().extended_fraction
         );
-        let p = risk_params(&json!({}), "").unwrap();
+        let p = crate::json::decode_value(&json!({}), "", risk_params).unwrap();
         assert_eq!(p, RiskParams::default());
         // A map given replaces the default map; its entries start from the entry type's default.
-        let p = standard(&json!({"futures": {"DOGE": {"imBase": 0.1}}}), "").unwrap();
+        let p =
+            crate::json::decode_value(&json!({"futures": {"DOGE": {"imBase": 0.1}}}), "", standard)
+                .unwrap();
         assert_eq!(p.futures.len(), 1);
         assert_eq!(
             p.futures["DOGE"],
@@ -616,9 +580,10 @@ mod tests {
             }
         );
         // `derive: null` is absent; an integral float reads as an integer (JS sends 4 as 4.0).
-        let p = portfolio(
+        let p = crate::json::decode_value(
             &json!({"derive": null, "defaultUnderlying": {"bucketsCount": 6.0}}),
             "",
+            portfolio,
         )
         .unwrap();
         assert_eq!((p.derive, p.default_underlying.buckets_count), (None, 6));

@@ -8,6 +8,8 @@
 use super::params::RiskParams;
 use super::standard::{FuturesRule, LeverageTier, SizeAggregation};
 use crate::error::{Error, Result};
+use crate::json::tree::{self, Value};
+use crate::json::Path;
 use serde::{Deserialize, Serialize};
 
 /// A profile's name and what it is.
@@ -395,24 +397,38 @@ fn paradex_portfolio() -> super::portfolio::PortfolioParams {
 /// Resolves a `params` input: `None` → the `drr` profile; an object → its `profile` (default
 /// `drr`) with the rest merged in as overrides (objects merge key by key, other values replace).
 pub fn resolve(params: Option<serde_json::Value>) -> Result<RiskParams> {
+    match params {
+        None => resolve_tree(None),
+        Some(value) => {
+            let text = serde_json::to_string(&value).map_err(|e| Error::invalid("params", e))?;
+            resolve_tree(Some(crate::json::tree::parse(&text)?))
+        }
+    }
+}
+
+/// [`resolve`] for a parsed JSON tree (the JS binding's route: no `serde_json::Value`, so no
+/// serde_json reader in the `.wasm`).
+pub fn resolve_tree(params: Option<Value<'_>>) -> Result<RiskParams> {
     let Some(overrides) = params else {
         return profile("drr");
     };
-    let name = match overrides.get("profile") {
+    let Value::Object(entries) = &overrides else {
+        return Err(Error::invalid("params", "must be an object"));
+    };
+    let name = match tree::get(entries, "profile") {
         None => "drr".to_string(),
-        Some(serde_json::Value::String(name)) => name.clone(),
+        Some(Value::String(name)) => name.to_string(),
         Some(_) => return Err(Error::invalid("params.profile", "must be a profile name")),
     };
-    match overrides.as_object() {
-        None => return Err(Error::invalid("params", "must be an object")),
-        // Only a profile name (or nothing): its parameters as they are.
-        Some(object) if object.keys().all(|k| k == "profile") => return profile(&name),
-        Some(_) => {}
+    // Only a profile name (or nothing): its parameters as they are.
+    if entries.iter().all(|(key, _)| key == "profile") {
+        return profile(&name);
     }
     let base = profile(&name)?;
-    let mut value = crate::json::canonical_value(&base).map_err(|e| e.within("params"))?;
-    crate::json::merge(&mut value, overrides);
-    let params = super::params_decode::risk_params(&value, "params")?;
+    let text = serde_json::to_string(&base).map_err(|e| Error::invalid("params", e))?;
+    let mut merged = tree::parse(&text).map_err(|e| e.within("params"))?;
+    tree::merge(&mut merged, overrides);
+    let params = super::params_decode::risk_params(&merged, &Path::Root("params"))?;
     params.validate().map_err(|e| e.within("params"))?;
     Ok(params)
 }

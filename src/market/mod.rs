@@ -29,6 +29,7 @@
 //! ```
 
 mod arbitrage;
+pub mod decode;
 mod feed_confidence;
 mod grid;
 mod snapshot;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// One expiry of a [`VolSurfaceSpec`], tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum VolSliceSpec {
@@ -65,7 +65,7 @@ impl VolSliceSpec {
 }
 
 /// The interchange shape of a volatility surface: its slices in strictly increasing expiry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VolSurfaceSpec {

@@ -5,6 +5,7 @@
 //! Never holds market data and never values anything: valuation lives in `pricing`/`margin`.
 
 mod account;
+pub mod decode;
 mod instrument;
 
 pub use account::{Account, AccountSpec, MarginMode, Position, PositionSpec};

@@ -15,4 +15,6 @@ mod request;
 pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
 pub(crate) use black::{black76_call_put_from_log, black76_price};
 pub use implied_vol::{implied_vol, LAST_ITERATIONS};
-pub use request::{ImpliedVolRequest, PriceRequest, PriceResult};
+pub use request::{
+    implied_vol_request, price_request, ImpliedVolRequest, PriceRequest, PriceResult,
+};

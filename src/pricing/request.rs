@@ -1,16 +1,22 @@
 //! The JSON/JS interchange shape of a single-option price request and its result.
 //!
 //! Same shape for the JS `price()` call and `drr-margin price --json`. Parsing validates every
-//! field into [`crate::units`] and names the field on error.
+//! field into [`crate::units`] and names the field on error. Decoded by hand from a
+//! parsed JSON tree ([`price_request`], [`implied_vol_request`]; the `.wasm` budget, README
+//! "Build profile and size").
 
 use super::black::{black76, BlackInputs, Greeks, OptionKind};
 use super::implied_vol::implied_vol;
 use crate::error::Result;
+use crate::json::fields::Fields;
+use crate::json::tree::Value;
+use crate::json::Path;
+use crate::portfolio::decode::option_kind;
 use crate::units::{Price, Rate, Vol, YearFrac};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Input of `price()`: one European option on a forward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PriceRequest {
@@ -63,7 +69,7 @@ impl PriceRequest {
 }
 
 /// Input of `impliedVol()`: the price of one European option on a forward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImpliedVolRequest {
@@ -104,4 +110,55 @@ impl ImpliedVolRequest {
             self.rate.unwrap_or(0.0),
         )
     }
+}
+
+/// [`PriceRequest`] from `value` (`path` prefixes error fields; "" at the root).
+pub fn price_request(value: &Value, path: &Path<'_>) -> Result<PriceRequest> {
+    let mut o = Fields::named(
+        value,
+        path,
+        &["kind", "forward", "strike", "t", "vol", "rate", "inverse"],
+    )?;
+    let (kind, at) = o.required("kind")?;
+    let mut request = PriceRequest {
+        kind: option_kind(kind, &at)?,
+        forward: o.required_f64("forward")?,
+        strike: o.required_f64("strike")?,
+        t: o.required_f64("t")?,
+        vol: o.required_f64("vol")?,
+        rate: None,
+        inverse: None,
+    };
+    o.optional_f64("rate", &mut request.rate)?;
+    o.optional_bool("inverse", &mut request.inverse)?;
+    o.finish()?;
+    Ok(request)
+}
+
+/// [`ImpliedVolRequest`] from `value` (`path` prefixes error fields; "" at the root).
+pub fn implied_vol_request(value: &Value, path: &Path<'_>) -> Result<ImpliedVolRequest> {
+    let mut o = Fields::named(
+        value,
+        path,
+        &["kind", "price", "forward", "strike", "t", "rate", "inverse"],
+    )?;
+    let (kind, at) = o.required("kind")?;
+    let mut request = ImpliedVolRequest {
+        kind: option_kind(kind, &at)?,
+        price: o.required_f64("price")?,
+        forward: o.required_f64("forward")?,
+        strike: o.required_f64("strike")?,
+        t: o.required_f64("t")?,
+        rate: None,
+        inverse: None,
+    };
+    o.optional_f64("rate", &mut request.rate)?;
+    o.optional_bool("inverse", &mut request.inverse)?;
+    o.finish()?;
+    Ok(request)
+}
+
+crate::margin::params_decode::deserialize_with! {
+    PriceRequest => price_request,
+    ImpliedVolRequest => implied_vol_request,
 }

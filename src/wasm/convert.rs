@@ -8,7 +8,7 @@
 //! and are rejected as non-numbers; records are plain objects.
 
 use crate::error::Error;
-use serde::de::DeserializeOwned;
+use crate::json::Path;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -24,12 +24,6 @@ pub(crate) fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue>
                 "expected a JSON-serialisable object (no BigInt, no cycles, not undefined)",
             ))
         })
-}
-
-/// Decodes a JS value into `T`, naming the failing field (same paths as the CLI's JSON decoding).
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    let text = json_text(&value, "")?;
-    crate::json::from_str(&text).map_err(to_js_error)
 }
 
 /// Encodes `value` as a plain JS value (the same document the CLI prints).
@@ -49,20 +43,28 @@ pub(crate) fn to_js_error(err: Error) -> JsValue {
     js.into()
 }
 
-/// Decodes a required argument, with `argument.` prefixed to a decoding error's field path.
-pub(crate) fn required<T: DeserializeOwned>(value: JsValue, argument: &str) -> Result<T, JsValue> {
-    from_js::<T>(value).map_err(|e| prefix(e, argument))
+/// Decodes a required argument with a hand-written decoder (`crate::json::fields`), its field
+/// paths under `argument`.
+pub(crate) fn decoded<T>(
+    value: &JsValue,
+    argument: &str,
+    decode: fn(&crate::json::tree::Value<'_>, &Path<'_>) -> crate::error::Result<T>,
+) -> Result<T, JsValue> {
+    let text = json_text(value, argument)?;
+    crate::json::decode_str(&text, argument, decode).map_err(to_js_error)
 }
 
-/// Decodes an optional argument: `undefined`/`null` → `None`, else as [`required`].
-pub(crate) fn optional<T: DeserializeOwned>(
-    value: JsValue,
+/// Decodes an optional argument with a hand-written decoder: `undefined`/`null` → `None`, else
+/// as [`decoded`].
+pub(crate) fn decoded_optional<T>(
+    value: &JsValue,
     argument: &str,
+    decode: fn(&crate::json::tree::Value<'_>, &Path<'_>) -> crate::error::Result<T>,
 ) -> Result<Option<T>, JsValue> {
     if value.is_undefined() || value.is_null() {
         Ok(None)
     } else {
-        required(value, argument).map(Some)
+        decoded(value, argument, decode).map(Some)
     }
 }
 
@@ -70,21 +72,22 @@ pub(crate) fn optional<T: DeserializeOwned>(
 pub(crate) fn params_from_js(
     params: Option<JsValue>,
 ) -> Result<crate::margin::RiskParams, JsValue> {
-    let overrides = optional::<serde_json::Value>(params.unwrap_or(JsValue::UNDEFINED), "params")?;
-    crate::margin::profiles::resolve(overrides).map_err(to_js_error)
+    with_params_tree(params, |tree| {
+        crate::margin::profiles::resolve_tree(tree).map_err(to_js_error)
+    })
 }
 
-/// Prefixes the `field` of a JS error produced by `from_js` with the argument name.
-fn prefix(error: JsValue, argument: &str) -> JsValue {
-    let field = js_sys::Reflect::get(&error, &"field".into())
-        .ok()
-        .and_then(|f| f.as_string())
-        .unwrap_or_default();
-    let joined = if field.is_empty() {
-        argument.to_string()
-    } else {
-        format!("{argument}.{field}")
+/// Runs `resolve` on the optional `params` argument parsed as a JSON tree (`None` for
+/// `undefined`/`null`); parse errors name `params`.
+pub(crate) fn with_params_tree<T>(
+    params: Option<JsValue>,
+    resolve: impl FnOnce(Option<crate::json::tree::Value<'_>>) -> Result<T, JsValue>,
+) -> Result<T, JsValue> {
+    let params = params.filter(|p| !p.is_undefined() && !p.is_null());
+    let Some(params) = params else {
+        return resolve(None);
     };
-    let _ = js_sys::Reflect::set(&error, &"field".into(), &joined.into());
-    error
+    let text = json_text(&params, "params")?;
+    let tree = crate::json::tree::parse(&text).map_err(|e| to_js_error(e.within("params")))?;
+    resolve(Some(tree))
 }

@@ -8,11 +8,14 @@
 //! Updates are the CLI's JSON objects (amounts as decimal strings) plus `units`, the same three
 //! amounts as `bigint`.
 
-use super::convert::{json_text, optional, required, to_js, to_js_error};
-use crate::engine::{EngineParams, EngineSnapshot, Event, MarginEngine, MarginUpdate};
+use super::convert::{decoded, json_text, to_js, to_js_error, with_params_tree};
+use crate::engine::snapshot::engine_snapshot;
+use crate::engine::{EngineParams, Event, MarginEngine, MarginUpdate};
 use crate::error::Error;
 use crate::margin::MarginReport;
+use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
+use crate::portfolio::decode::account_spec;
 use crate::portfolio::AccountSpec;
 use std::cell::RefCell;
 use tsify::Ts;
@@ -75,8 +78,9 @@ impl MarginEngineJs {
             JsValue,
         >,
     ) -> Result<MarginEngineJs, JsValue> {
-        let input = optional::<serde_json::Value>(params.unwrap_or(JsValue::UNDEFINED), "params")?;
-        let params = EngineParams::resolve(input).map_err(to_js_error)?;
+        let params = with_params_tree(params, |tree| {
+            EngineParams::resolve_tree(tree).map_err(to_js_error)
+        })?;
         Ok(MarginEngineJs {
             inner: RefCell::new(MarginEngine::new(params)),
         })
@@ -85,7 +89,7 @@ impl MarginEngineJs {
     /// Replaces the market (every account is recomputed); returns the updates.
     #[wasm_bindgen(js_name = setMarket, unchecked_return_type = "MarginUpdateJs[]")]
     pub fn set_market(&self, market: Ts<MarketSpec>) -> Result<JsValue, JsValue> {
-        let market: MarketSpec = required(market.js_value().clone(), "market")?;
+        let market = decoded(&market.js_value(), "market", market_spec)?;
         let updates = {
             let mut engine = self.inner.try_borrow_mut().map_err(|_| busy())?;
             engine.set_market(market).map_err(to_js_error)?
@@ -96,7 +100,7 @@ impl MarginEngineJs {
     /// Adds or replaces an account; returns its first update (none before a market is set).
     #[wasm_bindgen(js_name = upsertAccount, unchecked_return_type = "MarginUpdateJs[]")]
     pub fn upsert_account(&self, id: &str, account: Ts<AccountSpec>) -> Result<JsValue, JsValue> {
-        let account: AccountSpec = required(account.js_value().clone(), "account")?;
+        let account = decoded(&account.js_value(), "account", account_spec)?;
         let updates = {
             let mut engine = self.inner.try_borrow_mut().map_err(|_| busy())?;
             engine.upsert_account(id, account).map_err(to_js_error)?
@@ -145,8 +149,8 @@ impl MarginEngineJs {
     /// An engine rebuilt from `snapshot()`'s string: the same events then give byte-identical
     /// updates.
     pub fn restore(snapshot: &str) -> Result<MarginEngineJs, JsValue> {
-        let snapshot: EngineSnapshot =
-            crate::json::from_str(snapshot).map_err(|e| to_js_error(e.within("snapshot")))?;
+        let snapshot = crate::json::decode_str(snapshot, "", engine_snapshot)
+            .map_err(|e| to_js_error(e.within("snapshot")))?;
         let engine =
             MarginEngine::restore(snapshot).map_err(|e| to_js_error(e.within("snapshot")))?;
         Ok(MarginEngineJs {

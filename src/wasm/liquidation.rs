@@ -1,13 +1,14 @@
 //! `liquidationPrices`, `liquidationCheck`, `whatIf`, `maxSize`: the liquidation API for JS.
 //! Conversion only; the same decoding (field paths) and results as the CLI's commands.
 
-use super::convert::{optional, params_from_js, required, to_js, to_js_error};
+use super::convert::{decoded, decoded_optional, params_from_js, to_js, to_js_error};
 use crate::liquidation::{
-    self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, Side,
-    WhatIfResult,
+    self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, WhatIfResult,
 };
+use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
-use crate::portfolio::{AccountSpec, InstrumentSpec};
+use crate::portfolio::decode::{account_spec, instrument_spec};
+use crate::portfolio::AccountSpec;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -18,10 +19,12 @@ export type LiquidationOptionsInput = Partial<LiquidationOptions>;
 "#;
 
 fn options_from_js(options: Option<JsValue>) -> Result<LiquidationOptions, JsValue> {
-    Ok(
-        optional::<LiquidationOptions>(options.unwrap_or(JsValue::UNDEFINED), "options")?
-            .unwrap_or_default(),
-    )
+    Ok(decoded_optional(
+        &options.unwrap_or(JsValue::UNDEFINED),
+        "options",
+        crate::json::liquidation::liquidation_options,
+    )?
+    .unwrap_or_default())
 }
 
 /// Every index price per underlying at which equity = maintenance margin (health = 1) and at
@@ -38,8 +41,8 @@ pub fn liquidation_prices(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationReport>, JsValue> {
-    let market: MarketSpec = required(market.js_value(), "market")?;
-    let account: AccountSpec = required(account.js_value(), "account")?;
+    let market = decoded(&market.js_value(), "market", market_spec)?;
+    let account = decoded(&account.js_value(), "account", account_spec)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
     let report = liquidation::liquidation_prices(&market, &account, &params, &options)
@@ -58,8 +61,8 @@ pub fn liquidation_check(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationCheck>, JsValue> {
-    let market: MarketSpec = required(market.js_value(), "market")?;
-    let account: AccountSpec = required(account.js_value(), "account")?;
+    let market = decoded(&market.js_value(), "market", market_spec)?;
+    let account = decoded(&account.js_value(), "account", account_spec)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
     let check = liquidation::liquidation_check(&market, &account, &params, &options)
@@ -79,9 +82,9 @@ pub fn what_if(
         JsValue,
     >,
 ) -> Result<Ts<WhatIfResult>, JsValue> {
-    let market: MarketSpec = required(market.js_value(), "market")?;
-    let account: AccountSpec = required(account.js_value(), "account")?;
-    let order: Order = required(order.js_value(), "order")?;
+    let market = decoded(&market.js_value(), "market", market_spec)?;
+    let account = decoded(&account.js_value(), "account", account_spec)?;
+    let order = decoded(&order.js_value(), "order", crate::json::liquidation::order)?;
     // The last parameters are kept resolved, validated and hashed, as for `margin()`.
     let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
@@ -105,10 +108,10 @@ pub fn max_size(
         JsValue,
     >,
 ) -> Result<Ts<MaxSize>, JsValue> {
-    let market: MarketSpec = required(market.js_value(), "market")?;
-    let account: AccountSpec = required(account.js_value(), "account")?;
-    let instrument: InstrumentSpec = required(instrument, "instrument")?;
-    let side: Side = required(side, "side")?;
+    let market = decoded(&market.js_value(), "market", market_spec)?;
+    let account = decoded(&account.js_value(), "account", account_spec)?;
+    let instrument = decoded(&instrument, "instrument", instrument_spec)?;
+    let side = decoded(&side, "side", crate::json::liquidation::side)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
     let result = liquidation::max_size(&market, &account, &instrument, side, &params, &options)

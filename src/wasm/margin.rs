@@ -11,13 +11,15 @@
 //!   report's text, and encoding them here and parsing them in JS cost more than the margin
 //!   computation.
 
-use super::convert::{json_text, params_from_js, required, to_js, to_js_error};
+use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
 use crate::error::Error;
 use crate::margin::params::params_hash;
 use crate::margin::portfolio::ScenarioPnl;
 use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
+use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
+use crate::portfolio::decode::account_spec;
 use crate::portfolio::AccountSpec;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -217,8 +219,8 @@ fn compute(
     account: JsValue,
     params: Option<JsValue>,
 ) -> Result<MarginReport, JsValue> {
-    let market: MarketSpec = required(market, "market")?;
-    let account: AccountSpec = required(account, "account")?;
+    let market = decoded(&market, "market", market_spec)?;
+    let account = decoded(&account, "account", account_spec)?;
     let (params, hash) = checked_params(params)?;
     let models_checked = LAST_PARAMS.with_borrow(|last| {
         last.as_ref()

@@ -12,7 +12,7 @@ mod margin;
 mod text;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
-use convert::{from_js, to_js, to_js_error};
+use convert::{decoded, to_js, to_js_error};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -34,7 +34,7 @@ pub fn version() -> String {
 /// @throws {Error} with `code` (`E_INVALID_INPUT`, `E_INVALID_VOL`) and `field`.
 #[wasm_bindgen]
 pub fn price(request: Ts<PriceRequest>) -> Result<Ts<PriceResult>, JsValue> {
-    let request: PriceRequest = from_js(request.js_value())?;
+    let request = decoded(&request.js_value(), "", crate::pricing::price_request)?;
     let result = request.evaluate().map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
 }
@@ -45,7 +45,7 @@ pub fn price(request: Ts<PriceRequest>) -> Result<Ts<PriceResult>, JsValue> {
 /// bound (D·F for a call, D·K for a put); `E_INVALID_INPUT` naming the field otherwise.
 #[wasm_bindgen(js_name = impliedVol)]
 pub fn implied_vol(request: Ts<ImpliedVolRequest>) -> Result<f64, JsValue> {
-    let request: ImpliedVolRequest = from_js(request.js_value())?;
+    let request = decoded(&request.js_value(), "", crate::pricing::implied_vol_request)?;
     request.evaluate().map_err(to_js_error)
 }
 
