@@ -129,29 +129,29 @@ impl Vol {
 
     /// A scenario's shocked volatility: finite, in [[`Vol::MIN`], [`Vol::SHOCKED_MAX`]].
     pub fn shocked(value: f64, field: &str) -> Result<Self> {
-        if !(value.is_finite() && (Self::MIN..=Self::SHOCKED_MAX).contains(&value)) {
-            return Err(Error::InvalidVol {
-                field: field.to_string(),
-                reason: format!(
-                    "a shocked volatility must be in [{:e}, {}], got {value}",
-                    Self::MIN,
-                    Self::SHOCKED_MAX
-                ),
-            });
-        }
-        Ok(Vol(value))
+        Self::within(
+            value,
+            Self::SHOCKED_MAX,
+            field,
+            "a shocked volatility must be",
+        )
     }
 
     /// A volatility must be finite and within [[`Vol::MIN`], [`Vol::MAX`]] (a decimal: 0.8 = 80 %).
     pub fn new(value: f64, field: &str) -> Result<Self> {
-        if !(value.is_finite() && (Self::MIN..=Self::MAX).contains(&value)) {
+        Self::within(
+            value,
+            Self::MAX,
+            field,
+            "must be a decimal volatility (0.8 = 80 %)",
+        )
+    }
+
+    fn within(value: f64, max: f64, field: &str, what: &str) -> Result<Self> {
+        if !(value.is_finite() && (Self::MIN..=max).contains(&value)) {
             return Err(Error::InvalidVol {
                 field: field.to_string(),
-                reason: format!(
-                    "must be a decimal volatility in [{:e}, {}] (0.8 = 80 %), got {value}",
-                    Self::MIN,
-                    Self::MAX
-                ),
+                reason: format!("{what} in [{:e}, {max}], got {value}", Self::MIN),
             });
         }
         Ok(Vol(value))
