@@ -1149,6 +1149,18 @@ fn node_scenario(
 ) -> NodeScenario {
     let o = &node.terms;
     let scale = vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s);
+    node_scenario_scaled(node, s, scale, log_growth)
+}
+
+/// [`node_scenario`] with the node's vol scale in this scenario already known (the grid computes
+/// it once per [`VolClass`]).
+fn node_scenario_scaled(
+    node: &PricingNode,
+    s: &Scenario,
+    scale: f64,
+    log_growth: f64,
+) -> NodeScenario {
+    let o = &node.terms;
     let forward = o.forward0 * (1.0 + s.spot_move);
     let vol = o.sigma * scale;
     // The checks `scenario_usd` makes for each leg of the node.
@@ -1174,6 +1186,60 @@ fn node_scenario(
             )
         }),
     }
+}
+
+/// What a scenario's vol scale depends on besides the node ([`vol_scale_with_term`] reads only
+/// these of the scenario): the vol move, the weighted shock (bits) and the side of the spot move.
+/// Scenarios of one class give each node bit-equal scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct VolClass {
+    vol: VolMove,
+    weighted_shock: Option<u64>,
+    side: i8,
+}
+
+impl VolClass {
+    fn of(s: &Scenario) -> VolClass {
+        VolClass {
+            vol: s.vol,
+            weighted_shock: s.weighted.map(|(shock, _)| shock.to_bits()),
+            // As `vol_scale_with_term` takes the side (a NaN move counts as 0).
+            side: if s.spot_move > 0.0 {
+                1
+            } else if s.spot_move < 0.0 {
+                -1
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// Each node's vol scale in each scenario of `grid` (node-major: `nodes.len()` × `grid.len()`),
+/// computed once per node and [`VolClass`] and copied to the class's other scenarios.
+fn node_vol_scales(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> Vec<f64> {
+    let classes: Vec<VolClass> = grid.iter().map(VolClass::of).collect();
+    // The first scenario of each scenario's class.
+    let first_of_class: Vec<usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(j, c)| classes.iter().position(|d| d == c).unwrap_or(j))
+        .collect();
+    let mut scales = Vec::with_capacity(nodes.len() * grid.len());
+    for node in nodes {
+        let row_start = scales.len();
+        for (s, &first) in grid.iter().zip(&first_of_class) {
+            let known = scales.get(row_start + first).copied();
+            scales.push(match known {
+                Some(scale) => scale,
+                None => {
+                    let o = &node.terms;
+                    vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s)
+                }
+            });
+        }
+    }
+    scales
 }
 
 /// The USD value of `sizes` of a node's calls and puts whose unit values are `call` and `put`
@@ -1306,6 +1372,34 @@ fn pnl_of_value(
         usd / spot - leg.base_usd / s0
     } else {
         usd - leg.base_usd
+    }
+}
+
+/// A row as counted: the raw P&L `pnl` times the scenario's weight (if any), then dampened
+/// (extended rows) or after the gain offset (standard rows).
+fn row_after_offsets(
+    p: &RiskMatrixParams,
+    settlement: &SettlementParams,
+    usd_per_unit: f64,
+    s: &Scenario,
+    mut pnl: f64,
+) -> f64 {
+    if let Some((_, weight)) = s.weighted {
+        pnl *= weight;
+    }
+    if s.extended {
+        dampen_extended(
+            pnl,
+            p.extended_fraction,
+            settlement.extended_dampener,
+            usd_per_unit,
+        )
+    } else {
+        offset_gain(
+            pnl,
+            settlement.pnl_offset,
+            settlement.max_offsetable_pnl / usd_per_unit,
+        )
     }
 }
 
@@ -1581,18 +1675,44 @@ pub(crate) fn portfolio_requirements_checked(
         let mut rows = Vec::with_capacity(grid.len());
         let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
-        for s in &grid {
+        let scales = node_vol_scales(&nodes, p, &grid);
+        // Whether every node's value now is finite and counts its longs at full value: then a
+        // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
+        // on the same inputs as its value now and with the same sizes (no long apart), so its
+        // P&L is exactly +0 (`pricing_nodes` computes the value now so that this holds).
+        let unchanged_is_zero = nodes.iter().all(|n| {
+            n.base_usd.is_some_and(f64::is_finite)
+                && n.sizes.long_call == 0.0
+                && n.sizes.long_put == 0.0
+        });
+        for (j, s) in grid.iter().enumerate() {
             let growth = 1.0 + s.spot_move;
             let log_growth = if s.spot_move > -1.0 && s.spot_move.is_finite() {
                 ln(growth)
             } else {
                 0.0
             };
+            let scale_of = |n: usize| scales.get(n * grid.len() + j).copied();
+            let mut pnl = 0.0;
+            if unchanged_is_zero
+                && s.spot_move == 0.0
+                && (0..nodes.len()).all(|n| scale_of(n) == Some(1.0))
+            {
+                // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
+                for leg in &delta1_legs {
+                    pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
+                }
+                raw_rows.push(pnl);
+                rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
+                continue;
+            }
             priced.clear();
-            priced.extend(nodes.iter().map(|n| node_scenario(n, p, s, log_growth)));
+            priced.extend(nodes.iter().enumerate().map(|(n, node)| match scale_of(n) {
+                Some(scale) => node_scenario_scaled(node, s, scale, log_growth),
+                None => node_scenario(node, p, s, log_growth),
+            }));
             // Every node priced: the options' P&L node by node (value in the scenario − value
             // now, both by the grid's kernel), perpetuals and futures leg by leg.
-            let mut pnl = 0.0;
             let mut all_priced = true;
             for (node, priced) in nodes.iter().zip(&priced) {
                 let (Some(call_put), Some(base)) = (priced.call_put, node.base_usd) else {
@@ -1633,23 +1753,7 @@ pub(crate) fn portfolio_requirements_checked(
                 }
             }
             raw_rows.push(pnl);
-            if let Some((_, weight)) = s.weighted {
-                pnl *= weight;
-            }
-            rows.push(if s.extended {
-                dampen_extended(
-                    pnl,
-                    p.extended_fraction,
-                    settlement.extended_dampener,
-                    usd_per_unit,
-                )
-            } else {
-                offset_gain(
-                    pnl,
-                    settlement.pnl_offset,
-                    settlement.max_offsetable_pnl / usd_per_unit,
-                )
-            });
+            rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
         }
         let worst = worst_row(&grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);

@@ -114,7 +114,25 @@ impl Instrument {
     pub fn parse(id: &str) -> Result<Instrument> {
         let bad =
             |why: &str| Error::invalid("", format!("cannot parse instrument id {id:?}: {why}"));
-        let parts: Vec<&str> = id.split('-').collect();
+        // Split at '-' into at most 6 parts without allocating (every accepted form has at most
+        // 5; a sixth slot stands for "more", which no form matches, as with the full split).
+        let mut parts = [""; 6];
+        let mut count = 0;
+        let mut start = 0;
+        for (i, b) in id
+            .bytes()
+            .enumerate()
+            .chain(std::iter::once((id.len(), b'-')))
+        {
+            if b == b'-' && count < parts.len() {
+                if let Some(slot) = parts.get_mut(count) {
+                    *slot = id.get(start..i).unwrap_or_default();
+                }
+                count += 1;
+                start = i + 1;
+            }
+        }
+        let parts = parts.get(..count).unwrap_or_default();
         let (head, rest) = parts.split_first().ok_or_else(|| bad("empty"))?;
         let (underlying, quote) = match head.split_once('_') {
             Some((base, quote)) => (base, Some(quote)),
@@ -319,7 +337,10 @@ fn push_digits(out: &mut String, n: u64) {
             break;
         }
     }
-    out.extend(digits.iter().skip(i).map(|&d| char::from(d)));
+    // ASCII digits: valid UTF-8, appended in one copy.
+    if let Some(text) = digits.get(i..).and_then(|d| std::str::from_utf8(d).ok()) {
+        out.push_str(text);
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
