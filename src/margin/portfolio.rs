@@ -885,6 +885,8 @@ struct Leg<'a> {
     /// The index, in the leg's vector, of an earlier leg with an equal instrument (so the same
     /// pricing node), if known.
     same_as: Option<usize>,
+    /// The underlying's spot.
+    spot: f64,
 }
 
 /// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
@@ -967,6 +969,7 @@ fn leg<'a>(
         delta_usd: base_delta * s0,
         kind,
         same_as: None,
+        spot: s0,
     })
 }
 
@@ -1149,7 +1152,29 @@ fn node_scenario(
 ) -> NodeScenario {
     let o = &node.terms;
     let scale = vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s);
-    node_scenario_scaled(node, s, scale, log_growth)
+    node_scenario_scaled(node, s, NodeVol::new(node, scale), log_growth)
+}
+
+/// A node's vol scale in a scenario and whether its shocked vol passes the checks
+/// `scenario_usd` makes (a function of the scale alone for a given node).
+#[derive(Debug, Clone, Copy)]
+struct NodeVol {
+    scale: f64,
+    vol_ok: bool,
+}
+
+impl NodeVol {
+    fn new(node: &PricingNode, scale: f64) -> NodeVol {
+        let vol = node.terms.sigma * scale;
+        NodeVol {
+            scale,
+            vol_ok: scale > 0.0
+                && vol.is_finite()
+                && vol > 0.0
+                && vol <= Vol::SHOCKED_MAX
+                && node.terms.years > 0.0,
+        }
+    }
 }
 
 /// [`node_scenario`] with the node's vol scale in this scenario already known (the grid computes
@@ -1157,22 +1182,18 @@ fn node_scenario(
 fn node_scenario_scaled(
     node: &PricingNode,
     s: &Scenario,
-    scale: f64,
+    NodeVol { scale, vol_ok }: NodeVol,
     log_growth: f64,
 ) -> NodeScenario {
     let o = &node.terms;
     let forward = o.forward0 * (1.0 + s.spot_move);
     let vol = o.sigma * scale;
-    // The checks `scenario_usd` makes for each leg of the node.
-    let valid = s.spot_move > -1.0
+    // The checks `scenario_usd` makes for each leg of the node (those on the vol in `vol_ok`).
+    let valid = vol_ok
+        && s.spot_move > -1.0
         && s.spot_move.is_finite()
-        && scale > 0.0
         && forward.is_finite()
-        && forward > 0.0
-        && vol.is_finite()
-        && vol > 0.0
-        && vol <= Vol::SHOCKED_MAX
-        && o.years > 0.0;
+        && forward > 0.0;
     NodeScenario {
         scale,
         call_put: valid.then(|| {
@@ -1217,7 +1238,7 @@ impl VolClass {
 
 /// Each node's vol scale in each scenario of `grid` (node-major: `nodes.len()` × `grid.len()`),
 /// computed once per node and [`VolClass`] and copied to the class's other scenarios.
-fn node_vol_scales(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> Vec<f64> {
+fn node_vol_scales(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> Vec<NodeVol> {
     let classes: Vec<VolClass> = grid.iter().map(VolClass::of).collect();
     // The first scenario of each scenario's class.
     let first_of_class: Vec<usize> = classes
@@ -1234,7 +1255,10 @@ fn node_vol_scales(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario
                 Some(scale) => scale,
                 None => {
                     let o = &node.terms;
-                    vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s)
+                    NodeVol::new(
+                        node,
+                        vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+                    )
                 }
             });
         }
@@ -1604,9 +1628,9 @@ pub(crate) fn portfolio_requirements_checked(
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
-    // Each position's option terms and index in its vector once its leg is built (for
-    // `first_same`).
-    let mut built: Vec<Option<(OptionTerms, usize)>> = Vec::with_capacity(positions.len());
+    // Each position's option terms, index in its vector and underlying's spot once its leg is
+    // built (for `first_same`).
+    let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -1621,12 +1645,14 @@ pub(crate) fn portfolio_requirements_checked(
             .filter(|&&first| first < i)
             .and_then(|&first| built.get(first).copied().flatten());
         let leg = match (same, known) {
-            (Some((terms, first)), Some((base_usd, base_delta))) => Leg {
+            (Some((terms, first, spot)), Some((base_usd, base_delta))) => Leg {
                 position,
                 base_usd,
-                delta_usd: base_delta * market.underlying(&instrument.underlying)?.spot(),
+                // The same underlying as the first position's: the same spot.
+                delta_usd: base_delta * spot,
                 kind: LegKind::Option(terms),
                 same_as: Some(first),
+                spot,
             },
             _ => leg(
                 market,
@@ -1642,7 +1668,7 @@ pub(crate) fn portfolio_requirements_checked(
             ))
             .or_default();
         built.push(match leg.kind {
-            LegKind::Option(terms) => Some((terms, vector.len())),
+            LegKind::Option(terms) => Some((terms, vector.len(), leg.spot)),
             LegKind::Delta1 { .. } => None,
         });
         vector.push(leg);
@@ -1696,7 +1722,7 @@ pub(crate) fn portfolio_requirements_checked(
             let mut pnl = 0.0;
             if unchanged_is_zero
                 && s.spot_move == 0.0
-                && (0..nodes.len()).all(|n| scale_of(n) == Some(1.0))
+                && (0..nodes.len()).all(|n| scale_of(n).is_some_and(|v| v.scale == 1.0))
             {
                 // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
                 for leg in &delta1_legs {
