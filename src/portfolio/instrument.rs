@@ -134,11 +134,12 @@ impl Instrument {
         }
         let parts = parts.get(..count).unwrap_or_default();
         let (head, rest) = parts.split_first().ok_or_else(|| bad("empty"))?;
-        let (underlying, quote) = match head.split_once('_') {
-            Some((base, quote)) => (base, Some(quote)),
+        // `_` is ASCII: its byte position is a char boundary.
+        let (underlying, quote) = match head.bytes().position(|b| b == b'_') {
+            Some(at) => (head.get(..at).unwrap_or_default(), head.get(at + 1..)),
             None => (*head, None),
         };
-        if underlying.is_empty() || !underlying.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if underlying.is_empty() || !underlying.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(bad("the underlying must be letters and digits, e.g. BTC"));
         }
         // `BTC-USD-PERP` (Paradex): a quote segment before PERP.
@@ -293,7 +294,7 @@ fn parse_strike(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let value: f64 = if s.contains(['d', '_']) {
+    let value: f64 = if s.bytes().any(|b| b == b'd' || b == b'_') {
         s.replace(['d', '_'], ".").parse().ok()?
     } else {
         s.parse().ok()?
