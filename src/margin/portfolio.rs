@@ -1732,16 +1732,17 @@ pub(crate) fn portfolio_requirements_checked(
                 rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
                 continue;
             }
-            priced.clear();
-            priced.extend(nodes.iter().enumerate().map(|(n, node)| match scale_of(n) {
+            let price_node = |n: usize, node: &PricingNode| match scale_of(n) {
                 Some(scale) => node_scenario_scaled(node, s, scale, log_growth),
                 None => node_scenario(node, p, s, log_growth),
-            }));
+            };
             // Every node priced: the options' P&L node by node (value in the scenario − value
-            // now, both by the grid's kernel), perpetuals and futures leg by leg.
+            // now, both by the grid's kernel), perpetuals and futures leg by leg. Each node is
+            // priced and summed in one pass; the first node that cannot be priced stops it.
             let mut all_priced = true;
-            for (node, priced) in nodes.iter().zip(&priced) {
-                let (Some(call_put), Some(base)) = (priced.call_put, node.base_usd) else {
+            for (n, node) in nodes.iter().enumerate() {
+                let (Some(call_put), Some(base)) = (price_node(n, node).call_put, node.base_usd)
+                else {
                     all_priced = false;
                     break;
                 };
@@ -1759,6 +1760,16 @@ pub(crate) fn portfolio_requirements_checked(
                 } else {
                     usd - base
                 };
+            }
+            if !all_priced {
+                // The per-leg path below needs every node's prices in this scenario.
+                priced.clear();
+                priced.extend(
+                    nodes
+                        .iter()
+                        .enumerate()
+                        .map(|(n, node)| price_node(n, node)),
+                );
             }
             if all_priced {
                 for leg in &delta1_legs {
