@@ -1236,34 +1236,53 @@ impl VolClass {
     }
 }
 
-/// Each node's vol scale in each scenario of `grid` (node-major: `nodes.len()` × `grid.len()`),
-/// computed once per node and [`VolClass`] and copied to the class's other scenarios.
-fn node_vol_scales(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> Vec<NodeVol> {
-    let classes: Vec<VolClass> = grid.iter().map(VolClass::of).collect();
-    // The first scenario of each scenario's class.
-    let first_of_class: Vec<usize> = classes
-        .iter()
-        .enumerate()
-        .map(|(j, c)| classes.iter().position(|d| d == c).unwrap_or(j))
-        .collect();
-    let mut scales = Vec::with_capacity(nodes.len() * grid.len());
-    for node in nodes {
-        let row_start = scales.len();
-        for (s, &first) in grid.iter().zip(&first_of_class) {
-            let known = scales.get(row_start + first).copied();
-            scales.push(match known {
-                Some(scale) => scale,
+/// Each node's vol scale (and vol checks) in each scenario of a grid, computed once per node and
+/// [`VolClass`] (a standard grid has at most 9 classes for its rows).
+struct NodeVols {
+    /// Each scenario's class, numbered in order of first appearance.
+    class_of: Vec<usize>,
+    classes: usize,
+    /// Node-major: `nodes × classes`.
+    vols: Vec<NodeVol>,
+}
+
+impl NodeVols {
+    fn new(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> NodeVols {
+        // Each class's first scenario, and each scenario's class.
+        let mut firsts: Vec<(VolClass, &Scenario)> = Vec::new();
+        let mut class_of = Vec::with_capacity(grid.len());
+        for s in grid {
+            let class = VolClass::of(s);
+            class_of.push(match firsts.iter().position(|(c, _)| *c == class) {
+                Some(i) => i,
                 None => {
-                    let o = &node.terms;
-                    NodeVol::new(
-                        node,
-                        vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
-                    )
+                    firsts.push((class, s));
+                    firsts.len() - 1
                 }
             });
         }
+        let mut vols = Vec::with_capacity(nodes.len() * firsts.len());
+        for node in nodes {
+            let o = &node.terms;
+            vols.extend(firsts.iter().map(|(_, s)| {
+                NodeVol::new(
+                    node,
+                    vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+                )
+            }));
+        }
+        NodeVols {
+            class_of,
+            classes: firsts.len(),
+            vols,
+        }
     }
-    scales
+
+    /// Node `n`'s vol in scenario `j` of the grid.
+    fn get(&self, n: usize, j: usize) -> Option<NodeVol> {
+        let class = self.class_of.get(j)?;
+        self.vols.get(n * self.classes + class).copied()
+    }
 }
 
 /// The USD value of `sizes` of a node's calls and puts whose unit values are `call` and `put`
@@ -1701,7 +1720,7 @@ pub(crate) fn portfolio_requirements_checked(
         let mut rows = Vec::with_capacity(grid.len());
         let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
-        let scales = node_vol_scales(&nodes, p, &grid);
+        let scales = NodeVols::new(&nodes, p, &grid);
         // Whether every node's value now is finite and counts its longs at full value: then a
         // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
         // on the same inputs as its value now and with the same sizes (no long apart), so its
@@ -1718,7 +1737,7 @@ pub(crate) fn portfolio_requirements_checked(
             } else {
                 0.0
             };
-            let scale_of = |n: usize| scales.get(n * grid.len() + j).copied();
+            let scale_of = |n: usize| scales.get(n, j);
             let mut pnl = 0.0;
             if unchanged_is_zero
                 && s.spot_move == 0.0
