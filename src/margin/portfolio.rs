@@ -885,6 +885,8 @@ struct Leg<'a> {
     /// The index, in the leg's vector, of an earlier leg with an equal instrument (so the same
     /// pricing node), if known.
     same_as: Option<usize>,
+    /// The underlying's spot.
+    spot: f64,
 }
 
 /// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
@@ -967,6 +969,7 @@ fn leg<'a>(
         delta_usd: base_delta * s0,
         kind,
         same_as: None,
+        spot: s0,
     })
 }
 
@@ -1149,18 +1152,48 @@ fn node_scenario(
 ) -> NodeScenario {
     let o = &node.terms;
     let scale = vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s);
+    node_scenario_scaled(node, s, NodeVol::new(node, scale), log_growth)
+}
+
+/// A node's vol scale in a scenario and whether its shocked vol passes the checks
+/// `scenario_usd` makes (a function of the scale alone for a given node).
+#[derive(Debug, Clone, Copy)]
+struct NodeVol {
+    scale: f64,
+    vol_ok: bool,
+}
+
+impl NodeVol {
+    fn new(node: &PricingNode, scale: f64) -> NodeVol {
+        let vol = node.terms.sigma * scale;
+        NodeVol {
+            scale,
+            vol_ok: scale > 0.0
+                && vol.is_finite()
+                && vol > 0.0
+                && vol <= Vol::SHOCKED_MAX
+                && node.terms.years > 0.0,
+        }
+    }
+}
+
+/// [`node_scenario`] with the node's vol scale in this scenario already known (the grid computes
+/// it once per [`VolClass`]).
+fn node_scenario_scaled(
+    node: &PricingNode,
+    s: &Scenario,
+    NodeVol { scale, vol_ok }: NodeVol,
+    log_growth: f64,
+) -> NodeScenario {
+    let o = &node.terms;
     let forward = o.forward0 * (1.0 + s.spot_move);
     let vol = o.sigma * scale;
-    // The checks `scenario_usd` makes for each leg of the node.
-    let valid = s.spot_move > -1.0
+    // The checks `scenario_usd` makes for each leg of the node (those on the vol in `vol_ok`).
+    let valid = vol_ok
+        && s.spot_move > -1.0
         && s.spot_move.is_finite()
-        && scale > 0.0
         && forward.is_finite()
-        && forward > 0.0
-        && vol.is_finite()
-        && vol > 0.0
-        && vol <= Vol::SHOCKED_MAX
-        && o.years > 0.0;
+        && forward > 0.0;
     NodeScenario {
         scale,
         call_put: valid.then(|| {
@@ -1173,6 +1206,82 @@ fn node_scenario(
                 o.discount,
             )
         }),
+    }
+}
+
+/// What a scenario's vol scale depends on besides the node ([`vol_scale_with_term`] reads only
+/// these of the scenario): the vol move, the weighted shock (bits) and the side of the spot move.
+/// Scenarios of one class give each node bit-equal scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct VolClass {
+    vol: VolMove,
+    weighted_shock: Option<u64>,
+    side: i8,
+}
+
+impl VolClass {
+    fn of(s: &Scenario) -> VolClass {
+        VolClass {
+            vol: s.vol,
+            weighted_shock: s.weighted.map(|(shock, _)| shock.to_bits()),
+            // As `vol_scale_with_term` takes the side (a NaN move counts as 0).
+            side: if s.spot_move > 0.0 {
+                1
+            } else if s.spot_move < 0.0 {
+                -1
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// Each node's vol scale (and vol checks) in each scenario of a grid, computed once per node and
+/// [`VolClass`] (a standard grid has at most 9 classes for its rows).
+struct NodeVols {
+    /// Each scenario's class, numbered in order of first appearance.
+    class_of: Vec<usize>,
+    classes: usize,
+    /// Node-major: `nodes × classes`.
+    vols: Vec<NodeVol>,
+}
+
+impl NodeVols {
+    fn new(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> NodeVols {
+        // Each class's first scenario, and each scenario's class.
+        let mut firsts: Vec<(VolClass, &Scenario)> = Vec::new();
+        let mut class_of = Vec::with_capacity(grid.len());
+        for s in grid {
+            let class = VolClass::of(s);
+            class_of.push(match firsts.iter().position(|(c, _)| *c == class) {
+                Some(i) => i,
+                None => {
+                    firsts.push((class, s));
+                    firsts.len() - 1
+                }
+            });
+        }
+        let mut vols = Vec::with_capacity(nodes.len() * firsts.len());
+        for node in nodes {
+            let o = &node.terms;
+            vols.extend(firsts.iter().map(|(_, s)| {
+                NodeVol::new(
+                    node,
+                    vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+                )
+            }));
+        }
+        NodeVols {
+            class_of,
+            classes: firsts.len(),
+            vols,
+        }
+    }
+
+    /// Node `n`'s vol in scenario `j` of the grid.
+    fn get(&self, n: usize, j: usize) -> Option<NodeVol> {
+        let class = self.class_of.get(j)?;
+        self.vols.get(n * self.classes + class).copied()
     }
 }
 
@@ -1306,6 +1415,34 @@ fn pnl_of_value(
         usd / spot - leg.base_usd / s0
     } else {
         usd - leg.base_usd
+    }
+}
+
+/// A row as counted: the raw P&L `pnl` times the scenario's weight (if any), then dampened
+/// (extended rows) or after the gain offset (standard rows).
+fn row_after_offsets(
+    p: &RiskMatrixParams,
+    settlement: &SettlementParams,
+    usd_per_unit: f64,
+    s: &Scenario,
+    mut pnl: f64,
+) -> f64 {
+    if let Some((_, weight)) = s.weighted {
+        pnl *= weight;
+    }
+    if s.extended {
+        dampen_extended(
+            pnl,
+            p.extended_fraction,
+            settlement.extended_dampener,
+            usd_per_unit,
+        )
+    } else {
+        offset_gain(
+            pnl,
+            settlement.pnl_offset,
+            settlement.max_offsetable_pnl / usd_per_unit,
+        )
     }
 }
 
@@ -1510,9 +1647,9 @@ pub(crate) fn portfolio_requirements_checked(
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
-    // Each position's option terms and index in its vector once its leg is built (for
-    // `first_same`).
-    let mut built: Vec<Option<(OptionTerms, usize)>> = Vec::with_capacity(positions.len());
+    // Each position's option terms, index in its vector and underlying's spot once its leg is
+    // built (for `first_same`).
+    let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -1527,12 +1664,14 @@ pub(crate) fn portfolio_requirements_checked(
             .filter(|&&first| first < i)
             .and_then(|&first| built.get(first).copied().flatten());
         let leg = match (same, known) {
-            (Some((terms, first)), Some((base_usd, base_delta))) => Leg {
+            (Some((terms, first, spot)), Some((base_usd, base_delta))) => Leg {
                 position,
                 base_usd,
-                delta_usd: base_delta * market.underlying(&instrument.underlying)?.spot(),
+                // The same underlying as the first position's: the same spot.
+                delta_usd: base_delta * spot,
                 kind: LegKind::Option(terms),
                 same_as: Some(first),
+                spot,
             },
             _ => leg(
                 market,
@@ -1548,7 +1687,7 @@ pub(crate) fn portfolio_requirements_checked(
             ))
             .or_default();
         built.push(match leg.kind {
-            LegKind::Option(terms) => Some((terms, vector.len())),
+            LegKind::Option(terms) => Some((terms, vector.len(), leg.spot)),
             LegKind::Delta1 { .. } => None,
         });
         vector.push(leg);
@@ -1581,21 +1720,48 @@ pub(crate) fn portfolio_requirements_checked(
         let mut rows = Vec::with_capacity(grid.len());
         let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
-        for s in &grid {
+        let scales = NodeVols::new(&nodes, p, &grid);
+        // Whether every node's value now is finite and counts its longs at full value: then a
+        // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
+        // on the same inputs as its value now and with the same sizes (no long apart), so its
+        // P&L is exactly +0 (`pricing_nodes` computes the value now so that this holds).
+        let unchanged_is_zero = nodes.iter().all(|n| {
+            n.base_usd.is_some_and(f64::is_finite)
+                && n.sizes.long_call == 0.0
+                && n.sizes.long_put == 0.0
+        });
+        for (j, s) in grid.iter().enumerate() {
             let growth = 1.0 + s.spot_move;
             let log_growth = if s.spot_move > -1.0 && s.spot_move.is_finite() {
                 ln(growth)
             } else {
                 0.0
             };
-            priced.clear();
-            priced.extend(nodes.iter().map(|n| node_scenario(n, p, s, log_growth)));
-            // Every node priced: the options' P&L node by node (value in the scenario − value
-            // now, both by the grid's kernel), perpetuals and futures leg by leg.
+            let scale_of = |n: usize| scales.get(n, j);
             let mut pnl = 0.0;
+            if unchanged_is_zero
+                && s.spot_move == 0.0
+                && (0..nodes.len()).all(|n| scale_of(n).is_some_and(|v| v.scale == 1.0))
+            {
+                // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
+                for leg in &delta1_legs {
+                    pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
+                }
+                raw_rows.push(pnl);
+                rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
+                continue;
+            }
+            let price_node = |n: usize, node: &PricingNode| match scale_of(n) {
+                Some(scale) => node_scenario_scaled(node, s, scale, log_growth),
+                None => node_scenario(node, p, s, log_growth),
+            };
+            // Every node priced: the options' P&L node by node (value in the scenario − value
+            // now, both by the grid's kernel), perpetuals and futures leg by leg. Each node is
+            // priced and summed in one pass; the first node that cannot be priced stops it.
             let mut all_priced = true;
-            for (node, priced) in nodes.iter().zip(&priced) {
-                let (Some(call_put), Some(base)) = (priced.call_put, node.base_usd) else {
+            for (n, node) in nodes.iter().enumerate() {
+                let (Some(call_put), Some(base)) = (price_node(n, node).call_put, node.base_usd)
+                else {
                     all_priced = false;
                     break;
                 };
@@ -1613,6 +1779,16 @@ pub(crate) fn portfolio_requirements_checked(
                 } else {
                     usd - base
                 };
+            }
+            if !all_priced {
+                // The per-leg path below needs every node's prices in this scenario.
+                priced.clear();
+                priced.extend(
+                    nodes
+                        .iter()
+                        .enumerate()
+                        .map(|(n, node)| price_node(n, node)),
+                );
             }
             if all_priced {
                 for leg in &delta1_legs {
@@ -1633,23 +1809,7 @@ pub(crate) fn portfolio_requirements_checked(
                 }
             }
             raw_rows.push(pnl);
-            if let Some((_, weight)) = s.weighted {
-                pnl *= weight;
-            }
-            rows.push(if s.extended {
-                dampen_extended(
-                    pnl,
-                    p.extended_fraction,
-                    settlement.extended_dampener,
-                    usd_per_unit,
-                )
-            } else {
-                offset_gain(
-                    pnl,
-                    settlement.pnl_offset,
-                    settlement.max_offsetable_pnl / usd_per_unit,
-                )
-            });
+            rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
         }
         let worst = worst_row(&grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);

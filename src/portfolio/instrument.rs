@@ -114,13 +114,32 @@ impl Instrument {
     pub fn parse(id: &str) -> Result<Instrument> {
         let bad =
             |why: &str| Error::invalid("", format!("cannot parse instrument id {id:?}: {why}"));
-        let parts: Vec<&str> = id.split('-').collect();
+        // Split at '-' into at most 6 parts without allocating (every accepted form has at most
+        // 5; a sixth slot stands for "more", which no form matches, as with the full split).
+        let mut parts = [""; 6];
+        let mut count = 0;
+        let mut start = 0;
+        for (i, b) in id
+            .bytes()
+            .enumerate()
+            .chain(std::iter::once((id.len(), b'-')))
+        {
+            if b == b'-' && count < parts.len() {
+                if let Some(slot) = parts.get_mut(count) {
+                    *slot = id.get(start..i).unwrap_or_default();
+                }
+                count += 1;
+                start = i + 1;
+            }
+        }
+        let parts = parts.get(..count).unwrap_or_default();
         let (head, rest) = parts.split_first().ok_or_else(|| bad("empty"))?;
-        let (underlying, quote) = match head.split_once('_') {
-            Some((base, quote)) => (base, Some(quote)),
+        // `_` is ASCII: its byte position is a char boundary.
+        let (underlying, quote) = match head.bytes().position(|b| b == b'_') {
+            Some(at) => (head.get(..at).unwrap_or_default(), head.get(at + 1..)),
             None => (*head, None),
         };
-        if underlying.is_empty() || !underlying.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if underlying.is_empty() || !underlying.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(bad("the underlying must be letters and digits, e.g. BTC"));
         }
         // `BTC-USD-PERP` (Paradex): a quote segment before PERP.
@@ -275,7 +294,7 @@ fn parse_strike(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let value: f64 = if s.contains(['d', '_']) {
+    let value: f64 = if s.bytes().any(|b| b == b'd' || b == b'_') {
         s.replace(['d', '_'], ".").parse().ok()?
     } else {
         s.parse().ok()?
@@ -319,7 +338,10 @@ fn push_digits(out: &mut String, n: u64) {
             break;
         }
     }
-    out.extend(digits.iter().skip(i).map(|&d| char::from(d)));
+    // ASCII digits: valid UTF-8, appended in one copy.
+    if let Some(text) = digits.get(i..).and_then(|d| std::str::from_utf8(d).ok()) {
+        out.push_str(text);
+    }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), at 08:00 UTC.
