@@ -34,8 +34,18 @@ mod wasm {
     /// Decodes and validates the inputs once.
     #[wasm_bindgen]
     pub fn prepare(market_json: String, account_json: String) -> Result<(), JsValue> {
-        let market_spec: MarketSpec = drr_margin::json::from_str(&market_json).map_err(js)?;
-        let account_spec: AccountSpec = drr_margin::json::from_str(&account_json).map_err(js)?;
+        let market_spec: MarketSpec = drr_margin::json::decode_str(
+            &market_json,
+            "market",
+            drr_margin::market::decode::market_spec,
+        )
+        .map_err(js)?;
+        let account_spec: AccountSpec = drr_margin::json::decode_str(
+            &account_json,
+            "account",
+            drr_margin::portfolio::decode::account_spec,
+        )
+        .map_err(js)?;
         let state = State {
             market: Market::new(market_spec.clone()).map_err(js)?,
             account: Account::new(&account_spec).map_err(js)?,
@@ -63,10 +73,18 @@ mod wasm {
             for _ in 0..reps {
                 sum += match stage {
                     "decode" => {
-                        let m: MarketSpec =
-                            drr_margin::json::from_str(&s.market_json).map_err(js)?;
-                        let a: AccountSpec =
-                            drr_margin::json::from_str(&s.account_json).map_err(js)?;
+                        let m: MarketSpec = drr_margin::json::decode_str(
+                            &s.market_json,
+                            "market",
+                            drr_margin::market::decode::market_spec,
+                        )
+                        .map_err(js)?;
+                        let a: AccountSpec = drr_margin::json::decode_str(
+                            &s.account_json,
+                            "account",
+                            drr_margin::portfolio::decode::account_spec,
+                        )
+                        .map_err(js)?;
                         (m.underlyings.len() + a.positions.len()) as f64
                     }
                     "margin" => {
@@ -91,10 +109,18 @@ mod wasm {
                             .len() as f64
                     }
                     "full" => {
-                        let m: MarketSpec =
-                            drr_margin::json::from_str(&s.market_json).map_err(js)?;
-                        let a: AccountSpec =
-                            drr_margin::json::from_str(&s.account_json).map_err(js)?;
+                        let m: MarketSpec = drr_margin::json::decode_str(
+                            &s.market_json,
+                            "market",
+                            drr_margin::market::decode::market_spec,
+                        )
+                        .map_err(js)?;
+                        let a: AccountSpec = drr_margin::json::decode_str(
+                            &s.account_json,
+                            "account",
+                            drr_margin::portfolio::decode::account_spec,
+                        )
+                        .map_err(js)?;
                         let p = profiles::resolve(None).map_err(js)?;
                         let report = margin(&m, &a, &p).map_err(js)?;
                         serde_json::to_string(&report)
