@@ -236,11 +236,7 @@ pub fn liquidation_prices_validated(
     options: &LiquidationOptions,
 ) -> Result<LiquidationReport> {
     let now = margin_validated(market, account, params)?;
-    let underlyings: BTreeSet<&str> = account
-        .positions
-        .iter()
-        .map(|p| p.instrument.underlying.as_str())
-        .collect();
+    let underlyings = underlyings_of(account);
     let ratios = grid();
     let mut out = BTreeMap::new();
     let mut positions = Vec::new();
@@ -365,6 +361,19 @@ fn solve_target(
         linear_estimate: estimate,
         reason,
     })
+}
+
+/// The distinct underlyings of the account's positions, in name order. Built by insertion, not
+/// `collect`: `collect` compiles a sort and a bulk build for the set type into the .wasm.
+pub(crate) fn underlyings_of(account: &Account) -> BTreeSet<&str> {
+    let mut underlyings = BTreeSet::new();
+    underlyings.extend(
+        account
+            .positions
+            .iter()
+            .map(|p| p.instrument.underlying.as_str()),
+    );
+    underlyings
 }
 
 /// The price of `prices` nearest to `spot` in log distance.

@@ -250,8 +250,9 @@ impl Underlying {
                 rates.push((t, rate));
             }
         }
-        carry.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // One named comparator: both tables share one sort instance in the .wasm.
+        carry.sort_by(by_time);
+        rates.sort_by(by_time);
         for (id, mark) in &u.marks {
             positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
@@ -438,6 +439,11 @@ impl Market {
 
 /// The value at `t` of points (T, value) sorted by T: linear in T between them, the nearest
 /// one's outside them; `None` without points.
+/// Orders (T, value) points by T.
+fn by_time(a: &(f64, f64), b: &(f64, f64)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0)
+}
+
 fn interpolate(points: &[(f64, f64)], t: f64) -> Option<f64> {
     match points {
         [] => None,
