@@ -313,21 +313,8 @@ fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
         tree::Value::Object(entries) => {
             let mut sorted: Vec<&(std::borrow::Cow<'_, str>, tree::Value<'_>)> =
                 entries.iter().collect();
-            // A stable insertion sort (of equal keys the last is kept below): the objects are
-            // short (a struct's fields, a map already in order) and a library sort would compile
-            // one more sort instance into the .wasm.
-            for i in 1..sorted.len() {
-                let mut j = i;
-                while j > 0 {
-                    match (sorted.get(j - 1), sorted.get(j)) {
-                        (Some(before), Some(after)) if before.0 > after.0 => {
-                            sorted.swap(j - 1, j);
-                            j -= 1;
-                        }
-                        _ => break,
-                    }
-                }
-            }
+            // Stable (of equal keys the last is kept below); objects are short.
+            crate::sort::insertion_sort_by(&mut sorted, |a, b| a.0 > b.0);
             out.push(b'{');
             let mut first = true;
             for (i, (key, item)) in sorted.iter().map(|e| (&e.0, &e.1)).enumerate() {
