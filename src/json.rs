@@ -313,8 +313,8 @@ fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
         tree::Value::Object(entries) => {
             let mut sorted: Vec<&(std::borrow::Cow<'_, str>, tree::Value<'_>)> =
                 entries.iter().collect();
-            // Stable: of equal keys the last is kept below.
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            // Stable (of equal keys the last is kept below); objects are short.
+            crate::sort::insertion_sort_by(&mut sorted, |a, b| a.0 > b.0);
             out.push(b'{');
             let mut first = true;
             for (i, (key, item)) in sorted.iter().map(|e| (&e.0, &e.1)).enumerate() {

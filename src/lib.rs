@@ -38,6 +38,7 @@ pub mod math;
 pub mod parity;
 pub mod portfolio;
 pub mod pricing;
+mod sort;
 pub mod units;
 
 #[cfg(target_arch = "wasm32")]

@@ -55,24 +55,24 @@ pub struct EngineSnapshot {
 impl MarginEngine {
     /// The whole state as a snapshot document.
     pub fn snapshot(&self) -> EngineSnapshot {
+        // Built by insertion (`extend`), not `collect`: `collect` would compile a sort and a bulk
+        // build for this map type into the .wasm; the ids arrive sorted and distinct anyway.
+        let mut accounts = BTreeMap::new();
+        accounts.extend(self.accounts.iter().map(|(id, s)| {
+            (
+                id.clone(),
+                AccountSnapshot {
+                    account: s.spec.clone(),
+                    last: s.last.clone(),
+                },
+            )
+        }));
         EngineSnapshot {
             version: SNAPSHOT_VERSION,
             params: self.params.risk().clone(),
             engine: self.params.config().clone(),
             market: self.market.as_ref().map(|m| m.spec().clone()),
-            accounts: self
-                .accounts
-                .iter()
-                .map(|(id, s)| {
-                    (
-                        id.clone(),
-                        AccountSnapshot {
-                            account: s.spec.clone(),
-                            last: s.last.clone(),
-                        },
-                    )
-                })
-                .collect(),
+            accounts,
             sequence: self.sequence,
         }
     }

@@ -29,7 +29,9 @@
 //!
 //! Never revalues anything itself except through [`super::prices::Evaluator`].
 
-use super::prices::{liquidation_prices_validated, nearest_of, objective, Evaluator, Target};
+use super::prices::{
+    liquidation_prices_validated, nearest_of, objective, underlyings_of, Evaluator, Target,
+};
 use super::shift::LiquidationOptions;
 use super::LiquidationReport;
 use crate::error::{Error, Result};
@@ -38,7 +40,7 @@ use crate::market::{Market, MarketSpec};
 use crate::math::{exp, max, FRAC_1_SQRT_2PI};
 use crate::portfolio::{Account, AccountSpec, ContractKind, Settlement};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Relative bump of the central differences.
 pub const BUMP: f64 = 0.005;
@@ -140,11 +142,7 @@ pub fn linear_estimates(
     now: &crate::margin::MarginReport,
 ) -> Result<BTreeMap<String, LinearEstimate>> {
     let (f0, _) = objective(now, account, Target::Account)?;
-    let underlyings: BTreeSet<&str> = account
-        .positions
-        .iter()
-        .map(|p| p.instrument.underlying.as_str())
-        .collect();
+    let underlyings = underlyings_of(account);
     let mut out = BTreeMap::new();
     for name in underlyings {
         let eval = Evaluator::new(market, account, params, name, options)?;
@@ -261,11 +259,7 @@ pub fn linear_health_validated(
         .collateral(&params.margin_asset)
         .map_err(|e| e.within("market"))?
         .price;
-    let underlyings: BTreeSet<&str> = account
-        .positions
-        .iter()
-        .map(|p| p.instrument.underlying.as_str())
-        .collect();
+    let underlyings = underlyings_of(account);
     let mut out = Vec::with_capacity(underlyings.len());
     for name in underlyings {
         let eval = Evaluator::new(market, account, params, name, options)?;
@@ -350,12 +344,13 @@ pub fn liquidation_check_validated(
     } else {
         (None, None)
     };
+    // Built by insertion (`extend`), not `collect`: `collect` would compile a sort and a bulk
+    // build for this map type into the .wasm.
+    let mut by_underlying = BTreeMap::new();
+    by_underlying.extend(linear.into_iter().map(|l| (l.underlying.clone(), l)));
     Ok(LiquidationCheck {
         flagged,
-        linear: linear
-            .into_iter()
-            .map(|l| (l.underlying.clone(), l))
-            .collect(),
+        linear: by_underlying,
         confirmed,
         full,
     })

@@ -391,33 +391,45 @@ fn summary(
 ) -> Result<AccountSummary> {
     let liquidation = match options.what_if_prices {
         PriceDetail::None => BTreeMap::new(),
-        PriceDetail::Estimate => linear_estimates(market, account, params, options, &report)?
-            .into_iter()
-            .map(|(name, e)| {
-                (
-                    name,
-                    PriceSummary {
-                        liquidation_prices: e.liquidation_prices,
-                        nearest: e.nearest,
-                        exact: false,
-                    },
-                )
-            })
-            .collect(),
-        PriceDetail::Exact => liquidation_prices_validated(market, account, params, options)?
-            .underlyings
-            .into_iter()
-            .map(|(name, u)| {
-                (
-                    name,
-                    PriceSummary {
-                        liquidation_prices: u.liquidation_prices,
-                        nearest: u.nearest,
-                        exact: true,
-                    },
-                )
-            })
-            .collect(),
+        // Built by insertion (`extend`), not `collect`: `collect` would compile a sort and a
+        // bulk build per map type into the .wasm; the keys arrive sorted and distinct anyway.
+        PriceDetail::Estimate => {
+            let mut map = BTreeMap::new();
+            map.extend(
+                linear_estimates(market, account, params, options, &report)?
+                    .into_iter()
+                    .map(|(name, e)| {
+                        (
+                            name,
+                            PriceSummary {
+                                liquidation_prices: e.liquidation_prices,
+                                nearest: e.nearest,
+                                exact: false,
+                            },
+                        )
+                    }),
+            );
+            map
+        }
+        PriceDetail::Exact => {
+            let mut map = BTreeMap::new();
+            map.extend(
+                liquidation_prices_validated(market, account, params, options)?
+                    .underlyings
+                    .into_iter()
+                    .map(|(name, u)| {
+                        (
+                            name,
+                            PriceSummary {
+                                liquidation_prices: u.liquidation_prices,
+                                nearest: u.nearest,
+                                exact: true,
+                            },
+                        )
+                    }),
+            );
+            map
+        }
     };
     Ok(AccountSummary {
         equity: report.equity,

@@ -314,11 +314,15 @@ fn margin_detailed(
         initial: combined.initial + liquidity_total.initial,
     };
     let (mut multiplier, mut add_on) = (1.0, 0.0);
-    let concerned: BTreeSet<&str> = greeks
-        .keys()
-        .map(String::as_str)
-        .chain(account.collateral.keys().map(String::as_str))
-        .collect();
+    // Built by insertion (`extend`), not `collect`: `collect` compiles a sort and a bulk build
+    // for the set type into the .wasm.
+    let mut concerned: BTreeSet<&str> = BTreeSet::new();
+    concerned.extend(
+        greeks
+            .keys()
+            .map(String::as_str)
+            .chain(account.collateral.keys().map(String::as_str)),
+    );
     for (i, flag) in market.flags().iter().enumerate() {
         let rule = params.flags.get(&flag.kind).ok_or_else(|| {
             Error::invalid(

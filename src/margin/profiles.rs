@@ -210,10 +210,7 @@ pub fn profile(name: &str) -> Result<RiskParams> {
                 mm_increment: 0.0,
                 ..FuturesRule::default()
             };
-            p.standard.futures = [("BTC", perp.clone()), ("ETH", perp.clone())]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+            p.standard.futures = futures_table(&[("BTC", perp.clone()), ("ETH", perp.clone())]);
             p.standard.default_futures = FuturesRule {
                 im_base: 0.20,
                 mm_base: 0.10,
@@ -258,10 +255,7 @@ pub fn profile(name: &str) -> Result<RiskParams> {
                 mm_increment: 0.0,
                 ..FuturesRule::default()
             };
-            p.standard.futures = [("BTC", large.clone()), ("ETH", large.clone())]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+            p.standard.futures = futures_table(&[("BTC", large.clone()), ("ETH", large.clone())]);
             p.standard.default_futures = FuturesRule {
                 im_base: 0.10,
                 mm_base: 0.05,
@@ -291,14 +285,11 @@ pub fn profile(name: &str) -> Result<RiskParams> {
                 tier_maintenance_fraction: 0.5,
                 ..FuturesRule::default()
             };
-            p.standard.futures = [
+            p.standard.futures = futures_table(&[
                 ("BTC", tiers(40.0, 150e6, 20.0)),
                 ("ETH", tiers(25.0, 100e6, 15.0)),
                 ("SOL", tiers(20.0, 70e6, 10.0)),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+            ]);
             p.standard.default_futures = tiers(10.0, 20e6, 5.0);
             p.standard.size_aggregation = SizeAggregation::Position;
         }
@@ -332,6 +323,16 @@ pub fn profile(name: &str) -> Result<RiskParams> {
     }
     p.validate().map_err(|e| e.within("params"))?;
     Ok(p)
+}
+
+/// A futures rule table keyed by underlying, built by insertion: `collect` would compile a sort
+/// and a bulk build for the map type into the .wasm; `insert` is there for the decoder anyway.
+fn futures_table(rules: &[(&str, FuturesRule)]) -> std::collections::BTreeMap<String, FuturesRule> {
+    let mut table = std::collections::BTreeMap::new();
+    for (underlying, rule) in rules {
+        table.insert(underlying.to_string(), rule.clone());
+    }
+    table
 }
 
 /// Paradex SCAN (docs/venues/paradex.md §2, "Full scenario table" of

@@ -250,8 +250,9 @@ impl Underlying {
                 rates.push((t, rate));
             }
         }
-        carry.sort_by(|a, b| a.0.total_cmp(&b.0));
-        rates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // One expiry per forward: short lists, usually listed in order already.
+        crate::sort::insertion_sort_by(&mut carry, later);
+        crate::sort::insertion_sort_by(&mut rates, later);
         for (id, mark) in &u.marks {
             positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
@@ -438,6 +439,11 @@ impl Market {
 
 /// The value at `t` of points (T, value) sorted by T: linear in T between them, the nearest
 /// one's outside them; `None` without points.
+/// Whether (T, value) point `a` comes after `b` (by T, `total_cmp` order).
+fn later(a: &(f64, f64), b: &(f64, f64)) -> bool {
+    a.0.total_cmp(&b.0) == std::cmp::Ordering::Greater
+}
+
 fn interpolate(points: &[(f64, f64)], t: f64) -> Option<f64> {
     match points {
         [] => None,
