@@ -26,14 +26,16 @@
 #![allow(clippy::unwrap_used)]
 
 use drr_margin::engine::{EngineParams, Event, MarginEngine};
+use drr_margin::json::liquidation::liquidation_options;
 use drr_margin::liquidation::{self, LiquidationOptions, Order, Side};
 use drr_margin::margin::{margin, profiles};
-use drr_margin::market::MarketSpec;
+use drr_margin::market::{decode::market_spec, MarketSpec};
+use drr_margin::portfolio::decode::{account_spec, instrument_spec};
 use drr_margin::portfolio::{AccountSpec, InstrumentSpec};
 use drr_margin::pricing::batch::{
     implied_vol_batch, price_batch, Column, ImpliedVolColumns, PriceColumns,
 };
-use drr_margin::pricing::{ImpliedVolRequest, PriceRequest};
+use drr_margin::pricing::{implied_vol_request, price_request};
 use drr_margin::{json, Error};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -200,15 +202,15 @@ fn assert_no_failures(what: &str) {
     );
 }
 
-/// Decodes `text` as the JS binding does, then computes the margin report.
+/// Decodes `text` as the JS binding does (`json::decode_str` with the hand-written decoders),
+/// then computes the margin report.
 fn margin_entry(
     market: &Value,
     account: &Value,
     params: Option<&Value>,
 ) -> Result<impl Serialize, Error> {
-    let market: MarketSpec = json::from_str(&market.to_string()).map_err(|e| e.within("market"))?;
-    let account: AccountSpec =
-        json::from_str(&account.to_string()).map_err(|e| e.within("account"))?;
+    let market: MarketSpec = json::decode_str(&market.to_string(), "market", market_spec)?;
+    let account: AccountSpec = json::decode_str(&account.to_string(), "account", account_spec)?;
     let params = profiles::resolve(params.cloned())?;
     margin(&market, &account, &params)
 }
@@ -298,11 +300,11 @@ fn price_and_implied_vol_never_panic() {
             let text = request.to_string();
             if iv {
                 check("impliedVol", &text, || {
-                    json::from_str::<ImpliedVolRequest>(&text)?.evaluate()
+                    json::decode_str(&text, "", implied_vol_request)?.evaluate()
                 });
             } else {
                 check("price", &text, || {
-                    json::from_str::<PriceRequest>(&text)?.evaluate()
+                    json::decode_str(&text, "", price_request)?.evaluate()
                 });
             }
             Ok(())
@@ -400,9 +402,9 @@ fn liquidation_what_if_and_max_size_never_panic() {
             };
             let decoded = || -> Result<(MarketSpec, AccountSpec, LiquidationOptions), Error> {
                 Ok((
-                    json::from_str(&market.to_string()).map_err(|e| e.within("market"))?,
-                    json::from_str(&account.to_string()).map_err(|e| e.within("account"))?,
-                    json::from_str(&options.to_string()).map_err(|e| e.within("options"))?,
+                    json::decode_str(&market.to_string(), "market", market_spec)?,
+                    json::decode_str(&account.to_string(), "account", account_spec)?,
+                    json::decode_str(&options.to_string(), "options", liquidation_options)?,
                 ))
             };
             let params = profiles::resolve(None).unwrap();
@@ -418,16 +420,21 @@ fn liquidation_what_if_and_max_size_never_panic() {
                 2 => check("whatIf", &shown, || {
                     let (m, a, o) = decoded()?;
                     let order: Order =
-                        json::from_str(&order.to_string()).map_err(|e| e.within("order"))?;
+                        json::decode_str(&order.to_string(), "order", json::liquidation::order)?;
                     liquidation::what_if(&m, &a, &order, &params, &o)
                 }),
                 _ => check("maxSize", &shown, || {
                     let (m, a, o) = decoded()?;
-                    let instrument: InstrumentSpec =
-                        json::from_str(&order["instrument"].to_string())
-                            .map_err(|e| e.within("instrument"))?;
-                    let side: Side =
-                        json::from_str(&order["side"].to_string()).map_err(|e| e.within("side"))?;
+                    let instrument: InstrumentSpec = json::decode_str(
+                        &order["instrument"].to_string(),
+                        "instrument",
+                        instrument_spec,
+                    )?;
+                    let side: Side = json::decode_str(
+                        &order["side"].to_string(),
+                        "side",
+                        json::liquidation::side,
+                    )?;
                     liquidation::max_size(&m, &a, &instrument, side, &params, &o)
                 }),
             }
