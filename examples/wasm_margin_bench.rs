@@ -23,6 +23,25 @@ mod wasm {
         params: RiskParams,
     }
 
+    impl State {
+        /// The market and account decoded from their JSON text, as the package decodes them.
+        fn decode(&self) -> Result<(MarketSpec, AccountSpec), JsValue> {
+            let market = drr_margin::json::decode_str(
+                &self.market_json,
+                "market",
+                drr_margin::market::decode::market_spec,
+            )
+            .map_err(js)?;
+            let account = drr_margin::json::decode_str(
+                &self.account_json,
+                "account",
+                drr_margin::portfolio::decode::account_spec,
+            )
+            .map_err(js)?;
+            Ok((market, account))
+        }
+    }
+
     thread_local! {
         static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     }
@@ -73,18 +92,7 @@ mod wasm {
             for _ in 0..reps {
                 sum += match stage {
                     "decode" => {
-                        let m: MarketSpec = drr_margin::json::decode_str(
-                            &s.market_json,
-                            "market",
-                            drr_margin::market::decode::market_spec,
-                        )
-                        .map_err(js)?;
-                        let a: AccountSpec = drr_margin::json::decode_str(
-                            &s.account_json,
-                            "account",
-                            drr_margin::portfolio::decode::account_spec,
-                        )
-                        .map_err(js)?;
+                        let (m, a) = s.decode()?;
                         (m.underlyings.len() + a.positions.len()) as f64
                     }
                     "margin" => {
@@ -109,18 +117,7 @@ mod wasm {
                             .len() as f64
                     }
                     "full" => {
-                        let m: MarketSpec = drr_margin::json::decode_str(
-                            &s.market_json,
-                            "market",
-                            drr_margin::market::decode::market_spec,
-                        )
-                        .map_err(js)?;
-                        let a: AccountSpec = drr_margin::json::decode_str(
-                            &s.account_json,
-                            "account",
-                            drr_margin::portfolio::decode::account_spec,
-                        )
-                        .map_err(js)?;
+                        let (m, a) = s.decode()?;
                         let p = profiles::resolve(None).map_err(js)?;
                         let report = margin(&m, &a, &p).map_err(js)?;
                         serde_json::to_string(&report)

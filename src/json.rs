@@ -261,15 +261,6 @@ fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// `value` as a `serde_json::Value`, equal to `serde_json::to_value(value)` for the core's types
-/// (finite and non-finite floats, integers, −0), but through the compact text serializer: the
-/// typed `Serialize` impls are then compiled once, not a second time for `Value` (the `.wasm` size
-/// budget; see README "Build profile and size").
-pub fn canonical_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value> {
-    let text = serde_json::to_string(value).map_err(|e| Error::invalid("", e))?;
-    serde_json::from_str(&text).map_err(|e| Error::invalid("", e))
-}
-
 /// The canonical JSON of `value`: serde_json's compact text with every object's keys sorted —
 /// byte for byte `serde_json::to_vec(&serde_json::to_value(value))` (whose maps are sorted), but
 /// reached through [`tree`] from the text serializer's output, so neither the typed `Serialize`
@@ -395,39 +386,6 @@ mod tests {
             super::from_str::<PriceRequest>("{").unwrap_err().code(),
             "E_INVALID_INPUT"
         );
-    }
-
-    #[test]
-    fn canonical_value_equals_to_value() {
-        // Property: the text route gives the very `Value` serde_json::to_value gives (params
-        // hashes depend on it), for every profile and for the awkward numbers.
-        for info in crate::margin::profiles::profiles() {
-            let params = crate::margin::profiles::profile(&info.name).unwrap();
-            let expected = serde_json::to_value(&params).unwrap();
-            assert_eq!(
-                super::canonical_value(&params).unwrap(),
-                expected,
-                "{}",
-                info.name
-            );
-        }
-        let awkward = (
-            -0.0_f64,
-            f64::NAN,
-            f64::INFINITY,
-            0.1 + 0.2,
-            5e-324_f64,
-            1e300_f64,
-            3.0_f64,
-            (-7_i64, u64::MAX, i64::MIN),
-        );
-        let value = super::canonical_value(&awkward).unwrap();
-        assert_eq!(value, serde_json::to_value(awkward).unwrap());
-        assert_eq!(
-            serde_json::to_vec(&value).unwrap(),
-            serde_json::to_vec(&serde_json::to_value(awkward).unwrap()).unwrap()
-        );
-        assert!(value[0].as_f64().unwrap().is_sign_negative());
     }
 
     #[test]
