@@ -7,7 +7,8 @@
 //
 // Figures: wall-clock median and minimum, and the CPU-time median (see median() below).
 // Besides the whole call it times the JavaScript-side parts of it on the same data, so the split
-// is visible: JSON.stringify of the inputs (the package passes values as JSON text) and the
+// is visible: the inputs' JS side (JSON.stringify of the market, params and account, whose
+// positions the package sends as columns: js/report.js accountColumns) and the
 // building of the report object ("report out": js/report.js's reportFromParts on the parts the
 // WASM side returns; for an older build without `__marginParts`, JSON.parse of the report's text).
 // What remains is the work in WASM: decoding, validating, computing and encoding, plus the copies
@@ -27,7 +28,7 @@ const option = (name, fallback) => {
 const reps = Number(option('--reps', 31));
 const pkg = option('--pkg', undefined);
 const { margin, __marginParts } = await import(pkg ? pathToFileURL(pkg).href : 'drr-margin');
-const { reportFromParts } = await import('../js/report.js');
+const { reportFromParts, accountColumns } = await import('../js/report.js');
 
 const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', import.meta.url)));
 const legs = Number(args[0] ?? 500);
@@ -55,7 +56,7 @@ function median(f) {
 const ms = (x) => `${x.toFixed(3)} ms`.padStart(10);
 
 console.log(`margin() on ${account.positions.length} legs, Node ${process.version}, median of ${reps}${pkg ? `, ${pkg}` : ''}`);
-console.log(`${'case'.padEnd(34)}${'wall'.padStart(11)}${'(min)'.padStart(11)}${'CPU'.padStart(11)}${'stringify in'.padStart(14)}${'report out'.padStart(11)}${'in WASM'.padStart(11)}  report`);
+console.log(`${'case'.padEnd(34)}${'wall'.padStart(11)}${'(min)'.padStart(11)}${'CPU'.padStart(11)}${'inputs (JS)'.padStart(14)}${'report out'.padStart(11)}${'in WASM'.padStart(11)}  report`);
 const cases = [
   ['cross (standard + DRR + liquidity)', { ...account, mode: 'cross' }, undefined],
   ['portfolio (risk matrix, 35 rows)', { ...account, mode: 'portfolio' }, undefined],
@@ -66,11 +67,21 @@ for (let i = 0; i < 20; i++) for (const [, acct, params] of cases) margin(market
 for (const [label, acct, params] of cases) {
   const whole = median(() => margin(market, acct, params));
   const text = JSON.stringify(margin(market, acct, params));
-  const stringify = median(() => { JSON.stringify(market); JSON.stringify(acct); if (params) JSON.stringify(params); });
+  // The JS side of the inputs: the texts the binding stringifies, and the position columns
+  // (js/report.js) where the package sends them (builds before them: the whole account's text).
+  const columnsIn = !pkg && accountColumns !== undefined;
+  const stringify = median(() => {
+    JSON.stringify(market);
+    const columns = columnsIn ? accountColumns(acct) : null;
+    JSON.stringify(columns === null ? acct : columns.rest);
+    if (params) JSON.stringify(params);
+  });
   const parts = __marginParts?.(market, acct, params);
   const parse = parts ? median(() => reportFromParts(parts)) : median(() => JSON.parse(text));
   // CPU-time medians: whole call minus the two JavaScript-side parts.
   const wasm = whole.cpu - stringify.cpu - parse.cpu;
   console.log(`${label.padEnd(34)}${ms(whole.median)} ${ms(whole.min)} ${ms(whole.cpu)} ${ms(stringify.cpu)} ${ms(parse.cpu)} ${ms(wasm)}  ${(text.length / 1024).toFixed(0)} KB`);
 }
-console.log('wall: median and min wall clock; CPU, stringify in, report out, in WASM: CPU-time medians.');
+console.log('wall: median and min wall clock; CPU, inputs (JS), report out, in WASM: CPU-time medians.');
+console.log('inputs (JS): JSON.stringify of the market, params and account (without its positions when they');
+console.log('cross as columns: js/report.js accountColumns, included); report out: building the report object.');

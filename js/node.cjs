@@ -5,13 +5,13 @@
 'use strict';
 const wasm = require('../pkg/node/drr_margin.js');
 const { DrrMarginError, ERROR_CODES } = require('./errors.js'); // an ES module: require(esm), Node ≥ 20.19
-const { reportFromParts } = require('./report.js'); // likewise
+const { marginVia } = require('./report.js'); // likewise
 
 module.exports = {
   ...wasm,
   /** The margin report (types: pkg/web/drr_margin.d.ts); see js/report.js for how it crosses. */
   margin(market, account, params) {
-    return reportFromParts(wasm.__marginParts(market, account, params));
+    return marginVia(wasm.__marginParts, market, account, params);
   },
   DrrMarginError,
   ERROR_CODES,

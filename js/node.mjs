@@ -3,14 +3,14 @@
 // The .wasm is read from disk and instantiated synchronously on import: no fetch, no init call.
 // `init()`/`initSync()` exist only so code shared with the browser entry runs unchanged.
 import { __marginParts } from '../pkg/node/drr_margin.js';
-import { reportFromParts } from './report.js';
+import { marginVia } from './report.js';
 
 export * from '../pkg/node/drr_margin.js';
 export { DrrMarginError, ERROR_CODES } from './errors.js';
 
 /** The margin report (types: pkg/web/drr_margin.d.ts); see js/report.js for how it crosses. */
 export function margin(market, account, params) {
-  return reportFromParts(__marginParts(market, account, params));
+  return marginVia(__marginParts, market, account, params);
 }
 
 /** No-op in Node: the module is ready on import. */

@@ -1,6 +1,8 @@
 // drr-margin — `margin()` for the package's entry points (node.mjs, node.cjs, web.js).
 //
-// The WASM side (`__marginParts`, src/wasm/margin.rs) returns the report as JSON text without
+// In: a plain account's positions cross as columns (`accountColumns`), not inside its JSON
+// text: stringifying and parsing the 500 positions of the bench book cost ~0.7 ms.
+// Out: the WASM side (`__marginParts`, src/wasm/margin.rs) returns the report as JSON text without
 // its position lines, plus the lines as columns; this builds the lines as plain objects with the
 // keys in the order of the JSON text, so the report is the object `JSON.parse` of the whole
 // text gives (JSON.stringify of it is the CLI's document, byte for byte; the parity tests check
@@ -9,6 +11,75 @@
 // report's scenario rows travel as columns too (parsing their text in JS cost ~0.05 ms).
 
 const COLUMNS = 8; // value, delta, gamma, vega, theta, requirement initial/maintenance, isolatedHealth
+
+/** `margin()` through `__marginParts` (the wasm-bindgen module's, passed by each entry point):
+ * the account's positions cross as columns when `accountColumns` can send them, the report
+ * comes back as text plus columns. */
+export function marginVia(marginParts, market, account, params) {
+  const columns = accountColumns(account);
+  const parts = columns === null
+    ? marginParts(market, account, params)
+    : marginParts(market, columns.rest, params, columns.numbers, columns.ids, columns.flags);
+  return reportFromParts(parts);
+}
+
+const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/wasm/position_columns.rs)
+const PRINTABLE_ID = /^[\x20-\x7e]+$/;
+
+/** The account without its positions (`rest`) and the positions as columns, or null when the
+ * columns could not say exactly what `JSON.stringify(account)` says: then the account goes as
+ * JSON text and the decoder reports whatever is wrong with it, with its code and field. Only
+ * plain position objects with an `instrument` id of printable ASCII, a finite `size` and
+ * optional finite `entryPrice`/`isolatedMargin` (`undefined`/`null` = absent) qualify. */
+export function accountColumns(account) {
+  if (account === null || typeof account !== 'object' || Array.isArray(account)) return null;
+  if (typeof account.toJSON === 'function') return null;
+  const positions = account.positions;
+  if (!Array.isArray(positions) || positions.length === 0 || typeof positions.toJSON === 'function') {
+    return null;
+  }
+  const count = positions.length;
+  const numbers = new Float64Array(POSITION_COLUMNS * count);
+  const flags = new Uint8Array(count);
+  const ids = new Array(count);
+  for (let i = 0, k = 0; i < count; i++, k += POSITION_COLUMNS) {
+    const p = positions[i];
+    if (p === null || typeof p !== 'object') return null;
+    const proto = Object.getPrototypeOf(p);
+    if (proto !== Object.prototype && proto !== null) return null;
+    for (const key in p) {
+      if (!Object.prototype.hasOwnProperty.call(p, key)) return null;
+      if (key !== 'instrument' && key !== 'size' && key !== 'entryPrice' && key !== 'isolatedMargin') {
+        return null;
+      }
+    }
+    const id = p.instrument;
+    const size = p.size;
+    if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) return null;
+    if (typeof size !== 'number' || !Number.isFinite(size)) return null;
+    ids[i] = id;
+    numbers[k] = size;
+    let flag = 0;
+    const entry = p.entryPrice;
+    if (entry !== undefined && entry !== null) {
+      if (typeof entry !== 'number' || !Number.isFinite(entry)) return null;
+      numbers[k + 1] = entry;
+      flag |= 1;
+    }
+    const isolated = p.isolatedMargin;
+    if (isolated !== undefined && isolated !== null) {
+      if (typeof isolated !== 'number' || !Number.isFinite(isolated)) return null;
+      numbers[k + 2] = isolated;
+      flag |= 2;
+    }
+    flags[i] = flag;
+  }
+  const rest = {};
+  for (const key of Object.keys(account)) {
+    if (key !== 'positions') rest[key] = account[key];
+  }
+  return { rest, numbers, ids: ids.join('\n'), flags };
+}
 
 /** The report from `__marginParts`'s `[text]` or `[text, numbers, ids, flags]`, the latter
  * optionally followed by the portfolio's scenario rows as `scenarioNumbers, scenarioStrings,
@@ -34,7 +105,7 @@ export function reportFromParts(parts) {
     };
     const flag = flags[i];
     if (flag & 1) {
-      line.requirement = { position: i, instrument, initial: numbers[k + 5], maintenance: numbers[k + 6] };
+      line.requirement = { maintenance: numbers[k + 6], initial: numbers[k + 5] };
     }
     if (flag & 2) line.isolatedHealth = numbers[k + 7];
     lines.push(line);

@@ -5,7 +5,7 @@
 // load may be retried. Pass `{ module_or_path }` to load the .wasm from elsewhere (e.g. a CDN or
 // bytes you already have); `initSync({ module })` instantiates synchronously from bytes.
 import { __marginParts } from '../pkg/web/drr_margin.js';
-import { reportFromParts } from './report.js';
+import { marginVia } from './report.js';
 
 export * from '../pkg/web/drr_margin.js';
 export { default } from '../pkg/web/drr_margin.js';
@@ -13,5 +13,5 @@ export { DrrMarginError, ERROR_CODES } from './errors.js';
 
 /** The margin report (types: pkg/web/drr_margin.d.ts); see js/report.js for how it crosses. */
 export function margin(market, account, params) {
-  return reportFromParts(__marginParts(market, account, params));
+  return marginVia(__marginParts, market, account, params);
 }

@@ -46,6 +46,12 @@ fn hyperliquid_btc_tiers_at_200m_notional() {
     );
     assert!((r.maintenance_margin.value - 3_125_000.0).abs() < 1e-9 * 3_125_000.0);
     assert!((r.initial_margin.value - 6_250_000.0).abs() < 1e-9 * 6_250_000.0);
+    // The position's own line carries the same two figures (its requirement, not repeated ids).
+    let line = r.positions[0].requirement.unwrap();
+    assert!((line.maintenance - 3_125_000.0).abs() < 1e-9 * 3_125_000.0);
+    assert!((line.initial - 6_250_000.0).abs() < 1e-9 * 6_250_000.0);
+    let text = serde_json::to_string(&r.positions[0]).unwrap();
+    assert!(text.contains(r#""requirement":{"maintenance":"#), "{text}");
     // Rounded up to micro-USDC: the exact amount, or one unit above (outward nudge), never below.
     assert!((3_125_000_000_000..=3_125_000_000_001).contains(&units(&r.maintenance_margin)));
 }

@@ -217,11 +217,14 @@ fn margin_detailed(
                 &account.positions,
                 &params.standard,
                 Some(&unshocked),
-                described,
+                false, // the report's lines carry the ids
             )?;
             for requirement in standard.positions {
                 if let Some(line) = lines.get_mut(requirement.position) {
-                    line.requirement = Some(requirement);
+                    line.requirement = Some(Component {
+                        maintenance: requirement.maintenance,
+                        initial: requirement.initial,
+                    });
                 }
             }
             // Derive's Standard Manager contingencies raise the initial requirement only.

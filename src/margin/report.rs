@@ -6,7 +6,6 @@ use super::drr::{DrrUnderlying, NetGreeks};
 use super::liquidity::LiquidityCharge;
 use super::money::Money;
 use super::portfolio::PortfolioResult;
-use super::standard::PositionRequirement;
 use super::statistical::VarResult;
 use crate::portfolio::MarginMode;
 use serde::{Deserialize, Serialize};
@@ -31,10 +30,11 @@ pub struct PositionLine {
     pub vega: f64,
     /// Per year of calendar time.
     pub theta: f64,
-    /// Standard-model requirements of this position alone (USD; absent in portfolio mode).
+    /// Standard-model requirements of this position alone, before spread relief (USD; absent
+    /// in portfolio mode). The line's `position` and `instrument` say whose.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub requirement: Option<PositionRequirement>,
+    pub requirement: Option<Component>,
     /// Isolated mode: this position's margin ratio (its equity / its maintenance), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]

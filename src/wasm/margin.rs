@@ -46,7 +46,7 @@ pub fn margin(
     account: Ts<AccountSpec>,
     #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
 ) -> Result<Ts<MarginReport>, JsValue> {
-    let report = compute(market.js_value(), account.js_value(), params)?;
+    let report = compute(market.js_value(), account.js_value(), params, None)?;
     Ok(Ts::new_unchecked(to_js(&report)?))
 }
 
@@ -58,13 +58,28 @@ pub fn margin(
 /// followed, when the report has portfolio scenario rows that can travel as columns, by
 /// `scenarioNumbers, scenarioStrings, scenarioFlags` ([`ScenarioColumns`]; `text` then has
 /// `"scenarios": []`).
+///
+/// `position_numbers`, `position_ids`, `position_flags`: the account's positions as columns
+/// ([`super::position_columns`]), `account` then being the account without them; `undefined`:
+/// the positions are in `account`.
 #[wasm_bindgen(js_name = "__marginParts", skip_typescript)]
 pub fn margin_parts(
     market: JsValue,
     account: JsValue,
     params: Option<JsValue>,
+    position_numbers: Option<Vec<f64>>,
+    position_ids: Option<js_sys::JsString>,
+    position_flags: Option<Vec<u8>>,
 ) -> Result<js_sys::Array, JsValue> {
-    let mut report = compute(market, account, params)?;
+    let columns = match (position_numbers, position_ids, position_flags) {
+        // The ids through `TextEncoder` (wasm-bindgen's `String` argument copies ASCII in a JS
+        // loop: 9 % of the call for the bench book's 500 ids).
+        (Some(numbers), Some(ids), Some(flags)) => {
+            Some((numbers, super::text::utf8(&ids).unwrap_or_default(), flags))
+        }
+        _ => None,
+    };
+    let mut report = compute(market, account, params, columns)?;
     let parts = js_sys::Array::new();
     match PositionColumns::of(&report.positions) {
         Some(columns) => {
@@ -104,8 +119,8 @@ struct PositionColumns {
 
 impl PositionColumns {
     /// The columns of `lines`, or None when JS could not rebuild exactly what `JSON.parse` of
-    /// their JSON text gives: a non-finite number (JSON `null`), a line not at its own index, a
-    /// requirement of another position or instrument, or an id containing the separator.
+    /// their JSON text gives: a non-finite number (JSON `null`), a line not at its own index or an id
+    /// containing the separator.
     fn of(lines: &[PositionLine]) -> Option<PositionColumns> {
         let mut columns = PositionColumns {
             numbers: Vec::with_capacity(COLUMNS * lines.len()),
@@ -118,9 +133,6 @@ impl PositionColumns {
             }
             let (mut flags, mut initial, mut maintenance) = (0, 0.0, 0.0);
             if let Some(requirement) = &line.requirement {
-                if requirement.position != i || requirement.instrument != line.instrument {
-                    return None;
-                }
                 (flags, initial, maintenance) = (1, requirement.initial, requirement.maintenance);
             }
             let isolated_health = line.isolated_health.unwrap_or(0.0);
@@ -214,13 +226,26 @@ fn json(report: &MarginReport) -> Result<String, JsValue> {
 }
 
 /// Decodes the arguments and computes the report (the parameters through [`checked_params`]).
+/// `positions`: the account's positions as columns (numbers, ids, flags), if they are not in
+/// `account`.
 fn compute(
     market: JsValue,
     account: JsValue,
     params: Option<JsValue>,
+    positions: Option<(Vec<f64>, String, Vec<u8>)>,
 ) -> Result<MarginReport, JsValue> {
     let market = decoded(&market, "market", market_spec)?;
-    let account = decoded(&account, "account", account_spec)?;
+    let mut account = decoded(&account, "account", account_spec)?;
+    if let Some((numbers, ids, flags)) = positions {
+        if !account.positions.is_empty() {
+            return Err(to_js_error(Error::invalid(
+                "account.positions",
+                "positions given twice (as columns and in the account)",
+            )));
+        }
+        account.positions =
+            super::position_columns::positions(&numbers, &ids, &flags).map_err(to_js_error)?;
+    }
     let (params, hash) = checked_params(params)?;
     let models_checked = LAST_PARAMS.with_borrow(|last| {
         last.as_ref()

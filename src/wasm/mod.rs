@@ -9,6 +9,7 @@ mod convert;
 mod engine;
 mod liquidation;
 mod margin;
+mod position_columns;
 mod text;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};

@@ -123,3 +123,56 @@ test('position lines built in JS from columns equal JSON.parse of the whole repo
     (e) => e.code === 'E_INVALID_INPUT' && e.field === 'params.drr.kMaintenance');
   assert.equal(margin(market, account).paramsHash, b, 'a refused params argument leaves no trace');
 });
+
+test('positions sent as columns give what their JSON text gives, results and errors alike', async () => {
+  // The package's margin() sends a plain account's positions as columns (js/report.js
+  // accountColumns) and anything it cannot say exactly as JSON text; the wasm-bindgen export it
+  // wraps always sends JSON text. Both must give the same report, or the same coded error.
+  const raw = await import('../../pkg/node/drr_margin.js');
+  const { accountColumns } = await import('../../js/report.js');
+  const outcome = (f) => {
+    try {
+      return { report: JSON.stringify(f()) };
+    } catch (e) {
+      return { code: e.code, field: e.field, message: e.message };
+    }
+  };
+  class Leg {
+    constructor(instrument, size) { this.instrument = instrument; this.size = size; }
+  }
+  const first = account.positions[0];
+  const perp = { instrument: 'BTC_USDC-PERPETUAL', size: 0.3, entryPrice: 97200 };
+  const variants = [
+    // [label, positions, expect the columns path?]
+    ['as given', account.positions, true],
+    ['-0 size and entry price', [...account.positions, { instrument: first.instrument, size: -0 }, { ...perp, entryPrice: -0 }], true],
+    ['null and undefined optionals', [{ ...perp, isolatedMargin: null }, { ...first, entryPrice: undefined }], true],
+    ['isolated margin', [{ ...perp, isolatedMargin: 1234.5 }], true],
+    ['tiny and huge numbers', [{ ...first, size: 5e-324 }, { ...perp, size: 1e21 }, { ...perp, size: 123456789012345680000 }], true],
+    ['unknown instrument', [{ instrument: 'BTC_USDC-NOPE', size: 1 }], true],
+    ['NaN size', [{ ...first, size: NaN }], false],
+    ['Infinity entry price', [{ ...perp, entryPrice: Infinity }], false],
+    ['string size', [{ ...first, size: '1' }], false],
+    ['missing size', [{ instrument: first.instrument }], false],
+    ['unknown key', [{ ...first, sise: 1 }], false],
+    ['instrument terms object', [{ instrument: { underlying: 'BTC', contract: { type: 'perpetual' }, settlement: 'linear' }, size: 1, entryPrice: 97000 }], false],
+    ['class instance', [new Leg(first.instrument, -1)], false],
+    ['non-ASCII id', [{ instrument: 'BTC_USDC-25DEC26-110000-Ç', size: 1 }], false],
+    ['empty id', [{ instrument: '', size: 1 }], false],
+    ['newline in id', [{ instrument: `${first.instrument}\n${first.instrument}`, size: 1 }], false],
+    ['null position', [null], false],
+  ];
+  for (const mode of ['cross', 'portfolio', 'isolated']) {
+    for (const [label, positions, columns] of variants) {
+      const acct = { ...account, mode, positions };
+      assert.equal(accountColumns(acct) !== null, columns, `${label}: path`);
+      const ours = outcome(() => margin(market, acct));
+      const text = outcome(() => raw.margin(market, acct));
+      assert.deepEqual(ours, text, `${mode}, ${label}`);
+    }
+  }
+  // The account's other keys still reach the decoder: a bad one is reported at its field.
+  const bad = outcome(() => margin(market, { ...account, mode: 'portfolioo' }));
+  assert.equal(bad.field, 'account.mode');
+  assert.deepEqual(bad, outcome(() => raw.margin(market, { ...account, mode: 'portfolioo' })));
+});
