@@ -10,7 +10,10 @@
 //! the slice (serde's buffered tagged enum reported the next line's entry). Owns decoding only;
 //! domains are checked by [`super::Market::new`].
 
-use super::feed_confidence::{ExpiryConfidence, FeedConfidence, UnderlyingConfidence};
+use super::feed_confidence::{
+    ExpiryConfidence, ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate,
+    UnderlyingConfidence, UnderlyingConfidenceUpdate,
+};
 use super::snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, MarketSpec, RiskFlag, UnderlyingSpec,
 };
@@ -213,6 +216,58 @@ fn expiry_confidence(value: &Value, path: &Path<'_>) -> Result<ExpiryConfidence>
     o.f64("vol", &mut spec.vol)?;
     o.finish()?;
     Ok(spec)
+}
+
+/// [`FeedConfidenceUpdate`] from `value`: the shape of a market's `feedConfidence` with every
+/// score optional (absent: kept). A score given must be a number (`null`, which is how JS sends
+/// NaN, is refused as the market's decoder refuses it).
+pub fn feed_confidence_update(value: &Value, path: &Path<'_>) -> Result<FeedConfidenceUpdate> {
+    let mut o = Fields::named(value, path, &["underlyings", "collateral"])?;
+    let mut update = FeedConfidenceUpdate::default();
+    o.by_name(
+        "underlyings",
+        &mut update.underlyings,
+        underlying_confidence_update,
+    )?;
+    o.by_name("collateral", &mut update.collateral, number_at)?;
+    o.finish()?;
+    Ok(update)
+}
+
+/// Sets `slot` from the number `key` if present (`null` is not a number).
+fn given_score(o: &mut Fields<'_>, key: &'static str, slot: &mut Option<f64>) -> Result<()> {
+    if let Some((value, at)) = o.child(key) {
+        *slot = Some(number(value, &at)?);
+    }
+    Ok(())
+}
+
+fn underlying_confidence_update(
+    value: &Value,
+    path: &Path<'_>,
+) -> Result<UnderlyingConfidenceUpdate> {
+    let mut o = Fields::named(value, path, &["spot", "perp", "expiries"])?;
+    let mut update = UnderlyingConfidenceUpdate::default();
+    given_score(&mut o, "spot", &mut update.spot)?;
+    given_score(&mut o, "perp", &mut update.perp)?;
+    o.list("expiries", &mut update.expiries, expiry_confidence_update)?;
+    o.finish()?;
+    Ok(update)
+}
+
+fn expiry_confidence_update(value: &Value, path: &Path<'_>) -> Result<ExpiryConfidenceUpdate> {
+    let mut o = Fields::named(value, path, &["expiry", "forward", "rate", "vol"])?;
+    let mut update = ExpiryConfidenceUpdate {
+        expiry: o.required_i64("expiry")?,
+        forward: None,
+        rate: None,
+        vol: None,
+    };
+    given_score(&mut o, "forward", &mut update.forward)?;
+    given_score(&mut o, "rate", &mut update.rate)?;
+    given_score(&mut o, "vol", &mut update.vol)?;
+    o.finish()?;
+    Ok(update)
 }
 
 /// [`VolSurfaceSpec`] from `value`.
