@@ -11,8 +11,7 @@
 //! domains are checked by [`super::Market::new`].
 
 use super::feed_confidence::{
-    ExpiryConfidence, ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate,
-    UnderlyingConfidence, UnderlyingConfidenceUpdate,
+    ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate, UnderlyingConfidenceUpdate,
 };
 use super::snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, MarketSpec, RiskFlag, UnderlyingSpec,
@@ -184,38 +183,10 @@ fn risk_flag(value: &Value, path: &Path<'_>) -> Result<RiskFlag> {
     Ok(flag)
 }
 
+/// The market's `feedConfidence`: decoded as an update (the engine's `feedConfidence` event) and
+/// completed with 1 for every score not given, so both read the same shape the same way.
 fn feed_confidence(value: &Value, path: &Path<'_>) -> Result<FeedConfidence> {
-    let mut o = Fields::named(value, path, &["underlyings", "collateral"])?;
-    let mut spec = FeedConfidence::default();
-    o.by_name("underlyings", &mut spec.underlyings, underlying_confidence)?;
-    o.by_name("collateral", &mut spec.collateral, number_at)?;
-    o.finish()?;
-    Ok(spec)
-}
-
-fn underlying_confidence(value: &Value, path: &Path<'_>) -> Result<UnderlyingConfidence> {
-    let mut o = Fields::named(value, path, &["spot", "perp", "expiries"])?;
-    let mut spec = UnderlyingConfidence::default();
-    o.f64("spot", &mut spec.spot)?;
-    o.f64("perp", &mut spec.perp)?;
-    o.list("expiries", &mut spec.expiries, expiry_confidence)?;
-    o.finish()?;
-    Ok(spec)
-}
-
-fn expiry_confidence(value: &Value, path: &Path<'_>) -> Result<ExpiryConfidence> {
-    let mut o = Fields::named(value, path, &["expiry", "forward", "rate", "vol"])?;
-    let mut spec = ExpiryConfidence {
-        expiry: o.required_i64("expiry")?,
-        forward: 1.0,
-        rate: 1.0,
-        vol: 1.0,
-    };
-    o.f64("forward", &mut spec.forward)?;
-    o.f64("rate", &mut spec.rate)?;
-    o.f64("vol", &mut spec.vol)?;
-    o.finish()?;
-    Ok(spec)
+    feed_confidence_update(value, path).map(FeedConfidence::from)
 }
 
 /// [`FeedConfidenceUpdate`] from `value`: the shape of a market's `feedConfidence` with every
@@ -331,6 +302,7 @@ crate::margin::params_decode::deserialize_with! {
 
 #[cfg(test)]
 mod tests {
+    use super::super::feed_confidence::{ExpiryConfidence, UnderlyingConfidence};
     use super::*;
     use serde_json::json;
 

@@ -129,25 +129,30 @@ fn join(path: &str, rest: &str) -> String {
     }
 }
 
+/// One expiry's scores as [`check_underlying`] reads them (`None`: not given).
+type ExpiryScores = (Millis, [Option<f64>; 3]);
+
 /// Checks one underlying's scores (those given: `None` is a score an update leaves as it is) and
-/// its expiries (valid timestamps, each listed once), naming the field by `at(name)`.
+/// its expiries (`expiry(i)`, the i-th listed: valid timestamps, each listed once), naming the
+/// field by `at(name)`. Not generic: the full set and an update share one copy of this code.
 fn check_underlying(
     at: &dyn Fn(&str) -> String,
     spot: Option<f64>,
     perp: Option<f64>,
-    expiries: impl Iterator<Item = (Millis, [Option<f64>; 3])> + Clone,
+    expiry: &dyn Fn(usize) -> Option<ExpiryScores>,
 ) -> Result<()> {
     for (value, f) in [(spot, "spot"), (perp, "perp")] {
         if let Some(value) = value {
             score(value, || at(f))?;
         }
     }
-    for (i, (expiry, scores)) in expiries.clone().enumerate() {
-        crate::units::timestamp(expiry, &at(&format!("expiries[{i}].expiry")))?;
-        if expiries.clone().take(i).any(|(other, _)| other == expiry) {
+    let mut i = 0;
+    while let Some((e, scores)) = expiry(i) {
+        crate::units::timestamp(e, &at(&format!("expiries[{i}].expiry")))?;
+        if (0..i).any(|j| expiry(j).is_some_and(|(other, _)| other == e)) {
             return Err(Error::invalid(
                 at(&format!("expiries[{i}].expiry")),
-                format!("expiry {expiry} is listed twice"),
+                format!("expiry {e} is listed twice"),
             ));
         }
         for (value, f) in scores.into_iter().zip(["forward", "rate", "vol"]) {
@@ -155,6 +160,7 @@ fn check_underlying(
                 score(value, || at(&format!("expiries[{i}].{f}")))?;
             }
         }
+        i += 1;
     }
     Ok(())
 }
@@ -172,14 +178,11 @@ impl FeedConfidence {
     pub fn validate(&self, path: &str) -> Result<()> {
         for (name, u) in &self.underlyings {
             let at = |f: &str| join(path, &format!("underlyings.{name}.{f}"));
-            check_underlying(
-                &at,
-                Some(u.spot),
-                Some(u.perp),
+            check_underlying(&at, Some(u.spot), Some(u.perp), &|i| {
                 u.expiries
-                    .iter()
-                    .map(|e| (e.expiry, [Some(e.forward), Some(e.rate), Some(e.vol)])),
-            )?;
+                    .get(i)
+                    .map(|e| (e.expiry, [Some(e.forward), Some(e.rate), Some(e.vol)]))
+            })?;
         }
         check_collateral(path, &self.collateral)
     }
@@ -191,7 +194,14 @@ impl FeedConfidence {
     /// meaning of "not listed"). `update` is assumed valid ([`FeedConfidenceUpdate::validate`]).
     pub fn merge(&mut self, update: &FeedConfidenceUpdate) {
         for (name, u) in &update.underlyings {
-            let target = self.underlyings.entry(name.clone()).or_default();
+            // `insert` and `get_mut`, not `entry`: the map's entry API would be new .wasm code.
+            if !self.underlyings.contains_key(name) {
+                self.underlyings
+                    .insert(name.clone(), UnderlyingConfidence::default());
+            }
+            let Some(target) = self.underlyings.get_mut(name) else {
+                continue;
+            };
             if let Some(spot) = u.spot {
                 target.spot = spot;
             }
@@ -300,20 +310,50 @@ pub struct FeedConfidenceUpdate {
     pub collateral: BTreeMap<String, f64>,
 }
 
+impl From<FeedConfidenceUpdate> for FeedConfidence {
+    /// The full set an update describes on its own: every score not given is 1, the expiries as
+    /// listed (a duplicate too, for [`FeedConfidence::validate`] to name). The market's
+    /// `feedConfidence` decodes this way: one decoder for the market and the engine's event.
+    fn from(update: FeedConfidenceUpdate) -> FeedConfidence {
+        let mut full = FeedConfidence {
+            underlyings: BTreeMap::new(),
+            collateral: update.collateral,
+        };
+        for (name, u) in update.underlyings {
+            let expiries = u
+                .expiries
+                .iter()
+                .map(|e| ExpiryConfidence {
+                    expiry: e.expiry,
+                    forward: e.forward.unwrap_or(1.0),
+                    rate: e.rate.unwrap_or(1.0),
+                    vol: e.vol.unwrap_or(1.0),
+                })
+                .collect();
+            full.underlyings.insert(
+                name,
+                UnderlyingConfidence {
+                    spot: u.spot.unwrap_or(1.0),
+                    perp: u.perp.unwrap_or(1.0),
+                    expiries,
+                },
+            );
+        }
+        full
+    }
+}
+
 impl FeedConfidenceUpdate {
     /// Checks every score given and every expiry as [`FeedConfidence::validate`] checks the full
     /// set, with the same field paths under `path` ("" at the root: `underlyings.ETH.spot`).
     pub fn validate(&self, path: &str) -> Result<()> {
         for (name, u) in &self.underlyings {
             let at = |f: &str| join(path, &format!("underlyings.{name}.{f}"));
-            check_underlying(
-                &at,
-                u.spot,
-                u.perp,
+            check_underlying(&at, u.spot, u.perp, &|i| {
                 u.expiries
-                    .iter()
-                    .map(|e| (e.expiry, [e.forward, e.rate, e.vol])),
-            )?;
+                    .get(i)
+                    .map(|e| (e.expiry, [e.forward, e.rate, e.vol]))
+            })?;
         }
         check_collateral(path, &self.collateral)
     }
