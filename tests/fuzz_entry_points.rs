@@ -452,11 +452,18 @@ fn engine_events_never_panic() {
         "{}/tests/fixtures/events.ndjson",
         env!("CARGO_MANIFEST_DIR")
     );
-    let events: Vec<Value> = std::fs::read_to_string(path)
+    let mut events: Vec<Value> = std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
+    // The session has no feed confidence scores: two such events join the pool.
+    events.push(
+        json!({"type": "feedConfidence", "underlyings": {"BTC": {"spot": 0.4, "perp": 0.9,
+        "expiries": [{"expiry": 1_798_185_600_000_i64, "forward": 0.5, "rate": 1, "vol": 0.3}]}},
+        "collateral": {"USDC": 0.8}}),
+    );
+    events.push(json!({"type": "feedConfidence", "underlyings": {"ETH": {"spot": 0.2}}}));
     // The session's set-up (market and accounts), then mutated later events, one engine throughout
     // (a refused event must leave it unchanged, so the state stays valid).
     let mut engine = MarginEngine::new(EngineParams::resolve(None).unwrap());

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::json::fields::{map_of, number_at, Fields};
 use crate::json::tree::Value;
 use crate::json::Path;
-use crate::market::decode::{market_spec, vol_surface_spec};
-use crate::market::{MarketSpec, VolSurfaceSpec};
+use crate::market::decode::{feed_confidence_update, market_spec, vol_surface_spec};
+use crate::market::{FeedConfidenceUpdate, MarketSpec, VolSurfaceSpec};
 use crate::portfolio::decode::{account_spec, instrument_spec};
 use crate::portfolio::{AccountSpec, InstrumentSpec, Millis};
 use serde::Serialize;
@@ -50,6 +50,13 @@ pub enum Event {
     Funding(FundingPayment),
     /// Time moves forward; expired legs settle.
     TimeAdvance(TimeAdvance),
+    /// New oracle feed confidence scores (Derive's feeds), merged into the market's
+    /// `feedConfidence`: the scores listed replace those held, every other score is kept. The
+    /// payload is a partial `feedConfidence` (`underlyings` and/or `collateral`), each score in
+    /// [0, 1]; a listed underlying or collateral asset must be in the market (`E_INVALID_INPUT`,
+    /// field `underlyings.<name>` / `collateral.<asset>`). Recomputes the accounts whose margin
+    /// model reads a listed score (see [`super::MarginEngine::apply`]).
+    FeedConfidence(FeedConfidenceUpdate),
 }
 
 /// `setMarket`.
@@ -356,6 +363,7 @@ impl Event {
             Event::CollateralPrice(_) => "collateralPrice",
             Event::Funding(_) => "funding",
             Event::TimeAdvance(_) => "timeAdvance",
+            Event::FeedConfidence(_) => "feedConfidence",
         }
     }
 
@@ -397,12 +405,15 @@ impl Event {
             "collateralPrice" => collateral_price(p).map(Event::CollateralPrice),
             "funding" => funding_payment(p).map(Event::Funding),
             "timeAdvance" => time_advance(p).map(Event::TimeAdvance),
+            "feedConfidence" => {
+                feed_confidence_update(p, &Path::Root("")).map(Event::FeedConfidence)
+            }
             other => Err(Error::invalid(
                 "type",
                 format!(
                     "unknown event type {other:?}; known: setMarket, upsertAccount, \
                      removeAccount, indexUpdate, markUpdate, volUpdate, trade, deposit, \
-                     withdrawal, collateralPrice, funding, timeAdvance"
+                     withdrawal, collateralPrice, funding, timeAdvance, feedConfidence"
                 ),
             )),
         }
@@ -466,6 +477,7 @@ impl Event {
                 }
                 Ok(())
             }
+            Event::FeedConfidence(update) => update.validate(""),
             _ => Ok(()),
         }
     }
@@ -523,6 +535,28 @@ mod tests {
                 "{json}"
             );
         }
+        // feedConfidence: a partial `feedConfidence` object as the payload; its scores are
+        // checked without the engine (paths relative to the event, as the market's under
+        // `feedConfidence.`).
+        let e = Event::from_json(
+            r#"{"type": "feedConfidence", "underlyings": {"ETH": {"spot": 1.5}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.kind(), "feedConfidence");
+        let err = e.validate().unwrap_err();
+        assert_eq!(
+            (err.code(), err.field()),
+            ("E_INVALID_INPUT", "underlyings.ETH.spot")
+        );
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            text,
+            r#"{"type":"feedConfidence","underlyings":{"ETH":{"spot":1.5}}}"#
+        );
+        assert_eq!(Event::from_json(&text).unwrap(), e);
+        let err =
+            Event::from_json(r#"{"type": "feedConfidence", "underlying": "ETH"}"#).unwrap_err();
+        assert_eq!(err.field(), "underlying");
         let bad = Event::Trade(Trade {
             account: "a".into(),
             instrument: InstrumentSpec::Id("BTC-PERP".into()),

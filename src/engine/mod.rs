@@ -1,6 +1,6 @@
 //! The real-time recalibration engine: holds parameters, one market and many accounts, consumes
-//! events (oracle index, marks, volatility, collateral prices, fills, deposits and withdrawals,
-//! funding, time) and
+//! events (oracle index, marks, volatility, collateral prices, oracle feed confidence scores,
+//! fills, deposits and withdrawals, funding, time) and
 //! returns a [`MarginUpdate`] for each account whose requirement moved past a threshold or whose
 //! health crossed a level. Updates carry exact integer amounts and a canonical byte encoding with
 //! its SHA-256, so a keeper can sign them and a front-end can recompute them byte for byte.

@@ -5,7 +5,8 @@
 //! the accounts the event touches are recomputed against it (an index, mark or vol update: the
 //! accounts holding a position on that underlying; a fill, deposit or withdrawal: that account;
 //! a collateral price: the accounts holding that asset, every account for the margin asset;
-//! funding: the accounts holding a perpetual on it; a new market or a time advance: every
+//! feed confidence scores: the accounts whose margin model reads a listed score (Derive's models
+//! only); funding: the accounts holding a perpetual on it; a new market or a time advance: every
 //! account), and only if every recomputation succeeds is the state committed and are updates
 //! emitted. On error the engine is unchanged. Never reads the clock: time is the `timeAdvance`
 //! event.
@@ -20,7 +21,7 @@ use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
 use crate::margin::compute::margin_hashed;
 use crate::margin::MarginReport;
-use crate::market::{IndexQuote, Market, MarketSpec};
+use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -322,7 +323,76 @@ impl MarginEngine {
                 self.commit_accounts(changed)
             }
             Event::TimeAdvance(TimeAdvance { now, index }) => self.advance(now, &index),
+            Event::FeedConfidence(update) => self.feed_confidence(&update),
         }
+    }
+
+    /// New feed confidence scores (validated by [`Event::validate`]): every listed underlying and
+    /// collateral asset must be in the market (`E_INVALID_INPUT`, `underlyings.<name>` /
+    /// `collateral.<asset>`: a score for a feed the market does not have is most likely a
+    /// misspelt symbol, and nothing would read it), then the scores merge into the market's.
+    ///
+    /// Who reads a score: only Derive's models (`standard.derive` for cross and isolated
+    /// accounts, `portfolio.derive` for portfolio accounts; `crate::margin::derive_standard`,
+    /// `crate::margin::derive_portfolio`), for an account holding a position on a listed
+    /// underlying, holding a listed collateral asset or one named as a listed underlying (its
+    /// spot score caps the asset's), or (PMRM_2) holding no position at all when any underlying
+    /// is listed (the collateral then takes the lowest listed spot score). Those accounts are
+    /// recomputed; an update listing nothing changes nothing.
+    fn feed_confidence(&mut self, update: &FeedConfidenceUpdate) -> Result<Vec<MarginUpdate>> {
+        let market = self.require_market()?;
+        for name in update.underlyings.keys() {
+            if market.underlying(name).is_err() {
+                return Err(Error::invalid(
+                    format!("underlyings.{name}"),
+                    "no such underlying in the market",
+                ));
+            }
+        }
+        for asset in update.collateral.keys() {
+            if market.collateral(asset).is_err() {
+                return Err(Error::invalid(
+                    format!("collateral.{asset}"),
+                    "no such collateral asset in the market",
+                ));
+            }
+        }
+        if update.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut next = market.clone();
+        next.merge_feed_confidence(update)?;
+        let risk = self.params.risk();
+        let (standard, portfolio) = (
+            risk.standard.derive.is_some(),
+            risk.portfolio.derive.is_some(),
+        );
+        let listed = |name: &str| update.underlyings.contains_key(name);
+        let ids: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, s)| {
+                let account = &s.account;
+                let reads = match account.mode {
+                    MarginMode::Cross | MarginMode::Isolated => standard,
+                    MarginMode::Portfolio => portfolio,
+                };
+                reads
+                    && (account
+                        .positions
+                        .iter()
+                        .any(|p| listed(&p.instrument.underlying))
+                        || account
+                            .collateral
+                            .keys()
+                            .any(|a| listed(a) || update.collateral.contains_key(a))
+                        || (account.mode == MarginMode::Portfolio
+                            && account.positions.is_empty()
+                            && !update.underlyings.is_empty()))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.commit_market(next, &ids)
     }
 
     fn transfer(&mut self, account: &str, asset: &str, amount: f64) -> Result<Vec<MarginUpdate>> {

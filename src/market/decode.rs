@@ -10,7 +10,9 @@
 //! the slice (serde's buffered tagged enum reported the next line's entry). Owns decoding only;
 //! domains are checked by [`super::Market::new`].
 
-use super::feed_confidence::{ExpiryConfidence, FeedConfidence, UnderlyingConfidence};
+use super::feed_confidence::{
+    ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate, UnderlyingConfidenceUpdate,
+};
 use super::snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, MarketSpec, RiskFlag, UnderlyingSpec,
 };
@@ -181,38 +183,62 @@ fn risk_flag(value: &Value, path: &Path<'_>) -> Result<RiskFlag> {
     Ok(flag)
 }
 
+/// The market's `feedConfidence`: decoded as an update (the engine's `feedConfidence` event) and
+/// completed with 1 for every score not given, so both read the same shape the same way.
 fn feed_confidence(value: &Value, path: &Path<'_>) -> Result<FeedConfidence> {
+    feed_confidence_update(value, path).map(FeedConfidence::from)
+}
+
+/// [`FeedConfidenceUpdate`] from `value`: the shape of a market's `feedConfidence` with every
+/// score optional (absent: kept). A score given must be a number (`null`, which is how JS sends
+/// NaN, is refused as the market's decoder refuses it).
+pub fn feed_confidence_update(value: &Value, path: &Path<'_>) -> Result<FeedConfidenceUpdate> {
     let mut o = Fields::named(value, path, &["underlyings", "collateral"])?;
-    let mut spec = FeedConfidence::default();
-    o.by_name("underlyings", &mut spec.underlyings, underlying_confidence)?;
-    o.by_name("collateral", &mut spec.collateral, number_at)?;
+    let mut update = FeedConfidenceUpdate::default();
+    o.by_name(
+        "underlyings",
+        &mut update.underlyings,
+        underlying_confidence_update,
+    )?;
+    o.by_name("collateral", &mut update.collateral, number_at)?;
     o.finish()?;
-    Ok(spec)
+    Ok(update)
 }
 
-fn underlying_confidence(value: &Value, path: &Path<'_>) -> Result<UnderlyingConfidence> {
+/// Sets `slot` from the number `key` if present (`null` is not a number).
+fn given_score(o: &mut Fields<'_>, key: &'static str, slot: &mut Option<f64>) -> Result<()> {
+    if let Some((value, at)) = o.child(key) {
+        *slot = Some(number(value, &at)?);
+    }
+    Ok(())
+}
+
+fn underlying_confidence_update(
+    value: &Value,
+    path: &Path<'_>,
+) -> Result<UnderlyingConfidenceUpdate> {
     let mut o = Fields::named(value, path, &["spot", "perp", "expiries"])?;
-    let mut spec = UnderlyingConfidence::default();
-    o.f64("spot", &mut spec.spot)?;
-    o.f64("perp", &mut spec.perp)?;
-    o.list("expiries", &mut spec.expiries, expiry_confidence)?;
+    let mut update = UnderlyingConfidenceUpdate::default();
+    given_score(&mut o, "spot", &mut update.spot)?;
+    given_score(&mut o, "perp", &mut update.perp)?;
+    o.list("expiries", &mut update.expiries, expiry_confidence_update)?;
     o.finish()?;
-    Ok(spec)
+    Ok(update)
 }
 
-fn expiry_confidence(value: &Value, path: &Path<'_>) -> Result<ExpiryConfidence> {
+fn expiry_confidence_update(value: &Value, path: &Path<'_>) -> Result<ExpiryConfidenceUpdate> {
     let mut o = Fields::named(value, path, &["expiry", "forward", "rate", "vol"])?;
-    let mut spec = ExpiryConfidence {
+    let mut update = ExpiryConfidenceUpdate {
         expiry: o.required_i64("expiry")?,
-        forward: 1.0,
-        rate: 1.0,
-        vol: 1.0,
+        forward: None,
+        rate: None,
+        vol: None,
     };
-    o.f64("forward", &mut spec.forward)?;
-    o.f64("rate", &mut spec.rate)?;
-    o.f64("vol", &mut spec.vol)?;
+    given_score(&mut o, "forward", &mut update.forward)?;
+    given_score(&mut o, "rate", &mut update.rate)?;
+    given_score(&mut o, "vol", &mut update.vol)?;
     o.finish()?;
-    Ok(spec)
+    Ok(update)
 }
 
 /// [`VolSurfaceSpec`] from `value`.
@@ -276,6 +302,7 @@ crate::margin::params_decode::deserialize_with! {
 
 #[cfg(test)]
 mod tests {
+    use super::super::feed_confidence::{ExpiryConfidence, UnderlyingConfidence};
     use super::*;
     use serde_json::json;
 

@@ -37,7 +37,10 @@ mod svi;
 mod vol_surface;
 
 pub use arbitrage::{SurfaceWarning, SurfaceWarningCode};
-pub use feed_confidence::{ExpiryConfidence, FeedConfidence, UnderlyingConfidence};
+pub use feed_confidence::{
+    ExpiryConfidence, ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate,
+    UnderlyingConfidence, UnderlyingConfidenceUpdate,
+};
 pub use snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, Market, MarketSpec, RiskFlag,
     Underlying, UnderlyingSpec,

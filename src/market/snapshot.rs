@@ -8,7 +8,7 @@
 //!
 //! Never reads the clock (`now` is an input) and never holds positions.
 
-use super::feed_confidence::FeedConfidence;
+use super::feed_confidence::{FeedConfidence, FeedConfidenceUpdate};
 use super::vol_surface::{VolSurface, VolSurfaceSpec};
 use crate::error::{Error, Result};
 use crate::math::{exp, ln};
@@ -403,6 +403,20 @@ impl Market {
             )
         })?;
         quote.price = price;
+        Ok(())
+    }
+
+    /// Merges new oracle feed confidence scores into the snapshot's `feedConfidence` (absent:
+    /// all 1) as [`FeedConfidence::merge`] does, validated as [`Market::new`] would (field paths
+    /// `feedConfidence.…`, those of the update's own entries). Which underlyings and assets may
+    /// be scored is the caller's rule ([`Market::new`] takes any). On error the market is
+    /// unchanged.
+    pub fn merge_feed_confidence(&mut self, update: &FeedConfidenceUpdate) -> Result<()> {
+        update.validate("feedConfidence")?;
+        let mut merged = self.spec.feed_confidence.clone().unwrap_or_default();
+        merged.merge(update);
+        merged.validate("feedConfidence")?;
+        self.spec.feed_confidence = Some(merged);
         Ok(())
     }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { DrrMarginError, ERROR_CODES, MarginEngine } from 'drr-margin';
+import { DrrMarginError, ERROR_CODES, MarginEngine, margin } from 'drr-margin';
 
 const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 const cli = process.env.DRR_MARGIN_CLI ?? new URL('../../target/release/drr-margin', import.meta.url).pathname;
@@ -120,6 +120,53 @@ test('a withdrawal beyond free collateral: E_INSUFFICIENT_MARGIN naming event.am
     refused = JSON.parse(e.stderr).error;
   }
   assert.deepEqual([refused?.code, refused?.field], ['E_INSUFFICIENT_MARGIN', 'events[2].amount']);
+});
+
+test('feedConfidence: Derive scores merged through apply(); the IM equals margin() with them set directly; errors name event.<path>', () => {
+  // derive-standard, 10 BTC perpetuals short: a BTC spot score of 0.4 (< 0.55) adds the
+  // Standard Manager's perp contingency (1 − 0.4)·1·S·10 to the IM (docs/venues/derive.md §1.4).
+  const params = { profile: 'derive-standard' };
+  const engine = new MarginEngine({ ...params, engine: { relativeThreshold: 0, absoluteThreshold: 0 } });
+  const m = structuredClone(market);
+  assert.equal(m.feedConfidence, undefined);
+  engine.setMarket(m);
+  const short = { mode: 'cross', collateral: { USDC: 200000 },
+    positions: [{ instrument: 'BTC_USDC-PERPETUAL', size: -10, entryPrice: 98000 }] };
+  const other = { mode: 'cross', collateral: { USDC: 20000 },
+    positions: [{ instrument: 'ETH_USDC-PERPETUAL', size: 1, entryPrice: 3000 }] };
+  engine.upsertAccount('short', short);
+  engine.upsertAccount('other', other);
+  const before = engine.report('short').initialMargin.value;
+  const updates = engine.apply({ type: 'feedConfidence', underlyings: { BTC: { spot: 0.4 } } });
+  assert.deepEqual(updates.map((u) => u.account), ['short'], 'only the BTC holder is recomputed');
+  const direct = margin({ ...m, feedConfidence: { underlyings: { BTC: { spot: 0.4 } } } }, short, params);
+  assert.equal(updates[0].initialMargin, direct.initialMargin.units);
+  assert.equal(updates[0].maintenanceMargin, direct.maintenanceMargin.units);
+  const rise = direct.initialMargin.value - before;
+  const spot = m.underlyings.BTC.index.price;
+  assert.ok(Math.abs(rise - 0.6 * spot * 10) < 1e-6 * spot, `${rise}`);
+  // Merged: the perp score alone keeps the spot score.
+  engine.apply({ type: 'feedConfidence', underlyings: { BTC: { perp: 0.5 } } });
+  assert.deepEqual(JSON.parse(engine.snapshot()).market.feedConfidence, { underlyings: { BTC: { spot: 0.4, perp: 0.5 } } });
+  // Refusals: coded, the market's field path under event., nothing changes; NaN arrives as null.
+  const saved = engine.snapshot();
+  for (const [event, field] of [
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 1.5 } } }, 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: NaN } } }, 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 'NaN' } } }, 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { DOGE: { spot: 0.5 } } }, 'event.underlyings.DOGE'],
+    [{ type: 'feedConfidence', collateral: { DOGE: 0.5 } }, 'event.collateral.DOGE'],
+  ]) {
+    assert.throws(() => engine.apply(event), (e) => e instanceof DrrMarginError && e.code === 'E_INVALID_INPUT' && e.field === field,
+      `${JSON.stringify(event)} → ${field}`);
+  }
+  assert.equal(engine.snapshot(), saved);
+  // Restored, the same event gives byte-identical updates.
+  const again = MarginEngine.restore(saved);
+  const next = { type: 'feedConfidence', underlyings: { BTC: { perp: 0.1 } } };
+  assert.deepEqual(again.apply(next), engine.apply(next));
+  engine.free();
+  again.free();
 });
 
 test('re-entrant calls from JS during an apply neither panic nor corrupt the state', () => {

@@ -46,6 +46,11 @@ for (const update of engine.apply({ type: 'indexUpdate', underlying: 'BTC', pric
   const hash: string = update.hash;
   const units: bigint = update.units.maintenanceMargin;
 }
+// Derive feed confidence scores: a partial `feedConfidence` merged into the market.
+engine.apply({ type: 'feedConfidence', underlyings: { BTC: { spot: 0.4, expiries: [{ expiry: 0, vol: 0.5 }] } } });
+engine.apply({ type: 'feedConfidence', collateral: { USDC: 0.9 } });
+// @ts-expect-error: a score is a number
+engine.apply({ type: 'feedConfidence', underlyings: { BTC: { spot: 'low' } } });
 engine.free();
 
 try {
