@@ -495,8 +495,8 @@ pub fn what_if_validated(
 }
 
 /// [`what_if_validated`] with the parameters' hash (one for both reports: serialising the
-/// parameters costs as much as a small report).
-fn what_if_hashed(
+/// parameters costs as much as a small report). `options` must have passed `validate()`.
+pub(crate) fn what_if_hashed(
     market: &Market,
     account: &Account,
     order: &Order,

@@ -2,12 +2,14 @@
 //! Conversion only; the same decoding (field paths) and results as the CLI's commands.
 
 use super::convert::{decoded, decoded_optional, params_from_js, to_js, to_js_error};
+use super::market_cache::MarketArg;
 use crate::liquidation::{
     self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, WhatIfResult,
 };
 use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
 use crate::portfolio::decode::{account_spec, instrument_spec};
+use crate::portfolio::Account;
 use crate::portfolio::AccountSpec;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
@@ -82,16 +84,21 @@ pub fn what_if(
         JsValue,
     >,
 ) -> Result<Ts<WhatIfResult>, JsValue> {
-    let market = decoded(&market.js_value(), "market", market_spec)?;
+    // The last market and parameters are kept validated, as for `margin()`.
+    let market = MarketArg::decode(&market.js_value())?;
     let account = decoded(&account.js_value(), "account", account_spec)?;
     let order = decoded(&order.js_value(), "order", crate::json::liquidation::order)?;
-    // The last parameters are kept resolved, validated and hashed, as for `margin()`.
     let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
-    let result = liquidation::what_if::what_if_with_checked_params(
-        &market, &account, &order, &params, &hash, &options,
-    )
-    .map_err(to_js_error)?;
+    // Validation in `what_if_with_checked_params`'s order: options, market, account.
+    options
+        .validate()
+        .map_err(|e| to_js_error(e.within("options")))?;
+    let market = market.validated()?;
+    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    let result =
+        liquidation::what_if::what_if_hashed(&market, &account, &order, &params, &hash, &options)
+            .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
 }
 
@@ -108,13 +115,29 @@ pub fn max_size(
         JsValue,
     >,
 ) -> Result<Ts<MaxSize>, JsValue> {
-    let market = decoded(&market.js_value(), "market", market_spec)?;
+    let market = MarketArg::decode(&market.js_value())?;
     let account = decoded(&account.js_value(), "account", account_spec)?;
     let instrument = decoded(&instrument, "instrument", instrument_spec)?;
     let side = decoded(&side, "side", crate::json::liquidation::side)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
-    let result = liquidation::max_size(&market, &account, &instrument, side, &params, &options)
-        .map_err(to_js_error)?;
+    // Validation in `liquidation::max_size`'s order: params, options, market, account.
+    params
+        .validate()
+        .map_err(|e| to_js_error(e.within("params")))?;
+    options
+        .validate()
+        .map_err(|e| to_js_error(e.within("options")))?;
+    let market = market.validated()?;
+    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    let result = liquidation::what_if::max_size_validated(
+        &market,
+        &account,
+        &instrument,
+        side,
+        &params,
+        &options,
+    )
+    .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
 }

@@ -12,15 +12,15 @@
 //!   computation.
 
 use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
+use super::market_cache::MarketArg;
 use crate::error::Error;
 use crate::margin::params::params_hash;
 use crate::margin::portfolio::ScenarioPnl;
 use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
-use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
 use crate::portfolio::decode::account_spec;
-use crate::portfolio::AccountSpec;
+use crate::portfolio::{Account, AccountSpec};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsify::Ts;
@@ -234,7 +234,8 @@ fn compute(
     params: Option<JsValue>,
     positions: Option<(Vec<f64>, String, Vec<u8>)>,
 ) -> Result<MarginReport, JsValue> {
-    let market = decoded(&market, "market", market_spec)?;
+    // Validated below, after the other arguments are decoded (the CLI's order of errors).
+    let market = MarketArg::decode(&market)?;
     let mut account = decoded(&account, "account", account_spec)?;
     if let Some((numbers, ids, flags)) = positions {
         if !account.positions.is_empty() {
@@ -251,14 +252,10 @@ fn compute(
         last.as_ref()
             .is_some_and(|last| Rc::ptr_eq(&last.params, &params) && last.models_checked)
     });
-    crate::margin::compute::margin_with_checked_params(
-        &market,
-        &account,
-        &params,
-        &hash,
-        models_checked,
-    )
-    .map_err(to_js_error)
+    let market = market.validated()?;
+    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    crate::margin::compute::margin_hashed(&market, &account, &params, &hash, models_checked)
+        .map_err(to_js_error)
 }
 
 /// The last `params` argument's parameters, validated, and their hash.

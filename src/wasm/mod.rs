@@ -9,6 +9,7 @@ mod convert;
 mod engine;
 mod liquidation;
 mod margin;
+mod market_cache;
 mod position_columns;
 mod text;
 

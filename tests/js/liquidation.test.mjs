@@ -140,3 +140,32 @@ test('bad input: the same code and field on both sides', () => {
   const t = wasm(() => liquidationPrices(market, sample, undefined, typo));
   assert.deepEqual(t.error, { code: 'E_INVALID_INPUT', field: 'options.stiky' });
 });
+
+test('whatIf and maxSize reuse the last market only for the same JSON text (src/wasm/market_cache.rs)', () => {
+  // The binding keeps the last validated market. Alternating markets, a market mutated in place
+  // and an invalid market right after a valid one must each give what the CLI gives for them.
+  const a = file('sample.json', sample);
+  const order = { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, side: 'sell' };
+  const o = file('order.json', order);
+  const live = structuredClone(market);
+  const check = (label) => {
+    const m = file('live.json', live);
+    const w = same(native(['what-if', '--market', m, '--account', a, '--order', o]),
+      wasm(() => whatIf(live, sample, order)), `whatIf ${label}`);
+    const s = same(native(['max-size', '--market', m, '--account', a, '--instrument', 'BTC_USDC-PERPETUAL',
+      '--side', 'buy', '--options', file('mo.json', { sizeIncrement: 0.01 })]),
+    wasm(() => maxSize(live, sample, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.01 })), `maxSize ${label}`);
+    return w && s;
+  };
+  assert.ok(check('as given'));
+  const before = JSON.stringify(whatIf(live, sample, order));
+  live.underlyings.BTC.index.price = 99500; // mutated in place: a new text
+  assert.ok(check('moved'));
+  assert.notEqual(JSON.stringify(whatIf(live, sample, order)), before);
+  live.underlyings.BTC.index.price = -1;
+  assert.equal(check('invalid'), false, 'refused on both sides');
+  assert.equal(wasm(() => whatIf(live, sample, order)).error.field, 'market.underlyings.BTC.index.price');
+  live.underlyings.BTC.index.price = market.underlyings.BTC.index.price;
+  assert.ok(check('back'));
+  assert.equal(JSON.stringify(whatIf(live, sample, order)), before);
+});

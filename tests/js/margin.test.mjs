@@ -176,3 +176,29 @@ test('positions sent as columns give what their JSON text gives, results and err
   assert.equal(bad.field, 'account.mode');
   assert.deepEqual(bad, outcome(() => raw.margin(market, { ...account, mode: 'portfolioo' })));
 });
+
+test('the validated market is reused only for the same JSON text (src/wasm/margin.rs LAST_MARKET)', () => {
+  // margin() keeps the last market it validated, keyed by the argument's JSON text. A changed
+  // market (a new object, or the same object mutated) must be decoded and validated afresh, an
+  // invalid one refused even right after a valid one, and the order of calls must not matter.
+  const moved = structuredClone(market);
+  moved.underlyings.BTC.index.price = 99500;
+  const first = JSON.stringify(margin(moved, account));
+  const base = JSON.stringify(margin(market, account));
+  assert.notEqual(first, base, 'a different index price gives a different report');
+  assert.equal(JSON.stringify(margin(moved, account)), first);
+  assert.equal(JSON.stringify(margin(market, account)), base);
+  // The same object mutated in place.
+  const live = structuredClone(market);
+  assert.equal(JSON.stringify(margin(live, account)), base);
+  live.underlyings.BTC.index.price = 99500;
+  assert.equal(JSON.stringify(margin(live, account)), first);
+  // Invalid after valid: refused with the field; then the valid one again.
+  live.underlyings.BTC.index.price = -1;
+  assert.throws(() => margin(live, account),
+    (e) => e.code === 'E_INVALID_INPUT' && e.field === 'market.underlyings.BTC.index.price');
+  assert.equal(JSON.stringify(margin(market, account)), base);
+  // An account error is reported as such with a cached market.
+  assert.throws(() => margin(market, { ...account, positions: [{ instrument: 'BTC_USDC-NOPE', size: 1 }] }),
+    (e) => e.field.startsWith('account.positions[0]'));
+});
