@@ -23,7 +23,7 @@ export function marginVia(marginParts, market, account, params) {
   return reportFromParts(parts);
 }
 
-const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/wasm/position_columns.rs)
+const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/portfolio/columns.rs)
 const PRINTABLE_ID = /^[\x20-\x7e]+$/;
 
 /** The account without its positions (`rest`) and the positions as columns, or null when the

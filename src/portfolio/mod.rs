@@ -5,6 +5,7 @@
 //! Never holds market data and never values anything: valuation lives in `pricing`/`margin`.
 
 mod account;
+pub(crate) mod columns;
 pub mod decode;
 mod instrument;
 

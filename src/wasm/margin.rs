@@ -60,7 +60,7 @@ pub fn margin(
 /// `"scenarios": []`).
 ///
 /// `position_numbers`, `position_ids`, `position_flags`: the account's positions as columns
-/// ([`super::position_columns`]), `account` then being the account without them; `undefined`:
+/// ([`crate::portfolio::columns`]), `account` then being the account without them; `undefined`:
 /// the positions are in `account`.
 #[wasm_bindgen(js_name = "__marginParts", skip_typescript)]
 pub fn margin_parts(
@@ -245,7 +245,7 @@ fn compute(
             )));
         }
         account.positions =
-            super::position_columns::positions(&numbers, &ids, &flags).map_err(to_js_error)?;
+            crate::portfolio::columns::positions(&numbers, &ids, &flags).map_err(to_js_error)?;
     }
     let (params, hash) = checked_params(params)?;
     let models_checked = LAST_PARAMS.with_borrow(|last| {

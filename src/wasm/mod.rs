@@ -10,7 +10,6 @@ mod engine;
 mod liquidation;
 mod margin;
 mod market_cache;
-mod position_columns;
 mod text;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};

@@ -148,6 +148,7 @@ test('positions sent as columns give what their JSON text gives, results and err
     ['-0 size and entry price', [...account.positions, { instrument: first.instrument, size: -0 }, { ...perp, entryPrice: -0 }], true],
     ['null and undefined optionals', [{ ...perp, isolatedMargin: null }, { ...first, entryPrice: undefined }], true],
     ['isolated margin', [{ ...perp, isolatedMargin: 1234.5 }], true],
+    ['-0 isolated margin', [{ ...perp, isolatedMargin: -0 }, { ...first, isolatedMargin: -0 }], true],
     ['tiny and huge numbers', [{ ...first, size: 5e-324 }, { ...perp, size: 1e21 }, { ...perp, size: 123456789012345680000 }], true],
     ['unknown instrument', [{ instrument: 'BTC_USDC-NOPE', size: 1 }], true],
     ['NaN size', [{ ...first, size: NaN }], false],
