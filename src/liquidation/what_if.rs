@@ -450,30 +450,11 @@ pub fn what_if(
     options: &LiquidationOptions,
 ) -> Result<WhatIfResult> {
     params.validate().map_err(|e| e.within("params"))?;
-    what_if_with_checked_params(
-        market,
-        account,
-        order,
-        params,
-        &params_hash(params)?,
-        options,
-    )
-}
-
-/// [`what_if`] for parameters the caller has validated and hashed (`params_hash(params)`; the JS
-/// binding keeps the last ones, as for `margin()`).
-pub(crate) fn what_if_with_checked_params(
-    market: &MarketSpec,
-    account: &AccountSpec,
-    order: &Order,
-    params: &RiskParams,
-    hash: &str,
-    options: &LiquidationOptions,
-) -> Result<WhatIfResult> {
+    let hash = params_hash(params)?;
     options.validate().map_err(|e| e.within("options"))?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    what_if_hashed(&market, &account, order, params, hash, options)
+    what_if_hashed(&market, &account, order, params, &hash, options)
 }
 
 /// [`what_if`] for a validated market and account.

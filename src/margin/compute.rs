@@ -33,25 +33,10 @@ pub fn margin(
     params: &RiskParams,
 ) -> Result<MarginReport> {
     params.validate().map_err(|e| e.within("params"))?;
-    margin_with_checked_params(market, account, params, &params_hash(params)?, false)
-}
-
-/// [`margin`] with parameters the caller has validated (`params.validate()` succeeded) and
-/// hashed (`params_hash(params)`), for callers that reuse one parameter set call after call
-/// (the JS binding keeps the last one): hashing the parameters serialises them to canonical JSON,
-/// ≈ 0.6 M instructions, an eighth of `margin()` on the 500-leg cross book (callgrind, native).
-/// `models_checked`: the caller has also run `params.standard.validate()` and
-/// `params.portfolio.validate()` successfully (`RiskParams::validate` does not cover them).
-pub(crate) fn margin_with_checked_params(
-    market: &MarketSpec,
-    account: &AccountSpec,
-    params: &RiskParams,
-    params_hash: &str,
-    models_checked: bool,
-) -> Result<MarginReport> {
+    let hash = params_hash(params)?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    margin_hashed(&market, &account, params, params_hash, models_checked)
+    margin_hashed(&market, &account, params, &hash, false)
 }
 
 /// [`margin`] for an already validated market and account (the engine's incremental path).
@@ -65,8 +50,10 @@ pub fn margin_validated(
 
 /// [`margin_validated`] with the parameters' hash computed by the caller (`params_hash(params)`:
 /// serialising the parameters costs more than a cross-margin computation of 50 legs, so callers
-/// that compute many reports with the same parameters hash them once). `params_checked`: the
-/// caller has run `params.validate()` successfully, so the model need not repeat it.
+/// that compute many reports with the same parameters hash them once; the engine does, and the
+/// JS binding keeps the last parameters). `params_checked`: the caller has run
+/// `params.standard.validate()` and `params.portfolio.validate()` successfully (which
+/// `RiskParams::validate` does not cover), so the model need not repeat them.
 pub(crate) fn margin_hashed(
     market: &Market,
     account: &Account,

@@ -90,7 +90,7 @@ pub fn what_if(
     let order = decoded(&order.js_value(), "order", crate::json::liquidation::order)?;
     let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
-    // Validation in `what_if_with_checked_params`'s order: options, market, account.
+    // Validation in `liquidation::what_if`'s order: options, market, account.
     options
         .validate()
         .map_err(|e| to_js_error(e.within("options")))?;
