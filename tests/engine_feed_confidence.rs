@@ -103,6 +103,16 @@ fn assert_update_is(update: &MarginUpdate, r: &MarginReport) {
     assert_eq!(update.health, r.health);
 }
 
+/// Applies the feed scores `payload` and checks that only `id` is updated, to what `margin()`
+/// gives on the market with the same scores set directly; returns that report.
+fn apply_scores_as_margin(e: &mut MarginEngine, id: &str, payload: Value) -> MarginReport {
+    let updates = e.apply(scores(payload.clone())).unwrap();
+    assert_eq!(ids(&updates), [id]);
+    let direct = margin_on(e, id, &market(Some(payload)));
+    assert_update_is(&updates[0], &direct);
+    direct
+}
+
 #[test]
 fn a_low_score_raises_the_derive_standard_im_as_margin_with_the_scores_set_directly() {
     let mut e = engine("derive-standard");
@@ -111,16 +121,11 @@ fn a_low_score_raises_the_derive_standard_im_as_margin_with_the_scores_set_direc
     let base = e.report("eth").unwrap();
 
     // ETH's spot feed drops to 0.4 (< perpConfidenceThreshold 0.55 of Derive mainnet).
-    let updates = e
-        .apply(scores(json!({"underlyings": {"ETH": {"spot": 0.4}}})))
-        .unwrap();
-    assert_eq!(ids(&updates), ["eth"]);
-    let direct = margin_on(
-        &e,
+    let direct = apply_scores_as_margin(
+        &mut e,
         "eth",
-        &market(Some(json!({"underlyings": {"ETH": {"spot": 0.4}}}))),
+        json!({"underlyings": {"ETH": {"spot": 0.4}}}),
     );
-    assert_update_is(&updates[0], &direct);
     assert_eq!(e.report("eth").unwrap(), direct);
     // StandardManager `_getNetPerpMargin`: IM += (1 − min(perp, spot))·confidenceFactor·S·|perps|
     // = 0.6·1·3500·10 = 21,000 USD; MM unchanged (docs/venues/derive.md §1.4).
@@ -228,16 +233,11 @@ fn a_low_score_raises_the_pmrm_2_im_as_margin_with_the_scores_set_directly() {
     e.upsert_account("eth", eth_perps("portfolio")).unwrap();
     e.upsert_account("btc", btc_perp("portfolio")).unwrap();
     let base = e.report("eth").unwrap();
-    let updates = e
-        .apply(scores(json!({"underlyings": {"ETH": {"spot": 0.25}}})))
-        .unwrap();
-    assert_eq!(ids(&updates), ["eth"]);
-    let direct = margin_on(
-        &e,
+    let direct = apply_scores_as_margin(
+        &mut e,
         "eth",
-        &market(Some(json!({"underlyings": {"ETH": {"spot": 0.25}}}))),
+        json!({"underlyings": {"ETH": {"spot": 0.25}}}),
     );
-    assert_update_is(&updates[0], &direct);
     // PMRM_2 `_getConfidenceContingency`: IM += (1 − q)·confMargin·|perps|·S with q the spot
     // score, below confThreshold 0.55: 0.75·1·10·3500 (docs/venues/derive.md §3).
     let rise = initial(&direct) - initial(&base);
@@ -261,16 +261,11 @@ fn pmrm_2_collateral_without_positions_takes_the_lowest_listed_spot_score() {
     .unwrap();
     e.upsert_account("eth", eth_perps("portfolio")).unwrap();
     let base = e.report("coin").unwrap();
-    let updates = e
-        .apply(scores(json!({"underlyings": {"BTC": {"spot": 0.2}}})))
-        .unwrap();
-    assert_eq!(ids(&updates), ["coin"]);
-    let direct = margin_on(
-        &e,
+    let direct = apply_scores_as_margin(
+        &mut e,
         "coin",
-        &market(Some(json!({"underlyings": {"BTC": {"spot": 0.2}}}))),
+        json!({"underlyings": {"BTC": {"spot": 0.2}}}),
     );
-    assert_update_is(&updates[0], &direct);
     // IM += (1 − 0.2)·confMargin 1·collateral value 2·S.
     let rise = initial(&direct) - initial(&base);
     assert!((rise - 0.8 * 2.0 * ETH).abs() < 1e-6, "{rise}");
