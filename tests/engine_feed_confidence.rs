@@ -404,11 +404,15 @@ fn bad_scores_are_coded_errors_with_the_markets_field_paths_and_change_nothing()
         let err = Event::from_value(ev)
             .and_then(|ev| e.apply(ev))
             .unwrap_err();
-        assert_eq!(
-            (err.code(), err.field()),
-            ("E_INVALID_INPUT", field),
-            "{payload}: {err}"
-        );
+        // A score the market could hold but that is wrong: E_INVALID_INPUT, as in the market. A
+        // symbol the market does not have: E_MISSING_MARKET_DATA, as `indexUpdate` and
+        // `collateralPrice` refuse one.
+        let code = if as_market {
+            "E_INVALID_INPUT"
+        } else {
+            "E_MISSING_MARKET_DATA"
+        };
+        assert_eq!((err.code(), err.field()), (code, field), "{payload}: {err}");
         assert_eq!(e.snapshot(), before, "{payload} left the engine unchanged");
         // The market's decoder and validation, given the same object.
         let mut whole = market_json(None);
@@ -499,4 +503,48 @@ fn snapshot_restore_and_replay_carry_the_scores() {
     let bad = ndjson(&[json!({"type": "feedConfidence", "collateral": {"ETH": 2}})]);
     let err = replay(&mut original, &bad, |_| Ok(())).unwrap_err();
     assert_eq!(err.field(), "events[0].collateral.ETH");
+}
+
+#[test]
+fn time_advance_drops_the_scores_of_expired_expiries_only() {
+    // Scores for DEC25 (listed in the market) and for a later expiry; ETH's spot and perp scores
+    // and a collateral score beside them. Past DEC25 only the DEC25 scores go, with its forward
+    // and vol slice; the state equals a market written with the scores that remain.
+    const MAR26: i64 = 1_805_961_600_000; // 2027-03-26 08:00 UTC
+    let mut e = engine("derive-standard");
+    e.set_market(market(None)).unwrap();
+    e.upsert_account("eth", eth_perps("cross")).unwrap();
+    e.apply(scores(json!({
+        "underlyings": {"ETH": {"spot": 0.4, "perp": 0.6,
+            "expiries": [{"expiry": DEC25, "vol": 0.3}, {"expiry": MAR26, "forward": 0.2}]}},
+        "collateral": {"ETH": 0.5}})))
+        .unwrap();
+    let just_before = DEC25 - 86_400_000;
+    e.apply(event(
+        json!({"type": "timeAdvance", "now": just_before, "index": {"ETH": {"price": ETH}}}),
+    ))
+    .unwrap();
+    assert_eq!(
+        e.market().unwrap().spec().feed_confidence,
+        market(Some(
+            json!({"underlyings": {"ETH": {"spot": 0.4, "perp": 0.6,
+            "expiries": [{"expiry": DEC25, "vol": 0.3}, {"expiry": MAR26, "forward": 0.2}]}},
+            "collateral": {"ETH": 0.5}})
+        ))
+        .feed_confidence,
+        "an expiry not yet reached keeps its scores"
+    );
+    e.apply(event(
+        json!({"type": "timeAdvance", "now": DEC25, "index": {"ETH": {"price": ETH}}}),
+    ))
+    .unwrap();
+    let remaining = json!({"underlyings": {"ETH": {"spot": 0.4, "perp": 0.6,
+        "expiries": [{"expiry": MAR26, "forward": 0.2}]}}, "collateral": {"ETH": 0.5}});
+    assert_eq!(
+        e.market().unwrap().spec().feed_confidence,
+        market(Some(remaining.clone())).feed_confidence
+    );
+    let text = serde_json::to_string(&e.snapshot()).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["market"]["feedConfidence"], remaining);
 }

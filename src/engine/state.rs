@@ -343,7 +343,7 @@ impl MarginEngine {
         let market = self.require_market()?;
         for name in update.underlyings.keys() {
             if market.underlying(name).is_err() {
-                return Err(Error::invalid(
+                return Err(Error::missing(
                     format!("underlyings.{name}"),
                     "no such underlying in the market",
                 ));
@@ -351,7 +351,7 @@ impl MarginEngine {
         }
         for asset in update.collateral.keys() {
             if market.collateral(asset).is_err() {
-                return Err(Error::invalid(
+                return Err(Error::missing(
                     format!("collateral.{asset}"),
                     "no such collateral asset in the market",
                 ));
@@ -607,6 +607,13 @@ impl MarginEngine {
                 conf: quote.conf,
                 publish_time: now,
             };
+        }
+        // Expired expiries leave the market with their feed scores: nothing reads a score of an
+        // expiry that has no forward or vol left, and a snapshot should not carry it.
+        if let Some(scores) = next.feed_confidence.as_mut() {
+            for u in scores.underlyings.values_mut() {
+                u.expiries.retain(|e| e.expiry > now);
+            }
         }
         for u in next.underlyings.values_mut() {
             u.forwards.retain(|f| f.expiry > now);

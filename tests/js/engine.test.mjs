@@ -150,15 +150,16 @@ test('feedConfidence: Derive scores merged through apply(); the IM equals margin
   assert.deepEqual(JSON.parse(engine.snapshot()).market.feedConfidence, { underlyings: { BTC: { spot: 0.4, perp: 0.5 } } });
   // Refusals: coded, the market's field path under event., nothing changes; NaN arrives as null.
   const saved = engine.snapshot();
-  for (const [event, field] of [
-    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 1.5 } } }, 'event.underlyings.BTC.spot'],
-    [{ type: 'feedConfidence', underlyings: { BTC: { spot: NaN } } }, 'event.underlyings.BTC.spot'],
-    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 'NaN' } } }, 'event.underlyings.BTC.spot'],
-    [{ type: 'feedConfidence', underlyings: { DOGE: { spot: 0.5 } } }, 'event.underlyings.DOGE'],
-    [{ type: 'feedConfidence', collateral: { DOGE: 0.5 } }, 'event.collateral.DOGE'],
+  // A symbol the market lacks: E_MISSING_MARKET_DATA, as for indexUpdate.
+  for (const [event, code, field] of [
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 1.5 } } }, 'E_INVALID_INPUT', 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: NaN } } }, 'E_INVALID_INPUT', 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { BTC: { spot: 'NaN' } } }, 'E_INVALID_INPUT', 'event.underlyings.BTC.spot'],
+    [{ type: 'feedConfidence', underlyings: { DOGE: { spot: 0.5 } } }, 'E_MISSING_MARKET_DATA', 'event.underlyings.DOGE'],
+    [{ type: 'feedConfidence', collateral: { DOGE: 0.5 } }, 'E_MISSING_MARKET_DATA', 'event.collateral.DOGE'],
   ]) {
-    assert.throws(() => engine.apply(event), (e) => e instanceof DrrMarginError && e.code === 'E_INVALID_INPUT' && e.field === field,
-      `${JSON.stringify(event)} → ${field}`);
+    assert.throws(() => engine.apply(event), (e) => e instanceof DrrMarginError && e.code === code && e.field === field,
+      `${JSON.stringify(event)} → ${code} ${field}`);
   }
   assert.equal(engine.snapshot(), saved);
   // Restored, the same event gives byte-identical updates.
