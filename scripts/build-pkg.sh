@@ -11,8 +11,13 @@ profile=--release
 export PATH="$PWD/node_modules/.bin:$PATH"
 for target in web nodejs; do
   out=pkg/${target/nodejs/node}
+  # A failed build must stop here: the .wasm of the previous build would otherwise be packaged
+  # (and tested) as if it were this one.
+  status=0
   wasm-pack --log-level warn build --mode no-install "$profile" --target "$target" \
-    --out-dir "$out" --out-name drr_margin 2>&1 | grep -v 'failed to get wasm-pack version' || true
+    --out-dir "$out" --out-name drr_margin 2>&1 | { grep -v 'failed to get wasm-pack version' || true; } \
+    || status=$?
+  [ "$status" -eq 0 ] || { echo "build-pkg: wasm-pack failed for --target $target (exit $status)" >&2; exit 1; }
   [ -f "$out/drr_margin_bg.wasm" ] || { echo "build-pkg: wasm-pack produced no $out/drr_margin_bg.wasm" >&2; exit 1; }
   # wasm-pack writes a `*` .gitignore into its out-dir, which npm pack honours: the published
   # package would lack its wasm and glue (tests/browser/packaging.test.mjs installs from `npm pack`).

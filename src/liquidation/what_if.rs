@@ -485,13 +485,45 @@ pub(crate) fn what_if_hashed(
     hash: &str,
     options: &LiquidationOptions,
 ) -> Result<WhatIfResult> {
+    what_if_given_before(market, account, order, params, hash, options, None)
+}
+
+/// The account before the order, as far as it is computed when the call starts.
+enum Before<'a> {
+    /// Its summary, from an earlier call on the same inputs.
+    Known(&'a AccountSummary),
+    /// Its margin report; the summary (liquidation prices) comes after the account after.
+    Report(MarginReport),
+}
+
+/// [`what_if_hashed`], given the account's summary before the order when an earlier call on the
+/// same market, account, parameters and options computed it (its `before`; the JS binding keeps
+/// the last one, `src/wasm/what_if_cache.rs`: an order form calls again for every keystroke).
+/// That summary depends on nothing else, and the call that computed it succeeded, so each step
+/// skipped here would succeed again with the same value: the result equals a call without it,
+/// errors included. Without it, the steps run in the order below.
+pub(crate) fn what_if_given_before(
+    market: &Market,
+    account: &Account,
+    order: &Order,
+    params: &RiskParams,
+    hash: &str,
+    options: &LiquidationOptions,
+    known_before: Option<&AccountSummary>,
+) -> Result<WhatIfResult> {
     // Only the summary figures of the two reports are used: no position ids, no warnings.
-    let before_report = margin_summary(market, account, params)?;
+    let before = match known_before {
+        Some(summary) => Before::Known(summary),
+        None => Before::Report(margin_summary(market, account, params)?),
+    };
     let (post, fill) = apply_order(market, account, order, params)?;
     let after_report = margin_summary(market, &post, params)?;
     let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
-    let before = summary(market, account, params, options, before_report)?;
+    let before = match before {
+        Before::Known(summary) => summary.clone(),
+        Before::Report(report) => summary(market, account, params, options, report)?,
+    };
     let after = summary(market, &post, params, options, after_report)?;
     let impact = MarginImpact {
         equity: money_diff(&after.equity, &before.equity, "equity")?,

@@ -1,8 +1,9 @@
 //! `liquidationPrices`, `liquidationCheck`, `whatIf`, `maxSize`: the liquidation API for JS.
 //! Conversion only; the same decoding (field paths) and results as the CLI's commands.
 
-use super::convert::{decoded, decoded_optional, params_from_js, to_js, to_js_error};
+use super::convert::{decoded, decoded_optional, json_text, params_from_js, to_js, to_js_error};
 use super::market_cache::MarketArg;
+use super::what_if_cache;
 use crate::liquidation::{
     self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, WhatIfResult,
 };
@@ -84,9 +85,12 @@ pub fn what_if(
         JsValue,
     >,
 ) -> Result<Ts<WhatIfResult>, JsValue> {
-    // The last market and parameters are kept validated, as for `margin()`.
+    // The last market and parameters are kept validated, as for `margin()`, and the last
+    // account's summary before the order (`what_if_cache`).
     let market = MarketArg::decode(&market.js_value())?;
-    let account = decoded(&account.js_value(), "account", account_spec)?;
+    let account_text = json_text(&account.js_value(), "account")?;
+    let account =
+        crate::json::decode_str(&account_text, "account", account_spec).map_err(to_js_error)?;
     let order = decoded(&order.js_value(), "order", crate::json::liquidation::order)?;
     let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
@@ -96,9 +100,26 @@ pub fn what_if(
         .map_err(|e| to_js_error(e.within("options")))?;
     let market = market.validated()?;
     let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
-    let result =
-        liquidation::what_if::what_if_hashed(&market, &account, &order, &params, &hash, &options)
-            .map_err(to_js_error)?;
+    let key = what_if_cache::Key {
+        market: market.clone(),
+        account: account_text,
+        params_hash: hash.to_string(),
+        options: options.clone(),
+    };
+    let known_before = what_if_cache::known(&key);
+    let result = liquidation::what_if::what_if_given_before(
+        &market,
+        &account,
+        &order,
+        &params,
+        &hash,
+        &options,
+        known_before.as_ref(),
+    )
+    .map_err(to_js_error)?;
+    if known_before.is_none() {
+        what_if_cache::keep(key, result.before.clone());
+    }
     Ok(Ts::new_unchecked(to_js(&result)?))
 }
 

@@ -11,6 +11,7 @@ mod liquidation;
 mod margin;
 mod market_cache;
 mod text;
+mod what_if_cache;
 
 use crate::pricing::{ImpliedVolRequest, PriceRequest, PriceResult};
 use convert::{decoded, to_js, to_js_error};

@@ -169,3 +169,52 @@ test('whatIf and maxSize reuse the last market only for the same JSON text (src/
   assert.ok(check('back'));
   assert.equal(JSON.stringify(whatIf(live, sample, order)), before);
 });
+
+test("whatIf reuses the account's summary before the order only for the same market, account, params and options (src/wasm/what_if_cache.rs)", () => {
+  // An order form: the same inputs, the order changing call after call. The binding keeps the
+  // last call's `before`; every call below must still give exactly what the CLI gives (which
+  // computes everything), including after the account, params or options change, after a
+  // refused order, and with a market, account or options mutated in place.
+  const live = structuredClone(market);
+  const account = structuredClone(sample);
+  let params;
+  let options;
+  const calls = [];
+  const check = (order, label) => {
+    const args = ['what-if', '--market', file('wm.json', live), '--account', file('wa.json', account),
+      '--order', file('wo.json', order)];
+    if (params) args.push('--profile', params.profile);
+    if (options) args.push('--options', file('wopt.json', options));
+    const w = wasm(() => whatIf(live, account, order, params, options));
+    calls.push(w);
+    return same(native(args), w, `whatIf ${label}`);
+  };
+  const buy = (size) => ({ instrument: 'BTC_USDC-PERPETUAL', size, side: 'buy' });
+  for (const size of [0.1, 0.25, 0.5]) assert.ok(check(buy(size), `order form, size ${size}`));
+  // The same `before` object each time (it is kept), and a different `after`.
+  assert.deepEqual(calls[1].ok.before, calls[0].ok.before);
+  assert.notDeepEqual(calls[1].ok.after, calls[0].ok.after);
+  assert.equal(check({ instrument: 'DOGE-PERP', size: 1 }, 'refused order'), false, 'refused on both sides');
+  assert.equal(calls.at(-1).error.field, 'market.underlyings.DOGE');
+  assert.ok(check(buy(0.3), 'after a refused order'));
+  account.collateral.USDC += 1000; // the account mutated in place: a new text
+  assert.ok(check(buy(0.3), 'account changed'));
+  assert.notDeepEqual(calls.at(-1).ok.before, calls[0].ok.before);
+  params = { profile: 'deribit-standard' };
+  assert.ok(check(buy(0.3), 'params changed'));
+  options = { sticky: 'moneyness' };
+  assert.ok(check(buy(0.3), 'options changed'));
+  options = { whatIfPrices: 'exact' };
+  assert.ok(check(buy(0.4), 'exact prices'));
+  assert.ok(check(buy(0.5), 'exact prices, next size'));
+  options.whatIfPrices = 'none'; // mutated in place
+  assert.ok(check(buy(0.5), 'options mutated'));
+  live.underlyings.BTC.index.price = 99000; // the market mutated in place
+  assert.ok(check(buy(0.5), 'market moved'));
+  live.underlyings.BTC.index.price = market.underlyings.BTC.index.price;
+  options = undefined;
+  params = undefined;
+  account.collateral.USDC -= 1000; // back to the first inputs: the first call's `before` again
+  assert.ok(check(buy(0.25), 'back to the start'));
+  assert.deepEqual(calls.at(-1).ok, calls[1].ok);
+});
