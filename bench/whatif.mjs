@@ -33,8 +33,19 @@ function time(label, f, reps = 101) {
 }
 console.log(`${positions.length} positions (cross, drr profile), Node ${process.version}`);
 time('margin() (reference: one full revaluation)', () => margin(market, account));
-time("whatIf, whatIfPrices 'none' (2 margins)", () => whatIf(market, account, order, undefined, { whatIfPrices: 'none' }));
-time("whatIf, whatIfPrices 'estimate' (default, 2 + 8)", () => whatIf(market, account, order));
-time("whatIf, whatIfPrices 'exact'", () => whatIf(market, account, order, undefined, { whatIfPrices: 'exact' }), 3);
+// The binding keeps the last call's account before the order (src/wasm/what_if_cache.rs). "cold"
+// alternates two accounts (collateral 2,000,000 and 2,000,001 USDC), so no call finds it: every
+// call computes before and after. "order form" keeps the account and changes the order's size on
+// every call, as a page does while the user types: the account before is computed once.
+const accounts = [account, { ...account, collateral: { USDC: 2_000_001 } }];
+let call = 0;
+const cold = () => accounts[call++ % 2];
+const sizes = [0.1, 0.2, 0.3, 0.5, 0.8, 1.3, 2.1, 3.4];
+const typed = () => ({ ...order, size: sizes[call++ % sizes.length] });
+time("whatIf 'none' (2 margins), cold", () => whatIf(market, cold(), order, undefined, { whatIfPrices: 'none' }));
+time("whatIf 'estimate' (default: 2 + 8), cold", () => whatIf(market, cold(), order));
+time("whatIf 'estimate', order form (1 + 4)", () => whatIf(market, account, typed()));
+time("whatIf 'exact', cold", () => whatIf(market, cold(), order, undefined, { whatIfPrices: 'exact' }), 3);
+time("whatIf 'exact', order form", () => whatIf(market, account, typed(), undefined, { whatIfPrices: 'exact' }), 3);
 time('liquidationPrices', () => liquidationPrices(market, account), 3);
 time('maxSize (increment 0.001)', () => maxSize(market, account, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }), 3);
