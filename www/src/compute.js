@@ -80,12 +80,24 @@ export function priceChain(chain) {
   });
 }
 
+// The last maxSize answer and what it was computed from: it depends on the instrument and side,
+// not on the size being typed, so the ticket asks again only when one of its inputs changes.
+let lastMaxSize = { key: undefined, result: undefined };
+
+function maxSizeOnce(m, account, order, params) {
+  const key = JSON.stringify([m, account, order.instrument, order.side, params]);
+  if (key !== lastMaxSize.key) {
+    lastMaxSize = { key, result: attempt(() => maxSize(m, account, order.instrument, order.side, params, { sizeIncrement: 0.01 })) };
+  }
+  return lastMaxSize.result;
+}
+
 /** Pre-trade ticket: whatIf before/after and the largest size the account can take. */
 export function computeTicket({ market, account, profile, scenario, order }) {
   const m = applyScenario(market, scenario);
   const params = { profile };
   const w = attempt(() => whatIf(m, account, order, params));
-  const max = attempt(() => maxSize(m, account, order.instrument, order.side, params, { sizeIncrement: 0.01 }));
+  const max = maxSizeOnce(m, account, order, params);
   return { whatIf: w.error ? { error: w.error } : w.ok, maxSize: max.error ? { error: max.error } : max.ok,
     inputs: { market: m, account, order, params } };
 }
