@@ -489,6 +489,8 @@ pub(crate) fn what_if_hashed(
 }
 
 /// The account before the order, as far as it is computed when the call starts.
+// One local per call, moved once: boxing the report would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Before<'a> {
     /// Its summary, from an earlier call on the same inputs.
     Known(&'a AccountSummary),
