@@ -218,3 +218,48 @@ test("whatIf reuses the account's summary before the order only for the same mar
   assert.ok(check(buy(0.25), 'back to the start'));
   assert.deepEqual(calls.at(-1).ok, calls[1].ok);
 });
+
+test('whatIf: a random sequence drawn from a few markets, accounts, orders, params and options equals the CLI call by call', () => {
+  // Consecutive calls often share everything but the order (the kept `before` is used) and
+  // sometimes differ in one input (it must not be used then). The CLI's `batch` computes each
+  // call afresh.
+  const moved = structuredClone(market);
+  moved.underlyings.BTC.index.price *= 1.01;
+  const markets = [market, moved];
+  const richer = structuredClone(sample);
+  richer.collateral.USDC += 5000;
+  const accounts = [sample, richer, { ...sample, mode: 'portfolio' }];
+  const orders = [0.1, 0.4, -0.3, 1.5].map((size) => ({ instrument: 'BTC_USDC-PERPETUAL', size }))
+    .concat([{ instrument: 'BTC_USDC-26MAR27-120000-C', size: 2, side: 'sell' }]);
+  const paramsPool = [undefined, { profile: 'deribit-standard' }];
+  const optionsPool = [undefined, { sticky: 'moneyness' }, { validityRange: 0.2 }, { safety: 0 }, { safety: 0.5 }];
+  let s = 7;
+  // The generator's high bits (its low bits cycle with short periods).
+  const draw = (xs) => xs[Math.floor(((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * xs.length)];
+  const calls = [];
+  let last = [market, sample, undefined, undefined];
+  const pools = [markets, accounts, paramsPool, optionsPool];
+  const changes = [0, 0, 0, 0];
+  for (let i = 0; i < 80; i++) {
+    // Half the time only the order changes; otherwise one input is drawn again (maybe the same).
+    const inputs = [...last];
+    const which = draw([0, 1, 2, 3, 4, 5, 6, 7]);
+    if (which < 4) inputs[which] = draw(pools[which]);
+    if (inputs[which] !== last[which]) changes[which]++;
+    last = inputs;
+    const [m, a, p, o] = inputs;
+    calls.push({ fn: 'whatIf', args: [m, a, draw(orders), p ?? null, o ?? null] });
+  }
+  const lines = execFileSync(cli, ['batch'], { input: calls.map((c) => JSON.stringify(c)).join('\n') + '\n', encoding: 'utf8' })
+    .trimEnd().split('\n');
+  assert.equal(lines.length, calls.length);
+  let compared = 0;
+  calls.forEach((call, k) => {
+    const native = JSON.parse(lines[k]);
+    const w = wasm(() => whatIf(...call.args.map((x) => x ?? undefined)));
+    const n = native.error ? { error: { code: native.error.code, field: native.error.field } } : native;
+    if (same(n, w, `call ${k}`)) compared++;
+  });
+  assert.ok(compared > 60, `${compared} results compared`);
+  assert.ok(changes.every((n) => n >= 3), `each input changed alone a few times: ${changes}`);
+});
