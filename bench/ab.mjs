@@ -32,6 +32,7 @@ const cases = {
   'margin deribit-portfolio 500': (P) => P.margin(market, port, { profile: 'deribit-portfolio' }),
   'whatIf estimate 100': (P) => P.whatIf(market, acct100, order),
   'liquidationPrices 100': (P) => P.liquidationPrices(market, acct100),
+  'maxSize 100': (P) => P.maxSize(market, acct100, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }),
   'priceBatch 10k (per call)': (P) => P.priceBatch({ kind, forward: fwd, strike, t, vol, rate: 0.01 }),
 };
 function med(f, reps) { for (let i = 0; i < 5; i++) f(); const xs = []; for (let r = 0; r < reps; r++) { const t0 = process.hrtime.bigint(); f(); xs.push(Number(process.hrtime.bigint() - t0) / 1e6); } xs.sort((a, b) => a - b); return xs[reps >> 1]; }

@@ -21,7 +21,7 @@
 use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
-use crate::margin::compute::margin_objective;
+use crate::margin::compute::margin_summary;
 use crate::margin::{margin_validated, MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
@@ -200,7 +200,7 @@ impl Evaluator<'_> {
         // Only the solver's objective (equity, requirements) reads these reports, never a caller:
         // they carry no parameters' hash (serialising the parameters would cost more than a
         // cross-margin report of 100 positions), no ids and no warnings.
-        margin_objective(&market, self.account, &self.params).map_err(|e| {
+        margin_summary(&market, self.account, &self.params).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),

@@ -39,7 +39,7 @@ use crate::margin::compute::margin_summary;
 use crate::margin::money::Money;
 use crate::margin::params::params_hash;
 use crate::margin::valuation::{reference_mark, value_position, Shock};
-use crate::margin::{margin_validated, MarginReport, RiskParams};
+use crate::margin::{MarginReport, RiskParams};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{
     Account, AccountSpec, ContractKind, InstrumentSpec, MarginMode, Position, Settlement,
@@ -621,9 +621,11 @@ pub fn max_size_validated(
     let size_of = size_on_grid(increment);
     let id = instrument.resolve("instrument")?.id();
     #[allow(clippy::cast_precision_loss)] // k ≤ 2^52: exact
+    // Each trial reads only the free collateral: the summary report (the same numbers as
+    // `margin_validated`'s, without the parameters' hash, ids and warnings).
     let free_at = |k: u64| -> Result<Money> {
         if k == 0 {
-            return Ok(margin_validated(market, account, params)?.free_collateral);
+            return Ok(margin_summary(market, account, params)?.free_collateral);
         }
         let order = Order {
             instrument: instrument.clone(),
@@ -633,7 +635,7 @@ pub fn max_size_validated(
             isolated_margin: None,
         };
         let (post, _) = apply_order(market, account, &order, params)?;
-        Ok(margin_validated(market, &post, params)?.free_collateral)
+        Ok(margin_summary(market, &post, params)?.free_collateral)
     };
     let limit = step_limit(increment);
     let (mut lo, mut hi) = (0_u64, 1_u64);

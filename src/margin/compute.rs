@@ -64,24 +64,16 @@ pub(crate) fn margin_hashed(
     margin_detailed(market, account, params, params_hash, params_checked, true)
 }
 
-/// The report for a solver's objective only (liquidation prices, linear estimates): the same
-/// numbers as [`margin_hashed`] with an empty parameters' hash, but the position lines and their
-/// requirements carry no instrument ids and there are no warnings (building those strings costs
-/// a good part of a cross-margin computation). Never returned to a caller.
-pub(crate) fn margin_objective(
-    market: &Market,
-    account: &Account,
-    params: &RiskParams,
-) -> Result<MarginReport> {
-    margin_detailed(market, account, params, "", false, false)
-}
-
 /// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
 /// underlying (validated terms: equal keys if and only if equal instruments).
 type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
 
-/// The report's figures for a caller that reads only its totals (what-if's before and after):
-/// the numbers of [`margin_hashed`], but no parameters' hash, no position ids, no warnings.
+/// The report's figures for a caller that reads only its totals: the numbers of
+/// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
+/// requirements carry no instrument ids and there are no warnings (building those strings, and
+/// serialising the parameters for their hash, cost a good part of a cross-margin computation).
+/// Used by what-if's before and after, `max_size`'s trial sizes and the liquidation solver's
+/// objective; never returned to a caller.
 pub(crate) fn margin_summary(
     market: &Market,
     account: &Account,
