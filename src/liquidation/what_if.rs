@@ -684,8 +684,74 @@ pub fn max_size_validated(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code
 mod tests {
-    use super::size_on_grid;
+    use super::*;
+    use crate::margin::profiles;
+    use crate::portfolio::AccountSpec;
+
+    const MARKET: &str = include_str!("../../tests/fixtures/market.json");
+    const ACCOUNTS: [&str; 2] = [
+        include_str!("../../tests/fixtures/account.json"),
+        include_str!("../../tests/fixtures/account-portfolio.json"),
+    ];
+
+    #[test]
+    fn a_known_before_gives_the_result_computed_afresh() {
+        // The JS binding passes the `before` of an earlier call on the same market, account,
+        // parameters and options; the result must equal the call that computes everything, for
+        // every order (refusals included), profile and price detail.
+        let market = Market::new(crate::json::from_str(MARKET).unwrap()).unwrap();
+        let orders = [
+            r#"{"instrument": "BTC_USDC-PERPETUAL", "size": 0.5, "side": "buy"}"#,
+            r#"{"instrument": "BTC_USDC-PERPETUAL", "size": -2}"#,
+            r#"{"instrument": "ETH_USDC-PERPETUAL", "size": 30}"#,
+            r#"{"instrument": "BTC_USDC-26MAR27-120000-C", "size": 3, "side": "sell"}"#,
+            r#"{"instrument": "DOGE-PERP", "size": 1}"#,
+        ]
+        .map(|o| crate::json::from_str::<Order>(o).unwrap());
+        let mut compared = 0;
+        for text in ACCOUNTS {
+            let account =
+                Account::new(&crate::json::from_str::<AccountSpec>(text).unwrap()).unwrap();
+            for profile in ["drr", "deribit-standard", "deribit-portfolio"] {
+                let params = profiles::profile(profile).unwrap();
+                let hash = params_hash(&params).unwrap();
+                for detail in [PriceDetail::None, PriceDetail::Estimate] {
+                    let options = LiquidationOptions {
+                        what_if_prices: detail,
+                        ..LiquidationOptions::default()
+                    };
+                    let first =
+                        what_if_hashed(&market, &account, &orders[0], &params, &hash, &options)
+                            .unwrap();
+                    for order in &orders {
+                        let fresh =
+                            what_if_hashed(&market, &account, order, &params, &hash, &options);
+                        let given = what_if_given_before(
+                            &market,
+                            &account,
+                            order,
+                            &params,
+                            &hash,
+                            &options,
+                            Some(&first.before),
+                        );
+                        match (fresh, given) {
+                            (Ok(a), Ok(b)) => assert_eq!(a, b, "{profile} {detail:?} {order:?}"),
+                            (Err(a), Err(b)) => {
+                                assert_eq!((a.code(), a.field()), (b.code(), b.field()));
+                                assert_eq!(a.to_string(), b.to_string());
+                            }
+                            (a, b) => panic!("{profile} {order:?}: {a:?} vs {b:?}"),
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 2 * 3 * 2 * orders.len());
+    }
 
     #[test]
     fn decimal_increments_give_correctly_rounded_sizes() {
