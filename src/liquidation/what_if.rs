@@ -454,7 +454,7 @@ pub fn what_if(
     options.validate().map_err(|e| e.within("options"))?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    what_if_hashed(&market, &account, order, params, &hash, options)
+    what_if_hashed(&market, &account, order, params, &hash, options, None)
 }
 
 /// [`what_if`] for a validated market and account.
@@ -472,11 +472,29 @@ pub fn what_if_validated(
         params,
         &params_hash(params)?,
         options,
+        None,
     )
+}
+
+/// The account before the order, as far as it is computed when the call starts.
+// One local per call, moved once: boxing the report would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Before {
+    /// Its summary, from an earlier call on the same inputs.
+    Known(AccountSummary),
+    /// Its margin report; the summary (liquidation prices) comes after the account after.
+    Report(MarginReport),
 }
 
 /// [`what_if_validated`] with the parameters' hash (one for both reports: serialising the
 /// parameters costs as much as a small report). `options` must have passed `validate()`.
+///
+/// `known_before`: the account's summary before the order when an earlier call on the same
+/// market, account, parameters and options computed it (its `before`; the JS binding keeps the
+/// last one, `src/wasm/what_if_cache.rs`: an order form calls again for every keystroke). That
+/// summary depends on nothing else, and the call that computed it succeeded, so each step skipped
+/// then would succeed again with the same value: the result equals a call without it, errors
+/// included. Without it, the steps run in the order below.
 pub(crate) fn what_if_hashed(
     market: &Market,
     account: &Account,
@@ -484,34 +502,7 @@ pub(crate) fn what_if_hashed(
     params: &RiskParams,
     hash: &str,
     options: &LiquidationOptions,
-) -> Result<WhatIfResult> {
-    what_if_given_before(market, account, order, params, hash, options, None)
-}
-
-/// The account before the order, as far as it is computed when the call starts.
-// One local per call, moved once: boxing the report would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Before<'a> {
-    /// Its summary, from an earlier call on the same inputs.
-    Known(&'a AccountSummary),
-    /// Its margin report; the summary (liquidation prices) comes after the account after.
-    Report(MarginReport),
-}
-
-/// [`what_if_hashed`], given the account's summary before the order when an earlier call on the
-/// same market, account, parameters and options computed it (its `before`; the JS binding keeps
-/// the last one, `src/wasm/what_if_cache.rs`: an order form calls again for every keystroke).
-/// That summary depends on nothing else, and the call that computed it succeeded, so each step
-/// skipped here would succeed again with the same value: the result equals a call without it,
-/// errors included. Without it, the steps run in the order below.
-pub(crate) fn what_if_given_before(
-    market: &Market,
-    account: &Account,
-    order: &Order,
-    params: &RiskParams,
-    hash: &str,
-    options: &LiquidationOptions,
-    known_before: Option<&AccountSummary>,
+    known_before: Option<AccountSummary>,
 ) -> Result<WhatIfResult> {
     // Only the summary figures of the two reports are used: no position ids, no warnings.
     let before = match known_before {
@@ -523,7 +514,7 @@ pub(crate) fn what_if_given_before(
     let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
     let before = match before {
-        Before::Known(summary) => summary.clone(),
+        Before::Known(summary) => summary,
         Before::Report(report) => summary(market, account, params, options, report)?,
     };
     let after = summary(market, &post, params, options, after_report)?;
@@ -722,20 +713,22 @@ mod tests {
                         what_if_prices: detail,
                         ..LiquidationOptions::default()
                     };
-                    let first =
-                        what_if_hashed(&market, &account, &orders[0], &params, &hash, &options)
-                            .unwrap();
+                    let first = what_if_hashed(
+                        &market, &account, &orders[0], &params, &hash, &options, None,
+                    )
+                    .unwrap();
                     for order in &orders {
-                        let fresh =
-                            what_if_hashed(&market, &account, order, &params, &hash, &options);
-                        let given = what_if_given_before(
+                        let fresh = what_if_hashed(
+                            &market, &account, order, &params, &hash, &options, None,
+                        );
+                        let given = what_if_hashed(
                             &market,
                             &account,
                             order,
                             &params,
                             &hash,
                             &options,
-                            Some(&first.before),
+                            Some(first.before.clone()),
                         );
                         match (fresh, given) {
                             (Ok(a), Ok(b)) => assert_eq!(a, b, "{profile} {detail:?} {order:?}"),

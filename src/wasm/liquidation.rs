@@ -107,17 +107,18 @@ pub fn what_if(
         options: options.clone(),
     };
     let known_before = what_if_cache::known(&key);
-    let result = liquidation::what_if::what_if_given_before(
+    let computed_before = known_before.is_none();
+    let result = liquidation::what_if::what_if_hashed(
         &market,
         &account,
         &order,
         &params,
         &hash,
         &options,
-        known_before.as_ref(),
+        known_before,
     )
     .map_err(to_js_error)?;
-    if known_before.is_none() {
+    if computed_before {
         what_if_cache::keep(key, result.before.clone());
     }
     Ok(Ts::new_unchecked(to_js(&result)?))

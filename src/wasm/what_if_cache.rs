@@ -2,7 +2,7 @@
 //! keystroke with the same market, account, parameters and options and a new order; the account's
 //! summary before the order (its margin and, by default, its linear liquidation estimates: half
 //! of the call's revaluations, all of the solver's runs with `whatIfPrices: 'exact'`) is the same
-//! each time. Owns that one entry only; `liquidation::what_if::what_if_given_before` says why a
+//! each time. Owns that one entry only; `liquidation::what_if::what_if_hashed` says why a
 //! result computed from it equals one computed afresh.
 //!
 //! Keyed by what the summary depends on, compared exactly: the validated market (the same `Rc`
