@@ -1,6 +1,7 @@
 // Benchmark: margin() on a 500-leg BTC options book (bench/book.mjs: 3 expiries, calls/puts with
 // mixed signs, plus a BTC and an ETH perpetual) against the sample market, in cross and portfolio
-// modes, through the npm package in Node (WASM). Median of repetitions after warm-up.
+// modes, and `distinctBook` (the same size with every leg a different instrument, as an exchange
+// account holds them), through the npm package in Node (WASM). Median of repetitions after warm-up.
 //
 // Usage: node bench/margin.mjs [legs] [--reps N] [--pkg path/to/drr_margin.js]
 //   --pkg loads another build of the Node package (e.g. an older one, for before/after).
@@ -13,7 +14,7 @@
 // WASM side returns; for an older build without `__marginParts`, JSON.parse of the report's text).
 // What remains is the work in WASM: decoding, validating, computing and encoding, plus the copies
 // across the boundary. Every case is run 20 times before any is timed (JIT tier-up).
-import { book } from './book.mjs';
+import { book, distinctBook } from './book.mjs';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -33,6 +34,7 @@ const { reportFromParts, accountColumns } = await import('../js/report.js');
 const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', import.meta.url)));
 const legs = Number(args[0] ?? 500);
 const account = book(legs);
+const distinct = distinctBook(legs);
 
 // Each call is timed twice: wall clock (process.hrtime) and the process's CPU time
 // (process.cpuUsage, user + system). On a loaded machine the wall-clock median includes waiting for
@@ -62,6 +64,8 @@ const cases = [
   ['portfolio (risk matrix, 35 rows)', { ...account, mode: 'portfolio' }, undefined],
   ['cross, deribit-standard', { ...account, mode: 'cross' }, { profile: 'deribit-standard' }],
   ['portfolio, deribit-portfolio', { ...account, mode: 'portfolio' }, { profile: 'deribit-portfolio' }],
+  ['cross, distinct instruments', { ...distinct, mode: 'cross' }, undefined],
+  ['portfolio, distinct instruments', { ...distinct, mode: 'portfolio' }, undefined],
 ];
 for (let i = 0; i < 20; i++) for (const [, acct, params] of cases) margin(market, acct, params);
 for (const [label, acct, params] of cases) {

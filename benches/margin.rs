@@ -3,7 +3,9 @@
 //! The book is `bench/book.mjs`'s, generated here with the same f64 arithmetic (so the same legs):
 //! 498 BTC options (3 expiries, strikes 60 000–137 500, calls and puts, mixed signs) plus a BTC
 //! and an ETH perpetual, against `tests/fixtures/market.json`, default profile (`drr`). Cross and
-//! portfolio mode. Groups, each with the modes as parameters:
+//! portfolio mode, and both again on `distinctBook`'s 500 legs (`cross-distinct`,
+//! `portfolio-distinct`: every leg a different instrument, 249 pricing nodes instead of ≤ 96).
+//! Groups, each with the cases as parameters:
 //!
 //! - `margin_json`: the whole call as the CLI and the npm package make it — decode the market
 //!   and account JSON text, resolve the default parameters, `margin()`, encode the report as JSON
@@ -16,8 +18,8 @@
 //!   path, issue 5).
 //! - `encode`: only encoding the report as JSON text.
 //!
-//! `DRR_MARGIN_BENCH_BOOK=cross cargo bench --bench margin` prints the book's account JSON instead
-//! of measuring (compare with `node bench/book.mjs`).
+//! `DRR_MARGIN_BENCH_BOOK=cross cargo bench --bench margin` prints the two books' account JSON
+//! instead of measuring (compare with `node bench/book.mjs` and `node bench/book.mjs 500 distinct`).
 //!
 //! Short runs by default (2 shared cores): warm-up 1 s, measurement 3 s, 30 samples; command-line
 //! flags (`-- --measurement-time 5`) override.
@@ -68,6 +70,36 @@ mod native {
         json!({"mode": mode, "collateral": {"USDC": 5_000_000}, "positions": positions}).to_string()
     }
 
+    /// `bench/book.mjs`'s `distinctBook`: every leg a different instrument (leg i: expiry i mod 3,
+    /// call for ⌊i/3⌋ even else put, strike 60 000 + 1 000·⌊i/6⌋), sizes from the same sequence.
+    pub fn distinct_book(legs: usize, mode: &str) -> String {
+        let expiries = ["25DEC26", "26MAR27", "25JUN27"];
+        let mut seed = 7.0_f64;
+        let mut rnd = || {
+            seed = (seed * 1_103_515_245.0 + 12_345.0) % 2_147_483_648.0;
+            seed / 2_147_483_648.0
+        };
+        let mut positions = Vec::with_capacity(legs);
+        let mut i = 0;
+        while positions.len() + 2 < legs {
+            let expiry = expiries[i % 3];
+            let kind = if (i / 3) % 2 == 0 { 'C' } else { 'P' };
+            let strike = 60_000 + 1_000 * (i / 6);
+            let size = ((rnd() - 0.5) * 40.0 + 0.5).floor() / 10.0;
+            let size = if size == 0.0 { 0.1 } else { size };
+            positions.push(json!({
+                "instrument": format!("BTC_USDC-{expiry}-{strike}-{kind}"),
+                "size": size,
+            }));
+            i += 1;
+        }
+        positions
+            .push(json!({"instrument": "BTC_USDC-PERPETUAL", "size": 3.5, "entryPrice": 97000}));
+        positions
+            .push(json!({"instrument": "ETH_USDC-PERPETUAL", "size": -20, "entryPrice": 3400}));
+        json!({"mode": mode, "collateral": {"USDC": 5_000_000}, "positions": positions}).to_string()
+    }
+
     fn market_text() -> String {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/market.json");
         std::fs::read_to_string(path).expect("tests/fixtures/market.json")
@@ -87,14 +119,17 @@ mod native {
         if let Ok(mode) = std::env::var("DRR_MARGIN_BENCH_BOOK") {
             // Cross-check with `node bench/book.mjs`: print the book and measure nothing.
             println!("{}", book(LEGS, &mode));
+            println!("{}", distinct_book(LEGS, &mode));
             return;
         }
         let market_json = market_text();
         let params: RiskParams = profiles::resolve(None).expect("default profile");
-        let cases: Vec<(&str, String)> = ["cross", "portfolio"]
-            .iter()
-            .map(|mode| (*mode, book(LEGS, mode)))
-            .collect();
+        let cases: Vec<(&str, String)> = vec![
+            ("cross", book(LEGS, "cross")),
+            ("portfolio", book(LEGS, "portfolio")),
+            ("cross-distinct", distinct_book(LEGS, "cross")),
+            ("portfolio-distinct", distinct_book(LEGS, "portfolio")),
+        ];
         let market_spec: MarketSpec = drr_margin::json::from_str(&market_json).expect("market");
         let market = Market::new(market_spec.clone()).expect("valid market");
 
