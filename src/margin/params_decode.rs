@@ -23,7 +23,9 @@ use super::portfolio::{
     Aggregation, IntraSpread, PortfolioParams, RiskMatrixParams, SettlementParams, SpreadTier,
     WeightedScenario,
 };
-use super::standard::{FuturesRule, LeverageTier, OptionRule, SizeAggregation, StandardParams};
+use super::standard::{
+    FuturesRule, LeverageTier, OptionRule, ShortOptionFormula, SizeAggregation, StandardParams,
+};
 use super::statistical::StatisticalParams;
 use crate::error::Result;
 use crate::json::fields::{list_of, number, variant, wrong_type, Fields};
@@ -227,12 +229,20 @@ fn option_rule(value: &Value, path: &Path<'_>) -> Result<OptionRule> {
     o.f64("initial", &mut p.initial)?;
     o.f64("initialFloor", &mut p.initial_floor)?;
     o.f64("maintenance", &mut p.maintenance)?;
+    match o.variant("shortFormula", &["deribit", "paradex"])? {
+        Some(0) => p.short_formula = ShortOptionFormula::Deribit,
+        Some(_) => p.short_formula = ShortOptionFormula::Paradex,
+        None => {}
+    }
+    o.f64("maintenanceFloor", &mut p.maintenance_floor)?;
     o.f64("mmOffsetScale", &mut p.mm_offset_scale)?;
     o.f64("longInitial", &mut p.long_initial)?;
     o.f64("longMaintenance", &mut p.long_maintenance)?;
     for (key, slot) in [
         ("longInitialCap", &mut p.long_initial_cap),
         ("longMaintenanceCap", &mut p.long_maintenance_cap),
+        ("putCapInitial", &mut p.put_cap_initial),
+        ("putCapMaintenance", &mut p.put_cap_maintenance),
     ] {
         if let Some((value, at)) = o.child(key) {
             *slot = Some(number(value, &at)?);

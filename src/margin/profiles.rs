@@ -6,7 +6,7 @@
 //! formula or a value, the profile says so instead of inventing one. Sources: `docs/venues/`.
 
 use super::params::RiskParams;
-use super::standard::{FuturesRule, LeverageTier, SizeAggregation};
+use super::standard::{FuturesRule, LeverageTier, OptionRule, ShortOptionFormula, SizeAggregation};
 use crate::error::{Error, Result};
 use crate::json::tree::{self, Value};
 use crate::json::Path;
@@ -67,6 +67,20 @@ const PROFILES: &[(&str, &str)] = &[
         serves per-asset values from /v1/system/margin-config; the published table is used for \
         every underlying. Options reprice by Black-76 on our forward (Paradex's repricing model \
         is not stated).",
+    ),
+    (
+        "paradex",
+        "Paradex cross margin (docs/venues/paradex.md §3–4): perpetuals and futures at a flat \
+        IMF (BTC, ETH 2 %; others 5 %, the SOL and DOGE pages) with MMF = 50 % of it; short \
+        options max(15 %·index − OTM, 10 %·index) at IM and max(7.5 %·index − OTM, \
+        5 %·index) at MM, no mark added, short puts capped at 50 %/25 % of the strike; long \
+        options min(mark, 20 %·index) at IM and min(50 %·mark, 10 %·index) at MM (the \
+        dated-options page's BTC and ETH table, for every underlying); options of one expiry \
+        relieved down to their max loss at expiry plus their net debit (reproduces the \
+        published call-spread example). Not modelled: open orders (open size, open loss), the \
+        fee provision, the older √notional IMF scaling (the markets API reports its factor as \
+        0), and Paradex's free collateral cap at the USDC balance; perpetual notionals are \
+        taken at the index (Paradex: the mark).",
     ),
     (
         "deribit-standard",
@@ -189,6 +203,28 @@ pub fn profile(name: &str) -> Result<RiskParams> {
         "paradex-portfolio" => {
             venue_only(&mut p);
             p.portfolio = paradex_portfolio();
+        }
+        "paradex" => {
+            venue_only(&mut p);
+            // Flat IMF, MMF factor 50 % (paradex.md §4).
+            let flat = |imf: f64| FuturesRule::deribit(imf, 0.0, 0.5 * imf, 0.0);
+            p.standard.futures = futures_table(&[("BTC", flat(0.02)), ("ETH", flat(0.02))]);
+            p.standard.default_futures = flat(0.05);
+            p.standard.size_aggregation = SizeAggregation::Position;
+            p.standard.options = OptionRule {
+                initial: 0.15,
+                initial_floor: 0.10,
+                maintenance: 0.075,
+                short_formula: ShortOptionFormula::Paradex,
+                maintenance_floor: 0.05,
+                put_cap_initial: Some(0.5),
+                put_cap_maintenance: Some(0.25),
+                mm_offset_scale: 1.0,
+                long_initial: 1.0,
+                long_maintenance: 0.5,
+                long_initial_cap: Some(0.2),
+                long_maintenance_cap: Some(0.1),
+            };
         }
         "deribit-portfolio" => {
             venue_only(&mut p);

@@ -3,9 +3,9 @@
 //! size scalings for futures and a defined-risk relief for option spreads.
 //!
 //! Owns: the futures/perpetual rate rules (Deribit linear increment, Drift √size premium,
-//! Hyperliquid leverage tiers, dYdX open-interest IMF), the Deribit short-option formulas, the
-//! grouping of options by (underlying, expiry) and their max loss at expiry, and the parameters
-//! of all of these ([`StandardParams`]).
+//! Hyperliquid leverage tiers, dYdX open-interest IMF), the Deribit and Paradex short-option
+//! formulas, the grouping of options by (underlying, expiry) and their max loss at expiry, and
+//! the parameters of all of these ([`StandardParams`]).
 //!
 //! Never: values equity or collateral, applies add-ons (DRR, liquidity, oracle buffer, risk flags),
 //! rounds money to an asset's decimals, or reads anything but the index price, the option marks
@@ -159,6 +159,14 @@ impl Default for FuturesRule {
 /// initialFloor ≥ maintenance). Deribit computes inverse options in coin
 /// (IM = max(0.15 − OTM/U, 0.10) + mark_coin); times U that is this USD formula with the coin
 /// mark converted at the index, so linear and inverse options share it.
+///
+/// With `shortFormula: "paradex"` (Paradex cross margin, docs/venues/paradex.md §3) a short
+/// unit's requirement holds no mark (Paradex counts the option's value in account value only)
+/// and its maintenance is reduced by the OTM amount like its initial:
+///
+/// - IM = max(initial·U − OTM, initialFloor·U), MM = max(maintenance·U − OTM, maintenanceFloor·U);
+/// - a short put's IM is at most `putCapInitial`·K and its MM at most `putCapMaintenance`·K
+///   (Paradex's short put cap, × strike), where given.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -169,6 +177,25 @@ pub struct OptionRule {
     pub initial_floor: f64,
     /// Maintenance fraction of U (and of the mark for puts): 0.075.
     pub maintenance: f64,
+    /// Which short-option formula (see the type): `"deribit"` (default) or `"paradex"`.
+    #[serde(skip_serializing_if = "ShortOptionFormula::is_deribit")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub short_formula: ShortOptionFormula,
+    /// `"paradex"` only: floor of the maintenance fraction of U (Paradex's short OTM fraction at
+    /// MM, 0.05), in [0, `initialFloor`]. Default 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub maintenance_floor: f64,
+    /// `"paradex"` only: a short put's IM is at most this × strike (Paradex's short put cap at
+    /// IM, 0.5). Absent: no cap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub put_cap_initial: Option<f64>,
+    /// `"paradex"` only: likewise at MM (0.25 for dated options, 0.5 on the perpetual-options
+    /// page); required (and ≤ `putCapInitial`) when `putCapInitial` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub put_cap_maintenance: Option<f64>,
     /// A short put's IM is at least this multiple of its MM (Derive SRM `mmOffsetScale` 1.05;
     /// default 1: IM ≥ MM).
     #[serde(skip_serializing_if = "is_one")]
@@ -197,6 +224,25 @@ fn is_one(x: &f64) -> bool {
     *x == 1.0
 }
 
+/// The short-option formula of an [`OptionRule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub enum ShortOptionFormula {
+    /// Deribit standard margin: the mark added to the requirement, MM not reduced by OTM.
+    #[default]
+    Deribit,
+    /// Paradex cross margin: no mark in the requirement, MM reduced by OTM, short put cap.
+    Paradex,
+}
+
+impl ShortOptionFormula {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+    fn is_deribit(&self) -> bool {
+        *self == ShortOptionFormula::Deribit
+    }
+}
+
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
@@ -211,6 +257,10 @@ impl Default for OptionRule {
             initial: 0.15,
             initial_floor: 0.10,
             maintenance: 0.075,
+            short_formula: ShortOptionFormula::Deribit,
+            maintenance_floor: 0.0,
+            put_cap_initial: None,
+            put_cap_maintenance: None,
             mm_offset_scale: 1.0,
             long_initial: 1.0,
             long_maintenance: 0.0,
@@ -476,6 +526,7 @@ impl OptionRule {
             "options.longMaintenance",
             "must be in [0, options.longInitial]",
         )?;
+        self.validate_paradex()?;
         match (self.long_initial_cap, self.long_maintenance_cap) {
             (None, None) => Ok(()),
             (Some(initial), maintenance) => {
@@ -498,6 +549,59 @@ impl OptionRule {
         }
     }
 
+    /// The `"paradex"` formula's fields: in their domains, and only with that formula (a
+    /// `maintenanceFloor` or put cap given to the Deribit formula would be silently ignored).
+    fn validate_paradex(&self) -> Result<()> {
+        let paradex = self.short_formula == ShortOptionFormula::Paradex;
+        for (given, name) in [
+            (self.maintenance_floor != 0.0, "options.maintenanceFloor"),
+            (self.put_cap_initial.is_some(), "options.putCapInitial"),
+            (
+                self.put_cap_maintenance.is_some(),
+                "options.putCapMaintenance",
+            ),
+        ] {
+            check(
+                paradex || !given,
+                name,
+                "applies only with options.shortFormula \"paradex\"",
+            )?;
+        }
+        if !paradex {
+            return Ok(());
+        }
+        check(
+            self.maintenance <= self.initial,
+            "options.maintenance",
+            "must be ≤ options.initial with shortFormula \"paradex\" (so that MM ≤ IM)",
+        )?;
+        check(
+            finite_in(self.maintenance_floor, 0.0, self.initial_floor),
+            "options.maintenanceFloor",
+            "must be in [0, options.initialFloor]",
+        )?;
+        match (self.put_cap_initial, self.put_cap_maintenance) {
+            (None, None) => Ok(()),
+            (Some(initial), maintenance) => {
+                check(
+                    finite_in(initial, 0.0, 1.0),
+                    "options.putCapInitial",
+                    "must be in [0, 1]",
+                )?;
+                check(
+                    maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
+                    "options.putCapMaintenance",
+                    "must be given with options.putCapInitial, in [0, options.putCapInitial]",
+                )
+            }
+            (None, Some(_)) => check(
+                false,
+                "options.putCapMaintenance",
+                "needs options.putCapInitial (an uncapped IM could be below a capped MM)",
+            ),
+        }
+    }
+
     /// (initial, maintenance) of one short unit with strike `strike`, index `index` and USD mark
     /// `mark` per unit (see the type's documentation).
     fn short_per_unit(&self, kind: OptionKind, strike: f64, index: f64, mark: f64) -> (f64, f64) {
@@ -506,6 +610,25 @@ impl OptionRule {
             OptionKind::Put => max(index - strike, 0.0),
         };
         let risk = max(self.initial * index - otm, self.initial_floor * index);
+        if self.short_formula == ShortOptionFormula::Paradex {
+            let maintenance = max(
+                self.maintenance * index - otm,
+                self.maintenance_floor * index,
+            );
+            let (initial, maintenance) =
+                match (kind, self.put_cap_initial, self.put_cap_maintenance) {
+                    (OptionKind::Put, Some(cap_initial), Some(cap_maintenance)) => (
+                        min(risk, cap_initial * strike),
+                        min(maintenance, cap_maintenance * strike),
+                    ),
+                    _ => (risk, maintenance),
+                };
+            let floor = match kind {
+                OptionKind::Call => maintenance,
+                OptionKind::Put => self.mm_offset_scale * maintenance,
+            };
+            return (max(initial, floor), maintenance);
+        }
         let maintenance = match kind {
             OptionKind::Call => self.maintenance * index + mark,
             OptionKind::Put => max(self.maintenance * index, self.maintenance * mark) + mark,

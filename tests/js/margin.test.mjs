@@ -72,11 +72,16 @@ test('bad input is a coded error naming the field, never a panic', () => {
 
 test('profiles and their full parameters', () => {
   const names = profiles().map((p) => p.name);
-  for (const name of ['drr', 'deribit-standard', 'deribit-portfolio', 'dydx-v4', 'hyperliquid', 'drift', 'derive-standard']) {
+  for (const name of ['drr', 'deribit-standard', 'deribit-portfolio', 'dydx-v4', 'hyperliquid', 'drift', 'derive-standard', 'paradex']) {
     assert.ok(names.includes(name), name);
     assert.equal(defaultParams(name).profile, name);
   }
   assert.equal(defaultParams('deribit-standard').drr.enabled, false);
+  // Enums cross as their string names, optional fields only where set.
+  const paradex = defaultParams('paradex').standard.options;
+  assert.equal(paradex.shortFormula, 'paradex');
+  assert.deepEqual([paradex.putCapInitial, paradex.putCapMaintenance, paradex.maintenanceFloor], [0.5, 0.25, 0.05]);
+  assert.equal('shortFormula' in defaultParams('drr').standard.options, false);
   assert.throws(() => defaultParams('nope'), (e) => e.code === 'E_INVALID_INPUT');
 });
 
