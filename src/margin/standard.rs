@@ -224,6 +224,34 @@ fn is_one(x: &f64) -> bool {
     *x == 1.0
 }
 
+/// An optional cap at IM with its MM counterpart (fractions): both absent, or the IM cap in
+/// [0, 1] and the MM cap given and in [0, IM cap] (an uncapped IM could be below a capped MM).
+fn check_cap_pair(
+    (initial, initial_name): (Option<f64>, &str),
+    (maintenance, maintenance_name): (Option<f64>, &str),
+) -> Result<()> {
+    match (initial, maintenance) {
+        (None, None) => Ok(()),
+        (Some(initial), maintenance) => {
+            check(
+                finite_in(initial, 0.0, 1.0),
+                initial_name,
+                "must be in [0, 1]",
+            )?;
+            check(
+                maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
+                maintenance_name,
+                &format!("must be given with {initial_name}, in [0, {initial_name}]"),
+            )
+        }
+        (None, Some(_)) => check(
+            false,
+            maintenance_name,
+            &format!("needs {initial_name} (an uncapped IM could be below a capped MM)"),
+        ),
+    }
+}
+
 /// The short-option formula of an [`OptionRule`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -527,26 +555,10 @@ impl OptionRule {
             "must be in [0, options.longInitial]",
         )?;
         self.validate_paradex()?;
-        match (self.long_initial_cap, self.long_maintenance_cap) {
-            (None, None) => Ok(()),
-            (Some(initial), maintenance) => {
-                check(
-                    finite_in(initial, 0.0, 1.0),
-                    "options.longInitialCap",
-                    "must be in [0, 1]",
-                )?;
-                check(
-                    maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
-                    "options.longMaintenanceCap",
-                    "must be given with options.longInitialCap, in [0, options.longInitialCap]",
-                )
-            }
-            (None, Some(_)) => check(
-                false,
-                "options.longMaintenanceCap",
-                "needs options.longInitialCap (an uncapped IM could be below a capped MM)",
-            ),
-        }
+        check_cap_pair(
+            (self.long_initial_cap, "options.longInitialCap"),
+            (self.long_maintenance_cap, "options.longMaintenanceCap"),
+        )
     }
 
     /// The `"paradex"` formula's fields: in their domains, and only with that formula (a
@@ -580,26 +592,10 @@ impl OptionRule {
             "options.maintenanceFloor",
             "must be in [0, options.initialFloor]",
         )?;
-        match (self.put_cap_initial, self.put_cap_maintenance) {
-            (None, None) => Ok(()),
-            (Some(initial), maintenance) => {
-                check(
-                    finite_in(initial, 0.0, 1.0),
-                    "options.putCapInitial",
-                    "must be in [0, 1]",
-                )?;
-                check(
-                    maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
-                    "options.putCapMaintenance",
-                    "must be given with options.putCapInitial, in [0, options.putCapInitial]",
-                )
-            }
-            (None, Some(_)) => check(
-                false,
-                "options.putCapMaintenance",
-                "needs options.putCapInitial (an uncapped IM could be below a capped MM)",
-            ),
-        }
+        check_cap_pair(
+            (self.put_cap_initial, "options.putCapInitial"),
+            (self.put_cap_maintenance, "options.putCapMaintenance"),
+        )
     }
 
     /// (initial, maintenance) of one short unit with strike `strike`, index `index` and USD mark
