@@ -238,17 +238,19 @@ fn check_cap_pair(
                 initial_name,
                 "must be in [0, 1]",
             )?;
-            check(
-                maintenance.is_some_and(|m| finite_in(m, 0.0, initial)),
-                maintenance_name,
-                &format!("must be given with {initial_name}, in [0, {initial_name}]"),
-            )
+            if maintenance.is_some_and(|m| finite_in(m, 0.0, initial)) {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    maintenance_name,
+                    format!("must be given with {initial_name}, in [0, {initial_name}]"),
+                ))
+            }
         }
-        (None, Some(_)) => check(
-            false,
+        (None, Some(_)) => Err(Error::invalid(
             maintenance_name,
-            &format!("needs {initial_name} (an uncapped IM could be below a capped MM)"),
-        ),
+            format!("needs {initial_name} (an uncapped IM could be below a capped MM)"),
+        )),
     }
 }
 
