@@ -57,6 +57,28 @@ fn hyperliquid_btc_tiers_at_200m_notional() {
 }
 
 #[test]
+fn hyperliquid_tiers_at_the_mark() {
+    // "Mark price is used" (docs/venues/hyperliquid.md §6): at mark 80,000 (index 100,000) the
+    // 2,000 BTC position's notional is 160M, in the 20× tier: IM = 160e6/20 − 3.75e6 = 4,250,000,
+    // MM = half = 2,125,000 (at the index: 6,250,000 / 3,125,000, the test above).
+    let m = market(
+        json!({"BTC": {"index": {"price": 100_000, "publishTime": NOW},
+        "marks": {"BTC_USDC-PERPETUAL": 80_000}}}),
+    );
+    let account = json!({"mode": "cross", "collateral": {"USDC": 1e8},
+        "positions": [{"instrument": "BTC-PERP", "size": 2000, "entryPrice": 100000}]});
+    let r = run(&m, account.clone(), json!({"profile": "hyperliquid"}));
+    assert!((r.initial_margin.value - 4_250_000.0).abs() < 1e-9 * 4_250_000.0);
+    assert!((r.maintenance_margin.value - 2_125_000.0).abs() < 1e-9 * 2_125_000.0);
+    let at_index = run(
+        &m,
+        account,
+        json!({"profile": "hyperliquid", "standard": {"notionalAtMark": false}}),
+    );
+    assert!((at_index.initial_margin.value - 6_250_000.0).abs() < 1e-9 * 6_250_000.0);
+}
+
+#[test]
 fn dydx_v4_chain_margin_requirement_test_case() {
     // dydxprotocol/v4-chain protocol/x/perpetuals/lib/lib_test.go,
     // TestGetMarginRequirementsInQuoteQuantums_2 (docs/venues/dydx-v4.md §8 D): price 123,456,

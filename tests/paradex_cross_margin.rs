@@ -6,7 +6,7 @@
 //!   (repository tradeparadex/paradex-docs, `docs/pages/dated-options/margin-requirements.mdx`:
 //!   the BTC/ETH parameter table and the call-spread example at spot 100,000);
 //! - perpetuals: https://docs.paradex.trade/risk/cross-margin-requirement (IMF = 1/leverage,
-//!   MMF factor 50 %) and the market pages' IMF (BTC, ETH 2 %; SOL 5 %).
+//!   MMF factor 50 %, notional at the mark) and the market pages' IMF (BTC, ETH 2 %; SOL 5 %).
 //!
 //! The spot-100 examples are run at index 100,000 and strikes × 1,000: every term of the formulas
 //! is a fraction of the index, the strike or the OTM amount, so the requirements scale by 1,000
@@ -171,6 +171,21 @@ fn perpetuals_and_the_whole_cross_report() {
     // are unbounded together: no relief).
     assert_rel(r.initial_margin.value, 22_500.0, "IMR");
     assert_rel(r.maintenance_margin.value, 11_250.0, "MMR");
+}
+
+/// "Buy IMR = Buy Open Size × IMF × Mark Price" (the current XM page): a perpetual's notional is
+/// at its listed mark, 2 · 101,000 · 2 % = 4,040 / 2,020.
+#[test]
+fn perpetual_notional_at_the_mark() {
+    let mut market = serde_json::to_value(market_spec(&[])).unwrap();
+    market["underlyings"]["BTC"]["marks"] = json!({"BTC_USDC-PERPETUAL": 101_000});
+    let market: MarketSpec = json::from_value(market).unwrap();
+    let account = positions(&json!([
+        {"instrument": "BTC_USDC-PERPETUAL", "size": 2, "entryPrice": 100000},
+    ]));
+    let r = margin(&market, &account, &profile("paradex").unwrap()).unwrap();
+    assert_rel(r.initial_margin.value, 4_040.0, "IMR at the mark");
+    assert_rel(r.maintenance_margin.value, 2_020.0, "MMR at the mark");
 }
 
 /// The Paradex formula's fields are refused with the Deribit formula (they would be ignored),

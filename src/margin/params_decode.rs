@@ -156,6 +156,7 @@ pub fn standard(value: &Value, path: &Path<'_>) -> Result<StandardParams> {
         p.options = option_rule(v, &at)?;
     }
     o.bool("spreadRelief", &mut p.spread_relief)?;
+    o.bool("notionalAtMark", &mut p.notional_at_mark)?;
     o.f64(
         "unpairedCallInitialScale",
         &mut p.unpaired_call_initial_scale,

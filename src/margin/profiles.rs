@@ -79,8 +79,7 @@ const PROFILES: &[(&str, &str)] = &[
         relieved down to their max loss at expiry plus their net debit (reproduces the \
         published call-spread example). Not modelled: open orders (open size, open loss), the \
         fee provision, the older √notional IMF scaling (the markets API reports its factor as \
-        0), and Paradex's free collateral cap at the USDC balance; perpetual notionals are \
-        taken at the index (Paradex: the mark).",
+        0), and Paradex's free collateral cap at the USDC balance. Notionals at the mark.",
     ),
     (
         "deribit-standard",
@@ -134,7 +133,7 @@ const PROFILES: &[(&str, &str)] = &[
         "Hyperliquid perpetuals (docs/venues/hyperliquid.md): tiered max leverage — \
         BTC 40× to 150M USD then 20×, ETH 25×/15× at 100M, SOL 20×/10× at 70M, others 10×/5× at \
         20M; maintenance = half the initial rate at the tier's max leverage, with deductions \
-        keeping it continuous. Perpetuals only.",
+        keeping it continuous; notionals at the mark (\"mark price is used\"). Perpetuals only.",
     ),
     (
         "drift",
@@ -211,6 +210,7 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.futures = futures_table(&[("BTC", flat(0.02)), ("ETH", flat(0.02))]);
             p.standard.default_futures = flat(0.05);
             p.standard.size_aggregation = SizeAggregation::Position;
+            p.standard.notional_at_mark = true;
             p.standard.options = OptionRule {
                 initial: 0.15,
                 initial_floor: 0.10,
@@ -328,6 +328,8 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             ]);
             p.standard.default_futures = tiers(10.0, 20e6, 5.0);
             p.standard.size_aggregation = SizeAggregation::Position;
+            // IM = size · mark / leverage (hyperliquid.md §2); "mark price is used" (§6).
+            p.standard.notional_at_mark = true;
         }
         "drift" => {
             venue_only(&mut p);

@@ -331,6 +331,14 @@ pub struct StandardParams {
     /// Defined-risk relief for options of one underlying and expiry (our extension; default true).
     /// false reproduces Deribit's standard margin, which sums legs without offsets.
     pub spread_relief: bool,
+    /// A future's or perpetual's notional is its coin size × its mark (the market's listed mark
+    /// for the instrument, else the index for a perpetual and the forward for a future) instead
+    /// of × the index (default false; Paradex and Hyperliquid price margin at the mark; Derive's
+    /// `derive.perpNotionalAtMark` is the same switch); leverage tiers are then found by the
+    /// notional at the mark too.
+    #[serde(skip_serializing_if = "is_false")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    pub notional_at_mark: bool,
     /// Derive SRM `unpairedIMScale` (1.2): with it > 0, a group with net short calls gets relief
     /// too, its max loss (payoff at 0 and at every strike) raised by this × forward × net short
     /// calls. 0 (default): such a group is unbounded and gets no relief.
@@ -375,6 +383,7 @@ impl Default for StandardParams {
             size_aggregation: SizeAggregation::Underlying,
             options: OptionRule::default(),
             spread_relief: true,
+            notional_at_mark: false,
             unpaired_call_initial_scale: 0.0,
             unpaired_call_maintenance_scale: 0.0,
             option_value_in_requirement: false,
@@ -901,13 +910,16 @@ pub(crate) fn standard_requirements_checked(
                     .underlying(&instrument.underlying)?
                     .open_interest()
                     .unwrap_or(rule.open_interest);
-                let (im_rate, mm_rate) = rule.rates_at(n, index, open_interest);
-                let price = if params.derive.is_some_and(|d| d.perp_notional_at_mark) {
+                let price = if params.notional_at_mark
+                    || params.derive.is_some_and(|d| d.perp_notional_at_mark)
+                {
                     reference_mark(position, market)
                         .map_err(|e| e.within(&format!("positions[{i}]")))?
                 } else {
                     index
                 };
+                // Leverage tiers by the notional at the same price.
+                let (im_rate, mm_rate) = rule.rates_at(n, price, open_interest);
                 let notional = coins * price;
                 (notional * im_rate, notional * mm_rate)
             }
