@@ -827,6 +827,30 @@ fn vol_and_mark_updates_and_account_removal() {
             "markIv": {"BTC_USDC-25DEC26-110000-C": 0.3}})))
         .unwrap();
     assert_matches_scratch(&e, &updates[0]);
+    // Listed under another of its ids (`BTC_USDC-20261225-…`), the option's IV replaces the one
+    // listed before: one entry, keyed by the canonical id.
+    let updates = e
+        .apply(event(json!({"type": "volUpdate", "underlying": "BTC",
+            "markIv": {"BTC_USDC-20261225-110000-C": 0.35}})))
+        .unwrap();
+    assert_matches_scratch(&e, &updates[0]);
+    let listed = &e
+        .market()
+        .unwrap()
+        .underlying("BTC")
+        .unwrap()
+        .spec()
+        .mark_iv;
+    assert_eq!(
+        listed.iter().collect::<Vec<_>>(),
+        [(&"BTC_USDC-25DEC26-110000-C".to_string(), &0.35)]
+    );
+    // A key that names no option of the underlying is refused, naming it.
+    let err = e
+        .apply(event(json!({"type": "volUpdate", "underlying": "BTC",
+            "markIv": {"ETH_USDC-25DEC26-3000-C": 0.35}})))
+        .unwrap_err();
+    assert_eq!(err.field(), "markIv.ETH_USDC-25DEC26-3000-C");
     // A perpetual's mark moves its P&L: 1·(101000 − 99000) = 2000 USD more equity than at 99,000.
     let updates = e
         .apply(event(

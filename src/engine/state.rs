@@ -216,7 +216,8 @@ impl MarginEngine {
                 if vol.is_some() {
                     spec.vol = vol;
                 }
-                spec.mark_iv.extend(mark_iv);
+                spec.mark_iv
+                    .extend(crate::market::canonical_mark_iv(&underlying, mark_iv)?);
                 self.update_underlying(&underlying, spec)
             }
             Event::Trade(Trade {

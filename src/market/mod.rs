@@ -32,6 +32,7 @@ mod arbitrage;
 pub mod decode;
 mod feed_confidence;
 mod grid;
+mod listed;
 mod snapshot;
 mod svi;
 mod vol_surface;
@@ -41,6 +42,7 @@ pub use feed_confidence::{
     ExpiryConfidence, ExpiryConfidenceUpdate, FeedConfidence, FeedConfidenceUpdate,
     UnderlyingConfidence, UnderlyingConfidenceUpdate,
 };
+pub use listed::canonical_mark_iv;
 pub use snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, Market, MarketSpec, RiskFlag,
     Underlying, UnderlyingSpec,

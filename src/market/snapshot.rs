@@ -303,9 +303,13 @@ impl Underlying {
 
 impl Market {
     /// Validates a snapshot: positive finite prices, publish times not after `now`, no expired
-    /// forward, vol surfaces valid at `now`.
-    pub fn new(spec: MarketSpec) -> Result<Market> {
+    /// forward, vol surfaces valid at `now`; `marks` and `markIv` are re-keyed by canonical
+    /// instrument id ([`super::listed`]).
+    pub fn new(mut spec: MarketSpec) -> Result<Market> {
         let now = crate::units::timestamp(spec.now, "now")?;
+        for (name, u) in &mut spec.underlyings {
+            super::listed::canonical_listings(name, u)?;
+        }
         let mut underlyings = BTreeMap::new();
         for (name, u) in &spec.underlyings {
             underlyings.insert(name.clone(), Underlying::build(name, u, now)?);
@@ -339,7 +343,8 @@ impl Market {
     /// the result equals `Market::new` of the updated snapshot; the other underlyings are kept
     /// as they are (the engine's incremental path for oracle, mark and volatility updates). On
     /// error the market is unchanged.
-    pub fn replace_underlying(&mut self, name: &str, spec: UnderlyingSpec) -> Result<()> {
+    pub fn replace_underlying(&mut self, name: &str, mut spec: UnderlyingSpec) -> Result<()> {
+        super::listed::canonical_listings(name, &mut spec)?;
         let underlying = Underlying::build(name, &spec, self.spec.now)?;
         self.spec.underlyings.insert(name.to_string(), spec);
         self.underlyings.insert(name.to_string(), underlying);
@@ -350,8 +355,10 @@ impl Market {
     /// volatility data (`vol`; `markIv` may gain entries) must be the current one's, and
     /// optionally one collateral asset's price replaced. Validated as [`Market::new`] would
     /// validate the result, except that the underlying's volatility surface, already validated,
-    /// is shared instead of rebuilt and the other underlyings are kept as they are (the
-    /// liquidation solver's shifted markets). On error `self` is unchanged.
+    /// is shared instead of rebuilt, the other underlyings are kept as they are and `marks` and
+    /// `markIv` are taken as keyed by canonical id already (the liquidation solver's shifted
+    /// markets: the current keys, plus vols pinned by positions' ids). On error `self` is
+    /// unchanged.
     pub(crate) fn with_moved_prices(
         &self,
         name: &str,
