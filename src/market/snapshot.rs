@@ -342,9 +342,11 @@ impl Market {
     /// Replaces (or adds) one underlying's data, validated exactly as [`Market::new`] would, so
     /// the result equals `Market::new` of the updated snapshot; the other underlyings are kept
     /// as they are (the engine's incremental path for oracle, mark and volatility updates). On
-    /// error the market is unchanged.
-    pub fn replace_underlying(&mut self, name: &str, mut spec: UnderlyingSpec) -> Result<()> {
-        super::listed::canonical_listings(name, &mut spec)?;
+    /// error the market is unchanged. `spec`'s `marks` and `markIv` must be keyed by canonical
+    /// id already, as this market's own are: the engine re-keys what its events add
+    /// ([`super::canonical_mark_iv`]; `markUpdate` names its instrument by canonical id), so an
+    /// index update re-parses no key.
+    pub(crate) fn replace_underlying(&mut self, name: &str, spec: UnderlyingSpec) -> Result<()> {
         let underlying = Underlying::build(name, &spec, self.spec.now)?;
         self.spec.underlyings.insert(name.to_string(), spec);
         self.underlyings.insert(name.to_string(), underlying);
