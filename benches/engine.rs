@@ -8,8 +8,10 @@
 //! nothing after the first. `Throughput::Elements(1)`: criterion's time is the time per update;
 //! updates/s = 1 / time.
 //!
-//! Groups: `index_update` (portfolio and cross mode; `untouched_account`: an ETH update that
-//! recomputes nothing, i.e. the engine's own event handling), `margin_validated` (the recomputation
+//! Groups: `index_update` (portfolio and cross mode; `portfolio_20_accounts`: 20 accounts on the
+//! same 50 instruments, all recomputed per update; `untouched_account`: an ETH update that
+//! recomputes nothing, i.e. the engine's own event handling), `trade` (a fill on the 50-option
+//! account against an unchanged market), `margin_validated` (the recomputation
 //! alone, no event handling), `params_hash` (SHA-256 of the canonical parameter JSON, which
 //! `margin_validated` currently computes on every call).
 //!
@@ -29,7 +31,7 @@ mod native {
     use std::hint::black_box;
     use std::time::Duration;
 
-    use super::engine_book::account_json;
+    use super::engine_book::{account_json, account_json_variant};
 
     fn market() -> MarketSpec {
         let text = std::fs::read_to_string(concat!(
@@ -77,6 +79,32 @@ mod native {
                 });
             });
         }
+        // An exchange's keeper: 20 portfolio accounts holding the same 50 instruments in
+        // different sizes; each update recomputes all 20 (criterion's time is per update).
+        let mut e = engine("portfolio");
+        for k in 1..20 {
+            let account: AccountSpec =
+                drr_margin::json::from_str(&account_json_variant("portfolio", k))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            e.upsert_account(&format!("trader-{k}"), account)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut tick = 0u64;
+        group.bench_function("portfolio_20_accounts", |b| {
+            b.iter(|| {
+                tick += 1;
+                let price = if tick % 2 == 0 { 98_500.0 } else { 98_509.85 };
+                let updates = e
+                    .apply(Event::IndexUpdate(IndexUpdate {
+                        underlying: "BTC".into(),
+                        price,
+                        conf: 12.5,
+                        publish_time: now,
+                    }))
+                    .unwrap_or_else(|err| panic!("{err}"));
+                black_box(updates)
+            });
+        });
         // Event handling alone: an ETH update touches no account of this BTC book.
         let mut e = engine("portfolio");
         let mut tick = 0u64;
@@ -95,6 +123,30 @@ mod native {
                 black_box(updates)
             });
         });
+        group.finish();
+
+        // A fill against an unchanged market: buys and sells 0.1 of one of the book's options
+        // in turn (one recomputation of the account per fill).
+        let mut group = c.benchmark_group("trade");
+        group.throughput(Throughput::Elements(1));
+        for mode in ["portfolio", "cross"] {
+            let mut e = engine(mode);
+            let fills = [0.1, -0.1].map(|size| {
+                Event::from_value(serde_json::json!({
+                    "type": "trade", "account": "bench",
+                    "instrument": "BTC_USDC-26MAR27-100000-C", "size": size, "price": 6000
+                }))
+                .unwrap_or_else(|e| panic!("{e}"))
+            });
+            let mut tick = 0usize;
+            group.bench_function(format!("{mode}_50_options"), |b| {
+                b.iter(|| {
+                    tick += 1;
+                    let fill = fills[tick % 2].clone();
+                    black_box(e.apply(fill).unwrap_or_else(|err| panic!("{err}")))
+                });
+            });
+        }
         group.finish();
 
         let mut group = c.benchmark_group("margin_validated");

@@ -3,14 +3,21 @@
 //! Shared by `benches/engine.rs` (criterion) and `examples/engine_ticks.rs` (callgrind).
 
 /// The account as JSON, in margin `mode` ("portfolio" or "cross").
+#[allow(dead_code)] // examples/engine_ticks.rs uses only the variant
 pub fn account_json(mode: &str) -> String {
+    account_json_variant(mode, 0)
+}
+
+/// Another trader's book on the same 50 instruments: sizes shifted by `k` in the size pattern
+/// (k = 0 is [`account_json`]'s book).
+pub fn account_json_variant(mode: &str, k: usize) -> String {
     let expiries = ["25DEC26", "26MAR27", "25JUN27"];
     let mut legs = Vec::new();
     for i in 0..50usize {
         let expiry = expiries[i % 3];
         let strike = 70_000 + 2_500 * ((i * 7) % 25);
         let kind = if i % 2 == 0 { "C" } else { "P" };
-        let size = match (i % 5) as i64 - 2 {
+        let size = match ((i + k) % 5) as i64 - 2 {
             0 => 1,
             s => s,
         };

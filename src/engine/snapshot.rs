@@ -125,6 +125,7 @@ impl MarginEngine {
             market,
             accounts,
             sequence: snapshot.sequence,
+            scenarios: crate::margin::ScenarioCache::new(),
         })
     }
 }

@@ -19,8 +19,8 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
-use crate::margin::compute::margin_hashed;
-use crate::margin::MarginReport;
+use crate::margin::compute::margin_hashed_cached;
+use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use serde::Serialize;
@@ -53,6 +53,11 @@ pub struct MarginEngine {
     pub(crate) market: Option<Market>,
     pub(crate) accounts: BTreeMap<String, AccountState>,
     pub(crate) sequence: u64,
+    /// The risk matrix's node values of the current market, shared by every account's
+    /// recomputation (derived data, not state: a snapshot leaves it out, a restored engine
+    /// starts without it, and reports are the same either way). An underlying's nodes are
+    /// forgotten when its data moves, everything on a new market or a time advance.
+    pub(crate) scenarios: ScenarioCache,
 }
 
 fn units(text: &str, field: &str) -> Result<i128> {
@@ -68,6 +73,7 @@ impl MarginEngine {
             market: None,
             accounts: BTreeMap::new(),
             sequence: 0,
+            scenarios: ScenarioCache::new(),
         }
     }
 
@@ -120,12 +126,13 @@ impl MarginEngine {
 
     /// One account's report: the parameters were validated and hashed once, in `EngineParams::new`.
     fn margin_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
-        margin_hashed(
+        margin_hashed_cached(
             market,
             account,
             self.params.risk(),
             self.params.risk_hash(),
             true,
+            &self.scenarios,
         )
     }
 
@@ -147,6 +154,7 @@ impl MarginEngine {
                         .map_err(|e| e.within(&format!("accounts.{id}")))?;
                 }
                 let ids: Vec<String> = self.accounts.keys().cloned().collect();
+                self.scenarios.clear();
                 self.commit_market(market, &ids)
             }
             Event::UpsertAccount(UpsertAccount { id, account }) => {
@@ -455,6 +463,7 @@ impl MarginEngine {
         };
         let previous = underlying_spec(market, underlying)?;
         market.replace_underlying(underlying, spec)?;
+        self.scenarios.forget_underlying(underlying);
         let ids: Vec<String> = self
             .accounts
             .iter()
@@ -473,6 +482,7 @@ impl MarginEngine {
                 if let Some(market) = self.market.as_mut() {
                     market.replace_underlying(underlying, previous)?;
                 }
+                self.scenarios.forget_underlying(underlying);
                 Err(e)
             }
         }
@@ -626,6 +636,8 @@ impl MarginEngine {
             }
         }
         let next = Market::new(next).map_err(|e| e.within("market"))?;
+        // Every node's time to expiry moved.
+        self.scenarios.clear();
         let mut changed = BTreeMap::new();
         for (id, state) in &self.accounts {
             let mut spec = state.spec.clone();

@@ -35,7 +35,7 @@ use super::prices::{
 use super::shift::LiquidationOptions;
 use super::LiquidationReport;
 use crate::error::{Error, Result};
-use crate::margin::{margin_validated, RiskParams};
+use crate::margin::{margin_validated, RiskParams, ScenarioCache};
 use crate::market::{Market, MarketSpec};
 use crate::math::{exp, max, FRAC_1_SQRT_2PI};
 use crate::portfolio::{Account, AccountSpec, ContractKind, Settlement};
@@ -141,11 +141,24 @@ pub fn linear_estimates(
     options: &LiquidationOptions,
     now: &crate::margin::MarginReport,
 ) -> Result<BTreeMap<String, LinearEstimate>> {
+    linear_estimates_cached(market, account, params, options, now, None)
+}
+
+/// [`linear_estimates`] keeping the risk matrix's node values in `cache` (what-if's before and
+/// after revalue the same moves of the same market).
+pub(crate) fn linear_estimates_cached(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    options: &LiquidationOptions,
+    now: &crate::margin::MarginReport,
+    cache: Option<&ScenarioCache>,
+) -> Result<BTreeMap<String, LinearEstimate>> {
     let (f0, _) = objective(now, account, Target::Account)?;
     let underlyings = underlyings_of(account);
     let mut out = BTreeMap::new();
     for name in underlyings {
-        let eval = Evaluator::new(market, account, params, name, options)?;
+        let eval = Evaluator::new(market, account, params, name, options)?.with_cache(cache);
         let f_minus = objective(&eval.report(1.0 - BUMP)?, account, Target::Account)?.0;
         let f_plus = objective(&eval.report(1.0 + BUMP)?, account, Target::Account)?.0;
         let spot = eval.shifter.spot();

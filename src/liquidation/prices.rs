@@ -22,7 +22,7 @@ use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
 use crate::error::{Error, Result};
 use crate::margin::compute::margin_summary;
-use crate::margin::{margin_validated, MarginReport, RiskParams};
+use crate::margin::{margin_validated, MarginReport, RiskParams, ScenarioCache};
 use crate::market::{Market, MarketSpec};
 use crate::math::root::{brent, BrentOptions};
 use crate::math::{ln, max, pow};
@@ -175,9 +175,12 @@ pub(crate) struct Evaluator<'a> {
     pub shifter: Shifter<'a>,
     pub account: &'a Account,
     pub params: RiskParams,
+    /// Where the risk matrix's node values are kept across this evaluator's reports (and the
+    /// caller's), if anywhere.
+    pub cache: Option<&'a ScenarioCache>,
 }
 
-impl Evaluator<'_> {
+impl<'e> Evaluator<'e> {
     pub(crate) fn new<'a>(
         market: &'a Market,
         account: &'a Account,
@@ -191,7 +194,13 @@ impl Evaluator<'_> {
             shifter: Shifter::new(market, account, underlying, options)?,
             account,
             params,
+            cache: None,
         })
+    }
+
+    /// This evaluator keeping the risk matrix's node values in `cache`.
+    pub(crate) fn with_cache(self, cache: Option<&'e ScenarioCache>) -> Self {
+        Evaluator { cache, ..self }
     }
 
     /// The report at index × `ratio`, for the objective only (its `params_hash` is empty).
@@ -200,7 +209,7 @@ impl Evaluator<'_> {
         // Only the solver's objective (equity, requirements) reads these reports, never a caller:
         // they carry no parameters' hash (serialising the parameters would cost more than a
         // cross-margin report of 100 positions), no ids and no warnings.
-        margin_summary(&market, self.account, &self.params).map_err(|e| {
+        margin_summary(&market, self.account, &self.params, self.cache).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),
@@ -235,6 +244,18 @@ pub fn liquidation_prices_validated(
     params: &RiskParams,
     options: &LiquidationOptions,
 ) -> Result<LiquidationReport> {
+    liquidation_prices_cached(market, account, params, options, None)
+}
+
+/// [`liquidation_prices_validated`] keeping the risk matrix's node values in `cache` (what-if's
+/// before and after scan the same moves of the same market).
+pub(crate) fn liquidation_prices_cached(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    options: &LiquidationOptions,
+    cache: Option<&ScenarioCache>,
+) -> Result<LiquidationReport> {
     let now = margin_validated(market, account, params)?;
     let underlyings = underlyings_of(account);
     let ratios = grid();
@@ -246,7 +267,7 @@ pub fn liquidation_prices_validated(
         positions.resize_with(account.positions.len(), || None);
     }
     for name in underlyings {
-        let eval = Evaluator::new(market, account, params, name, options)?;
+        let eval = Evaluator::new(market, account, params, name, options)?.with_cache(cache);
         let mut targets = vec![Target::Account];
         if account.mode == MarginMode::Isolated {
             targets.extend(

@@ -31,15 +31,15 @@
 //! Never mutates its inputs; an order that leaves the account under-collateralised is reported
 //! as such (`underCollateralised`), not refused.
 
-use super::linear::linear_estimates;
-use super::prices::liquidation_prices_validated;
+use super::linear::linear_estimates_cached;
+use super::prices::liquidation_prices_cached;
 use super::shift::{LiquidationOptions, PriceDetail};
 use crate::error::{Error, Result};
 use crate::margin::compute::margin_summary;
 use crate::margin::money::Money;
 use crate::margin::params::params_hash;
 use crate::margin::valuation::{reference_mark, value_position, Shock};
-use crate::margin::{MarginReport, RiskParams};
+use crate::margin::{MarginReport, RiskParams, ScenarioCache};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{
     Account, AccountSpec, ContractKind, InstrumentSpec, MarginMode, Position, Settlement,
@@ -388,6 +388,7 @@ fn summary(
     params: &RiskParams,
     options: &LiquidationOptions,
     report: MarginReport,
+    cache: &ScenarioCache,
 ) -> Result<AccountSummary> {
     let liquidation = match options.what_if_prices {
         PriceDetail::None => BTreeMap::new(),
@@ -396,7 +397,7 @@ fn summary(
         PriceDetail::Estimate => {
             let mut map = BTreeMap::new();
             map.extend(
-                linear_estimates(market, account, params, options, &report)?
+                linear_estimates_cached(market, account, params, options, &report, Some(cache))?
                     .into_iter()
                     .map(|(name, e)| {
                         (
@@ -414,7 +415,7 @@ fn summary(
         PriceDetail::Exact => {
             let mut map = BTreeMap::new();
             map.extend(
-                liquidation_prices_validated(market, account, params, options)?
+                liquidation_prices_cached(market, account, params, options, Some(cache))?
                     .underlyings
                     .into_iter()
                     .map(|(name, u)| {
@@ -504,20 +505,23 @@ pub(crate) fn what_if_hashed(
     options: &LiquidationOptions,
     known_before: Option<AccountSummary>,
 ) -> Result<WhatIfResult> {
+    // The account after the order holds the nodes of the account before (and the estimates
+    // revalue both at the same moves): their risk-matrix values are computed once.
+    let cache = ScenarioCache::new();
     // Only the summary figures of the two reports are used: no position ids, no warnings.
     let before = match known_before {
         Some(summary) => Before::Known(summary),
-        None => Before::Report(margin_summary(market, account, params)?),
+        None => Before::Report(margin_summary(market, account, params, Some(&cache))?),
     };
     let (post, fill) = apply_order(market, account, order, params)?;
-    let after_report = margin_summary(market, &post, params)?;
+    let after_report = margin_summary(market, &post, params, Some(&cache))?;
     let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
     let before = match before {
         Before::Known(summary) => summary,
-        Before::Report(report) => summary(market, account, params, options, report)?,
+        Before::Report(report) => summary(market, account, params, options, report, &cache)?,
     };
-    let after = summary(market, &post, params, options, after_report)?;
+    let after = summary(market, &post, params, options, after_report, &cache)?;
     let impact = MarginImpact {
         equity: money_diff(&after.equity, &before.equity, "equity")?,
         initial_margin: money_diff(
@@ -613,10 +617,12 @@ pub fn max_size_validated(
     let id = instrument.resolve("instrument")?.id();
     #[allow(clippy::cast_precision_loss)] // k ≤ 2^52: exact
     // Each trial reads only the free collateral: the summary report (the same numbers as
-    // `margin_validated`'s, without the parameters' hash, ids and warnings).
+    // `margin_validated`'s, without the parameters' hash, ids and warnings). The trials share
+    // every node but the order's: its risk-matrix values are computed once.
+    let cache = ScenarioCache::new();
     let free_at = |k: u64| -> Result<Money> {
         if k == 0 {
-            return Ok(margin_summary(market, account, params)?.free_collateral);
+            return Ok(margin_summary(market, account, params, Some(&cache))?.free_collateral);
         }
         let order = Order {
             instrument: instrument.clone(),
@@ -626,7 +632,7 @@ pub fn max_size_validated(
             isolated_margin: None,
         };
         let (post, _) = apply_order(market, account, &order, params)?;
-        Ok(margin_summary(market, &post, params)?.free_collateral)
+        Ok(margin_summary(market, &post, params, Some(&cache))?.free_collateral)
     };
     let limit = step_limit(increment);
     let (mut lo, mut hi) = (0_u64, 1_u64);

@@ -15,8 +15,9 @@ use super::drr::{drr_add_on, NetGreeks};
 use super::liquidity::liquidity_charges;
 use super::money::{to_base_units, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
-use super::portfolio::portfolio_requirements_checked;
+use super::portfolio::{portfolio_requirements_checked, Known};
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
+use super::scenario_cache::ScenarioCache;
 use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
 use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
@@ -48,6 +49,20 @@ pub fn margin_validated(
     margin_hashed(market, account, params, &params_hash(params)?, false)
 }
 
+/// [`margin_validated`] keeping the risk matrix's pricing-node values in `cache` from one call to
+/// the next: the same report, bit for bit, whatever the cache holds (see
+/// [`super::scenario_cache`]); faster when accounts share nodes or an account is recomputed
+/// against an unchanged market. The caller may forget an underlying whose data moved
+/// ([`ScenarioCache::forget_underlying`]) to bound memory; correctness never depends on it.
+pub fn margin_validated_cached(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    cache: &ScenarioCache,
+) -> Result<MarginReport> {
+    margin_hashed_cached(market, account, params, &params_hash(params)?, false, cache)
+}
+
 /// [`margin_validated`] with the parameters' hash computed by the caller (`params_hash(params)`:
 /// serialising the parameters costs more than a cross-margin computation of 50 legs, so callers
 /// that compute many reports with the same parameters hash them once; the engine does, and the
@@ -61,7 +76,36 @@ pub(crate) fn margin_hashed(
     params_hash: &str,
     params_checked: bool,
 ) -> Result<MarginReport> {
-    margin_detailed(market, account, params, params_hash, params_checked, true)
+    margin_detailed(
+        market,
+        account,
+        params,
+        params_hash,
+        params_checked,
+        true,
+        None,
+    )
+}
+
+/// [`margin_hashed`] with the risk matrix's node values kept in `cache` (the same report: see
+/// [`super::scenario_cache`]).
+pub(crate) fn margin_hashed_cached(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    params_hash: &str,
+    params_checked: bool,
+    cache: &ScenarioCache,
+) -> Result<MarginReport> {
+    margin_detailed(
+        market,
+        account,
+        params,
+        params_hash,
+        params_checked,
+        true,
+        Some(cache),
+    )
 }
 
 /// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
@@ -78,8 +122,9 @@ pub(crate) fn margin_summary(
     market: &Market,
     account: &Account,
     params: &RiskParams,
+    cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
-    margin_detailed(market, account, params, "", false, false)
+    margin_detailed(market, account, params, "", false, false, cache)
 }
 
 fn margin_detailed(
@@ -89,6 +134,7 @@ fn margin_detailed(
     params_hash: &str,
     params_checked: bool,
     described: bool,
+    cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
@@ -242,9 +288,12 @@ fn margin_detailed(
                 &account.positions,
                 &account.collateral,
                 &params.portfolio,
-                Some(&unshocked),
-                Some(&first_same),
-                Some(&terms),
+                Known {
+                    unshocked: Some(&unshocked),
+                    first_same: Some(&first_same),
+                    terms: Some(&terms),
+                    cache,
+                },
             )?;
             let component = Component {
                 maintenance: result.maintenance,

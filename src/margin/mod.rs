@@ -4,11 +4,13 @@
 //! [`portfolio`] (risk matrix), [`derive_portfolio`] (Derive PMRM_2),
 //! [`drr`] (the sensitivity add-on and oracle buffer), [`liquidity`], [`collateral`]
 //! (haircuts), [`statistical`] (VaR/ES beside the requirement), [`params`] and [`profiles`],
-//! [`money`] (exact rounding) and [`report`].
+//! [`money`] (exact rounding), [`report`] and [`scenario_cache`] (the grid's node values kept
+//! across computations).
 
-pub use compute::{margin, margin_validated};
+pub use compute::{margin, margin_validated, margin_validated_cached};
 pub use params::RiskParams;
 pub use report::MarginReport;
+pub use scenario_cache::ScenarioCache;
 
 pub mod collateral;
 pub mod compute;
@@ -23,6 +25,7 @@ pub mod params_decode;
 pub mod portfolio;
 pub mod profiles;
 pub mod report;
+pub mod scenario_cache;
 pub mod standard;
 pub mod statistical;
 pub mod valuation;

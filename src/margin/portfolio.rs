@@ -12,7 +12,9 @@
 //! expiry, forward, strike, vol, discount) are revalued together, by a price-only Black-76 with
 //! ln(F/K) = ln(F₀/K) + ln(1 + move) (`black76_call_put_from_log`; within 1e-12 of
 //! `value_position`, not bit-equal), and a row's P&L is the nodes' value in the scenario minus
-//! their value now by the same kernel, plus the perpetuals and futures leg by leg.
+//! their value now by the same kernel, plus the perpetuals and futures leg by leg. A node's
+//! values in the grid's rows may come from a [`ScenarioCache`] filled by an earlier computation
+//! (the same values: it keys them by the node's inputs and the grid's parameters).
 //!
 //! # Model
 //! - **Risk vectors.** Positions are grouped by (underlying, settlement): coin-settled (inverse)
@@ -80,6 +82,7 @@
 
 use super::inter_spread::{self, InterSpread, UnderlyingRisk};
 use super::params::{check, finite_in};
+use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};
@@ -1044,6 +1047,20 @@ struct PricingNode {
     /// (so that a row without a move or vol shock gives exactly 0 P&L); `None` if the node
     /// cannot be priced that way (then every row takes the per-leg path).
     base_usd: Option<f64>,
+    /// The node now (move 0, vol unchanged), as the grid's kernel prices it.
+    now: NodeScenario,
+}
+
+/// A pricing node's key: its kernel inputs' bits (T₀, F₀, K, σ, discount; the rest of
+/// [`OptionTerms`] that the kernel reads is a function of these).
+fn node_key(o: &OptionTerms) -> NodeKey {
+    [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits)
+}
+
+impl PricingNode {
+    fn key(&self) -> NodeKey {
+        node_key(&self.terms)
+    }
 }
 
 /// Summed amounts of a node's legs: the grid values the node once per scenario and scales by
@@ -1083,7 +1100,7 @@ fn pricing_nodes(
         let n = match known {
             Some(n) => n,
             None => {
-                let key = [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits);
+                let key = node_key(&o);
                 *index.entry(key).or_insert_with(|| {
                     nodes.push(PricingNode {
                         terms: o,
@@ -1092,6 +1109,10 @@ fn pricing_nodes(
                         sqrt_years: o.years.sqrt(),
                         sizes: NodeSizes::default(),
                         base_usd: None,
+                        now: NodeScenario {
+                            scale: f64::NAN,
+                            call_put: None,
+                        },
                     });
                     nodes.len() - 1
                 })
@@ -1118,6 +1139,7 @@ fn pricing_nodes(
     };
     for node in &mut nodes {
         let priced = node_scenario(node, p, &now, 0.0);
+        node.now = priced;
         node.base_usd = match priced.call_put {
             Some((call, put)) if priced.scale == 1.0 => {
                 let sizes = NodeSizes {
@@ -1136,7 +1158,7 @@ fn pricing_nodes(
 /// A pricing node in one scenario: its vol scale and, where the shock is valid, the call and
 /// put values at the shocked forward and vol.
 #[derive(Debug, Clone, Copy)]
-struct NodeScenario {
+pub(crate) struct NodeScenario {
     /// [`vol_scale_with_term`] of the node in this scenario (equal bits for every leg of the
     /// node: same σ, term and ln(K/F₀)).
     scale: f64,
@@ -1236,53 +1258,175 @@ impl VolClass {
     }
 }
 
-/// Each node's vol scale (and vol checks) in each scenario of a grid, computed once per node and
-/// [`VolClass`] (a standard grid has at most 9 classes for its rows).
-struct NodeVols {
-    /// Each scenario's class, numbered in order of first appearance.
+/// The grid's vol classes: each scenario's class, numbered in order of first appearance, and
+/// each class's first scenario (a standard grid has at most 9 classes for its rows).
+struct GridClasses<'g> {
     class_of: Vec<usize>,
-    classes: usize,
-    /// Node-major: `nodes × classes`.
-    vols: Vec<NodeVol>,
+    firsts: Vec<&'g Scenario>,
 }
 
-impl NodeVols {
-    fn new(nodes: &[PricingNode], p: &RiskMatrixParams, grid: &[Scenario]) -> NodeVols {
-        // Each class's first scenario, and each scenario's class.
-        let mut firsts: Vec<(VolClass, &Scenario)> = Vec::new();
+impl<'g> GridClasses<'g> {
+    fn new(grid: &'g [Scenario]) -> GridClasses<'g> {
+        let mut classes: Vec<VolClass> = Vec::new();
+        let mut firsts = Vec::new();
         let mut class_of = Vec::with_capacity(grid.len());
         for s in grid {
             let class = VolClass::of(s);
-            class_of.push(match firsts.iter().position(|(c, _)| *c == class) {
+            class_of.push(match classes.iter().position(|c| *c == class) {
                 Some(i) => i,
                 None => {
-                    firsts.push((class, s));
-                    firsts.len() - 1
+                    classes.push(class);
+                    firsts.push(s);
+                    classes.len() - 1
                 }
             });
         }
-        let mut vols = Vec::with_capacity(nodes.len() * firsts.len());
-        for node in nodes {
-            let o = &node.terms;
-            vols.extend(firsts.iter().map(|(_, s)| {
-                NodeVol::new(
-                    node,
-                    vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
-                )
-            }));
-        }
-        NodeVols {
-            class_of,
-            classes: firsts.len(),
-            vols,
-        }
+        GridClasses { class_of, firsts }
     }
+}
 
-    /// Node `n`'s vol in scenario `j` of the grid.
-    fn get(&self, n: usize, j: usize) -> Option<NodeVol> {
-        let class = self.class_of.get(j)?;
-        self.vols.get(n * self.classes + class).copied()
+/// The options' part of every row of a vector's grid, summed node by node.
+struct NodeSums {
+    /// Σ over nodes, in node order, of (node value in the row − node value now), in the
+    /// vector's currency: each row's sum starts at +0 and adds the nodes in order, as a row
+    /// priced on its own would.
+    pnl: Vec<f64>,
+    /// Whether every node could be priced in the row (else `pnl` is incomplete and the row
+    /// takes the per-leg path).
+    priced: Vec<bool>,
+    /// Whether every node's vol scale in the row is exactly 1.
+    unit_scale: Vec<bool>,
+}
+
+/// What [`node_sums`] needs of the vector besides its nodes.
+struct RowInputs<'g> {
+    grid: &'g [Scenario],
+    /// ln(1 + move) per row (0 where the move is not above −100 %).
+    log_growths: &'g [f64],
+    /// 1 + move per row.
+    growths: &'g [f64],
+    s0: f64,
+    coin: bool,
+}
+
+/// A node's values in every row of the grid: its vol scale (and vol checks) once per
+/// [`VolClass`], then the kernel per row (the node's value now where the kernel's inputs are
+/// those of now).
+fn node_values(
+    node: &PricingNode,
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    classes: &GridClasses,
+    vols: &mut Vec<NodeVol>,
+    out: &mut Vec<NodeScenario>,
+) {
+    let o = &node.terms;
+    vols.clear();
+    vols.extend(classes.firsts.iter().map(|s| {
+        NodeVol::new(
+            node,
+            vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+        )
+    }));
+    out.clear();
+    for ((s, class), log_growth) in rows
+        .grid
+        .iter()
+        .zip(&classes.class_of)
+        .zip(rows.log_growths)
+    {
+        out.push(match vols.get(*class) {
+            // The kernel's inputs are those of the node now (forward F₀·(1 + 0), ln(F/K) + 0,
+            // the same vol scale): its value now.
+            Some(vol)
+                if s.spot_move == 0.0
+                    && log_growth.to_bits() == 0
+                    && vol.scale.to_bits() == node.now.scale.to_bits() =>
+            {
+                node.now
+            }
+            Some(vol) => node_scenario_scaled(node, s, *vol, *log_growth),
+            None => node_scenario(node, p, s, *log_growth),
+        });
     }
+}
+
+/// Adds one node's P&L in every row to `sums` (rows where a node before could not be priced
+/// are left as they are).
+fn add_node(
+    sums: &mut NodeSums,
+    node: &PricingNode,
+    values: &[NodeScenario],
+    rows: &RowInputs,
+    time_value_discount: f64,
+) {
+    let s0 = rows.s0;
+    for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
+        if let Some(unit) = sums.unit_scale.get_mut(j) {
+            *unit &= value.scale == 1.0;
+        }
+        let (Some(pnl), Some(priced)) = (sums.pnl.get_mut(j), sums.priced.get_mut(j)) else {
+            continue;
+        };
+        if !*priced {
+            continue;
+        }
+        let (Some(call_put), Some(base)) = (value.call_put, node.base_usd) else {
+            *priced = false;
+            continue;
+        };
+        let usd = node_usd(
+            node,
+            &node.sizes,
+            call_put,
+            *growth,
+            s0,
+            rows.coin,
+            time_value_discount,
+        );
+        *pnl += if rows.coin {
+            usd / (s0 * growth) - base / s0
+        } else {
+            usd - base
+        };
+    }
+}
+
+/// The nodes' part of every row: each node priced in every row (or its rows taken from the
+/// vector's cache, which then holds every node of this call: see [`super::scenario_cache`]) and
+/// added to the rows, node after node.
+fn node_sums(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    mut cache: Option<&mut VectorCache>,
+) -> NodeSums {
+    let width = rows.grid.len();
+    let classes = GridClasses::new(rows.grid);
+    let mut sums = NodeSums {
+        pnl: vec![0.0; width],
+        priced: vec![true; width],
+        unit_scale: vec![true; width],
+    };
+    let mut vols = Vec::with_capacity(classes.firsts.len());
+    let mut computed = Vec::with_capacity(width);
+    for node in nodes {
+        let key = node.key();
+        let cached = cache
+            .as_deref()
+            .and_then(|c| c.get(&key))
+            .filter(|values| values.len() == width);
+        if let Some(values) = cached {
+            add_node(&mut sums, node, values, rows, p.time_value_discount);
+            continue;
+        }
+        node_values(node, p, rows, &classes, &mut vols, &mut computed);
+        add_node(&mut sums, node, &computed, rows, p.time_value_discount);
+        if let Some(cache) = cache.as_deref_mut() {
+            cache.insert(key, &computed);
+        }
+    }
+    sums
 }
 
 /// The USD value of `sizes` of a node's calls and puts whose unit values are `call` and `put`
@@ -1616,30 +1760,43 @@ pub fn portfolio_requirements(
         positions,
         &BTreeMap::new(),
         params,
-        None,
-        None,
-        None,
+        Known::default(),
     )
 }
 
+/// What the caller of [`portfolio_requirements_checked`] already knows, each part if known.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Known<'k> {
+    /// Each position's (USD value, delta) under [`Shock::NONE`], as `value_position` returns
+    /// them.
+    pub unshocked: Option<&'k [(f64, f64)]>,
+    /// For each position, the index of the first position with an equal instrument (its own
+    /// index if none before): such a leg copies that one's option terms instead of looking its
+    /// vol and forward up again (the same lookups on the same inputs).
+    pub first_same: Option<&'k [usize]>,
+    /// Each position's option pricing inputs as its unshocked valuation looked them up (saves
+    /// looking them up again for the first leg of each instrument).
+    pub terms: Option<&'k [Option<UnshockedTerms>]>,
+    /// Pricing nodes' grid values from earlier computations (and where this one's go).
+    pub cache: Option<&'k ScenarioCache>,
+}
+
 /// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
-/// caller, e.g. the engine, instead of on every computation). `unshocked`: each position's
-/// (USD value, delta) under [`Shock::NONE`], as `value_position` returns them, if known.
+/// caller, e.g. the engine, instead of on every computation), with what the caller `known`s.
 /// `collateral`: the account's balances by asset (only Derive PMRM_2 charges them here).
-/// `first_same`: for each position, the index of the first position with an equal instrument
-/// (its own index if none before), if known: such a leg copies that one's option terms instead
-/// of looking its vol and forward up again (the same lookups on the same inputs).
-/// `terms`: each position's option pricing inputs as its unshocked valuation looked them up,
-/// if known (saves looking them up again for the first leg of each instrument).
 pub(crate) fn portfolio_requirements_checked(
     market: &Market,
     positions: &[Position],
     collateral: &BTreeMap<String, f64>,
     params: &PortfolioParams,
-    unshocked: Option<&[(f64, f64)]>,
-    first_same: Option<&[usize]>,
-    terms: Option<&[Option<UnshockedTerms>]>,
+    known: Known,
 ) -> Result<PortfolioResult> {
+    let Known {
+        unshocked,
+        first_same,
+        terms,
+        cache,
+    } = known;
     if let Some(derive) = &params.derive {
         return super::derive_portfolio::derive_portfolio_requirements(
             market, positions, collateral, derive,
@@ -1720,7 +1877,30 @@ pub(crate) fn portfolio_requirements_checked(
         let mut rows = Vec::with_capacity(grid.len());
         let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
-        let scales = NodeVols::new(&nodes, p, &grid);
+        let log_growths: Vec<f64> = grid
+            .iter()
+            .map(|s| {
+                if s.spot_move > -1.0 && s.spot_move.is_finite() {
+                    ln(1.0 + s.spot_move)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let growths: Vec<f64> = grid.iter().map(|s| 1.0 + s.spot_move).collect();
+        let inputs = RowInputs {
+            grid: &grid,
+            log_growths: &log_growths,
+            growths: &growths,
+            s0,
+            coin,
+        };
+        let sums = match cache {
+            Some(cache) => cache.with_vector(name, coin, p, |vector| {
+                node_sums(&nodes, p, &inputs, vector)
+            }),
+            None => node_sums(&nodes, p, &inputs, None),
+        };
         // Whether every node's value now is finite and counts its longs at full value: then a
         // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
         // on the same inputs as its value now and with the same sizes (no long apart), so its
@@ -1731,17 +1911,11 @@ pub(crate) fn portfolio_requirements_checked(
                 && n.sizes.long_put == 0.0
         });
         for (j, s) in grid.iter().enumerate() {
-            let growth = 1.0 + s.spot_move;
-            let log_growth = if s.spot_move > -1.0 && s.spot_move.is_finite() {
-                ln(growth)
-            } else {
-                0.0
-            };
-            let scale_of = |n: usize| scales.get(n, j);
+            let log_growth = log_growths.get(j).copied().unwrap_or(0.0);
             let mut pnl = 0.0;
             if unchanged_is_zero
                 && s.spot_move == 0.0
-                && (0..nodes.len()).all(|n| scale_of(n).is_some_and(|v| v.scale == 1.0))
+                && sums.unit_scale.get(j).copied().unwrap_or(false)
             {
                 // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
                 for leg in &delta1_legs {
@@ -1751,61 +1925,35 @@ pub(crate) fn portfolio_requirements_checked(
                 rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
                 continue;
             }
-            let price_node = |n: usize, node: &PricingNode| match scale_of(n) {
-                Some(scale) => node_scenario_scaled(node, s, scale, log_growth),
-                None => node_scenario(node, p, s, log_growth),
-            };
-            // Every node priced: the options' P&L node by node (value in the scenario − value
-            // now, both by the grid's kernel), perpetuals and futures leg by leg. Each node is
-            // priced and summed in one pass; the first node that cannot be priced stops it.
-            let mut all_priced = true;
-            for (n, node) in nodes.iter().enumerate() {
-                let (Some(call_put), Some(base)) = (price_node(n, node).call_put, node.base_usd)
-                else {
-                    all_priced = false;
-                    break;
-                };
-                let usd = node_usd(
-                    node,
-                    &node.sizes,
-                    call_put,
-                    growth,
-                    s0,
-                    coin,
-                    p.time_value_discount,
-                );
-                pnl += if coin {
-                    usd / (s0 * growth) - base / s0
-                } else {
-                    usd - base
-                };
-            }
-            if !all_priced {
-                // The per-leg path below needs every node's prices in this scenario.
-                priced.clear();
-                priced.extend(
-                    nodes
-                        .iter()
-                        .enumerate()
-                        .map(|(n, node)| price_node(n, node)),
-                );
-            }
-            if all_priced {
-                for leg in &delta1_legs {
-                    pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
+            match (sums.priced.get(j), sums.pnl.get(j)) {
+                // Every node priced: the options' P&L node by node (value in the scenario −
+                // value now, both by the grid's kernel), then perpetuals and futures leg by leg.
+                (Some(true), Some(nodes_pnl)) => {
+                    pnl = *nodes_pnl;
+                    for leg in &delta1_legs {
+                        pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
+                    }
                 }
-            } else {
                 // A node the kernel cannot price here (expired, or a shock out of range): every
-                // leg through `leg_pnl`, which asks `value_position` (its value or its error).
-                pnl = 0.0;
-                for (leg, node) in legs.iter().zip(&node_of_leg) {
-                    let node = node.and_then(|n| priced.get(n));
-                    pnl += match (&leg.kind, node.and_then(|n| n.call_put)) {
-                        (LegKind::Option(o), Some(call_put)) => {
-                            priced_option_pnl(leg, o, call_put, p, s0, coin, s.spot_move)
-                        }
-                        _ => leg_pnl(market, leg, p, s0, coin, s, node.copied())?,
-                    };
+                // leg through `leg_pnl`, which asks `value_position` (its value or its error),
+                // with every node's prices in this scenario (the values `node_sums` saw: the
+                // same scale per vol class, the same kernel).
+                _ => {
+                    priced.clear();
+                    priced.extend(
+                        nodes
+                            .iter()
+                            .map(|node| node_scenario(node, p, s, log_growth)),
+                    );
+                    for (leg, node) in legs.iter().zip(&node_of_leg) {
+                        let node = node.and_then(|n| priced.get(n));
+                        pnl += match (&leg.kind, node.and_then(|n| n.call_put)) {
+                            (LegKind::Option(o), Some(call_put)) => {
+                                priced_option_pnl(leg, o, call_put, p, s0, coin, s.spot_move)
+                            }
+                            _ => leg_pnl(market, leg, p, s0, coin, s, node.copied())?,
+                        };
+                    }
                 }
             }
             raw_rows.push(pnl);
@@ -2156,9 +2304,7 @@ mod tests {
                 &account.positions,
                 &BTreeMap::new(),
                 &params,
-                None,
-                None,
-                None,
+                Known::default(),
             )
             .unwrap();
             let s0 = 100_000.0;

@@ -1,0 +1,149 @@
+//! Pricing nodes' scenario values kept from one portfolio-margin computation to the next.
+//!
+//! Owns: [`ScenarioCache`], which remembers, per risk vector (underlying, coin or USD) and per
+//! pricing node, the node's call and put values in every row of the risk-matrix grid, so that a
+//! later computation on the same node reuses them instead of pricing the node again.
+//!
+//! A node's row values are a pure function of the node's pricing inputs (T₀, F₀, K, σ,
+//! discount: its key, bit for bit) and of the vector's [`RiskMatrixParams`] (which fix the
+//! grid and the vol shocks); the sizes of the legs are applied afterwards. The cache keys its
+//! entries by exactly these, and drops a vector's entries when its parameters differ, so a
+//! cached value is the value the grid would compute: reports with and without a cache are equal
+//! bit for bit (`tests/scenario_cache.rs`).
+//!
+//! Who gains: the engine (a fill, transfer or funding payment recomputes an account against an
+//! unchanged market; an index update recomputes every account holding the underlying, which
+//! share the exchange's strikes), what-if (the account after the order shares every node but the
+//! order's with the account before) and `max_size` (its trial sizes revalue the same nodes).
+//!
+//! Never: prices anything itself, reads the market, or decides when market data changed — the
+//! owner forgets an underlying when its data moves ([`ScenarioCache::forget_underlying`]); the
+//! keys make a forgotten call only a matter of memory, never of correctness. Bounded: a vector
+//! holding [`ScenarioCache::MAX_NODES_PER_VECTOR`] nodes starts over.
+
+use super::portfolio::{NodeScenario, RiskMatrixParams};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// A pricing node's key: the bits of T₀, F₀, K, σ and the discount factor.
+pub(crate) type NodeKey = [u64; 5];
+
+/// The cached rows of one risk vector.
+#[derive(Debug, Clone)]
+pub(crate) struct VectorCache {
+    underlying: String,
+    coin: bool,
+    params: RiskMatrixParams,
+    /// Each node's first row in `rows`.
+    index: BTreeMap<NodeKey, usize>,
+    /// The nodes' values in the grid's rows, node after node, `width` rows each (one
+    /// allocation for all nodes, kept when the vector is forgotten).
+    rows: Vec<NodeScenario>,
+    width: usize,
+}
+
+impl VectorCache {
+    /// A node's cached rows, if any.
+    pub(crate) fn get(&self, key: &NodeKey) -> Option<&[NodeScenario]> {
+        let first = *self.index.get(key)?;
+        self.rows.get(first..first + self.width)
+    }
+
+    /// Remembers a node's rows (starting over when the vector holds too many nodes).
+    pub(crate) fn insert(&mut self, key: NodeKey, rows: &[NodeScenario]) {
+        if self.index.len() >= ScenarioCache::MAX_NODES_PER_VECTOR || rows.len() != self.width {
+            self.forget();
+            self.width = rows.len();
+        }
+        self.index.insert(key, self.rows.len());
+        self.rows.extend_from_slice(rows);
+    }
+
+    fn forget(&mut self) {
+        self.index.clear();
+        self.rows.clear();
+    }
+}
+
+/// Scenario values of pricing nodes across computations (see the module documentation).
+/// Interior mutability: computations take the cache by shared reference, as they take the
+/// market; it is not `Sync`.
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioCache {
+    vectors: RefCell<Vec<VectorCache>>,
+}
+
+impl ScenarioCache {
+    /// Nodes kept per risk vector before it starts over (× 35 rows × 32 bytes: ≈ 2.3 MB).
+    pub const MAX_NODES_PER_VECTOR: usize = 2048;
+
+    /// An empty cache.
+    pub fn new() -> ScenarioCache {
+        ScenarioCache::default()
+    }
+
+    /// Forgets every node of `underlying`'s vectors (its index, marks or vols moved, so its
+    /// nodes' keys will not come back).
+    pub fn forget_underlying(&self, underlying: &str) {
+        if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
+            for v in vectors.iter_mut().filter(|v| v.underlying == underlying) {
+                v.forget();
+            }
+        }
+    }
+
+    /// Forgets everything.
+    pub fn clear(&self) {
+        if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
+            vectors.clear();
+        }
+    }
+
+    /// The number of nodes held, over all vectors.
+    pub fn nodes(&self) -> usize {
+        self.vectors
+            .try_borrow()
+            .map_or(0, |v| v.iter().map(|c| c.index.len()).sum())
+    }
+
+    /// Runs `f` on the vector (`underlying`, `coin`) computed under `params`: its cached nodes if
+    /// it was last computed under equal parameters, else none (the vector starts over). `f` gets
+    /// `None` if the cache is in use (a computation inside another's: not done today).
+    pub(crate) fn with_vector<T>(
+        &self,
+        underlying: &str,
+        coin: bool,
+        params: &RiskMatrixParams,
+        f: impl FnOnce(Option<&mut VectorCache>) -> T,
+    ) -> T {
+        let Ok(mut vectors) = self.vectors.try_borrow_mut() else {
+            return f(None);
+        };
+        let found = vectors
+            .iter()
+            .position(|v| v.underlying == underlying && v.coin == coin);
+        let index = match found {
+            Some(i) => {
+                if let Some(v) = vectors.get_mut(i) {
+                    if v.params != *params {
+                        v.params = params.clone();
+                        v.forget();
+                    }
+                }
+                i
+            }
+            None => {
+                vectors.push(VectorCache {
+                    underlying: underlying.to_string(),
+                    coin,
+                    params: params.clone(),
+                    index: BTreeMap::new(),
+                    rows: Vec::new(),
+                    width: 0,
+                });
+                vectors.len() - 1
+            }
+        };
+        f(vectors.get_mut(index))
+    }
+}

@@ -1,0 +1,260 @@
+//! The risk matrix's node cache (`drr_margin::margin::ScenarioCache`) never changes a report:
+//! with one cache carried across accounts, markets and parameters that differ in one pricing
+//! input at a time (σ of one option, the rate, the index, `now`) or in the grid's parameters,
+//! `margin_validated_cached` gives byte for byte the JSON report of `margin_validated`; and the
+//! engine (which keeps one cache for all its accounts) reports after every event of the recorded
+//! stream what a fresh `margin_validated` computes for the same market and account.
+//!
+//! The reference is the uncached computation, so these tests check the cache's keys and
+//! invalidation, not the model (the model's own tests do that).
+
+#![allow(clippy::unwrap_used)] // test code
+
+use drr_margin::engine::{EngineParams, Event, MarginEngine};
+use drr_margin::json;
+use drr_margin::margin::{
+    margin_validated, margin_validated_cached, profiles, RiskParams, ScenarioCache,
+};
+use drr_margin::market::{Market, MarketSpec};
+use drr_margin::portfolio::{Account, AccountSpec};
+use serde_json::{json, Value};
+
+const MARKET: &str = include_str!("fixtures/market.json");
+const EVENTS: &str = include_str!("fixtures/events.ndjson");
+const PORTFOLIO_PROFILES: [&str; 4] = [
+    "drr",
+    "deribit-portfolio",
+    "paradex-portfolio",
+    "cme-span-16",
+];
+
+fn market_value() -> Value {
+    serde_json::from_str(MARKET).unwrap()
+}
+
+fn market(value: &Value) -> Market {
+    Market::new(json::from_value::<MarketSpec>(value.clone()).unwrap()).unwrap()
+}
+
+/// A portfolio book of `legs` BTC and ETH options (three expiries, linear and inverse, calls
+/// and puts, long and short, some strikes repeated) and two perpetuals; `seed` varies it.
+fn book(legs: usize, seed: u64) -> Account {
+    let expiries = ["25DEC26", "26MAR27", "25JUN27"];
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        state >> 33
+    };
+    let mut positions = Vec::new();
+    for _ in 0..legs {
+        let r = next();
+        let btc = r % 4 != 0;
+        let expiry = expiries[(next() % 3) as usize];
+        let (prefix, strike) = if btc {
+            let settle = if next() % 2 == 0 { "BTC_USDC" } else { "BTC" };
+            (settle, 70_000 + 5_000 * (next() % 13))
+        } else {
+            ("ETH_USDC", 2_400 + 200 * (next() % 9))
+        };
+        let kind = if next() % 2 == 0 { "C" } else { "P" };
+        #[allow(clippy::cast_precision_loss)] // small integers
+        let size = ((next() % 40) as f64 - 19.5) / 10.0;
+        positions.push(json!({
+            "instrument": format!("{prefix}-{expiry}-{strike}-{kind}"),
+            "size": size,
+            "entryPrice": 1000
+        }));
+    }
+    positions.push(json!({"instrument": "BTC_USDC-PERPETUAL", "size": 0.7, "entryPrice": 98000}));
+    positions.push(json!({"instrument": "BTC-PERPETUAL", "size": -30000, "entryPrice": 99000}));
+    let spec: AccountSpec = json::from_value(json!({
+        "mode": "portfolio",
+        "collateral": {"USDC": 2_000_000, "BTC": 3},
+        "positions": positions
+    }))
+    .unwrap();
+    Account::new(&spec).unwrap()
+}
+
+fn report_json(report: &drr_margin::margin::MarginReport) -> String {
+    serde_json::to_string(report).unwrap()
+}
+
+/// Markets that differ from the fixture's in one pricing input of the grid's nodes each.
+fn market_variants() -> Vec<(&'static str, Market)> {
+    let base = market_value();
+    let mut sigma = base.clone();
+    // One option's σ only (its forward, expiry, strike and discount unchanged).
+    sigma["underlyings"]["BTC"]["markIv"] = json!({"BTC_USDC-25DEC26-90000-P": 0.61});
+    let mut rate = base.clone();
+    // Every BTC node's discount factor only (the forwards are listed prices).
+    rate["underlyings"]["BTC"]["rate"] = json!(0.02);
+    let mut index = base.clone();
+    index["underlyings"]["BTC"]["index"]["price"] = json!(99_100.0);
+    let mut later = base.clone();
+    // Time to expiry: one hour on.
+    let now = base["now"].as_i64().unwrap() + 3_600_000;
+    later["now"] = json!(now);
+    for u in ["BTC", "ETH"] {
+        later["underlyings"][u]["index"]["publishTime"] = json!(now);
+    }
+    vec![
+        ("fixture", market(&base)),
+        ("one option's markIv", market(&sigma)),
+        ("BTC rate", market(&rate)),
+        ("BTC index", market(&index)),
+        ("one hour later", market(&later)),
+        ("fixture again", market(&base)),
+    ]
+}
+
+fn params(profile: &str, overrides: Value) -> RiskParams {
+    let mut input = json!({ "profile": profile });
+    if let (Some(map), Some(extra)) = (input.as_object_mut(), overrides.as_object()) {
+        map.extend(extra.clone());
+    }
+    profiles::resolve(Some(input)).unwrap()
+}
+
+#[test]
+fn cached_reports_equal_uncached_whatever_the_cache_holds() {
+    let accounts = [book(60, 1), book(60, 2), book(15, 1), book(120, 3)];
+    let markets = market_variants();
+    let cache = ScenarioCache::new();
+    let mut compared = 0;
+    for profile in PORTFOLIO_PROFILES {
+        // The same nodes under other grid parameters: a wider vol shock.
+        let variants = [
+            params(profile, json!({})),
+            params(
+                profile,
+                json!({"portfolio": {"defaultUnderlying": {"volatilityRangeUp": 0.9}}}),
+            ),
+        ];
+        for risk in &variants {
+            for (name, m) in &markets {
+                for (a, account) in accounts.iter().enumerate() {
+                    let fresh = margin_validated(m, account, risk).unwrap();
+                    let cached = margin_validated_cached(m, account, risk, &cache).unwrap();
+                    // Not assert_eq!: a report is tens of KB of JSON.
+                    assert!(
+                        report_json(&cached) == report_json(&fresh),
+                        "{profile}, market {name}, account {a}: cached report differs"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 4 * 2 * 6 * 4);
+    // The cache was used (each vector's nodes of the last market and parameters are held).
+    assert!(cache.nodes() > 0);
+}
+
+#[test]
+fn a_forgotten_underlying_and_a_cleared_cache_change_nothing() {
+    let markets = market_variants();
+    let risk = params("drr", json!({}));
+    let account = book(80, 7);
+    let cache = ScenarioCache::new();
+    for (name, m) in &markets {
+        let fresh = report_json(&margin_validated(m, &account, &risk).unwrap());
+        let first = report_json(&margin_validated_cached(m, &account, &risk, &cache).unwrap());
+        let held = cache.nodes();
+        assert!(held > 0, "{name}: nothing cached");
+        // A second call finds every node: the cache does not grow.
+        let second = report_json(&margin_validated_cached(m, &account, &risk, &cache).unwrap());
+        assert_eq!(cache.nodes(), held, "{name}");
+        cache.forget_underlying("BTC");
+        assert!(cache.nodes() < held, "{name}: BTC's nodes forgotten");
+        let third = report_json(&margin_validated_cached(m, &account, &risk, &cache).unwrap());
+        cache.clear();
+        assert_eq!(cache.nodes(), 0);
+        for (what, got) in [("first", first), ("second", second), ("third", third)] {
+            assert!(got == fresh, "{name}: {what} cached call differs");
+        }
+    }
+}
+
+#[test]
+fn engine_reports_equal_a_fresh_computation_after_every_event() {
+    for profile in ["drr", "deribit-portfolio"] {
+        let params = EngineParams::resolve(Some(json!({ "profile": profile }))).unwrap();
+        let risk = params.risk().clone();
+        let mut engine = MarginEngine::new(params);
+        let mut portfolio_reports = 0;
+        for (n, line) in EVENTS.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            let event = Event::from_value(serde_json::from_str(line).unwrap()).unwrap();
+            // Some recorded events are refused on purpose (the stream tests errors too).
+            if engine.apply(event).is_err() {
+                continue;
+            }
+            let Some(m) = engine.market() else { continue };
+            let ids: Vec<String> = engine.account_ids().map(str::to_string).collect();
+            for id in ids {
+                let account = Account::new(engine.account(&id).unwrap()).unwrap();
+                let fresh = margin_validated(m, &account, &risk);
+                let held = engine.report(&id);
+                match (held, fresh) {
+                    (Ok(held), Ok(fresh)) => {
+                        assert!(
+                            report_json(&held) == report_json(&fresh),
+                            "{profile}: event {n}, account {id}: engine report differs"
+                        );
+                        if account.mode == drr_margin::portfolio::MarginMode::Portfolio {
+                            portfolio_reports += 1;
+                        }
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (held, fresh) => panic!("{profile}: event {n}, {id}: {held:?} vs {fresh:?}"),
+                }
+            }
+        }
+        assert!(portfolio_reports > 100, "{profile}: {portfolio_reports}");
+    }
+}
+
+#[test]
+fn rows_a_node_cannot_price_are_the_same_with_a_cache() {
+    // An option one hour before expiry at σ = 500 % whose vol-up shock (σ·(1 + 10·30/DTE))
+    // exceeds the shocked-vol limit: the kernel cannot price its node in those rows, which then
+    // take the per-leg path.
+    let mut value = market_value();
+    let expiry = 1_798_185_600_000_i64; // 25DEC26 08:00 UTC
+    let now = expiry - 3_600_000;
+    value["now"] = json!(now);
+    for u in ["BTC", "ETH"] {
+        value["underlyings"][u]["index"]["publishTime"] = json!(now);
+    }
+    if let Some(btc) = value["underlyings"]["BTC"].as_object_mut() {
+        btc.remove("vol");
+    }
+    value["underlyings"]["BTC"]["markIv"] = json!({
+        "BTC_USDC-25DEC26-100000-C": 5.0,
+        "BTC_USDC-26MAR27-100000-P": 0.6
+    });
+    let m = market(&value);
+    let spec: AccountSpec = json::from_value(json!({
+        "mode": "portfolio",
+        "collateral": {"USDC": 1_000_000},
+        "positions": [
+            {"instrument": "BTC_USDC-25DEC26-100000-C", "size": -1},
+            {"instrument": "BTC_USDC-26MAR27-100000-P", "size": 2},
+            {"instrument": "BTC_USDC-PERPETUAL", "size": 0.5, "entryPrice": 98000}
+        ]
+    }))
+    .unwrap();
+    let account = Account::new(&spec).unwrap();
+    let risk = params(
+        "drr",
+        json!({"portfolio": {"defaultUnderlying": {"volatilityRangeUp": 10, "shortTermVegaPower": 1}}}),
+    );
+    let fresh = report_json(&margin_validated(&m, &account, &risk).unwrap());
+    let cache = ScenarioCache::new();
+    for call in 0..2 {
+        let cached = report_json(&margin_validated_cached(&m, &account, &risk, &cache).unwrap());
+        assert!(cached == fresh, "call {call}: cached report differs");
+    }
+}
