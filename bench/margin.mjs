@@ -14,6 +14,12 @@
 // WASM side returns; for an older build without `__marginParts`, JSON.parse of the report's text).
 // What remains is the work in WASM: decoding, validating, computing and encoding, plus the copies
 // across the boundary. Every case is run 20 times before any is timed (JIT tier-up).
+//
+// The package keeps the risk matrix's pricing-node values for the last market it validated
+// (src/wasm/market_cache.rs): repeating a portfolio call on the same market reprices no node.
+// The "market moved every call" cases alternate two markets whose BTC index differs by 0.01 %,
+// so every call validates its market and prices every node, as the first call after a new
+// snapshot does.
 import { book, distinctBook } from './book.mjs';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -59,6 +65,10 @@ const ms = (x) => `${x.toFixed(3)} ms`.padStart(10);
 
 console.log(`margin() on ${account.positions.length} legs, Node ${process.version}, median of ${reps}${pkg ? `, ${pkg}` : ''}`);
 console.log(`${'case'.padEnd(34)}${'wall'.padStart(11)}${'(min)'.padStart(11)}${'CPU'.padStart(11)}${'inputs (JS)'.padStart(14)}${'report out'.padStart(11)}${'in WASM'.padStart(11)}  report`);
+const moved = structuredClone(market);
+moved.underlyings.BTC.index.price *= 1.0001;
+let tick = 0;
+const moving = () => (tick++ % 2 === 0 ? moved : market);
 const cases = [
   ['cross (standard + DRR + liquidity)', { ...account, mode: 'cross' }, undefined],
   ['portfolio (risk matrix, 35 rows)', { ...account, mode: 'portfolio' }, undefined],
@@ -66,10 +76,12 @@ const cases = [
   ['portfolio, deribit-portfolio', { ...account, mode: 'portfolio' }, { profile: 'deribit-portfolio' }],
   ['cross, distinct instruments', { ...distinct, mode: 'cross' }, undefined],
   ['portfolio, distinct instruments', { ...distinct, mode: 'portfolio' }, undefined],
+  ['portfolio, market moved every call', { ...account, mode: 'portfolio' }, undefined, true],
+  ['portfolio distinct, market moved', { ...distinct, mode: 'portfolio' }, undefined, true],
 ];
 for (let i = 0; i < 20; i++) for (const [, acct, params] of cases) margin(market, acct, params);
-for (const [label, acct, params] of cases) {
-  const whole = median(() => margin(market, acct, params));
+for (const [label, acct, params, moves] of cases) {
+  const whole = median(() => margin(moves ? moving() : market, acct, params));
   const text = JSON.stringify(margin(market, acct, params));
   // The JS side of the inputs: the texts the binding stringifies, and the position columns
   // (js/report.js) where the package sends them (builds before them: the whole account's text).

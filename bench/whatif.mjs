@@ -49,3 +49,13 @@ time("whatIf 'exact', cold", () => whatIf(market, cold(), order, undefined, { wh
 time("whatIf 'exact', order form", () => whatIf(market, account, typed(), undefined, { whatIfPrices: 'exact' }), 3);
 time('liquidationPrices', () => liquidationPrices(market, account), 3);
 time('maxSize (increment 0.001)', () => maxSize(market, account, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }), 3);
+// The same account in portfolio mode (risk matrix): what-if's before and after share every
+// pricing node but the order's, and maxSize's trials all of them (src/margin/scenario_cache.rs).
+const pm = { ...account, mode: 'portfolio' };
+const pmAccounts = [pm, { ...pm, collateral: { USDC: 2_000_001 } }];
+const pmCold = () => pmAccounts[call++ % 2];
+const optionOrder = { instrument: 'BTC_USDC-26MAR27-110000-C', size: 1, side: 'sell' };
+console.log('portfolio mode:');
+time('margin() (reference: one full revaluation)', () => margin(market, pm));
+time("whatIf 'estimate' (default), option order, cold", () => whatIf(market, pmCold(), optionOrder));
+time('maxSize of that option (increment 0.001)', () => maxSize(market, pm, optionOrder.instrument, 'sell', undefined, { sizeIncrement: 0.001 }), 3);

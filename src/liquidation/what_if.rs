@@ -455,7 +455,16 @@ pub fn what_if(
     options.validate().map_err(|e| e.within("options"))?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    what_if_hashed(&market, &account, order, params, &hash, options, None)
+    what_if_hashed(
+        &market,
+        &account,
+        order,
+        params,
+        &hash,
+        options,
+        None,
+        &ScenarioCache::new(),
+    )
 }
 
 /// [`what_if`] for a validated market and account.
@@ -474,6 +483,7 @@ pub fn what_if_validated(
         &params_hash(params)?,
         options,
         None,
+        &ScenarioCache::new(),
     )
 }
 
@@ -496,6 +506,11 @@ enum Before {
 /// summary depends on nothing else, and the call that computed it succeeded, so each step skipped
 /// then would succeed again with the same value: the result equals a call without it, errors
 /// included. Without it, the steps run in the order below.
+///
+/// `cache`: where the risk matrix's node values are kept (the account after the order holds the
+/// nodes of the account before, and the estimates revalue both at the same moves, so they are
+/// computed once; the JS binding passes the one it keeps for the last market).
+#[allow(clippy::too_many_arguments)] // crate-internal; each is one input of the result
 pub(crate) fn what_if_hashed(
     market: &Market,
     account: &Account,
@@ -504,24 +519,22 @@ pub(crate) fn what_if_hashed(
     hash: &str,
     options: &LiquidationOptions,
     known_before: Option<AccountSummary>,
+    cache: &ScenarioCache,
 ) -> Result<WhatIfResult> {
-    // The account after the order holds the nodes of the account before (and the estimates
-    // revalue both at the same moves): their risk-matrix values are computed once.
-    let cache = ScenarioCache::new();
     // Only the summary figures of the two reports are used: no position ids, no warnings.
     let before = match known_before {
         Some(summary) => Before::Known(summary),
-        None => Before::Report(margin_summary(market, account, params, Some(&cache))?),
+        None => Before::Report(margin_summary(market, account, params, Some(cache))?),
     };
     let (post, fill) = apply_order(market, account, order, params)?;
-    let after_report = margin_summary(market, &post, params, Some(&cache))?;
+    let after_report = margin_summary(market, &post, params, Some(cache))?;
     let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
     let before = match before {
         Before::Known(summary) => summary,
-        Before::Report(report) => summary(market, account, params, options, report, &cache)?,
+        Before::Report(report) => summary(market, account, params, options, report, cache)?,
     };
-    let after = summary(market, &post, params, options, after_report, &cache)?;
+    let after = summary(market, &post, params, options, after_report, cache)?;
     let impact = MarginImpact {
         equity: money_diff(&after.equity, &before.equity, "equity")?,
         initial_margin: money_diff(
@@ -612,17 +625,38 @@ pub fn max_size_validated(
     params: &RiskParams,
     options: &LiquidationOptions,
 ) -> Result<MaxSize> {
+    max_size_cached(
+        market,
+        account,
+        instrument,
+        side,
+        params,
+        options,
+        &ScenarioCache::new(),
+    )
+}
+
+/// [`max_size_validated`] keeping the risk matrix's node values in `cache` (the trials share
+/// every node but the order's; the JS binding passes the one it keeps for the last market).
+pub(crate) fn max_size_cached(
+    market: &Market,
+    account: &Account,
+    instrument: &InstrumentSpec,
+    side: Side,
+    params: &RiskParams,
+    options: &LiquidationOptions,
+    cache: &ScenarioCache,
+) -> Result<MaxSize> {
     let increment = options.size_increment;
     let size_of = size_on_grid(increment);
     let id = instrument.resolve("instrument")?.id();
     #[allow(clippy::cast_precision_loss)] // k ≤ 2^52: exact
     // Each trial reads only the free collateral: the summary report (the same numbers as
     // `margin_validated`'s, without the parameters' hash, ids and warnings). The trials share
-    // every node but the order's: its risk-matrix values are computed once.
-    let cache = ScenarioCache::new();
+    // every node but the order's: their risk-matrix values are computed once.
     let free_at = |k: u64| -> Result<Money> {
         if k == 0 {
-            return Ok(margin_summary(market, account, params, Some(&cache))?.free_collateral);
+            return Ok(margin_summary(market, account, params, Some(cache))?.free_collateral);
         }
         let order = Order {
             instrument: instrument.clone(),
@@ -632,7 +666,7 @@ pub fn max_size_validated(
             isolated_margin: None,
         };
         let (post, _) = apply_order(market, account, &order, params)?;
-        Ok(margin_summary(market, &post, params, Some(&cache))?.free_collateral)
+        Ok(margin_summary(market, &post, params, Some(cache))?.free_collateral)
     };
     let limit = step_limit(increment);
     let (mut lo, mut hi) = (0_u64, 1_u64);
@@ -708,6 +742,7 @@ mod tests {
         ]
         .map(|o| crate::json::from_str::<Order>(o).unwrap());
         let mut compared = 0;
+        let shared = ScenarioCache::new();
         for text in ACCOUNTS {
             let account =
                 Account::new(&crate::json::from_str::<AccountSpec>(text).unwrap()).unwrap();
@@ -720,12 +755,26 @@ mod tests {
                         ..LiquidationOptions::default()
                     };
                     let first = what_if_hashed(
-                        &market, &account, &orders[0], &params, &hash, &options, None,
+                        &market,
+                        &account,
+                        &orders[0],
+                        &params,
+                        &hash,
+                        &options,
+                        None,
+                        &ScenarioCache::new(),
                     )
                     .unwrap();
                     for order in &orders {
                         let fresh = what_if_hashed(
-                            &market, &account, order, &params, &hash, &options, None,
+                            &market,
+                            &account,
+                            order,
+                            &params,
+                            &hash,
+                            &options,
+                            None,
+                            &ScenarioCache::new(),
                         );
                         let given = what_if_hashed(
                             &market,
@@ -735,6 +784,9 @@ mod tests {
                             &hash,
                             &options,
                             Some(first.before.clone()),
+                            // Carried across accounts, profiles and orders, as the binding
+                            // carries its own: the results are the same.
+                            &shared,
                         );
                         match (fresh, given) {
                             (Ok(a), Ok(b)) => assert_eq!(a, b, "{profile} {detail:?} {order:?}"),

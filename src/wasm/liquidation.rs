@@ -108,15 +108,18 @@ pub fn what_if(
     };
     let known_before = what_if_cache::known(&key);
     let computed_before = known_before.is_none();
-    let result = liquidation::what_if::what_if_hashed(
-        &market,
-        &account,
-        &order,
-        &params,
-        &hash,
-        &options,
-        known_before,
-    )
+    let result = super::market_cache::with_scenarios(|scenarios| {
+        liquidation::what_if::what_if_hashed(
+            &market,
+            &account,
+            &order,
+            &params,
+            &hash,
+            &options,
+            known_before,
+            scenarios,
+        )
+    })
     .map_err(to_js_error)?;
     if computed_before {
         what_if_cache::keep(key, result.before.clone());
@@ -152,14 +155,17 @@ pub fn max_size(
         .map_err(|e| to_js_error(e.within("options")))?;
     let market = market.validated()?;
     let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
-    let result = liquidation::what_if::max_size_validated(
-        &market,
-        &account,
-        &instrument,
-        side,
-        &params,
-        &options,
-    )
+    let result = super::market_cache::with_scenarios(|scenarios| {
+        liquidation::what_if::max_size_cached(
+            &market,
+            &account,
+            &instrument,
+            side,
+            &params,
+            &options,
+            scenarios,
+        )
+    })
     .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&result)?))
 }

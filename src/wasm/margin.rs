@@ -254,8 +254,17 @@ fn compute(
     });
     let market = market.validated()?;
     let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
-    crate::margin::compute::margin_hashed(&market, &account, &params, &hash, models_checked)
-        .map_err(to_js_error)
+    super::market_cache::with_scenarios(|scenarios| {
+        crate::margin::compute::margin_hashed_cached(
+            &market,
+            &account,
+            &params,
+            &hash,
+            models_checked,
+            scenarios,
+        )
+    })
+    .map_err(to_js_error)
 }
 
 /// The last `params` argument's parameters, validated, and their hash.

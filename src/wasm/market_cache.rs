@@ -2,9 +2,14 @@
 //! they last validated, keyed by the argument's JSON text. A page calls them again and again on
 //! one snapshot (one per keystroke of an order form), and decoding and validating the market
 //! (vol surfaces, forwards, arbitrage checks) is most of a small account's call. Owns that cache
-//! only: a market that fails validation is not kept, and a different text is decoded afresh.
+//! and the risk matrix's node values computed on that market (and on its shifted copies:
+//! what-if's estimates), a [`ScenarioCache`] that every `margin()`, `whatIf()` and `maxSize()`
+//! call shares and that is emptied when another market is validated (its values are exact
+//! whatever it holds; emptying bounds its memory). A market that fails validation is not kept,
+//! and a different text is decoded afresh.
 
 use super::convert::{json_text, to_js_error};
+use crate::margin::ScenarioCache;
 use crate::market::decode::market_spec;
 use crate::market::{Market, MarketSpec};
 use std::cell::RefCell;
@@ -13,6 +18,12 @@ use wasm_bindgen::JsValue;
 
 thread_local! {
     static LAST_MARKET: RefCell<Option<(String, Rc<Market>)>> = const { RefCell::new(None) };
+    static SCENARIOS: ScenarioCache = ScenarioCache::new();
+}
+
+/// Runs `f` with the node values kept for the last market.
+pub(super) fn with_scenarios<T>(f: impl FnOnce(&ScenarioCache) -> T) -> T {
+    SCENARIOS.with(f)
 }
 
 /// A market argument after decoding: the market validated from the same text before, or its
@@ -50,6 +61,7 @@ impl MarketArg {
                 let market =
                     Rc::new(Market::new(spec).map_err(|e| to_js_error(e.within("market")))?);
                 LAST_MARKET.set(Some((text, market.clone())));
+                SCENARIOS.with(ScenarioCache::clear);
                 Ok(market)
             }
         }

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { liquidationPrices, liquidationCheck, whatIf, maxSize } from 'drr-margin';
+import { liquidationPrices, liquidationCheck, whatIf, maxSize, margin } from 'drr-margin';
 
 const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
 const market = JSON.parse(readFileSync(fixture('market.json')));
@@ -262,4 +262,52 @@ test('whatIf: a random sequence drawn from a few markets, accounts, orders, para
   });
   assert.ok(compared > 60, `${compared} results compared`);
   assert.ok(changes.every((n) => n >= 3), `each input changed alone a few times: ${changes}`);
+});
+
+test('a portfolio book edited call by call on one market: margin, whatIf and maxSize equal the CLI (the binding keeps the risk matrix\'s node values for the last market: src/wasm/market_cache.rs)', () => {
+  // The simulator's pattern: the market stays (now and then it moves), the book gains, loses or
+  // resizes one position per call, and margin(), whatIf() and maxSize() run on it in turn, so
+  // most nodes of a call were computed by an earlier one. The CLI's `batch` computes each call
+  // afresh.
+  const moved = structuredClone(market);
+  moved.underlyings.BTC.index.price *= 1.004;
+  const expiries = ['25DEC26', '26MAR27', '25JUN27'];
+  let s = 23;
+  const draw = (xs) => xs[Math.floor(((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * xs.length)];
+  const option = () => `${draw(['BTC_USDC', 'BTC'])}-${draw(expiries)}-${draw([80000, 90000, 95000, 100000, 105000, 110000, 120000])}-${draw(['C', 'P'])}`;
+  const positions = [];
+  for (let i = 0; i < 25; i++) positions.push({ instrument: option(), size: draw([-2, -1, -0.5, 0.5, 1, 3]) });
+  positions.push({ instrument: 'ETH_USDC-26MAR27-3000-P', size: -4 }, { instrument: 'BTC_USDC-PERPETUAL', size: 0.8, entryPrice: 98000 });
+  const calls = [];
+  let m = market;
+  for (let i = 0; i < 60; i++) {
+    const edit = draw(['add', 'remove', 'resize', 'none']);
+    if (edit === 'add') positions.push({ instrument: option(), size: draw([-1, 1, 2]) });
+    if (edit === 'remove' && positions.length > 3) positions.splice(Math.floor(s % positions.length), 1);
+    if (edit === 'resize') positions[s % positions.length].size *= 2;
+    if (draw([0, 0, 0, 0, 0, 1]) === 1) m = m === market ? moved : market;
+    const account = { mode: 'portfolio', collateral: { USDC: 400000, BTC: 2 }, positions: structuredClone(positions) };
+    // Parameters whose grids price the same nodes alike (drr, deribit-portfolio: the same
+    // moves and vol shocks) or not (a wider vol-up shock; Paradex's weighted scenarios).
+    const params = draw([null, null, { profile: 'deribit-portfolio' },
+      { portfolio: { defaultUnderlying: { volatilityRangeUp: 0.9 } } }, { profile: 'paradex-portfolio' }]);
+    const fn = draw(['margin', 'margin', 'whatIf', 'maxSize']);
+    const order = { instrument: option(), size: draw([0.5, 1]), side: draw(['buy', 'sell']) };
+    const args = fn === 'margin' ? [m, account, params]
+      : fn === 'whatIf' ? [m, account, order, params]
+        : [m, account, order.instrument, order.side, params, { sizeIncrement: 0.01 }];
+    calls.push({ fn, args });
+  }
+  const lines = execFileSync(cli, ['batch'], { input: calls.map((c) => JSON.stringify(c)).join('\n') + '\n', encoding: 'utf8' })
+    .trimEnd().split('\n');
+  assert.equal(lines.length, calls.length);
+  const api = { margin, whatIf, maxSize };
+  let compared = 0;
+  calls.forEach((call, k) => {
+    const native = JSON.parse(lines[k]);
+    const w = wasm(() => api[call.fn](...call.args.map((x) => x ?? undefined)));
+    const n = native.error ? { error: { code: native.error.code, field: native.error.field } } : native;
+    if (same(n, w, `call ${k} (${call.fn})`)) compared++;
+  });
+  assert.ok(compared > 50, `${compared} results compared`);
 });
