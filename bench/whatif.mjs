@@ -57,5 +57,5 @@ const pmCold = () => pmAccounts[call++ % 2];
 const optionOrder = { instrument: 'BTC_USDC-26MAR27-110000-C', size: 1, side: 'sell' };
 console.log('portfolio mode:');
 time('margin() (reference: one full revaluation)', () => margin(market, pm));
-time("whatIf 'estimate' (default), option order, cold", () => whatIf(market, pmCold(), optionOrder));
+time("whatIf 'estimate' (default), option order, 2 accounts", () => whatIf(market, pmCold(), optionOrder));
 time('maxSize of that option (increment 0.001)', () => maxSize(market, pm, optionOrder.instrument, 'sell', undefined, { sizeIncrement: 0.001 }), 3);
