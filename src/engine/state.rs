@@ -259,7 +259,8 @@ impl MarginEngine {
                     market,
                     &self.params.risk().margin_asset,
                 )?;
-                let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+                let validated = Account::revalidated(&spec, &state.spec, &state.account)
+                    .map_err(|e| e.within("account"))?;
                 self.commit_account(&account, spec, validated, false)
             }
             Event::Deposit(Transfer {
@@ -324,8 +325,8 @@ impl MarginEngine {
                     )
                     .map_err(|e| e.within(&format!("accounts.{id}")))?
                     {
-                        let validated =
-                            Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
+                        let validated = Account::revalidated(&spec, &state.spec, &state.account)
+                            .map_err(|e| e.within(&format!("accounts.{id}")))?;
                         changed.insert(id.clone(), (spec, validated));
                     }
                 }
@@ -411,7 +412,8 @@ impl MarginEngine {
             .ok_or_else(|| unknown_account(account).with_field("account"))?;
         let mut spec = state.spec.clone();
         ledger::transfer(&mut spec, asset, amount)?;
-        let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+        let validated = Account::revalidated(&spec, &state.spec, &state.account)
+            .map_err(|e| e.within("account"))?;
         self.commit_account(account, spec, validated, false)
     }
 
@@ -431,7 +433,8 @@ impl MarginEngine {
         })?;
         let mut spec = state.spec.clone();
         ledger::transfer(&mut spec, asset, -amount)?;
-        let validated = Account::new(&spec).map_err(|e| e.within("account"))?;
+        let validated = Account::revalidated(&spec, &state.spec, &state.account)
+            .map_err(|e| e.within("account"))?;
         let report = self
             .margin_of(market, &validated)
             .map_err(|e| e.within(&format!("accounts.{account}")))?;
@@ -644,8 +647,8 @@ impl MarginEngine {
             if ledger::settle_expired(&mut spec, now, &next, &self.params.risk().margin_asset)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?
             {
-                let validated =
-                    Account::new(&spec).map_err(|e| e.within(&format!("accounts.{id}")))?;
+                let validated = Account::revalidated(&spec, &state.spec, &state.account)
+                    .map_err(|e| e.within(&format!("accounts.{id}")))?;
                 changed.insert(id.clone(), (spec, validated));
             }
         }

@@ -96,6 +96,24 @@ impl Account {
     /// Validates an account: finite non-zero sizes, positive entry prices, entry prices present
     /// for perpetuals and futures, finite collateral, isolated margin only in isolated mode.
     pub fn new(spec: &AccountSpec) -> Result<Account> {
+        Account::build(spec, None)
+    }
+
+    /// [`Account::new`] for a changed copy of an account validated before (`previous_spec` and
+    /// `previous`, the account `Account::new` made of it): a position whose instrument is the
+    /// same id text at the same index as before takes that position's resolved instrument and
+    /// canonical id (resolving is a function of the text alone), so an engine event that changes
+    /// one position does not parse the others again. The same result, and the same errors, as
+    /// `Account::new(spec)`.
+    pub fn revalidated(
+        spec: &AccountSpec,
+        previous_spec: &AccountSpec,
+        previous: &Account,
+    ) -> Result<Account> {
+        Account::build(spec, Some((previous_spec, previous)))
+    }
+
+    fn build(spec: &AccountSpec, previous: Option<(&AccountSpec, &Account)>) -> Result<Account> {
         for (asset, amount) in &spec.collateral {
             crate::units::amount(*amount, &format!("collateral.{asset}"))?;
         }
@@ -109,8 +127,17 @@ impl Account {
         for (i, p) in spec.positions.iter().enumerate() {
             // Field paths are only formatted when something is rejected.
             let at = |f: &str| format!("positions[{i}].{f}");
-            let (instrument, id) = match &p.instrument {
-                InstrumentSpec::Id(text) => match seen
+            // The same id text at this index before: its resolution.
+            let before = previous.and_then(|(previous_spec, previous)| {
+                let same_text = matches!(
+                    (&p.instrument, previous_spec.positions.get(i).map(|q| &q.instrument)),
+                    (InstrumentSpec::Id(text), Some(InstrumentSpec::Id(was))) if text == was
+                );
+                same_text.then(|| previous.positions.get(i)).flatten()
+            });
+            let (instrument, id) = match (before, &p.instrument) {
+                (Some(was), _) => (was.instrument.clone(), was.id.clone()),
+                (None, InstrumentSpec::Id(text)) => match seen
                     .get(&(id_suffix(text), text.as_str()))
                     .and_then(|&first| positions.get(first))
                 {
@@ -122,7 +149,7 @@ impl Account {
                         (instrument, id)
                     }
                 },
-                InstrumentSpec::Terms(_) => {
+                (None, InstrumentSpec::Terms(_)) => {
                     let instrument = resolve(&p.instrument, i)?;
                     let id = instrument.id();
                     (instrument, id)
@@ -269,6 +296,50 @@ mod tests {
         ];
         for (json, field) in cases {
             assert_eq!(account(json).unwrap_err().field(), field, "{json}");
+        }
+    }
+
+    #[test]
+    fn revalidating_a_changed_copy_equals_validating_it() {
+        let spec = |positions: &str| -> AccountSpec {
+            crate::json::from_str(&format!(
+                r#"{{"mode": "cross", "collateral": {{"USDC": 1000}}, "positions": [{positions}]}}"#
+            ))
+            .unwrap()
+        };
+        let before = spec(
+            r#"{"instrument": "BTC-PERP", "size": 1, "entryPrice": 90000},
+               {"instrument": "BTC-27DEC26-100000-C", "size": -2},
+               {"instrument": "ETH_USDC-27DEC26-3000-P", "size": 3}"#,
+        );
+        let validated = Account::new(&before).unwrap();
+        let changed = [
+            // A size changed; a position appended; one removed (the later ones shift).
+            r#"{"instrument": "BTC-PERP", "size": 2, "entryPrice": 90000},
+               {"instrument": "BTC-27DEC26-100000-C", "size": -2},
+               {"instrument": "ETH_USDC-27DEC26-3000-P", "size": 3}"#,
+            r#"{"instrument": "BTC-PERP", "size": 1, "entryPrice": 90000},
+               {"instrument": "BTC-27DEC26-100000-C", "size": -2},
+               {"instrument": "ETH_USDC-27DEC26-3000-P", "size": 3},
+               {"instrument": "BTC-27DEC26-90000-P", "size": 1}"#,
+            r#"{"instrument": "BTC-27DEC26-100000-C", "size": -2},
+               {"instrument": "ETH_USDC-27DEC26-3000-P", "size": 3}"#,
+            // Another instrument at an index, as an id and as terms; an invalid one.
+            r#"{"instrument": "BTC-PERP", "size": 1, "entryPrice": 90000},
+               {"instrument": "BTC-27DEC26-110000-C", "size": -2},
+               {"instrument": {"underlying": "ETH", "contract": {"type": "perpetual"}, "settlement": "linear"}, "size": 3, "entryPrice": 3000}"#,
+            r#"{"instrument": "BTC-PERP", "size": 1, "entryPrice": 90000},
+               {"instrument": "BTC-27DEC26-100000-X", "size": -2}"#,
+        ];
+        for positions in changed {
+            let next = spec(positions);
+            let fresh = Account::new(&next);
+            let again = Account::revalidated(&next, &before, &validated);
+            match (fresh, again) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{positions}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{positions}"),
+                (a, b) => panic!("{positions}: {a:?} vs {b:?}"),
+            }
         }
     }
 }
