@@ -19,7 +19,7 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
-use crate::margin::compute::margin_hashed_cached;
+use crate::margin::compute::{margin_hashed_cached, margin_summary_checked};
 use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
@@ -124,7 +124,8 @@ impl MarginEngine {
         }))
     }
 
-    /// One account's report: the parameters were validated and hashed once, in `EngineParams::new`.
+    /// One account's full report (ids, warnings, the parameters' hash): the parameters were
+    /// validated and hashed once, in `EngineParams::new`.
     fn margin_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
         margin_hashed_cached(
             market,
@@ -134,6 +135,13 @@ impl MarginEngine {
             true,
             &self.scenarios,
         )
+    }
+
+    /// One account's figures for an event: the numbers of [`Self::margin_of`] (the same
+    /// computation) without the position lines' ids, the warnings or the hash, which no update
+    /// reads.
+    fn totals_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
+        margin_summary_checked(market, account, self.params.risk(), true, &self.scenarios)
     }
 
     fn require_market(&self) -> Result<&Market> {
@@ -436,7 +444,7 @@ impl MarginEngine {
         let validated = Account::revalidated(&spec, &state.spec, &state.account)
             .map_err(|e| e.within("account"))?;
         let report = self
-            .margin_of(market, &validated)
+            .totals_of(market, &validated)
             .map_err(|e| e.within(&format!("accounts.{account}")))?;
         if units(&report.free_collateral.units, "freeCollateral")? < 0 {
             return Err(Error::InsufficientMargin {
@@ -510,7 +518,7 @@ impl MarginEngine {
                 },
             };
             let report = self
-                .margin_of(market, account)
+                .totals_of(market, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
             out.push((id.clone(), report, false));
         }
@@ -582,7 +590,7 @@ impl MarginEngine {
         if let Some(market) = self.market.as_ref() {
             for (id, (_, account)) in &changed {
                 let report = self
-                    .margin_of(market, account)
+                    .totals_of(market, account)
                     .map_err(|e| e.within(&format!("accounts.{id}")))?;
                 reports.push((id.clone(), report, false));
             }
@@ -656,7 +664,7 @@ impl MarginEngine {
         for (id, state) in &self.accounts {
             let account = changed.get(id).map_or(&state.account, |(_, a)| a);
             let report = self
-                .margin_of(&next, account)
+                .totals_of(&next, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
             reports.push((id.clone(), report, false));
         }

@@ -108,6 +108,27 @@ pub(crate) fn margin_hashed_cached(
     )
 }
 
+/// [`margin_summary`] for parameters the caller checked (`params_checked`, as in
+/// [`margin_hashed`]), keeping the risk matrix's node values in `cache`: the engine's
+/// recomputations, which read only the totals and the health.
+pub(crate) fn margin_summary_checked(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    params_checked: bool,
+    cache: &ScenarioCache,
+) -> Result<MarginReport> {
+    margin_detailed(
+        market,
+        account,
+        params,
+        "",
+        params_checked,
+        false,
+        Some(cache),
+    )
+}
+
 /// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
 /// underlying (validated terms: equal keys if and only if equal instruments).
 type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
