@@ -14,7 +14,8 @@
 //! Who gains: the engine (a fill, transfer or funding payment recomputes an account against an
 //! unchanged market; an index update recomputes every account holding the underlying, which
 //! share the exchange's strikes), what-if (the account after the order shares every node but the
-//! order's with the account before) and `max_size` (its trial sizes revalue the same nodes).
+//! order's with the account before), `max_size` (its trial sizes revalue the same nodes) and the
+//! JS binding (the nodes of the last market it validated, for every call on that market).
 //!
 //! Never: prices anything itself, reads the market, or decides when market data changed — the
 //! owner forgets an underlying when its data moves ([`ScenarioCache::forget_underlying`]); the
