@@ -19,7 +19,7 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, Result};
-use crate::margin::compute::{margin_hashed_cached, margin_summary_checked};
+use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
@@ -127,13 +127,13 @@ impl MarginEngine {
     /// One account's full report (ids, warnings, the parameters' hash): the parameters were
     /// validated and hashed once, in `EngineParams::new`.
     fn margin_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
-        margin_hashed_cached(
+        margin_hashed(
             market,
             account,
             self.params.risk(),
             self.params.risk_hash(),
             true,
-            &self.scenarios,
+            Some(&self.scenarios),
         )
     }
 
@@ -141,7 +141,13 @@ impl MarginEngine {
     /// computation) without the position lines' ids, the warnings or the hash, which no update
     /// reads.
     fn totals_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
-        margin_summary_checked(market, account, self.params.risk(), true, &self.scenarios)
+        margin_summary(
+            market,
+            account,
+            self.params.risk(),
+            true,
+            Some(&self.scenarios),
+        )
     }
 
     fn require_market(&self) -> Result<&Market> {

@@ -209,7 +209,7 @@ impl<'e> Evaluator<'e> {
         // Only the solver's objective (equity, requirements) reads these reports, never a caller:
         // they carry no parameters' hash (serialising the parameters would cost more than a
         // cross-margin report of 100 positions), no ids and no warnings.
-        margin_summary(&market, self.account, &self.params, self.cache).map_err(|e| {
+        margin_summary(&market, self.account, &self.params, false, self.cache).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),

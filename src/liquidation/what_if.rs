@@ -524,10 +524,10 @@ pub(crate) fn what_if_hashed(
     // Only the summary figures of the two reports are used: no position ids, no warnings.
     let before = match known_before {
         Some(summary) => Before::Known(summary),
-        None => Before::Report(margin_summary(market, account, params, Some(cache))?),
+        None => Before::Report(margin_summary(market, account, params, false, Some(cache))?),
     };
     let (post, fill) = apply_order(market, account, order, params)?;
-    let after_report = margin_summary(market, &post, params, Some(cache))?;
+    let after_report = margin_summary(market, &post, params, false, Some(cache))?;
     let params_hash = hash.to_string();
     let margin_asset = after_report.margin_asset.clone();
     let before = match before {
@@ -656,7 +656,7 @@ pub(crate) fn max_size_cached(
     // every node but the order's: their risk-matrix values are computed once.
     let free_at = |k: u64| -> Result<Money> {
         if k == 0 {
-            return Ok(margin_summary(market, account, params, Some(cache))?.free_collateral);
+            return Ok(margin_summary(market, account, params, false, Some(cache))?.free_collateral);
         }
         let order = Order {
             instrument: instrument.clone(),
@@ -666,7 +666,7 @@ pub(crate) fn max_size_cached(
             isolated_margin: None,
         };
         let (post, _) = apply_order(market, account, &order, params)?;
-        Ok(margin_summary(market, &post, params, Some(cache))?.free_collateral)
+        Ok(margin_summary(market, &post, params, false, Some(cache))?.free_collateral)
     };
     let limit = step_limit(increment);
     let (mut lo, mut hi) = (0_u64, 1_u64);

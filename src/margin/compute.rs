@@ -37,7 +37,7 @@ pub fn margin(
     let hash = params_hash(params)?;
     let market = Market::new(market.clone()).map_err(|e| e.within("market"))?;
     let account = Account::new(account).map_err(|e| e.within("account"))?;
-    margin_hashed(&market, &account, params, &hash, false)
+    margin_hashed(&market, &account, params, &hash, false, None)
 }
 
 /// [`margin`] for an already validated market and account (the engine's incremental path).
@@ -46,7 +46,7 @@ pub fn margin_validated(
     account: &Account,
     params: &RiskParams,
 ) -> Result<MarginReport> {
-    margin_hashed(market, account, params, &params_hash(params)?, false)
+    margin_hashed(market, account, params, &params_hash(params)?, false, None)
 }
 
 /// [`margin_validated`] keeping the risk matrix's pricing-node values in `cache` from one call to
@@ -60,7 +60,14 @@ pub fn margin_validated_cached(
     params: &RiskParams,
     cache: &ScenarioCache,
 ) -> Result<MarginReport> {
-    margin_hashed_cached(market, account, params, &params_hash(params)?, false, cache)
+    margin_hashed(
+        market,
+        account,
+        params,
+        &params_hash(params)?,
+        false,
+        Some(cache),
+    )
 }
 
 /// [`margin_validated`] with the parameters' hash computed by the caller (`params_hash(params)`:
@@ -68,13 +75,16 @@ pub fn margin_validated_cached(
 /// that compute many reports with the same parameters hash them once; the engine does, and the
 /// JS binding keeps the last parameters). `params_checked`: the caller has run
 /// `params.standard.validate()` and `params.portfolio.validate()` successfully (which
-/// `RiskParams::validate` does not cover), so the model need not repeat them.
+/// `RiskParams::validate` does not cover), so the model need not repeat them. `cache`: where the
+/// risk matrix's node values are kept across calls, if anywhere (the same report: see
+/// [`super::scenario_cache`]).
 pub(crate) fn margin_hashed(
     market: &Market,
     account: &Account,
     params: &RiskParams,
     params_hash: &str,
     params_checked: bool,
+    cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
     margin_detailed(
         market,
@@ -83,49 +93,7 @@ pub(crate) fn margin_hashed(
         params_hash,
         params_checked,
         true,
-        None,
-    )
-}
-
-/// [`margin_hashed`] with the risk matrix's node values kept in `cache` (the same report: see
-/// [`super::scenario_cache`]).
-pub(crate) fn margin_hashed_cached(
-    market: &Market,
-    account: &Account,
-    params: &RiskParams,
-    params_hash: &str,
-    params_checked: bool,
-    cache: &ScenarioCache,
-) -> Result<MarginReport> {
-    margin_detailed(
-        market,
-        account,
-        params,
-        params_hash,
-        params_checked,
-        true,
-        Some(cache),
-    )
-}
-
-/// [`margin_summary`] for parameters the caller checked (`params_checked`, as in
-/// [`margin_hashed`]), keeping the risk matrix's node values in `cache`: the engine's
-/// recomputations, which read only the totals and the health.
-pub(crate) fn margin_summary_checked(
-    market: &Market,
-    account: &Account,
-    params: &RiskParams,
-    params_checked: bool,
-    cache: &ScenarioCache,
-) -> Result<MarginReport> {
-    margin_detailed(
-        market,
-        account,
-        params,
-        "",
-        params_checked,
-        false,
-        Some(cache),
+        cache,
     )
 }
 
@@ -137,15 +105,17 @@ type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
 /// requirements carry no instrument ids and there are no warnings (building those strings, and
 /// serialising the parameters for their hash, cost a good part of a cross-margin computation).
-/// Used by what-if's before and after, `max_size`'s trial sizes and the liquidation solver's
-/// objective; never returned to a caller.
+/// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
+/// objective and the engine's recomputations; never returned to a caller. `params_checked` and
+/// `cache` as in [`margin_hashed`].
 pub(crate) fn margin_summary(
     market: &Market,
     account: &Account,
     params: &RiskParams,
+    params_checked: bool,
     cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
-    margin_detailed(market, account, params, "", false, false, cache)
+    margin_detailed(market, account, params, "", params_checked, false, cache)
 }
 
 fn margin_detailed(

@@ -255,13 +255,13 @@ fn compute(
     let market = market.validated()?;
     let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
     super::market_cache::with_scenarios(|scenarios| {
-        crate::margin::compute::margin_hashed_cached(
+        crate::margin::compute::margin_hashed(
             &market,
             &account,
             &params,
             &hash,
             models_checked,
-            scenarios,
+            Some(scenarios),
         )
     })
     .map_err(to_js_error)
