@@ -23,11 +23,12 @@ mod engine_book;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use criterion::{criterion_group, Criterion, Throughput};
+    use criterion::measurement::WallTime;
+    use criterion::{criterion_group, BenchmarkGroup, Criterion, Throughput};
     use drr_margin::engine::{EngineParams, Event, IndexUpdate, MarginEngine};
     use drr_margin::margin::{margin_validated, params::params_hash, RiskParams};
     use drr_margin::market::{Market, MarketSpec};
-    use drr_margin::portfolio::{Account, AccountSpec};
+    use drr_margin::portfolio::{Account, AccountSpec, Millis};
     use std::hint::black_box;
     use std::time::Duration;
 
@@ -56,28 +57,42 @@ mod native {
         engine
     }
 
+    /// Benchmarks `engine` applying index updates of `underlying` whose price alternates between
+    /// `prices` (so every update recomputes the accounts holding it).
+    fn index_updates(
+        group: &mut BenchmarkGroup<WallTime>,
+        name: &str,
+        mut engine: MarginEngine,
+        underlying: &str,
+        prices: [f64; 2],
+        conf: f64,
+        now: Millis,
+    ) {
+        let mut tick = 0usize;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                tick += 1;
+                let updates = engine
+                    .apply(Event::IndexUpdate(IndexUpdate {
+                        underlying: underlying.into(),
+                        price: prices[tick % 2],
+                        conf,
+                        publish_time: now,
+                    }))
+                    .unwrap_or_else(|err| panic!("{err}"));
+                black_box(updates)
+            });
+        });
+    }
+
     fn benches(c: &mut Criterion) {
         let now = market().now;
         let mut group = c.benchmark_group("index_update");
         group.throughput(Throughput::Elements(1));
+        let btc = [98_500.0, 98_509.85];
         for mode in ["portfolio", "cross"] {
-            let mut e = engine(mode);
-            let mut tick = 0u64;
-            group.bench_function(format!("{mode}_50_options"), |b| {
-                b.iter(|| {
-                    tick += 1;
-                    let price = if tick % 2 == 0 { 98_500.0 } else { 98_509.85 };
-                    let updates = e
-                        .apply(Event::IndexUpdate(IndexUpdate {
-                            underlying: "BTC".into(),
-                            price,
-                            conf: 12.5,
-                            publish_time: now,
-                        }))
-                        .unwrap_or_else(|err| panic!("{err}"));
-                    black_box(updates)
-                });
-            });
+            let name = format!("{mode}_50_options");
+            index_updates(&mut group, &name, engine(mode), "BTC", btc, 12.5, now);
         }
         // An exchange's keeper: 20 portfolio accounts holding the same 50 instruments in
         // different sizes; each update recomputes all 20 (criterion's time is per update).
@@ -89,40 +104,26 @@ mod native {
             e.upsert_account(&format!("trader-{k}"), account)
                 .unwrap_or_else(|e| panic!("{e}"));
         }
-        let mut tick = 0u64;
-        group.bench_function("portfolio_20_accounts", |b| {
-            b.iter(|| {
-                tick += 1;
-                let price = if tick % 2 == 0 { 98_500.0 } else { 98_509.85 };
-                let updates = e
-                    .apply(Event::IndexUpdate(IndexUpdate {
-                        underlying: "BTC".into(),
-                        price,
-                        conf: 12.5,
-                        publish_time: now,
-                    }))
-                    .unwrap_or_else(|err| panic!("{err}"));
-                black_box(updates)
-            });
-        });
+        index_updates(
+            &mut group,
+            "portfolio_20_accounts",
+            e,
+            "BTC",
+            btc,
+            12.5,
+            now,
+        );
         // Event handling alone: an ETH update touches no account of this BTC book.
-        let mut e = engine("portfolio");
-        let mut tick = 0u64;
-        group.bench_function("untouched_account", |b| {
-            b.iter(|| {
-                tick += 1;
-                let price = if tick % 2 == 0 { 3_450.0 } else { 3_450.5 };
-                let updates = e
-                    .apply(Event::IndexUpdate(IndexUpdate {
-                        underlying: "ETH".into(),
-                        price,
-                        conf: 0.9,
-                        publish_time: now,
-                    }))
-                    .unwrap_or_else(|err| panic!("{err}"));
-                black_box(updates)
-            });
-        });
+        let eth = [3_450.0, 3_450.5];
+        index_updates(
+            &mut group,
+            "untouched_account",
+            engine("portfolio"),
+            "ETH",
+            eth,
+            0.9,
+            now,
+        );
         group.finish();
 
         // A fill against an unchanged market: buys and sells 0.1 of one of the book's options
