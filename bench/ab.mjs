@@ -11,10 +11,12 @@ const [dirA, dirB, roundsArg] = process.argv.slice(2);
 const rounds = Number(roundsArg ?? 5);
 const A = await import(pathToFileURL(`${dirA}/js/node.mjs`).href);
 const B = await import(pathToFileURL(`${dirB}/js/node.mjs`).href);
-const { book } = await import('./book.mjs');
+const { book, distinctBook } = await import('./book.mjs');
 const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', import.meta.url)));
 const b500 = book(500);
 const port = { ...b500, mode: 'portfolio' }, cross = { ...b500, mode: 'cross' };
+const d500 = distinctBook(500);
+const portDistinct = { ...d500, mode: 'portfolio' }, crossDistinct = { ...d500, mode: 'cross' };
 // The 100-position account of bench/whatif.mjs.
 const expiries = ['25DEC26', '26MAR27', '25JUN27']; const positions = []; let seed = 11;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -30,6 +32,8 @@ const cases = {
   'margin portfolio 500': (P) => P.margin(market, port),
   'margin cross 500': (P) => P.margin(market, cross),
   'margin deribit-portfolio 500': (P) => P.margin(market, port, { profile: 'deribit-portfolio' }),
+  'margin portfolio 500 distinct': (P) => P.margin(market, portDistinct),
+  'margin cross 500 distinct': (P) => P.margin(market, crossDistinct),
   'whatIf estimate 100': (P) => P.whatIf(market, acct100, order),
   'liquidationPrices 100': (P) => P.liquidationPrices(market, acct100),
   'maxSize 100': (P) => P.maxSize(market, acct100, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }),

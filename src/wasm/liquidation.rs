@@ -7,10 +7,8 @@ use super::what_if_cache;
 use crate::liquidation::{
     self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, WhatIfResult,
 };
-use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
 use crate::portfolio::decode::{account_spec, instrument_spec};
-use crate::portfolio::Account;
 use crate::portfolio::AccountSpec;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
@@ -44,13 +42,31 @@ pub fn liquidation_prices(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationReport>, JsValue> {
-    let market = decoded(&market.js_value(), "market", market_spec)?;
+    // The last market and account are kept validated, as for `margin()`.
+    let market = MarketArg::decode(&market.js_value())?;
     let account = decoded(&account.js_value(), "account", account_spec)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
-    let report = liquidation::liquidation_prices(&market, &account, &params, &options)
-        .map_err(to_js_error)?;
-    Ok(Ts::new_unchecked(to_js(&report)?))
+    // Validation in the CLI's order: params, options, market, account.
+    params
+        .validate()
+        .map_err(|e| to_js_error(e.within("params")))?;
+    options
+        .validate()
+        .map_err(|e| to_js_error(e.within("options")))?;
+    let market = market.validated()?;
+    let account = super::account_cache::validated(account)?;
+    let result = super::market_cache::with_scenarios(|scenarios| {
+        liquidation::prices::liquidation_prices_cached(
+            &market,
+            &account,
+            &params,
+            &options,
+            Some(scenarios),
+        )
+    })
+    .map_err(to_js_error)?;
+    Ok(Ts::new_unchecked(to_js(&result)?))
 }
 
 /// The two-stage trigger: the linearised health check over its validity range and, when it
@@ -64,12 +80,23 @@ pub fn liquidation_check(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationCheck>, JsValue> {
-    let market = decoded(&market.js_value(), "market", market_spec)?;
+    // The last market and account are kept validated, as for `margin()`.
+    let market = MarketArg::decode(&market.js_value())?;
     let account = decoded(&account.js_value(), "account", account_spec)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
-    let check = liquidation::liquidation_check(&market, &account, &params, &options)
-        .map_err(to_js_error)?;
+    // Validation in the CLI's order: params, options, market, account.
+    params
+        .validate()
+        .map_err(|e| to_js_error(e.within("params")))?;
+    options
+        .validate()
+        .map_err(|e| to_js_error(e.within("options")))?;
+    let market = market.validated()?;
+    let account = super::account_cache::validated(account)?;
+    let check =
+        liquidation::linear::liquidation_check_validated(&market, &account, &params, &options)
+            .map_err(to_js_error)?;
     Ok(Ts::new_unchecked(to_js(&check)?))
 }
 
@@ -99,7 +126,7 @@ pub fn what_if(
         .validate()
         .map_err(|e| to_js_error(e.within("options")))?;
     let market = market.validated()?;
-    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    let account = super::account_cache::validated(account)?;
     let key = what_if_cache::Key {
         market: market.clone(),
         account: account_text,
@@ -154,7 +181,7 @@ pub fn max_size(
         .validate()
         .map_err(|e| to_js_error(e.within("options")))?;
     let market = market.validated()?;
-    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    let account = super::account_cache::validated(account)?;
     let result = super::market_cache::with_scenarios(|scenarios| {
         liquidation::what_if::max_size_cached(
             &market,

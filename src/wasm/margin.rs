@@ -20,7 +20,7 @@ use crate::margin::report::PositionLine;
 use crate::margin::{profiles, MarginReport, RiskParams};
 use crate::market::MarketSpec;
 use crate::portfolio::decode::account_spec;
-use crate::portfolio::{Account, AccountSpec};
+use crate::portfolio::AccountSpec;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsify::Ts;
@@ -253,7 +253,7 @@ fn compute(
             .is_some_and(|last| Rc::ptr_eq(&last.params, &params) && last.models_checked)
     });
     let market = market.validated()?;
-    let account = Account::new(&account).map_err(|e| to_js_error(e.within("account")))?;
+    let account = super::account_cache::validated(account)?;
     super::market_cache::with_scenarios(|scenarios| {
         crate::margin::compute::margin_hashed(
             &market,

@@ -4,6 +4,7 @@
 //! Compiled only for `wasm32` (see `lib.rs`). TypeScript types come from `tsify` derives on the
 //! core's interchange types.
 
+mod account_cache;
 mod batch;
 mod convert;
 mod engine;

@@ -264,7 +264,7 @@ test('whatIf: a random sequence drawn from a few markets, accounts, orders, para
   assert.ok(changes.every((n) => n >= 3), `each input changed alone a few times: ${changes}`);
 });
 
-test('a portfolio book edited call by call on one market: margin, whatIf and maxSize equal the CLI (the binding keeps the risk matrix\'s node values for the last market: src/wasm/market_cache.rs)', () => {
+test('a portfolio book edited call by call on one market: margin, whatIf, maxSize, liquidationPrices and liquidationCheck equal the CLI (the binding keeps the risk matrix\'s node values for the last market, src/wasm/market_cache.rs, and the last account validated, src/wasm/account_cache.rs)', () => {
   // The simulator's pattern: the market stays (now and then it moves), the book gains, loses or
   // resizes one position per call, and margin(), whatIf() and maxSize() run on it in turn, so
   // most nodes of a call were computed by an earlier one. The CLI's `batch` computes each call
@@ -281,27 +281,44 @@ test('a portfolio book edited call by call on one market: margin, whatIf and max
   const calls = [];
   let m = market;
   for (let i = 0; i < 60; i++) {
-    const edit = draw(['add', 'remove', 'resize', 'none']);
+    // Each edit keeps or shifts the other positions' indexes; 'replace' puts another id at the
+    // same index, 'swap' exchanges two ids, 'bad' sends (this call only) an id that does not
+    // parse or a size of 0 in the middle of an otherwise known account.
+    const edit = draw(['add', 'remove', 'resize', 'replace', 'swap', 'bad', 'none']);
     if (edit === 'add') positions.push({ instrument: option(), size: draw([-1, 1, 2]) });
     if (edit === 'remove' && positions.length > 3) positions.splice(Math.floor(s % positions.length), 1);
     if (edit === 'resize') positions[s % positions.length].size *= 2;
+    // (Options only: a perpetual needs its entry price.)
+    const options = positions.flatMap((p, i) => (/-[CP]$/.test(p.instrument) ? [i] : []));
+    if (edit === 'replace') positions[options[s % options.length]].instrument = option();
+    if (edit === 'swap') {
+      const [a, b] = [options[s % options.length], options[(s >> 3) % options.length]];
+      [positions[a].instrument, positions[b].instrument] = [positions[b].instrument, positions[a].instrument];
+    }
     if (draw([0, 0, 0, 0, 0, 1]) === 1) m = m === market ? moved : market;
-    const account = { mode: 'portfolio', collateral: { USDC: 400000, BTC: 2 }, positions: structuredClone(positions) };
+    const sent = structuredClone(positions);
+    if (edit === 'bad') {
+      const at = sent[s % sent.length];
+      if (draw([0, 1]) === 1) at.instrument = at.instrument.replace(/-[CP]$/, '-X'); else at.size = 0;
+    }
+    const account = { mode: draw(['portfolio', 'portfolio', 'portfolio', 'cross']), collateral: { USDC: 400000, BTC: 2 }, positions: sent };
     // Parameters whose grids price the same nodes alike (drr, deribit-portfolio: the same
     // moves and vol shocks) or not (a wider vol-up shock; Paradex's weighted scenarios).
     const params = draw([null, null, { profile: 'deribit-portfolio' },
       { portfolio: { defaultUnderlying: { volatilityRangeUp: 0.9 } } }, { profile: 'paradex-portfolio' }]);
-    const fn = draw(['margin', 'margin', 'whatIf', 'maxSize']);
+    const fn = draw(['margin', 'margin', 'margin', 'whatIf', 'maxSize', 'liquidationPrices', 'liquidationCheck']);
     const order = { instrument: option(), size: draw([0.5, 1]), side: draw(['buy', 'sell']) };
     const args = fn === 'margin' ? [m, account, params]
       : fn === 'whatIf' ? [m, account, order, params]
-        : [m, account, order.instrument, order.side, params, { sizeIncrement: 0.01 }];
+        : fn === 'maxSize' ? [m, account, order.instrument, order.side, params, { sizeIncrement: 0.01 }]
+          : [m, account, params];
     calls.push({ fn, args });
   }
   const lines = execFileSync(cli, ['batch'], { input: calls.map((c) => JSON.stringify(c)).join('\n') + '\n', encoding: 'utf8' })
     .trimEnd().split('\n');
   assert.equal(lines.length, calls.length);
-  const api = { margin, whatIf, maxSize };
+  const api = { margin, whatIf, maxSize, liquidationPrices, liquidationCheck };
+  assert.ok(lines.filter((l) => JSON.parse(l).error).length >= 3, 'some calls are rejected');
   let compared = 0;
   calls.forEach((call, k) => {
     const native = JSON.parse(lines[k]);
