@@ -191,6 +191,27 @@ mod native {
         }
         g.finish();
 
+        // The binding's path on an unchanged market: the risk matrix's node values kept
+        // (src/wasm/market_cache.rs), so a repeated portfolio call prices no node. (This also
+        // hashes the parameters on every call, which the binding keeps.)
+        let mut g = c.benchmark_group("margin_validated_cached");
+        for (mode, account) in &specs {
+            let account = Account::new(account).expect("valid account");
+            let cache = margin::ScenarioCache::new();
+            g.bench_function(BenchmarkId::from_parameter(mode), |b| {
+                b.iter(|| {
+                    margin::margin_validated_cached(
+                        black_box(&market),
+                        black_box(&account),
+                        &params,
+                        &cache,
+                    )
+                    .expect("margin")
+                });
+            });
+        }
+        g.finish();
+
         let mut g = c.benchmark_group("encode");
         for (mode, account) in &specs {
             let report: MarginReport =

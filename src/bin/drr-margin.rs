@@ -234,10 +234,9 @@ mod cli {
         let mut out = std::io::BufWriter::new(stdout.lock());
         engine::replay(&mut engine, &text, |update| {
             let line = serde_json::to_string(update).map_err(|e| Error::invalid("", e))?;
-            writeln!(out, "{line}").map_err(|e| Error::invalid("", format!("stdout: {e}")))
+            writeln!(out, "{line}").map_err(stdout_failure)
         })?;
-        out.flush()
-            .map_err(|e| Error::invalid("", format!("stdout: {e}")))?;
+        out.flush().map_err(stdout_failure)?;
         Ok(String::new())
     }
 
@@ -441,26 +440,38 @@ mod cli {
                     })
                 ),
             };
-            written.map_err(|e| Error::invalid("", format!("cannot write stdout: {e}")))?;
+            written.map_err(stdout_failure)?;
         }
-        out.flush()
-            .map_err(|e| Error::invalid("", format!("cannot write stdout: {e}")))?;
+        out.flush().map_err(stdout_failure)?;
         Ok(String::new())
     }
 
+    /// A failed write to stdout: the coded error, except when the reader went away
+    /// (`drr-margin replay … | head`), where the process ends quietly with success, as a
+    /// filter killed by `SIGPIPE` would, instead of reporting (or panicking on) the closed pipe.
+    fn stdout_failure(e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        Error::invalid("", format!("cannot write stdout: {e}"))
+    }
+
     pub fn main() -> ExitCode {
-        match run(Cli::parse()) {
-            Ok(out) => {
-                if !out.is_empty() {
-                    println!("{out}");
-                }
-                ExitCode::SUCCESS
+        use std::io::Write;
+        let result = run(Cli::parse()).and_then(|out| {
+            if out.is_empty() {
+                return Ok(());
             }
+            writeln!(std::io::stdout().lock(), "{out}").map_err(stdout_failure)
+        });
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 let body = serde_json::json!({
                     "error": { "code": err.code(), "field": err.field(), "message": err.to_string() }
                 });
-                eprintln!("{body}");
+                // Not `eprintln!`, which panics when stderr is closed.
+                let _ = writeln!(std::io::stderr().lock(), "{body}");
                 ExitCode::from(2)
             }
         }
