@@ -802,6 +802,31 @@ fn vol_term(p: &RiskMatrixParams, days: f64) -> f64 {
     pow(30.0 / max(days, p.dte_floor_days), power)
 }
 
+/// Values of a pure function of two floats kept by the inputs' bits: a book's options share a
+/// few expiries (and rates), so its legs' discount factors and its nodes' term factors take a few
+/// `exp`/`pow` calls instead of one each. A hit returns the bits the function returned.
+#[derive(Default)]
+pub(crate) struct BitsMemo {
+    entries: Vec<([u64; 2], f64)>,
+}
+
+impl BitsMemo {
+    /// Kept inputs: beyond this many, values are computed without being kept.
+    const CAPACITY: usize = 32;
+
+    fn get_or(&mut self, a: f64, b: f64, f: impl FnOnce() -> f64) -> f64 {
+        let key = [a.to_bits(), b.to_bits()];
+        if let Some((_, value)) = self.entries.iter().find(|(k, _)| *k == key) {
+            return *value;
+        }
+        let value = f();
+        if self.entries.len() < Self::CAPACITY {
+            self.entries.push((key, value));
+        }
+        value
+    }
+}
+
 /// [`vol_scale`] with its term factor from [`vol_term`].
 fn vol_scale_with_term(
     p: &RiskMatrixParams,
@@ -900,6 +925,7 @@ fn leg<'a>(
     position: &'a Position,
     unshocked: Option<(f64, f64)>,
     terms: Option<UnshockedTerms>,
+    discounts: &mut BitsMemo,
 ) -> Result<Leg<'a>> {
     let instrument = &position.instrument;
     let underlying = market.underlying(&instrument.underlying)?;
@@ -962,7 +988,7 @@ fn leg<'a>(
                 strike,
                 sign: option_kind.sign(),
                 option_kind,
-                discount: exp(-rate * t0),
+                discount: discounts.get_or(rate, t0, || exp(-rate * t0)),
             })
         }
     };
@@ -1086,6 +1112,8 @@ fn pricing_nodes(
 ) -> (Vec<Option<usize>>, Vec<PricingNode>) {
     let mut index: BTreeMap<[u64; 5], usize> = BTreeMap::new();
     let mut nodes: Vec<PricingNode> = Vec::new();
+    // (30/DTE)^p per expiry, not per node (`p` is fixed here).
+    let mut terms = BitsMemo::default();
     let discounted_longs = p.time_value_discount > 0.0;
     let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
     for leg in legs {
@@ -1104,7 +1132,7 @@ fn pricing_nodes(
                 *index.entry(key).or_insert_with(|| {
                     nodes.push(PricingNode {
                         terms: o,
-                        term: vol_term(p, o.days),
+                        term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
                         log_forward_over_strike: ln(o.forward0 / o.strike),
                         sqrt_years: o.years.sqrt(),
                         sizes: NodeSizes::default(),
@@ -1807,6 +1835,7 @@ pub(crate) fn portfolio_requirements_checked(
     // Each position's option terms, index in its vector and underlying's spot once its leg is
     // built (for `first_same`).
     let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
+    let mut discounts = BitsMemo::default();
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -1835,6 +1864,7 @@ pub(crate) fn portfolio_requirements_checked(
                 position,
                 known,
                 terms.and_then(|t| t.get(i)).copied().flatten(),
+                &mut discounts,
             )?,
         };
         let vector = vectors
@@ -2238,7 +2268,7 @@ mod tests {
         };
         let s0 = 100_000.0;
         for position in &account.positions {
-            let leg = leg(&market, position, None, None).unwrap();
+            let leg = leg(&market, position, None, None, &mut BitsMemo::default()).unwrap();
             for s in scenario_grid(&p) {
                 let scale = match leg.kind {
                     LegKind::Option(o) => vol_scale(&p, o.sigma, o.days, o.log_moneyness, &s),
@@ -2320,7 +2350,7 @@ mod tests {
                     .positions
                     .iter()
                     .filter(|q| (q.instrument.settlement == Settlement::Inverse) == coin)
-                    .map(|q| leg(&market, q, None, None).unwrap())
+                    .map(|q| leg(&market, q, None, None, &mut BitsMemo::default()).unwrap())
                     .collect();
                 // Options' notional |q|·F₀ in the vector's currency.
                 let notional: f64 = legs
