@@ -1,5 +1,7 @@
 //! The CLI's output end: a reader that goes away (`drr-margin replay … | head`) ends the process
-//! quietly with success, never with a panic or a coded error about the closed pipe.
+//! quietly with success, never with a panic or a coded error about the closed pipe. Native only
+//! (there is no process to spawn in wasm32).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Read;
 use std::process::{Command, Stdio};

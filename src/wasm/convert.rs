@@ -10,20 +10,30 @@
 use crate::error::Error;
 use crate::json::Path;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// The JSON text of a JS value (the engine's native `JSON.stringify`); an error names `field`.
+/// The JSON text of a JS value (the engine's native `JSON.stringify`); an error names `field` and
+/// says why: what `JSON.stringify` threw (a `BigInt`, a cycle, nesting deeper than the JS stack)
+/// or the type of a value that has no JSON text (`undefined`, a function, a symbol).
 pub(crate) fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .filter(|text| text.is_string())
-        .and_then(|text| super::text::utf8(&text))
-        .ok_or_else(|| {
-            to_js_error(Error::invalid(
-                field,
-                "expected a JSON-serialisable object (no BigInt, no cycles, not undefined)",
-            ))
-        })
+    let invalid = |why: String| to_js_error(Error::invalid(field, why));
+    let text = js_sys::JSON::stringify(value).map_err(|thrown| {
+        let why = thrown
+            .dyn_ref::<js_sys::Error>()
+            // On one line (V8 spreads a cycle's path over several).
+            .map(|e| String::from(e.message()).replace('\n', " "))
+            .unwrap_or_else(|| String::from("JSON.stringify threw"));
+        invalid(format!(
+            "cannot be written as JSON ({why}): no BigInt, no cycles, no deeper nesting than the JS stack allows"
+        ))
+    })?;
+    if !text.is_string() {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        return Err(invalid(format!(
+            "expected a JSON object, got {kind} (which has no JSON text)"
+        )));
+    }
+    super::text::utf8(&text).ok_or_else(|| invalid(String::from("is not valid UTF-8 text")))
 }
 
 /// Encodes `value` as a plain JS value (the same document the CLI prints).

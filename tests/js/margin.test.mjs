@@ -70,6 +70,24 @@ test('bad input is a coded error naming the field, never a panic', () => {
   }
 });
 
+test('an argument with no JSON text is a coded error saying why (what JSON.stringify threw, or the type)', () => {
+  let deep = {};
+  for (let i = 0, at = deep; i < 200000; i++) at = at.a = {};
+  const cyclic = { ...account };
+  cyclic.self = cyclic;
+  const cases = [
+    [() => margin(deep, account), 'market', /cannot be written as JSON \(.*call stack.*\)/i],
+    [() => margin(market, cyclic), 'account', /cannot be written as JSON \(.*circular.*\)/i],
+    [() => margin(market, { ...account, collateral: { USDC: 10n } }), 'account', /cannot be written as JSON \(.*BigInt.*\)/],
+    [() => margin(market, () => account), 'account', /got function/],
+    [() => margin(market, Symbol('account')), 'account', /got symbol/],
+  ];
+  for (const [call, field, message] of cases) {
+    assert.throws(call, (e) => e instanceof Error && e.code === 'E_INVALID_INPUT' && e.field === field && message.test(e.message),
+      `${field} ${message}`);
+  }
+});
+
 test('profiles and their full parameters', () => {
   const names = profiles().map((p) => p.name);
   for (const name of ['drr', 'deribit-standard', 'deribit-portfolio', 'dydx-v4', 'hyperliquid', 'drift', 'derive-standard', 'paradex']) {
