@@ -248,7 +248,7 @@ fn shifted_markets_equal_the_hand_moved_snapshot_rebuilt_from_scratch() {
                 drr_margin::liquidation::Shifter::new(&market, &account, u, &options).unwrap();
             for ratio in [1e-4, 0.5, 0.995, 1.0, 1.005, 3.0, 1e4] {
                 let shifted = shifter.market_at(ratio).unwrap();
-                assert_eq!(shifted.spec(), &moved(&m, u, ratio), "{name} {u} {ratio}");
+                assert_eq!(shifted.spec(), moved(&m, u, ratio), "{name} {u} {ratio}");
                 let ours = drr_margin::margin::margin_validated(&shifted, &account, &p).unwrap();
                 let theirs = margin(&moved(&m, u, ratio), &a, &p).unwrap();
                 assert_eq!(

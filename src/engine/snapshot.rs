@@ -71,7 +71,7 @@ impl MarginEngine {
             version: SNAPSHOT_VERSION,
             params: self.params.risk().clone(),
             engine: self.params.config().clone(),
-            market: self.market.as_ref().map(|m| m.spec().clone()),
+            market: self.market.as_ref().map(Market::spec),
             accounts,
             sequence: self.sequence,
         }

@@ -624,7 +624,7 @@ impl MarginEngine {
                 format!("{now} is before the current time {}", market.now()),
             ));
         }
-        let mut next = market.spec().clone();
+        let mut next = market.spec();
         next.now = now;
         for (name, quote) in index {
             let u = next.underlyings.get_mut(name).ok_or_else(|| {

@@ -194,9 +194,8 @@ impl<'a> Shifter<'a> {
         }
         let collateral = if self.move_collateral {
             self.base
-                .spec()
-                .collateral
-                .get(&self.underlying)
+                .collateral(&self.underlying)
+                .ok()
                 .map(|c| (self.underlying.as_str(), c.price * ratio))
         } else {
             None

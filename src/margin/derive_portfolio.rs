@@ -474,7 +474,7 @@ fn collateral_holdings<'a>(
         first_risk_cancelling: None,
         confidence: 0.0,
     };
-    let scores = market.spec().feed_confidence.as_ref();
+    let scores = market.feed_confidence();
     for (asset, &amount) in collateral {
         let Some(rule) = p.collateral.get(asset) else {
             continue;
@@ -525,7 +525,7 @@ pub fn derive_portfolio_requirements(
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let peg = max(p.peg_loss_threshold - stable, 0.0) * p.peg_loss_factor;
-    let scores = market.spec().feed_confidence.as_ref();
+    let scores = market.feed_confidence();
     // The manager's spot feed caps each collateral's confidence: the positions' underlyings'
     // (the lowest if several), or with no position every scored underlying's lowest.
     let spot_confidence = if by_underlying.is_empty() {

@@ -165,7 +165,7 @@ pub fn derive_standard_contingencies(
             }
         }
     }
-    let scores = market.spec().feed_confidence.as_ref();
+    let scores = market.feed_confidence();
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
     let depeg_multiplier = max(p.depeg_threshold - stable, 0.0) * p.depeg_factor;
     let mut out = DeriveStandardContingencies::default();

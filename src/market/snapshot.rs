@@ -180,10 +180,16 @@ pub struct Underlying {
 }
 
 /// A validated market snapshot.
+///
+/// Each underlying is validated once and shared (`Arc`): a market with one underlying's prices
+/// moved (the liquidation solver's and what-if's shifted markets, the engine's updates) copies
+/// only that one, and each underlying keeps its own interchange data, so the snapshot's
+/// `underlyings` are not held twice.
 #[derive(Debug, Clone)]
 pub struct Market {
+    /// The snapshot's data but its `underlyings` (empty here; see [`Market::spec`]).
     spec: MarketSpec,
-    underlyings: BTreeMap<String, Underlying>,
+    underlyings: BTreeMap<String, Arc<Underlying>>,
 }
 
 fn positive(value: f64, field: &str) -> Result<f64> {
@@ -202,16 +208,16 @@ fn positive_at(value: f64, field: impl FnOnce() -> String) -> Result<f64> {
 impl Underlying {
     /// Validates one underlying's data at valuation time `now` (field paths
     /// `underlyings.<name>.…`).
-    fn build(name: &str, u: &UnderlyingSpec, now: Millis) -> Result<Underlying> {
+    fn build(name: &str, u: UnderlyingSpec, now: Millis) -> Result<Underlying> {
         Underlying::build_with(name, u, now, None)
     }
 
     /// [`Underlying::build`]; with `surface` given, it is taken as the already validated surface
     /// of `u.vol` instead of being rebuilt (the caller guarantees `u.vol` is what it was built
-    /// from).
+    /// from). `u` is kept (not copied) when it is valid.
     fn build_with(
         name: &str,
-        u: &UnderlyingSpec,
+        u: UnderlyingSpec,
         now: Millis,
         surface: Option<Arc<VolSurface>>,
     ) -> Result<Underlying> {
@@ -293,7 +299,7 @@ impl Underlying {
             (None, _) => None,
         };
         Ok(Underlying {
-            spec: u.clone(),
+            spec: u,
             surface,
             carry,
             rates,
@@ -311,8 +317,9 @@ impl Market {
             super::listed::canonical_listings(name, u)?;
         }
         let mut underlyings = BTreeMap::new();
-        for (name, u) in &spec.underlyings {
-            underlyings.insert(name.clone(), Underlying::build(name, u, now)?);
+        for (name, u) in std::mem::take(&mut spec.underlyings) {
+            let underlying = Arc::new(Underlying::build(&name, u, now)?);
+            underlyings.insert(name, underlying);
         }
         for (name, c) in &spec.collateral {
             positive(c.price, &format!("collateral.{name}.price"))?;
@@ -334,9 +341,20 @@ impl Market {
         self.spec.now
     }
 
-    /// The interchange form this market was built from.
-    pub fn spec(&self) -> &MarketSpec {
-        &self.spec
+    /// The interchange form of this market (the snapshot it was built from, with `marks` and
+    /// `markIv` keyed by canonical id, and the changes made since), assembled from the
+    /// underlyings' data.
+    pub fn spec(&self) -> MarketSpec {
+        let mut spec = self.spec.clone();
+        for (name, u) in &self.underlyings {
+            spec.underlyings.insert(name.clone(), u.spec.clone());
+        }
+        spec
+    }
+
+    /// Oracle feed confidence scores (absent: every feed fully confident).
+    pub fn feed_confidence(&self) -> Option<&FeedConfidence> {
+        self.spec.feed_confidence.as_ref()
     }
 
     /// Replaces (or adds) one underlying's data, validated exactly as [`Market::new`] would, so
@@ -347,9 +365,9 @@ impl Market {
     /// ([`super::canonical_mark_iv`]; `markUpdate` names its instrument by canonical id), so an
     /// index update re-parses no key.
     pub(crate) fn replace_underlying(&mut self, name: &str, spec: UnderlyingSpec) -> Result<()> {
-        let underlying = Underlying::build(name, &spec, self.spec.now)?;
-        self.spec.underlyings.insert(name.to_string(), spec);
-        self.underlyings.insert(name.to_string(), underlying);
+        let underlying = Underlying::build(name, spec, self.spec.now)?;
+        self.underlyings
+            .insert(name.to_string(), Arc::new(underlying));
         Ok(())
     }
 
@@ -368,27 +386,10 @@ impl Market {
         collateral: Option<(&str, f64)>,
     ) -> Result<Market> {
         let surface = self.underlying(name)?.surface.clone();
-        let moved = Underlying::build_with(name, &spec, self.spec.now, surface)?;
-        let mut market_spec = MarketSpec {
-            now: self.spec.now,
-            underlyings: BTreeMap::new(),
-            collateral: self.spec.collateral.clone(),
-            flags: self.spec.flags.clone(),
-            feed_confidence: self.spec.feed_confidence.clone(),
-        };
-        let mut underlyings = BTreeMap::new();
-        for (other, u) in &self.underlyings {
-            if other != name {
-                underlyings.insert(other.clone(), u.clone());
-            }
-        }
-        for (other, u) in &self.spec.underlyings {
-            if other != name {
-                market_spec.underlyings.insert(other.clone(), u.clone());
-            }
-        }
-        market_spec.underlyings.insert(name.to_string(), spec);
-        underlyings.insert(name.to_string(), moved);
+        let moved = Underlying::build_with(name, spec, self.spec.now, surface)?;
+        let mut market_spec = self.spec.clone();
+        let mut underlyings = self.underlyings.clone();
+        underlyings.insert(name.to_string(), Arc::new(moved));
         if let Some((asset, price)) = collateral {
             if let Some(quote) = market_spec.collateral.get_mut(asset) {
                 quote.price = positive_at(price, || format!("collateral.{asset}.price"))?;
@@ -431,7 +432,7 @@ impl Market {
 
     /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.
     pub fn underlying(&self, name: &str) -> Result<&Underlying> {
-        self.underlyings.get(name).ok_or_else(|| {
+        self.underlyings.get(name).map(Arc::as_ref).ok_or_else(|| {
             Error::missing(
                 format!("underlyings.{name}"),
                 "no market data for this underlying",
