@@ -258,3 +258,66 @@ fn rows_a_node_cannot_price_are_the_same_with_a_cache() {
         assert!(cached == fresh, "call {call}: cached report differs");
     }
 }
+
+/// Options' unit values (value and Greeks per unit, the report's lines) are kept per validated
+/// underlying: a liquidation or what-if trial moves one underlying and shares the other's data,
+/// whose options are then valued once for the whole scan. Carried through trials that move ETH,
+/// then BTC, then ETH again, for accounts in cross and portfolio mode that hold an inverse and a
+/// linear option of equal terms with different mark IVs (so a key without the settlement would
+/// show), every report equals the uncached one.
+#[test]
+fn unit_values_kept_for_unmoved_underlyings_never_change_a_report() {
+    use drr_margin::liquidation::{LiquidationOptions, Shifter};
+    let mut value = market_value();
+    value["underlyings"]["BTC"]["markIv"] = json!({"BTC-25DEC26-90000-P": 0.71});
+    let base = market(&value);
+    let pair = [
+        json!({"instrument": "BTC-25DEC26-90000-P", "size": -2}),
+        json!({"instrument": "BTC_USDC-25DEC26-90000-P", "size": 3}),
+        json!({"instrument": "BTC_USDC-25DEC26-90000-C", "size": -1}),
+    ];
+    let accounts: Vec<Account> =
+        ["cross", "portfolio"]
+            .iter()
+            .flat_map(|mode| {
+                [4_u64, 5].map(|seed| {
+                    let book = book(30, seed);
+                    let mut positions: Vec<Value> = pair.to_vec();
+                    positions.extend(book.positions.iter().map(
+                        |p| json!({"instrument": p.id, "size": p.amount, "entryPrice": 1000}),
+                    ));
+                    let spec: AccountSpec = json::from_value(json!({
+                        "mode": mode,
+                        "collateral": {"USDC": 2_000_000, "BTC": 3},
+                        "positions": positions
+                    }))
+                    .unwrap();
+                    Account::new(&spec).unwrap()
+                })
+            })
+            .collect();
+    let risk = params("drr", json!({}));
+    let options = LiquidationOptions::default();
+    let cache = ScenarioCache::new();
+    let mut compared = 0;
+    for (underlying, ratios) in [
+        ("ETH", [0.97, 0.95, 1.02]),
+        ("BTC", [1.01, 0.98, 0.99]),
+        ("ETH", [1.03, 0.9, 1.0]),
+    ] {
+        for ratio in ratios {
+            for (a, account) in accounts.iter().enumerate() {
+                let shifter = Shifter::new(&base, account, underlying, &options).unwrap();
+                let moved = shifter.market_at(ratio).unwrap();
+                let fresh = margin_validated(&moved, account, &risk).unwrap();
+                let cached = margin_validated_cached(&moved, account, &risk, &cache).unwrap();
+                assert!(
+                    report_json(&cached) == report_json(&fresh),
+                    "{underlying} × {ratio}, account {a}: cached report differs"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 3 * 3 * 4);
+}

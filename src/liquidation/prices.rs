@@ -256,6 +256,10 @@ pub(crate) fn liquidation_prices_cached(
     options: &LiquidationOptions,
     cache: Option<&ScenarioCache>,
 ) -> Result<LiquidationReport> {
+    // Without the caller's cache, one for this call: the scan of one underlying moves only it,
+    // so the other underlyings' option values and node values are computed once, not per trial.
+    let local = ScenarioCache::new();
+    let cache = Some(cache.unwrap_or(&local));
     let now = margin_validated(market, account, params)?;
     let underlyings = underlyings_of(account);
     let ratios = grid();

@@ -140,6 +140,9 @@ fn margin_detailed(
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
     // Each position's first position with the same option (itself if none before).
     let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
+    // Per underlying met: its shared data if its unit values are kept in `cache`.
+    let mut kept_units: Vec<(&str, Option<&std::sync::Arc<crate::market::Underlying>>)> =
+        Vec::new();
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
@@ -167,8 +170,36 @@ fn margin_detailed(
                         unit
                     }
                     None => {
-                        let unit = option_unit_value(position, market, &Shock::NONE)
-                            .map_err(|e| e.within(&at()))?;
+                        let compute = || option_unit_value(position, market, &Shock::NONE);
+                        // Kept across computations for an underlying that did not change (the
+                        // ones a liquidation or what-if trial does not move).
+                        let name = instrument.underlying.as_str();
+                        let kept =
+                            match (cache, kept_units.iter().find(|(n, _)| *n == name).copied()) {
+                                (None, _) => None,
+                                (Some(cache), Some((_, shared))) => {
+                                    shared.map(|shared| (cache, shared))
+                                }
+                                (Some(cache), None) => {
+                                    let shared =
+                                        market.underlying_shared(name).ok().filter(|shared| {
+                                            cache.units_kept(name, shared, market.now())
+                                        });
+                                    kept_units.push((name, shared));
+                                    shared.map(|shared| (cache, shared))
+                                }
+                            };
+                        let unit = match kept {
+                            Some((cache, shared)) => cache.unit_value(
+                                name,
+                                shared,
+                                market.now(),
+                                (key.0, key.1, key.2, key.3, key.4),
+                                compute,
+                            ),
+                            None => compute(),
+                        }
+                        .map_err(|e| e.within(&at()))?;
                         first_of_terms.insert(key, i);
                         first_same.push(i);
                         unit

@@ -23,8 +23,13 @@
 //! holding [`ScenarioCache::MAX_NODES_PER_VECTOR`] nodes starts over.
 
 use super::portfolio::{NodeScenario, RiskMatrixParams};
+use super::valuation::OptionUnitValue;
+use crate::error::Result;
+use crate::market::Underlying;
+use crate::portfolio::Millis;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A pricing node's key: the bits of T₀, F₀, K, σ and the discount factor.
 pub(crate) type NodeKey = [u64; 5];
@@ -66,12 +71,34 @@ impl VectorCache {
     }
 }
 
-/// Scenario values of pricing nodes across computations (see the module documentation).
+/// An option's terms as its unit value reads them: strike (bits), expiry, call, inverse,
+/// contract size (bits). Equal terms on one underlying mean one canonical id.
+pub(crate) type UnitKey = (u64, Millis, bool, bool, u64);
+
+/// The unit values (value and Greeks per unit, unshocked) of options on one underlying, valid for
+/// exactly one validated underlying (`Arc`, held so that its address is not reused while the
+/// entry lives) at one valuation time: [`super::valuation::option_unit_value`] reads nothing else
+/// of the market. A liquidation or what-if trial moves one underlying and shares the others'
+/// `Arc`s, so the options on those are valued once for the whole scan.
+#[derive(Debug, Clone)]
+struct UnitValues {
+    underlying: Arc<Underlying>,
+    now: Millis,
+    /// Computations that have seen this underlying and time, up to 2: values are kept from the
+    /// second on, so an underlying that moves at every computation (the one a scan moves) costs
+    /// no bookkeeping beyond one lookup per computation.
+    seen: u8,
+    values: BTreeMap<UnitKey, OptionUnitValue>,
+}
+
+/// Scenario values of pricing nodes across computations (see the module documentation), and the
+/// unit values of options on underlyings that did not change ([`UnitValues`]).
 /// Interior mutability: computations take the cache by shared reference, as they take the
 /// market; it is not `Sync`.
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioCache {
     vectors: RefCell<Vec<VectorCache>>,
+    units: RefCell<BTreeMap<String, UnitValues>>,
 }
 
 impl ScenarioCache {
@@ -84,12 +111,15 @@ impl ScenarioCache {
     }
 
     /// Forgets every node of `underlying`'s vectors (its index, marks or vols moved, so its
-    /// nodes' keys will not come back).
+    /// nodes' keys will not come back) and its options' unit values.
     pub fn forget_underlying(&self, underlying: &str) {
         if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
             for v in vectors.iter_mut().filter(|v| v.underlying == underlying) {
                 v.forget();
             }
+        }
+        if let Ok(mut units) = self.units.try_borrow_mut() {
+            units.remove(underlying);
         }
     }
 
@@ -98,6 +128,86 @@ impl ScenarioCache {
         if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
             vectors.clear();
         }
+        if let Ok(mut units) = self.units.try_borrow_mut() {
+            units.clear();
+        }
+    }
+
+    /// Unit values kept per underlying before its entry starts over.
+    const MAX_UNITS_PER_UNDERLYING: usize = 4096;
+
+    /// Called once per computation for each underlying whose options it values: whether their
+    /// unit values are to be kept and looked up ([`ScenarioCache::unit_value`]) — true when an
+    /// earlier computation saw the same `Arc` at the same `now`. An entry for another `Arc` or
+    /// time is replaced (that underlying moved).
+    pub(crate) fn units_kept(&self, name: &str, underlying: &Arc<Underlying>, now: Millis) -> bool {
+        let Ok(mut units) = self.units.try_borrow_mut() else {
+            return false;
+        };
+        match units.get_mut(name) {
+            Some(entry) if Arc::ptr_eq(&entry.underlying, underlying) && entry.now == now => {
+                entry.seen = entry.seen.saturating_add(1).min(2);
+                entry.seen >= 2
+            }
+            Some(entry) => {
+                entry.underlying = underlying.clone();
+                entry.now = now;
+                entry.seen = 1;
+                entry.values.clear();
+                false
+            }
+            None => {
+                units.insert(
+                    name.to_string(),
+                    UnitValues {
+                        underlying: underlying.clone(),
+                        now,
+                        seen: 1,
+                        values: BTreeMap::new(),
+                    },
+                );
+                false
+            }
+        }
+    }
+
+    /// The unit value of the option `key` on `underlying` (named `name`, the market at `now`):
+    /// the one kept for this very `Arc` and `now`, else `compute()`'s, which is kept if it is
+    /// `Ok`. An entry for another `Arc` or time is replaced (that underlying moved).
+    pub(crate) fn unit_value(
+        &self,
+        name: &str,
+        underlying: &Arc<Underlying>,
+        now: Millis,
+        key: UnitKey,
+        compute: impl FnOnce() -> Result<OptionUnitValue>,
+    ) -> Result<OptionUnitValue> {
+        let Ok(mut units) = self.units.try_borrow_mut() else {
+            return compute();
+        };
+        let entry = match units.get_mut(name) {
+            Some(entry) => entry,
+            None => units.entry(name.to_string()).or_insert_with(|| UnitValues {
+                underlying: underlying.clone(),
+                now,
+                seen: 1,
+                values: BTreeMap::new(),
+            }),
+        };
+        if !Arc::ptr_eq(&entry.underlying, underlying)
+            || entry.now != now
+            || entry.values.len() >= Self::MAX_UNITS_PER_UNDERLYING
+        {
+            entry.underlying = underlying.clone();
+            entry.now = now;
+            entry.values.clear();
+        }
+        if let Some(value) = entry.values.get(&key) {
+            return Ok(*value);
+        }
+        let value = compute()?;
+        entry.values.insert(key, value);
+        Ok(value)
     }
 
     /// The number of nodes held, over all vectors.

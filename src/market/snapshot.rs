@@ -440,6 +440,16 @@ impl Market {
         })
     }
 
+    /// [`Market::underlying`] as shared: equal `Arc`s (`Arc::ptr_eq`) are the same validated data.
+    pub(crate) fn underlying_shared(&self, name: &str) -> Result<&Arc<Underlying>> {
+        self.underlyings.get(name).ok_or_else(|| {
+            Error::missing(
+                format!("underlyings.{name}"),
+                "no market data for this underlying",
+            )
+        })
+    }
+
     /// A collateral asset's quote, or `E_MISSING_MARKET_DATA`.
     pub fn collateral(&self, asset: &str) -> Result<&CollateralQuote> {
         self.spec.collateral.get(asset).ok_or_else(|| {
