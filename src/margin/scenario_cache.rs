@@ -82,13 +82,29 @@ pub(crate) type UnitKey = (u64, Millis, bool, bool, u64);
 /// `Arc`s, so the options on those are valued once for the whole scan.
 #[derive(Debug, Clone)]
 struct UnitValues {
+    name: String,
     underlying: Arc<Underlying>,
     now: Millis,
     /// Computations that have seen this underlying and time, up to 2: values are kept from the
     /// second on, so an underlying that moves at every computation (the one a scan moves) costs
     /// no bookkeeping beyond one lookup per computation.
     seen: u8,
-    values: BTreeMap<UnitKey, OptionUnitValue>,
+    /// Sorted by key (a sorted `Vec`, not a map: a map type costs ≈ 10 KB of .wasm).
+    values: Vec<(UnitKey, OptionUnitValue)>,
+}
+
+impl UnitValues {
+    /// Starts over for `underlying` at `now` unless it is this entry's.
+    fn reset_unless_same(&mut self, underlying: &Arc<Underlying>, now: Millis) -> bool {
+        let same = Arc::ptr_eq(&self.underlying, underlying) && self.now == now;
+        if !same {
+            self.underlying = underlying.clone();
+            self.now = now;
+            self.seen = 0;
+            self.values.clear();
+        }
+        same
+    }
 }
 
 /// Scenario values of pricing nodes across computations (see the module documentation), and the
@@ -98,7 +114,7 @@ struct UnitValues {
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioCache {
     vectors: RefCell<Vec<VectorCache>>,
-    units: RefCell<BTreeMap<String, UnitValues>>,
+    units: RefCell<Vec<UnitValues>>,
 }
 
 impl ScenarioCache {
@@ -119,7 +135,7 @@ impl ScenarioCache {
             }
         }
         if let Ok(mut units) = self.units.try_borrow_mut() {
-            units.remove(underlying);
+            units.retain(|u| u.name != underlying);
         }
     }
 
@@ -133,47 +149,41 @@ impl ScenarioCache {
         }
     }
 
-    /// Unit values kept per underlying before its entry starts over.
+    /// Unit values kept per underlying at most (more are computed, not kept).
     const MAX_UNITS_PER_UNDERLYING: usize = 4096;
 
     /// Called once per computation for each underlying whose options it values: whether their
     /// unit values are to be kept and looked up ([`ScenarioCache::unit_value`]) — true when an
     /// earlier computation saw the same `Arc` at the same `now`. An entry for another `Arc` or
-    /// time is replaced (that underlying moved).
+    /// time starts over (that underlying moved).
     pub(crate) fn units_kept(&self, name: &str, underlying: &Arc<Underlying>, now: Millis) -> bool {
         let Ok(mut units) = self.units.try_borrow_mut() else {
             return false;
         };
-        match units.get_mut(name) {
-            Some(entry) if Arc::ptr_eq(&entry.underlying, underlying) && entry.now == now => {
-                entry.seen = entry.seen.saturating_add(1).min(2);
-                entry.seen >= 2
-            }
-            Some(entry) => {
-                entry.underlying = underlying.clone();
-                entry.now = now;
-                entry.seen = 1;
-                entry.values.clear();
-                false
-            }
+        let entry = match units.iter().position(|u| u.name == name) {
+            Some(i) => units.get_mut(i),
             None => {
-                units.insert(
-                    name.to_string(),
-                    UnitValues {
-                        underlying: underlying.clone(),
-                        now,
-                        seen: 1,
-                        values: BTreeMap::new(),
-                    },
-                );
-                false
+                units.push(UnitValues {
+                    name: name.to_string(),
+                    underlying: underlying.clone(),
+                    now,
+                    seen: 0,
+                    values: Vec::new(),
+                });
+                units.last_mut()
             }
-        }
+        };
+        let Some(entry) = entry else {
+            return false;
+        };
+        entry.reset_unless_same(underlying, now);
+        entry.seen = entry.seen.saturating_add(1).min(2);
+        entry.seen >= 2
     }
 
     /// The unit value of the option `key` on `underlying` (named `name`, the market at `now`):
     /// the one kept for this very `Arc` and `now`, else `compute()`'s, which is kept if it is
-    /// `Ok`. An entry for another `Arc` or time is replaced (that underlying moved).
+    /// `Ok` (and the entry is for this `Arc` and `now`, as [`ScenarioCache::units_kept`] left it).
     pub(crate) fn unit_value(
         &self,
         name: &str,
@@ -185,29 +195,25 @@ impl ScenarioCache {
         let Ok(mut units) = self.units.try_borrow_mut() else {
             return compute();
         };
-        let entry = match units.get_mut(name) {
-            Some(entry) => entry,
-            None => units.entry(name.to_string()).or_insert_with(|| UnitValues {
-                underlying: underlying.clone(),
-                now,
-                seen: 1,
-                values: BTreeMap::new(),
-            }),
+        let Some(entry) = units.iter_mut().find(|u| u.name == name) else {
+            return compute();
         };
-        if !Arc::ptr_eq(&entry.underlying, underlying)
-            || entry.now != now
-            || entry.values.len() >= Self::MAX_UNITS_PER_UNDERLYING
-        {
-            entry.underlying = underlying.clone();
-            entry.now = now;
-            entry.values.clear();
+        if !entry.reset_unless_same(underlying, now) {
+            return compute();
         }
-        if let Some(value) = entry.values.get(&key) {
-            return Ok(*value);
+        match entry.values.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => match entry.values.get(i) {
+                Some((_, value)) => Ok(*value),
+                None => compute(),
+            },
+            Err(i) => {
+                let value = compute()?;
+                if entry.values.len() < Self::MAX_UNITS_PER_UNDERLYING {
+                    entry.values.insert(i, (key, value));
+                }
+                Ok(value)
+            }
         }
-        let value = compute()?;
-        entry.values.insert(key, value);
-        Ok(value)
     }
 
     /// The number of nodes held, over all vectors.
