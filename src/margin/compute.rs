@@ -174,30 +174,27 @@ fn margin_detailed(
                         // Kept across computations for an underlying that did not change (the
                         // ones a liquidation or what-if trial does not move).
                         let name = instrument.underlying.as_str();
-                        let kept =
-                            match (cache, kept_units.iter().find(|(n, _)| *n == name).copied()) {
-                                (None, _) => None,
-                                (Some(cache), Some((_, shared))) => {
-                                    shared.map(|shared| (cache, shared))
-                                }
-                                (Some(cache), None) => {
-                                    let shared =
-                                        market.underlying_shared(name).ok().filter(|shared| {
-                                            cache.units_kept(name, shared, market.now())
-                                        });
-                                    kept_units.push((name, shared));
-                                    shared.map(|shared| (cache, shared))
-                                }
-                            };
-                        let unit = match kept {
-                            Some((cache, shared)) => cache.unit_value(
+                        let shared = match kept_units.iter().find(|(n, _)| *n == name) {
+                            Some(&(_, shared)) => shared,
+                            None => {
+                                let shared = cache.and_then(|cache| {
+                                    market.underlying_shared(name).ok().filter(|shared| {
+                                        cache.units_kept(name, shared, market.now())
+                                    })
+                                });
+                                kept_units.push((name, shared));
+                                shared
+                            }
+                        };
+                        let unit = match (cache, shared) {
+                            (Some(cache), Some(shared)) => cache.unit_value(
                                 name,
                                 shared,
                                 market.now(),
                                 (key.0, key.1, key.2, key.3, key.4),
                                 compute,
                             ),
-                            None => compute(),
+                            _ => compute(),
                         }
                         .map_err(|e| e.within(&at()))?;
                         first_of_terms.insert(key, i);

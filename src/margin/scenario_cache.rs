@@ -94,16 +94,9 @@ struct UnitValues {
 }
 
 impl UnitValues {
-    /// Starts over for `underlying` at `now` unless it is this entry's.
-    fn reset_unless_same(&mut self, underlying: &Arc<Underlying>, now: Millis) -> bool {
-        let same = Arc::ptr_eq(&self.underlying, underlying) && self.now == now;
-        if !same {
-            self.underlying = underlying.clone();
-            self.now = now;
-            self.seen = 0;
-            self.values.clear();
-        }
-        same
+    /// Whether this entry holds values for `underlying` at `now`.
+    fn is_for(&self, underlying: &Arc<Underlying>, now: Millis) -> bool {
+        Arc::ptr_eq(&self.underlying, underlying) && self.now == now
     }
 }
 
@@ -176,7 +169,12 @@ impl ScenarioCache {
         let Some(entry) = entry else {
             return false;
         };
-        entry.reset_unless_same(underlying, now);
+        if !entry.is_for(underlying, now) {
+            entry.underlying = underlying.clone();
+            entry.now = now;
+            entry.seen = 0;
+            entry.values.clear();
+        }
         entry.seen = entry.seen.saturating_add(1).min(2);
         entry.seen >= 2
     }
@@ -195,12 +193,12 @@ impl ScenarioCache {
         let Ok(mut units) = self.units.try_borrow_mut() else {
             return compute();
         };
-        let Some(entry) = units.iter_mut().find(|u| u.name == name) else {
+        let Some(entry) = units
+            .iter_mut()
+            .find(|u| u.name == name && u.is_for(underlying, now))
+        else {
             return compute();
         };
-        if !entry.reset_unless_same(underlying, now) {
-            return compute();
-        }
         match entry.values.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => match entry.values.get(i) {
                 Some((_, value)) => Ok(*value),

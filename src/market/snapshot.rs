@@ -432,12 +432,7 @@ impl Market {
 
     /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.
     pub fn underlying(&self, name: &str) -> Result<&Underlying> {
-        self.underlyings.get(name).map(Arc::as_ref).ok_or_else(|| {
-            Error::missing(
-                format!("underlyings.{name}"),
-                "no market data for this underlying",
-            )
-        })
+        self.underlying_shared(name).map(Arc::as_ref)
     }
 
     /// [`Market::underlying`] as shared: equal `Arc`s (`Arc::ptr_eq`) are the same validated data.

@@ -7,9 +7,12 @@ use super::what_if_cache;
 use crate::liquidation::{
     self, LiquidationCheck, LiquidationOptions, LiquidationReport, MaxSize, Order, WhatIfResult,
 };
+use crate::margin::RiskParams;
+use crate::market::Market;
 use crate::market::MarketSpec;
 use crate::portfolio::decode::{account_spec, instrument_spec};
-use crate::portfolio::AccountSpec;
+use crate::portfolio::{Account, AccountSpec};
+use std::rc::Rc;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -28,6 +31,42 @@ fn options_from_js(options: Option<JsValue>) -> Result<LiquidationOptions, JsVal
     .unwrap_or_default())
 }
 
+/// Validates decoded arguments in the CLI's order (params, options, market, account), the
+/// market and account through the binding's caches (the last ones validated are kept, as for
+/// `margin()`).
+fn validated(
+    market: MarketArg,
+    account: AccountSpec,
+    params: &RiskParams,
+    options: &LiquidationOptions,
+) -> Result<(Rc<Market>, Rc<Account>), JsValue> {
+    params
+        .validate()
+        .map_err(|e| to_js_error(e.within("params")))?;
+    options
+        .validate()
+        .map_err(|e| to_js_error(e.within("options")))?;
+    Ok((
+        market.validated()?,
+        super::account_cache::validated(account)?,
+    ))
+}
+
+/// `liquidationPrices`' and `liquidationCheck`'s arguments, decoded and validated.
+fn liquidation_args(
+    market: &JsValue,
+    account: &JsValue,
+    params: Option<JsValue>,
+    options: Option<JsValue>,
+) -> Result<(Rc<Market>, Rc<Account>, RiskParams, LiquidationOptions), JsValue> {
+    let market = MarketArg::decode(market)?;
+    let account = decoded(account, "account", account_spec)?;
+    let params = params_from_js(params)?;
+    let options = options_from_js(options)?;
+    let (market, account) = validated(market, account, &params, &options)?;
+    Ok((market, account, params, options))
+}
+
 /// Every index price per underlying at which equity = maintenance margin (health = 1) and at
 /// which equity = 0, the nearest one, its distance in % and in σ·√horizon, and the linear
 /// estimate beside them; in isolated mode also per position. `options`: sticky rule etc.
@@ -42,20 +81,8 @@ pub fn liquidation_prices(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationReport>, JsValue> {
-    // The last market and account are kept validated, as for `margin()`.
-    let market = MarketArg::decode(&market.js_value())?;
-    let account = decoded(&account.js_value(), "account", account_spec)?;
-    let params = params_from_js(params)?;
-    let options = options_from_js(options)?;
-    // Validation in the CLI's order: params, options, market, account.
-    params
-        .validate()
-        .map_err(|e| to_js_error(e.within("params")))?;
-    options
-        .validate()
-        .map_err(|e| to_js_error(e.within("options")))?;
-    let market = market.validated()?;
-    let account = super::account_cache::validated(account)?;
+    let (market, account, params, options) =
+        liquidation_args(&market.js_value(), &account.js_value(), params, options)?;
     let result = super::market_cache::with_scenarios(|scenarios| {
         liquidation::prices::liquidation_prices_cached(
             &market,
@@ -80,20 +107,8 @@ pub fn liquidation_check(
         JsValue,
     >,
 ) -> Result<Ts<LiquidationCheck>, JsValue> {
-    // The last market and account are kept validated, as for `margin()`.
-    let market = MarketArg::decode(&market.js_value())?;
-    let account = decoded(&account.js_value(), "account", account_spec)?;
-    let params = params_from_js(params)?;
-    let options = options_from_js(options)?;
-    // Validation in the CLI's order: params, options, market, account.
-    params
-        .validate()
-        .map_err(|e| to_js_error(e.within("params")))?;
-    options
-        .validate()
-        .map_err(|e| to_js_error(e.within("options")))?;
-    let market = market.validated()?;
-    let account = super::account_cache::validated(account)?;
+    let (market, account, params, options) =
+        liquidation_args(&market.js_value(), &account.js_value(), params, options)?;
     let check =
         liquidation::linear::liquidation_check_validated(&market, &account, &params, &options)
             .map_err(to_js_error)?;
@@ -173,15 +188,7 @@ pub fn max_size(
     let side = decoded(&side, "side", crate::json::liquidation::side)?;
     let params = params_from_js(params)?;
     let options = options_from_js(options)?;
-    // Validation in `liquidation::max_size`'s order: params, options, market, account.
-    params
-        .validate()
-        .map_err(|e| to_js_error(e.within("params")))?;
-    options
-        .validate()
-        .map_err(|e| to_js_error(e.within("options")))?;
-    let market = market.validated()?;
-    let account = super::account_cache::validated(account)?;
+    let (market, account) = validated(market, account, &params, &options)?;
     let result = super::market_cache::with_scenarios(|scenarios| {
         liquidation::what_if::max_size_cached(
             &market,
