@@ -17,10 +17,9 @@ const COLUMNS = 8; // value, delta, gamma, vega, theta, requirement initial/main
  * comes back as text plus columns. */
 export function marginVia(marginParts, market, account, params) {
   const columns = accountColumns(account);
-  const parts = columns === null
-    ? marginParts(market, account, params)
-    : marginParts(market, columns.rest, params, columns.numbers, columns.ids, columns.flags);
-  return reportFromParts(parts);
+  if (columns === null) return reportFromParts(marginParts(market, account, params));
+  const parts = marginParts(market, columns.rest, params, columns.numbers, columns.ids, columns.flags);
+  return reportFromParts(parts, columns.idList);
 }
 
 const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/portfolio/columns.rs)
@@ -78,19 +77,20 @@ export function accountColumns(account) {
   for (const key of Object.keys(account)) {
     if (key !== 'positions') rest[key] = account[key];
   }
-  return { rest, numbers, ids: ids.join('\n'), flags };
+  return { rest, numbers, ids: ids.join('\n'), idList: ids, flags };
 }
 
 /** The report from `__marginParts`'s `[text]` or `[text, numbers, ids, flags]`, the latter
  * optionally followed by the portfolio's scenario rows as `scenarioNumbers, scenarioStrings,
- * scenarioFlags`. */
-export function reportFromParts(parts) {
+ * scenarioFlags`. `ids` is `undefined` when the lines' ids are the position ids sent in, line for
+ * line: `inputIds`, the array `accountColumns` joined. */
+export function reportFromParts(parts, inputIds) {
   const report = JSON.parse(parts[0]);
   if (parts.length === 1) return report;
   const numbers = parts[1];
   const flags = parts[3];
   const count = flags.length;
-  const ids = count > 0 ? parts[2].split('\n') : [];
+  const ids = parts[2] === undefined ? inputIds : count > 0 ? parts[2].split('\n') : [];
   const lines = [];
   for (let i = 0, k = 0; i < count; i++, k += COLUMNS) {
     const instrument = ids[i];

@@ -64,6 +64,30 @@ pub struct AccountSpec {
     pub positions: Vec<PositionSpec>,
 }
 
+impl AccountSpec {
+    /// Whether `other` says exactly what `self` says, numbers compared bit for bit (so `0` and
+    /// `-0` differ, unlike `==`): then [`Account::new`] gives the same account, and the same
+    /// errors, for both, and a caller that validated one may reuse the result for the other.
+    pub fn same_bits(&self, other: &AccountSpec) -> bool {
+        // `==` can only miss a difference between `0` and `-0` (NaN is never `==`).
+        self == other && !self.has_negative_zero() && !other.has_negative_zero()
+    }
+
+    fn has_negative_zero(&self) -> bool {
+        let negative_zero = |x: f64| x == 0.0 && x.is_sign_negative();
+        self.collateral.values().any(|&x| negative_zero(x))
+            || self.positions.iter().any(|p| {
+                negative_zero(p.size)
+                    || p.entry_price.is_some_and(negative_zero)
+                    || p.isolated_margin.is_some_and(negative_zero)
+                    || matches!(&p.instrument, InstrumentSpec::Terms(terms)
+                        if negative_zero(terms.contract_size)
+                            || matches!(terms.contract,
+                                super::ContractKind::Option { strike, .. } if negative_zero(strike)))
+            })
+    }
+}
+
 /// A validated position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {
@@ -267,6 +291,47 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), "positions[1].size");
+    }
+
+    #[test]
+    fn same_bits_tells_every_difference_a_validated_account_could_show() {
+        let spec = |json: &str| -> AccountSpec { crate::json::from_str(json).unwrap() };
+        let base = r#"{"id": "a", "mode": "isolated", "collateral": {"BTC": 1.5, "USDC": 0},
+            "positions": [
+              {"instrument": "BTC-PERPETUAL", "size": -100, "entryPrice": 98000, "isolatedMargin": 10},
+              {"instrument": {"underlying": "ETH", "contract": {"type": "option", "expiry": 1798358400000,
+                "strike": 3000, "optionKind": "put"}, "settlement": "linear", "contractSize": 0.1}, "size": 30}
+            ]}"#;
+        assert!(spec(base).same_bits(&spec(base)));
+        // Each of these changes one thing; `-0` is `== 0` but not the same bits.
+        let changed = [
+            ("\"id\": \"a\"", "\"id\": \"b\""),
+            ("isolated", "cross"),
+            ("\"BTC\": 1.5", "\"BTC\": 1.25"),
+            ("\"BTC\": 1.5", "\"ETH\": 1.5"),
+            ("\"USDC\": 0", "\"USDC\": -0"),
+            ("-100", "-101"),
+            ("98000", "98001"),
+            ("\"isolatedMargin\": 10", "\"isolatedMargin\": 11"),
+            (", \"isolatedMargin\": 10", ""),
+            ("BTC-PERPETUAL", "BTC_USDC-PERPETUAL"),
+            ("\"underlying\": \"ETH\"", "\"underlying\": \"SOL\""),
+            ("1798358400000", "1798358400001"),
+            ("3000", "3001"),
+            ("put", "call"),
+            ("\"linear\"", "\"inverse\""),
+            ("0.1}", "0.2}"),
+            ("\"size\": 30", "\"size\": 31"),
+        ];
+        for (from, to) in changed {
+            assert!(base.contains(from), "{from}");
+            let other = spec(&base.replacen(from, to, 1));
+            assert!(!spec(base).same_bits(&other), "{from} → {to}");
+            assert!(!other.same_bits(&spec(base)), "{from} → {to}");
+        }
+        let mut fewer = spec(base);
+        fewer.positions.pop();
+        assert!(!spec(base).same_bits(&fewer));
     }
 
     #[test]

@@ -54,7 +54,8 @@ pub fn margin(
 /// report of [`margin`] as `[text]`, the report's JSON text, or, when its position lines can
 /// travel as columns, `[text, numbers, ids, flags]`: `text` with `"positions": []`, `numbers` a
 /// `Float64Array` of [`COLUMNS`] numbers per line, `ids` the lines' instrument ids joined by
-/// `\n`, `flags` a `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`);
+/// `\n` (`undefined` when they are `position_ids` as given, line for line), `flags` a
+/// `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`);
 /// followed, when the report has portfolio scenario rows that can travel as columns, by
 /// `scenarioNumbers, scenarioStrings, scenarioFlags` ([`ScenarioColumns`]; `text` then has
 /// `"scenarios": []`).
@@ -79,9 +80,17 @@ pub fn margin_parts(
         }
         _ => None,
     };
-    let mut report = compute(market, account, params, columns)?;
+    let input_ids = columns.as_ref().map(|(_, ids, _)| ids.as_str());
+    let mut report = compute(
+        market,
+        account,
+        params,
+        columns
+            .as_ref()
+            .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice())),
+    )?;
     let parts = js_sys::Array::new();
-    match PositionColumns::of(&report.positions) {
+    match PositionColumns::of(&report.positions, input_ids) {
         Some(columns) => {
             report.positions = Vec::new();
             let scenarios = report.portfolio.as_mut().and_then(|portfolio| {
@@ -91,7 +100,12 @@ pub fn margin_parts(
             });
             parts.push(&JsValue::from_str(&json(&report)?));
             parts.push(&js_sys::Float64Array::from(columns.numbers.as_slice()).into());
-            parts.push(&JsValue::from_str(&columns.ids));
+            parts.push(
+                &columns
+                    .ids
+                    .as_deref()
+                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
+            );
             parts.push(&js_sys::Uint8Array::from(columns.flags.as_slice()).into());
             if let Some(scenarios) = scenarios {
                 parts.push(&js_sys::Float64Array::from(scenarios.numbers.as_slice()).into());
@@ -113,22 +127,33 @@ const COLUMNS: usize = 8;
 /// The position lines as columns (see [`margin_parts`]).
 struct PositionColumns {
     numbers: Vec<f64>,
-    ids: String,
+    /// The lines' instrument ids joined by `\n`; None when they are the account's position ids
+    /// as JS sent them (JS has those strings already: no copy, decoding or splitting).
+    ids: Option<String>,
     flags: Vec<u8>,
 }
 
 impl PositionColumns {
     /// The columns of `lines`, or None when JS could not rebuild exactly what `JSON.parse` of
     /// their JSON text gives: a non-finite number (JSON `null`), a line not at its own index or an id
-    /// containing the separator.
-    fn of(lines: &[PositionLine]) -> Option<PositionColumns> {
+    /// containing the separator. `input_ids`: the account's position ids as JS sent them
+    /// (joined by `\n`), if it sent them as columns.
+    fn of(lines: &[PositionLine], input_ids: Option<&str>) -> Option<PositionColumns> {
+        // Canonical ids are most often the ids as given: then JS reuses its own strings.
+        let as_given = input_ids.is_some_and(|ids| {
+            let mut ids = ids.split('\n');
+            lines
+                .iter()
+                .all(|line| ids.next() == Some(line.instrument.as_str()))
+                && ids.next().is_none()
+        });
         let mut columns = PositionColumns {
             numbers: Vec::with_capacity(COLUMNS * lines.len()),
-            ids: String::with_capacity(32 * lines.len()),
+            ids: (!as_given).then(|| String::with_capacity(32 * lines.len())),
             flags: Vec::with_capacity(lines.len()),
         };
         for (i, line) in lines.iter().enumerate() {
-            if line.position != i || line.instrument.contains('\n') {
+            if line.position != i {
                 return None;
             }
             let (mut flags, mut initial, mut maintenance) = (0, 0.0, 0.0);
@@ -153,10 +178,15 @@ impl PositionColumns {
                 return None;
             }
             columns.numbers.extend_from_slice(&numbers);
-            if i > 0 {
-                columns.ids.push('\n');
+            if let Some(ids) = columns.ids.as_mut() {
+                if line.instrument.contains('\n') {
+                    return None;
+                }
+                if i > 0 {
+                    ids.push('\n');
+                }
+                ids.push_str(&line.instrument);
             }
-            columns.ids.push_str(&line.instrument);
             columns.flags.push(flags);
         }
         Some(columns)
@@ -232,7 +262,7 @@ fn compute(
     market: JsValue,
     account: JsValue,
     params: Option<JsValue>,
-    positions: Option<(Vec<f64>, String, Vec<u8>)>,
+    positions: Option<(&[f64], &str, &[u8])>,
 ) -> Result<MarginReport, JsValue> {
     // Validated below, after the other arguments are decoded (the CLI's order of errors).
     let market = MarketArg::decode(&market)?;
@@ -245,7 +275,7 @@ fn compute(
             )));
         }
         account.positions =
-            crate::portfolio::columns::positions(&numbers, &ids, &flags).map_err(to_js_error)?;
+            crate::portfolio::columns::positions(numbers, ids, flags).map_err(to_js_error)?;
     }
     let (params, hash) = checked_params(params)?;
     let models_checked = LAST_PARAMS.with_borrow(|last| {

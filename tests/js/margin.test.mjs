@@ -147,6 +147,35 @@ test('position lines built in JS from columns equal JSON.parse of the whole repo
   assert.equal(margin(market, account).paramsHash, b, 'a refused params argument leaves no trace');
 });
 
+test('report lines reuse the ids sent in only where they are the canonical ids (js/report.js)', async () => {
+  // __marginParts leaves the lines' ids out (undefined) when every line's canonical id is the id
+  // sent in at its index; JS then reuses its own strings. Ids in other accepted forms come back
+  // canonical, as the JSON text path gives them.
+  const raw = await import('../../pkg/node/drr_margin.js');
+  const { accountColumns } = await import('../../js/report.js');
+  const parts = (acct) => {
+    const c = accountColumns(acct);
+    return raw.__marginParts(market, c.rest, undefined, c.numbers, c.ids, c.flags);
+  };
+  const canonical = { mode: 'cross', collateral: { USDC: 100000 }, positions: [
+    { instrument: 'BTC_USDC-25DEC26-100000-C', size: -1 },
+    { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, entryPrice: 97000 },
+  ] };
+  assert.equal(parts(canonical)[2], undefined);
+  const other = { ...canonical, positions: [
+    ...canonical.positions,
+    { instrument: 'BTC-PERP', size: 0.25, entryPrice: 98000 },
+    { instrument: 'BTC-20261225-90000-P', size: 2 },
+  ] };
+  const ids = parts(other)[2];
+  assert.equal(typeof ids, 'string');
+  const report = margin(market, other);
+  assert.deepEqual(report.positions.map((l) => l.instrument), ids.split('\n'));
+  assert.notEqual(report.positions[2].instrument, 'BTC-PERP');
+  assert.equal(JSON.stringify(report), JSON.stringify(raw.margin(market, other)));
+  assert.equal(JSON.stringify(margin(market, canonical)), JSON.stringify(raw.margin(market, canonical)));
+});
+
 test('positions sent as columns give what their JSON text gives, results and errors alike', async () => {
   // The package's margin() sends a plain account's positions as columns (js/report.js
   // accountColumns) and anything it cannot say exactly as JSON text; the wasm-bindgen export it
