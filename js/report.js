@@ -24,6 +24,9 @@ export function marginVia(marginParts, market, account, params) {
 
 const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/portfolio/columns.rs)
 const PRINTABLE_ID = /^[\x20-\x7e]+$/;
+// The ids of the last account sent as columns, each of which passed PRINTABLE_ID: an id equal to
+// the one at its index there needs no second test (a page sends one book again and again).
+let printableIds = [];
 
 /** The account without its positions (`rest`) and the positions as columns, or null when the
  * columns could not say exactly what `JSON.stringify(account)` says: then the account goes as
@@ -54,7 +57,7 @@ export function accountColumns(account) {
     }
     const id = p.instrument;
     const size = p.size;
-    if (typeof id !== 'string' || !PRINTABLE_ID.test(id)) return null;
+    if (typeof id !== 'string' || (id !== printableIds[i] && !PRINTABLE_ID.test(id))) return null;
     if (typeof size !== 'number' || !Number.isFinite(size)) return null;
     ids[i] = id;
     numbers[k] = size;
@@ -73,6 +76,7 @@ export function accountColumns(account) {
     }
     flags[i] = flag;
   }
+  printableIds = ids;
   const rest = {};
   for (const key of Object.keys(account)) {
     if (key !== 'positions') rest[key] = account[key];
