@@ -73,6 +73,18 @@ impl AccountSpec {
         self == other && !self.has_negative_zero() && !other.has_negative_zero()
     }
 
+    /// [`AccountSpec::same_bits`] for everything but the positions.
+    pub fn same_bits_but_positions(&self, other: &AccountSpec) -> bool {
+        self.id == other.id
+            && self.mode == other.mode
+            && self.collateral.len() == other.collateral.len()
+            && self
+                .collateral
+                .iter()
+                .zip(&other.collateral)
+                .all(|((a, x), (b, y))| a == b && x.to_bits() == y.to_bits())
+    }
+
     fn has_negative_zero(&self) -> bool {
         let negative_zero = |x: f64| x == 0.0 && x.is_sign_negative();
         self.collateral.values().any(|&x| negative_zero(x))
@@ -332,6 +344,16 @@ mod tests {
         let mut fewer = spec(base);
         fewer.positions.pop();
         assert!(!spec(base).same_bits(&fewer));
+        // Everything but the positions: the first five changes above count, the others do not.
+        assert!(spec(base).same_bits_but_positions(&fewer));
+        for (k, (from, to)) in changed.iter().enumerate() {
+            let other = spec(&base.replacen(from, to, 1));
+            assert_eq!(
+                spec(base).same_bits_but_positions(&other),
+                k >= 5,
+                "{from} → {to}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!   report's text, and encoding them here and parsing them in JS cost more than the margin
 //!   computation.
 
+use super::account_cache::AccountArg;
 use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
 use super::market_cache::MarketArg;
 use crate::error::Error;
@@ -266,24 +267,18 @@ fn compute(
 ) -> Result<MarginReport, JsValue> {
     // Validated below, after the other arguments are decoded (the CLI's order of errors).
     let market = MarketArg::decode(&market)?;
-    let mut account = decoded(&account, "account", account_spec)?;
-    if let Some((numbers, ids, flags)) = positions {
-        if !account.positions.is_empty() {
-            return Err(to_js_error(Error::invalid(
-                "account.positions",
-                "positions given twice (as columns and in the account)",
-            )));
-        }
-        account.positions =
-            crate::portfolio::columns::positions(numbers, ids, flags).map_err(to_js_error)?;
-    }
+    let account = decoded(&account, "account", account_spec)?;
+    let account = match positions {
+        Some(columns) => AccountArg::with_columns(account, columns)?,
+        None => AccountArg::spec(account),
+    };
     let (params, hash) = checked_params(params)?;
     let models_checked = LAST_PARAMS.with_borrow(|last| {
         last.as_ref()
             .is_some_and(|last| Rc::ptr_eq(&last.params, &params) && last.models_checked)
     });
     let market = market.validated()?;
-    let account = super::account_cache::validated(account)?;
+    let account = account.validated()?;
     super::market_cache::with_scenarios(|scenarios| {
         crate::margin::compute::margin_hashed(
             &market,
