@@ -5,13 +5,17 @@
 'use strict';
 const wasm = require('../pkg/node/drr_margin.js');
 const { DrrMarginError, ERROR_CODES } = require('./errors.js'); // an ES module: require(esm), Node ≥ 20.19
-const { marginVia } = require('./report.js'); // likewise
+const { marginVia, whatIfVia } = require('./report.js'); // likewise
 
 module.exports = {
   ...wasm,
   /** The margin report (types: pkg/web/drr_margin.d.ts); see js/report.js for how it crosses. */
   margin(market, account, params) {
     return marginVia(wasm.__marginParts, market, account, params);
+  },
+  /** The account before and after an order fills; the positions cross as columns (js/report.js). */
+  whatIf(market, account, order, params, options) {
+    return whatIfVia(wasm.__whatIfColumns, wasm.whatIf, market, account, order, params, options);
   },
   DrrMarginError,
   ERROR_CODES,

@@ -1,4 +1,4 @@
-// drr-margin — `margin()` for the package's entry points (node.mjs, node.cjs, web.js).
+// drr-margin — `margin()` and `whatIf()` for the package's entry points (node.mjs, node.cjs, web.js).
 //
 // In: a plain account's positions cross as columns (`accountColumns`), not inside its JSON
 // text: stringifying and parsing the 500 positions of the bench book cost ~0.7 ms.
@@ -20,6 +20,15 @@ export function marginVia(marginParts, market, account, params) {
   if (columns === null) return reportFromParts(marginParts(market, account, params));
   const parts = marginParts(market, columns.rest, params, columns.numbers, columns.ids, columns.flags);
   return reportFromParts(parts, columns.idList);
+}
+
+/** `whatIf()` through `__whatIfColumns` (the wasm-bindgen module's, passed by each entry point,
+ * with its `whatIf` for accounts that cannot travel as columns): the account's positions cross
+ * as columns, as for `margin()`. The result is the same as `whatIf`'s. */
+export function whatIfVia(whatIfColumns, whatIf, market, account, order, params, options) {
+  const columns = accountColumns(account);
+  if (columns === null) return whatIf(market, account, order, params, options);
+  return whatIfColumns(market, columns.rest, order, params, options, columns.numbers, columns.ids, columns.flags);
 }
 
 const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/portfolio/columns.rs)

@@ -1,7 +1,8 @@
 //! `liquidationPrices`, `liquidationCheck`, `whatIf`, `maxSize`: the liquidation API for JS.
 //! Conversion only; the same decoding (field paths) and results as the CLI's commands.
 
-use super::convert::{decoded, decoded_optional, json_text, params_from_js, to_js, to_js_error};
+use super::account_cache::AccountArg;
+use super::convert::{decoded, decoded_optional, params_from_js, to_js, to_js_error};
 use super::market_cache::MarketArg;
 use super::what_if_cache;
 use crate::liquidation::{
@@ -127,13 +128,46 @@ pub fn what_if(
         JsValue,
     >,
 ) -> Result<Ts<WhatIfResult>, JsValue> {
-    // The last market and parameters are kept validated, as for `margin()`, and the last
-    // account's summary before the order (`what_if_cache`).
     let market = MarketArg::decode(&market.js_value())?;
-    let account_text = json_text(&account.js_value(), "account")?;
-    let account =
-        crate::json::decode_str(&account_text, "account", account_spec).map_err(to_js_error)?;
-    let order = decoded(&order.js_value(), "order", crate::json::liquidation::order)?;
+    let account = AccountArg::spec(decoded(&account.js_value(), "account", account_spec)?);
+    what_if_decoded(market, account, &order.js_value(), params, options)
+}
+
+/// Internal (the package's `whatIf()` in `js/report.js` calls it; not in the typed API):
+/// [`what_if`] with the account's positions as columns, as `__marginParts` takes them
+/// (`account` then being the account without them).
+#[wasm_bindgen(js_name = "__whatIfColumns", skip_typescript)]
+#[allow(clippy::too_many_arguments)] // `whatIf`'s five arguments and the three columns
+pub fn what_if_columns(
+    market: JsValue,
+    account: JsValue,
+    order: JsValue,
+    params: Option<JsValue>,
+    options: Option<JsValue>,
+    position_numbers: Vec<f64>,
+    position_ids: js_sys::JsString,
+    position_flags: Vec<u8>,
+) -> Result<JsValue, JsValue> {
+    let market = MarketArg::decode(&market)?;
+    let ids = super::text::utf8(&position_ids).unwrap_or_default();
+    let account = AccountArg::with_columns(
+        decoded(&account, "account", account_spec)?,
+        (&position_numbers, &ids, &position_flags),
+    )?;
+    Ok(what_if_decoded(market, account, &order, params, options)?.into())
+}
+
+/// [`what_if`] once the market and account are decoded. The last market, account and
+/// parameters are kept validated, as for `margin()`, and the last account's summary before the
+/// order (`what_if_cache`).
+fn what_if_decoded(
+    market: MarketArg,
+    account: AccountArg,
+    order: &JsValue,
+    params: Option<JsValue>,
+    options: Option<JsValue>,
+) -> Result<Ts<WhatIfResult>, JsValue> {
+    let order = decoded(order, "order", crate::json::liquidation::order)?;
     let (params, hash) = super::margin::checked_params(params)?;
     let options = options_from_js(options)?;
     // Validation in `liquidation::what_if`'s order: options, market, account.
@@ -141,10 +175,10 @@ pub fn what_if(
         .validate()
         .map_err(|e| to_js_error(e.within("options")))?;
     let market = market.validated()?;
-    let account = super::account_cache::validated(account)?;
+    let account = account.validated()?;
     let key = what_if_cache::Key {
         market: market.clone(),
-        account: account_text,
+        account: account.clone(),
         params_hash: hash.to_string(),
         options: options.clone(),
     };

@@ -7,20 +7,22 @@
 //!
 //! Keyed by what the summary depends on, compared exactly: the validated market (the same `Rc`
 //! from `market_cache`, i.e. the same JSON text; the entry holds it, so its address is not reused
-//! while compared), the account's JSON text, the parameters' hash (SHA-256 of their canonical
-//! JSON) and the options, field by field and floats bit for bit. Anything else is a miss, and the
-//! call computes everything.
+//! while compared), the validated account (the same `Rc` from `account_cache`, i.e. the last
+//! account bit for bit; held likewise), the parameters' hash (SHA-256 of their canonical JSON)
+//! and the options, field by field and floats bit for bit. Anything else is a miss, and the call
+//! computes everything.
 
 use crate::liquidation::what_if::AccountSummary;
 use crate::liquidation::LiquidationOptions;
 use crate::market::Market;
+use crate::portfolio::Account;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What the summary before the order was computed from.
 pub(super) struct Key {
     pub market: Rc<Market>,
-    pub account: String,
+    pub account: Rc<Account>,
     pub params_hash: String,
     pub options: LiquidationOptions,
 }
@@ -28,7 +30,7 @@ pub(super) struct Key {
 impl Key {
     fn matches(&self, other: &Key) -> bool {
         Rc::ptr_eq(&self.market, &other.market)
-            && self.account == other.account
+            && Rc::ptr_eq(&self.account, &other.account)
             && self.params_hash == other.params_hash
             && same_options(&self.options, &other.options)
     }

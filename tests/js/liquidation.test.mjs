@@ -200,6 +200,9 @@ test("whatIf reuses the account's summary before the order only for the same mar
   account.collateral.USDC += 1000; // the account mutated in place: a new text
   assert.ok(check(buy(0.3), 'account changed'));
   assert.notDeepEqual(calls.at(-1).ok.before, calls[0].ok.before);
+  account.positions[0].size += 0.5; // a position resized in place (the columns change, not the rest)
+  assert.ok(check(buy(0.3), 'position resized'));
+  account.positions[0].size -= 0.5;
   params = { profile: 'deribit-standard' };
   assert.ok(check(buy(0.3), 'params changed'));
   options = { sticky: 'moneyness' };
@@ -217,6 +220,33 @@ test("whatIf reuses the account's summary before the order only for the same mar
   account.collateral.USDC -= 1000; // back to the first inputs: the first call's `before` again
   assert.ok(check(buy(0.25), 'back to the start'));
   assert.deepEqual(calls.at(-1).ok, calls[1].ok);
+});
+
+test('whatIf with the positions sent as columns gives what their JSON text gives, results and errors alike (js/report.js)', async () => {
+  // The package's whatIf() sends a plain account's positions as columns (__whatIfColumns), as
+  // margin() does, and anything else whole; the wasm-bindgen export always sends JSON text.
+  const raw = await import('../../pkg/node/drr_margin.js');
+  const { accountColumns } = await import('../../js/report.js');
+  const order = { instrument: 'BTC_USDC-PERPETUAL', size: 0.2, side: 'sell' };
+  const first = sample.positions[0];
+  const variants = [
+    ['as given', sample.positions, true],
+    ['-0 size', [...sample.positions, { instrument: first.instrument, size: -0 }], true],
+    ['unknown instrument', [{ instrument: 'BTC_USDC-NOPE', size: 1 }], true],
+    ['NaN size', [{ ...first, size: NaN }], false],
+    ['unknown key', [{ ...first, sise: 1 }], false],
+    ['newline in id', [{ instrument: `${first.instrument}\n${first.instrument}`, size: 1 }], false],
+  ];
+  for (const mode of ['cross', 'portfolio']) {
+    for (const [label, positions, columns] of variants) {
+      const acct = { ...sample, mode, positions };
+      assert.equal(accountColumns(acct) !== null, columns, `${label}: path`);
+      for (const options of [undefined, { whatIfPrices: 'exact' }]) {
+        assert.deepEqual(wasm(() => whatIf(market, acct, order, undefined, options)),
+          wasm(() => raw.whatIf(market, acct, order, undefined, options)), `${mode}, ${label}`);
+      }
+    }
+  }
 });
 
 test('whatIf: a random sequence drawn from a few markets, accounts, orders, params and options equals the CLI call by call', () => {
