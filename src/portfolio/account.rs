@@ -69,8 +69,11 @@ impl AccountSpec {
     /// `-0` differ, unlike `==`): then [`Account::new`] gives the same account, and the same
     /// errors, for both, and a caller that validated one may reuse the result for the other.
     pub fn same_bits(&self, other: &AccountSpec) -> bool {
-        // `==` can only miss a difference between `0` and `-0` (NaN is never `==`).
-        self == other && !self.has_negative_zero() && !other.has_negative_zero()
+        // On positions `==` can only miss a difference between `0` and `-0` (NaN is never `==`).
+        self.same_bits_but_positions(other)
+            && self.positions == other.positions
+            && !has_negative_zero(&self.positions)
+            && !has_negative_zero(&other.positions)
     }
 
     /// [`AccountSpec::same_bits`] for everything but the positions.
@@ -84,20 +87,20 @@ impl AccountSpec {
                 .zip(&other.collateral)
                 .all(|((a, x), (b, y))| a == b && x.to_bits() == y.to_bits())
     }
+}
 
-    fn has_negative_zero(&self) -> bool {
-        let negative_zero = |x: f64| x == 0.0 && x.is_sign_negative();
-        self.collateral.values().any(|&x| negative_zero(x))
-            || self.positions.iter().any(|p| {
-                negative_zero(p.size)
-                    || p.entry_price.is_some_and(negative_zero)
-                    || p.isolated_margin.is_some_and(negative_zero)
-                    || matches!(&p.instrument, InstrumentSpec::Terms(terms)
-                        if negative_zero(terms.contract_size)
-                            || matches!(terms.contract,
-                                super::ContractKind::Option { strike, .. } if negative_zero(strike)))
-            })
-    }
+/// Whether any number of `positions` is `-0`.
+fn has_negative_zero(positions: &[PositionSpec]) -> bool {
+    let negative_zero = |x: f64| x == 0.0 && x.is_sign_negative();
+    positions.iter().any(|p| {
+        negative_zero(p.size)
+            || p.entry_price.is_some_and(negative_zero)
+            || p.isolated_margin.is_some_and(negative_zero)
+            || matches!(&p.instrument, InstrumentSpec::Terms(terms)
+                if negative_zero(terms.contract_size)
+                    || matches!(terms.contract,
+                        super::ContractKind::Option { strike, .. } if negative_zero(strike)))
+    })
 }
 
 /// A validated position.

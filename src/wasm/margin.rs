@@ -81,17 +81,12 @@ pub fn margin_parts(
         }
         _ => None,
     };
-    let input_ids = columns.as_ref().map(|(_, ids, _)| ids.as_str());
-    let mut report = compute(
-        market,
-        account,
-        params,
-        columns
-            .as_ref()
-            .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice())),
-    )?;
+    let columns = columns
+        .as_ref()
+        .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice()));
+    let mut report = compute(market, account, params, columns)?;
     let parts = js_sys::Array::new();
-    match PositionColumns::of(&report.positions, input_ids) {
+    match PositionColumns::of(&report.positions, columns.map(|(_, ids, _)| ids)) {
         Some(columns) => {
             report.positions = Vec::new();
             let scenarios = report.portfolio.as_mut().and_then(|portfolio| {
