@@ -1,6 +1,7 @@
 //! A stable insertion sort for the short lists the core orders (an object's keys for the
-//! canonical JSON, a market's forward points). Owns that one algorithm; never used where a list
-//! can be long (historical P&L, grids: those keep the library's O(n log n) sort).
+//! canonical JSON, a market's forward points, the liquidation solver's pinned vols: one per
+//! distinct option of an account, once per call). Owns that one algorithm; never used where a
+//! list can be long (historical P&L, grids: those keep the library's O(n log n) sort).
 //!
 //! Why not `slice::sort_by`: every element type and comparator compiles its own copy of the
 //! library's driftsort into the `.wasm` (≈ 5 KB each, README "Build profile and size"), while

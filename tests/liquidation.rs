@@ -16,7 +16,7 @@ use drr_margin::liquidation::{
 use drr_margin::margin::money::Money;
 use drr_margin::margin::{margin, profiles, MarginReport, RiskParams};
 use drr_margin::market::{Market, MarketSpec, StickyRule};
-use drr_margin::portfolio::{Account, AccountSpec, InstrumentSpec};
+use drr_margin::portfolio::{Account, AccountSpec, ContractKind, InstrumentSpec};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_790_000_000_000; // 2026-09-21
@@ -265,6 +265,61 @@ fn shifted_markets_equal_the_hand_moved_snapshot_rebuilt_from_scratch() {
             assert_eq!(ours.field(), format!("market.{}", theirs.field()));
         }
     }
+}
+
+#[test]
+fn sticky_strike_shifted_markets_value_like_the_snapshot_with_todays_vols_as_mark_ivs() {
+    // Under sticky strike the shifter holds each option's vol at today's surface value. Its
+    // market must value exactly like `Market::new` of the hand-moved snapshot in which every
+    // option of the account on the moved underlying has that vol written as its `markIv`.
+    let m: MarketSpec = json::from_str(&fixture("market.json")).unwrap();
+    let market = Market::new(m.clone()).unwrap();
+    let p = RiskParams::default();
+    let options = LiquidationOptions::default();
+    assert_eq!(options.sticky, StickyRule::Strike);
+    let mut pinned = 0;
+    for name in ["account.json", "account-portfolio.json"] {
+        let a: AccountSpec = json::from_str(&fixture(name)).unwrap();
+        let account = Account::new(&a).unwrap();
+        for u in ["BTC", "ETH"] {
+            let now = market.underlying(u).unwrap();
+            let mut by_hand = m.clone();
+            for position in account.positions.iter() {
+                let Some(expiry) = position.instrument.expiry() else {
+                    continue;
+                };
+                let option = matches!(position.instrument.contract, ContractKind::Option { .. });
+                if position.instrument.underlying != u || !option {
+                    continue;
+                }
+                let t0 = market.time_to(expiry).unwrap().get();
+                let vol = now
+                    .option_vol(
+                        &position.instrument,
+                        &position.id,
+                        now.forward_at(now.spot(), t0),
+                        t0,
+                    )
+                    .unwrap();
+                let listed = &mut by_hand.underlyings.get_mut(u).unwrap().mark_iv;
+                listed.insert(position.id.clone(), vol.get());
+                pinned += 1;
+            }
+            let shifter =
+                drr_margin::liquidation::Shifter::new(&market, &account, u, &options).unwrap();
+            for ratio in [1e-4, 0.5, 0.995, 1.0, 1.005, 3.0, 1e4] {
+                let shifted = shifter.market_at(ratio).unwrap();
+                let ours = drr_margin::margin::margin_validated(&shifted, &account, &p).unwrap();
+                let theirs = margin(&moved(&by_hand, u, ratio), &a, &p).unwrap();
+                assert_eq!(
+                    serde_json::to_string(&ours).unwrap(),
+                    serde_json::to_string(&theirs).unwrap(),
+                    "{name} {u} {ratio}"
+                );
+            }
+        }
+    }
+    assert!(pinned >= 4, "the fixtures hold options: {pinned}");
 }
 
 fn straddle(collateral: f64) -> (MarketSpec, AccountSpec) {

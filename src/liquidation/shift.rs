@@ -8,8 +8,9 @@
 //! - a collateral asset whose symbol is the underlying's (BTC collateral under a BTC move) moves
 //!   too, unless [`LiquidationOptions::move_collateral`] is false;
 //! - volatilities follow [`LiquidationOptions::sticky`]: under sticky strike (default) every option
-//!   of the account that has no listed mark IV gets one pinned at the surface value it has now
-//!   (strike K read at the current forward), so the shifted market values it at today's vol; under
+//!   of the account that has no listed mark IV gets its vol pinned at the surface value it has now
+//!   (strike K read at the current forward; kept beside the snapshot by expiry and strike, not
+//!   written into its `markIv`), so the shifted market values it at today's vol; under
 //!   sticky moneyness the surface is left as it is and travels with the forward. Listed mark IVs
 //!   are per instrument and stay put under either rule (as in `margin::valuation`);
 //! - rates, funding, time, other underlyings, flags and the other collateral prices do not move.
@@ -17,7 +18,7 @@
 //! Never computes margin itself and never reads the clock.
 
 use crate::error::{Error, Result};
-use crate::market::{Market, StickyRule};
+use crate::market::{Market, PinnedVols, StickyRule};
 use crate::portfolio::{Account, ContractKind};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -124,31 +125,34 @@ impl<'a> Shifter<'a> {
         let mut pinned = Vec::new();
         if options.sticky == StickyRule::Strike && u.surface().is_some() {
             for (i, p) in account.positions.iter().enumerate() {
-                if p.instrument.underlying != underlying
+                let ContractKind::Option { expiry, strike, .. } = p.instrument.contract else {
+                    continue;
+                };
+                // One pin per option: a repeat of an earlier position's option is skipped.
+                let repeated = p
+                    .option_terms_key()
+                    .and_then(|key| account.same_option_as(i, &key))
+                    .is_some();
+                if repeated
+                    || p.instrument.underlying != underlying
                     || u.spec().mark_iv.contains_key(&p.id)
-                    || !matches!(p.instrument.contract, ContractKind::Option { .. })
                 {
                     continue;
                 }
-                let Some(expiry) = p.instrument.expiry() else {
-                    continue;
-                };
                 let t0 = market.time_to(expiry)?.get();
                 let forward0 = u.forward_at(u.spot(), t0);
                 let vol = u
                     .option_vol(&p.instrument, &p.id, forward0, t0)
                     .map_err(|e| e.within(&format!("account.positions[{i}]")))?;
-                pinned.push((p.id.clone(), vol.get()));
+                pinned.push(((expiry, strike.to_bits()), vol));
             }
         }
         let base = if pinned.is_empty() {
             Cow::Borrowed(market)
         } else {
-            let mut spec = u.spec().clone();
-            spec.mark_iv.extend(pinned);
             Cow::Owned(
                 market
-                    .with_moved_prices(underlying, spec, None)
+                    .with_pinned_vols(underlying, PinnedVols::new(pinned))
                     .map_err(|e| e.within("market"))?,
             )
         };

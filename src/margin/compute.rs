@@ -23,8 +23,7 @@ use super::statistical::statistical_risk;
 use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
-use crate::portfolio::{Account, AccountSpec, ContractKind, MarginMode, Settlement};
-use crate::pricing::OptionKind;
+use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Computes the margin report of `account` against `market` under `params`.
@@ -97,10 +96,6 @@ pub(crate) fn margin_hashed(
     )
 }
 
-/// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
-/// underlying (validated terms: equal keys if and only if equal instruments).
-type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
-
 /// The report's figures for a caller that reads only its totals: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
 /// requirements carry no instrument ids and there are no warnings (building those strings, and
@@ -130,13 +125,13 @@ fn margin_detailed(
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(account.positions.len());
-    let mut greeks: BTreeMap<String, NetGreeks> = BTreeMap::new();
-    // Books hold many positions in few options: each option is valued once (its unit value,
-    // keyed by its canonical id; a hit must also have the same terms), each position scaled from
-    // that by the operations `value_position` uses, so the bits are the same.
-    // Keyed by the option's terms (numbers first: cheaper to compare than ids sharing a long
-    // prefix); equal terms mean equal instruments and so equal canonical ids.
-    let mut first_of_terms: BTreeMap<OptionTermsKey, usize> = BTreeMap::new();
+    // Net Greeks per underlying in order of first appearance (an account has a few), summed
+    // position by position; keyed by name once all positions are in.
+    let mut net: Vec<(&str, NetGreeks)> = Vec::new();
+    // Books hold many positions in few options: each option is valued once, each position
+    // scaled from that by the operations `value_position` uses, so the bits are the same. The
+    // account knows, from its validation, which earlier position holds the same option (equal
+    // terms, so equal canonical ids): see `Account::same_option_as`.
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
     // Each position's first position with the same option (itself if none before).
     let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
@@ -146,24 +141,12 @@ fn margin_detailed(
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
-        let v = match position.instrument.contract {
-            ContractKind::Option {
-                expiry,
-                strike,
-                option_kind,
-            } => {
+        let v = match position.option_terms_key() {
+            Some(key) => {
                 let instrument = &position.instrument;
-                let key = (
-                    strike.to_bits(),
-                    expiry,
-                    option_kind == OptionKind::Call,
-                    inverse,
-                    instrument.contract_size.to_bits(),
-                    instrument.underlying.as_str(),
-                );
-                let known = first_of_terms
-                    .get(&key)
-                    .and_then(|&first| Some((first, units.get(first).copied().flatten()?)));
+                let known = account
+                    .same_option_as(i, &key)
+                    .and_then(|first| Some((first, units.get(first).copied().flatten()?)));
                 let unit = match known {
                     Some((first, unit)) => {
                         first_same.push(first);
@@ -197,7 +180,6 @@ fn margin_detailed(
                             _ => compute(),
                         }
                         .map_err(|e| e.within(&at()))?;
-                        first_of_terms.insert(key, i);
                         first_same.push(i);
                         unit
                     }
@@ -205,22 +187,27 @@ fn margin_detailed(
                 units.push(Some(unit));
                 unit.position_value(position.amount, inverse)
             }
-            ContractKind::Perpetual | ContractKind::Future { .. } => {
+            None => {
                 units.push(None);
                 first_same.push(i);
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
         };
-        // The underlying's name is allocated once, not per position.
-        let underlying = &position.instrument.underlying;
-        let g = match greeks.get_mut(underlying.as_str()) {
-            Some(g) => g,
-            None => greeks.entry(underlying.clone()).or_default(),
+        let underlying = position.instrument.underlying.as_str();
+        let add = |g: &mut NetGreeks| {
+            g.delta += v.delta;
+            g.gamma += v.gamma;
+            g.vega += v.vega;
+            g.theta += v.theta;
         };
-        g.delta += v.delta;
-        g.gamma += v.gamma;
-        g.vega += v.vega;
-        g.theta += v.theta;
+        match net.iter_mut().find(|(name, _)| *name == underlying) {
+            Some((_, g)) => add(g),
+            None => {
+                let mut g = NetGreeks::default();
+                add(&mut g);
+                net.push((underlying, g));
+            }
+        }
         lines.push(PositionLine {
             position: i,
             instrument: if described {
@@ -236,6 +223,10 @@ fn margin_detailed(
             requirement: None,
             isolated_health: None,
         });
+    }
+    let mut greeks: BTreeMap<String, NetGreeks> = BTreeMap::new();
+    for (name, g) in net {
+        greeks.insert(name.to_string(), g);
     }
     let collateral =
         value_collateral(&account.collateral, market, params).map_err(|e| e.within("market"))?;

@@ -177,6 +177,36 @@ pub struct Underlying {
     carry: Vec<(f64, f64)>,
     /// (T in years, discount rate) of the forwards that quote one, sorted by T.
     rates: Vec<(f64, f64)>,
+    /// Vols pinned for moves of this underlying (see [`PinnedVols`]); shared by every market
+    /// moved from the one they were pinned in.
+    pinned: Option<Arc<PinnedVols>>,
+}
+
+/// Option vols held fixed while the underlying moves (the liquidation solver's sticky strike,
+/// [`crate::liquidation::Shifter`]): by expiry and strike (bits), sorted. Consulted after the
+/// snapshot's own `markIv` and before the surface. Numbers, not instrument ids, are the key: the
+/// surface's vol is a function of strike and expiry alone at a given forward, and comparing
+/// numbers is cheaper than ids that share long prefixes (every trial market of the solver looks
+/// each option up).
+#[derive(Debug, Default)]
+pub(crate) struct PinnedVols(Vec<((Millis, u64), Vol)>);
+
+impl PinnedVols {
+    /// The table of `pins` (a key given twice keeps its first vol).
+    pub(crate) fn new(mut pins: Vec<((Millis, u64), Vol)>) -> PinnedVols {
+        crate::sort::insertion_sort_by(&mut pins, |a, b| a.0 > b.0);
+        pins.dedup_by_key(|(key, _)| *key);
+        PinnedVols(pins)
+    }
+
+    fn get(&self, expiry: Millis, strike: f64) -> Option<Vol> {
+        let key = (expiry, strike.to_bits());
+        self.0
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|(_, vol)| *vol)
+    }
 }
 
 /// A validated market snapshot.
@@ -187,9 +217,43 @@ pub struct Underlying {
 /// `underlyings` are not held twice.
 #[derive(Debug, Clone)]
 pub struct Market {
-    /// The snapshot's data but its `underlyings` (empty here; see [`Market::spec`]).
-    spec: MarketSpec,
-    underlyings: BTreeMap<String, Arc<Underlying>>,
+    /// The snapshot's data but its `underlyings` (empty here; see [`Market::spec`]), shared:
+    /// a market with one underlying moved copies no collateral or flags unless it moves a
+    /// collateral price.
+    spec: Arc<MarketSpec>,
+    underlyings: Underlyings,
+}
+
+/// The validated underlyings by name, sorted: a short list (a market has a few), searched by
+/// length then bytes, which is cheaper than a map's ordered comparisons, above all in wasm32
+/// where `memcmp` is a byte loop. Every position's valuation looks its underlying up.
+#[derive(Debug, Clone, Default)]
+struct Underlyings(Vec<(String, Arc<Underlying>)>);
+
+impl Underlyings {
+    #[inline]
+    fn get(&self, name: &str) -> Option<&Arc<Underlying>> {
+        // Byte by byte in line: names are a few bytes, shorter than a `memcmp` call.
+        let same =
+            |n: &str| n.len() == name.len() && n.bytes().zip(name.bytes()).all(|(a, b)| a == b);
+        self.0.iter().find(|(n, _)| same(n)).map(|(_, u)| u)
+    }
+
+    /// Adds `name`, or replaces its data.
+    fn insert(&mut self, name: &str, underlying: Arc<Underlying>) {
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = underlying;
+                }
+            }
+            Err(i) => self.0.insert(i, (name.to_string(), underlying)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(String, Arc<Underlying>)> {
+        self.0.iter()
+    }
 }
 
 fn positive(value: f64, field: &str) -> Result<f64> {
@@ -303,6 +367,7 @@ impl Underlying {
             surface,
             carry,
             rates,
+            pinned: None,
         })
     }
 }
@@ -316,10 +381,11 @@ impl Market {
         for (name, u) in &mut spec.underlyings {
             super::listed::canonical_listings(name, u)?;
         }
-        let mut underlyings = BTreeMap::new();
+        let mut underlyings = Underlyings::default();
         for (name, u) in std::mem::take(&mut spec.underlyings) {
             let underlying = Arc::new(Underlying::build(&name, u, now)?);
-            underlyings.insert(name, underlying);
+            // In name order already (a map's iteration): each goes at the end.
+            underlyings.0.push((name, underlying));
         }
         for (name, c) in &spec.collateral {
             positive(c.price, &format!("collateral.{name}.price"))?;
@@ -333,7 +399,10 @@ impl Market {
         if let Some(confidence) = &spec.feed_confidence {
             confidence.validate("feedConfidence")?;
         }
-        Ok(Market { spec, underlyings })
+        Ok(Market {
+            spec: Arc::new(spec),
+            underlyings,
+        })
     }
 
     /// Valuation time.
@@ -345,8 +414,8 @@ impl Market {
     /// `markIv` keyed by canonical id, and the changes made since), assembled from the
     /// underlyings' data.
     pub fn spec(&self) -> MarketSpec {
-        let mut spec = self.spec.clone();
-        for (name, u) in &self.underlyings {
+        let mut spec = MarketSpec::clone(&self.spec);
+        for (name, u) in self.underlyings.iter() {
             spec.underlyings.insert(name.clone(), u.spec.clone());
         }
         spec
@@ -366,8 +435,7 @@ impl Market {
     /// index update re-parses no key.
     pub(crate) fn replace_underlying(&mut self, name: &str, spec: UnderlyingSpec) -> Result<()> {
         let underlying = Underlying::build(name, spec, self.spec.now)?;
-        self.underlyings
-            .insert(name.to_string(), Arc::new(underlying));
+        self.underlyings.insert(name, Arc::new(underlying));
         Ok(())
     }
 
@@ -385,14 +453,18 @@ impl Market {
         spec: UnderlyingSpec,
         collateral: Option<(&str, f64)>,
     ) -> Result<Market> {
-        let surface = self.underlying(name)?.surface.clone();
-        let moved = Underlying::build_with(name, spec, self.spec.now, surface)?;
-        let mut market_spec = self.spec.clone();
+        let current = self.underlying(name)?;
+        let mut moved = Underlying::build_with(name, spec, self.spec.now, current.surface.clone())?;
+        moved.pinned = current.pinned.clone();
+        let mut market_spec = Arc::clone(&self.spec);
         let mut underlyings = self.underlyings.clone();
-        underlyings.insert(name.to_string(), Arc::new(moved));
+        underlyings.insert(name, Arc::new(moved));
         if let Some((asset, price)) = collateral {
-            if let Some(quote) = market_spec.collateral.get_mut(asset) {
-                quote.price = positive_at(price, || format!("collateral.{asset}.price"))?;
+            if self.spec.collateral.contains_key(asset) {
+                let price = positive_at(price, || format!("collateral.{asset}.price"))?;
+                if let Some(quote) = Arc::make_mut(&mut market_spec).collateral.get_mut(asset) {
+                    quote.price = price;
+                }
             }
         }
         Ok(Market {
@@ -401,17 +473,30 @@ impl Market {
         })
     }
 
+    /// This market with `pinned` held for underlying `name`'s options (replacing any pinned
+    /// before), carried over by [`Market::with_moved_prices`]. Nothing else changes.
+    pub(crate) fn with_pinned_vols(&self, name: &str, pinned: PinnedVols) -> Result<Market> {
+        let mut underlying = Underlying::clone(self.underlying(name)?);
+        underlying.pinned = Some(Arc::new(pinned));
+        let mut market = self.clone();
+        market.underlyings.insert(name, Arc::new(underlying));
+        Ok(market)
+    }
+
     /// Sets the price of a collateral asset already in the snapshot, validated as
     /// [`Market::new`] would (`collateral.<asset>.price`); an unknown asset is
     /// `E_MISSING_MARKET_DATA` (`collateral.<asset>`). On error the market is unchanged.
     pub fn set_collateral_price(&mut self, asset: &str, price: f64) -> Result<()> {
         let price = positive(price, &format!("collateral.{asset}.price"))?;
-        let quote = self.spec.collateral.get_mut(asset).ok_or_else(|| {
-            Error::missing(
-                format!("collateral.{asset}"),
-                "no price for this collateral asset",
-            )
-        })?;
+        let quote = Arc::make_mut(&mut self.spec)
+            .collateral
+            .get_mut(asset)
+            .ok_or_else(|| {
+                Error::missing(
+                    format!("collateral.{asset}"),
+                    "no price for this collateral asset",
+                )
+            })?;
         quote.price = price;
         Ok(())
     }
@@ -426,23 +511,23 @@ impl Market {
         let mut merged = self.spec.feed_confidence.clone().unwrap_or_default();
         merged.merge(update);
         merged.validate("feedConfidence")?;
-        self.spec.feed_confidence = Some(merged);
+        Arc::make_mut(&mut self.spec).feed_confidence = Some(merged);
         Ok(())
     }
 
     /// The validated data of one underlying, or `E_MISSING_MARKET_DATA`.
+    #[inline]
     pub fn underlying(&self, name: &str) -> Result<&Underlying> {
         self.underlying_shared(name).map(Arc::as_ref)
     }
 
     /// [`Market::underlying`] as shared: equal `Arc`s (`Arc::ptr_eq`) are the same validated data.
+    #[inline]
     pub(crate) fn underlying_shared(&self, name: &str) -> Result<&Arc<Underlying>> {
-        self.underlyings.get(name).ok_or_else(|| {
-            Error::missing(
-                format!("underlyings.{name}"),
-                "no market data for this underlying",
-            )
-        })
+        match self.underlyings.get(name) {
+            Some(underlying) => Ok(underlying),
+            None => Err(no_underlying(name)),
+        }
     }
 
     /// A collateral asset's quote, or `E_MISSING_MARKET_DATA`.
@@ -466,13 +551,22 @@ impl Market {
     }
 }
 
-/// The value at `t` of points (T, value) sorted by T: linear in T between them, the nearest
-/// one's outside them; `None` without points.
+/// The error of a missing underlying (out of line: every valuation looks its underlying up).
+#[cold]
+fn no_underlying(name: &str) -> Error {
+    Error::missing(
+        format!("underlyings.{name}"),
+        "no market data for this underlying",
+    )
+}
+
 /// Whether (T, value) point `a` comes after `b` (by T, `total_cmp` order).
 fn later(a: &(f64, f64), b: &(f64, f64)) -> bool {
     a.0.total_cmp(&b.0) == std::cmp::Ordering::Greater
 }
 
+/// The value at `t` of points (T, value) sorted by T: linear in T between them, the nearest
+/// one's outside them; `None` without points.
 fn interpolate(points: &[(f64, f64)], t: f64) -> Option<f64> {
     match points {
         [] => None,
@@ -554,9 +648,12 @@ impl Underlying {
         if let Some(iv) = self.spec.mark_iv.get(id) {
             return Vol::new(*iv, "markIv");
         }
-        let ContractKind::Option { strike, .. } = instrument.contract else {
+        let ContractKind::Option { strike, expiry, .. } = instrument.contract else {
             return Err(Error::invalid("instrument", "not an option"));
         };
+        if let Some(vol) = self.pinned.as_deref().and_then(|p| p.get(expiry, strike)) {
+            return Ok(vol);
+        }
         match &self.surface {
             Some(surface) => surface.vol(strike, forward, t),
             None => Err(Error::missing(

@@ -118,6 +118,33 @@ pub struct Position {
     pub isolated_margin: Option<f64>,
 }
 
+/// An option's terms as a map key: strike bits, expiry, call, inverse, contract size bits,
+/// underlying (validated terms: equal keys if and only if equal instruments, so equal canonical
+/// ids). Numbers first: cheaper to compare than ids sharing a long prefix.
+pub(crate) type OptionTermsKey<'a> = (u64, i64, bool, bool, u64, &'a str);
+
+impl Position {
+    /// The key of this position's option terms (`None` for a perpetual or future).
+    pub(crate) fn option_terms_key(&self) -> Option<OptionTermsKey<'_>> {
+        let instrument = &self.instrument;
+        match instrument.contract {
+            super::ContractKind::Option {
+                expiry,
+                strike,
+                option_kind,
+            } => Some((
+                strike.to_bits(),
+                expiry,
+                option_kind == crate::pricing::OptionKind::Call,
+                instrument.settlement == super::Settlement::Inverse,
+                instrument.contract_size.to_bits(),
+                instrument.underlying.as_str(),
+            )),
+            super::ContractKind::Perpetual | super::ContractKind::Future { .. } => None,
+        }
+    }
+}
+
 /// A validated account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -129,6 +156,40 @@ pub struct Account {
     pub collateral: BTreeMap<String, f64>,
     /// Positions, in input order (reports refer to them by index).
     pub positions: Vec<Position>,
+    /// For each position as validated, the first position with the same option (see
+    /// [`Account::same_option_as`]).
+    same_option: SameOption,
+}
+
+/// Position indices computed when the account was validated. Not part of the account's value
+/// (every `Account` equals another with the same fields whatever these hold): a hint that
+/// [`Account::same_option_as`] checks before use, so an account whose `positions` were changed
+/// after validation (what-if's account after the order) computes the same, only slower.
+#[derive(Debug, Clone, Default)]
+struct SameOption(Vec<usize>);
+
+impl PartialEq for SameOption {
+    fn eq(&self, _: &SameOption) -> bool {
+        true
+    }
+}
+
+impl SameOption {
+    /// For each position, the first one with equal option terms (its own index for the first
+    /// and for perpetuals and futures).
+    fn of(positions: &[Position]) -> SameOption {
+        let mut first_of: BTreeMap<OptionTermsKey, usize> = BTreeMap::new();
+        SameOption(
+            positions
+                .iter()
+                .enumerate()
+                .map(|(i, p)| match p.option_terms_key() {
+                    Some(key) => *first_of.entry(key).or_insert(i),
+                    None => i,
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Account {
@@ -150,6 +211,20 @@ impl Account {
         previous: &Account,
     ) -> Result<Account> {
         Account::build(spec, Some((previous_spec, previous)))
+    }
+
+    /// An earlier position than `i` with the same option as position `i` (`key`, its
+    /// [`Position::option_terms_key`]), if the account knew one when it was validated and it
+    /// still holds: `None` means none known (there may be one if `positions` changed since).
+    pub(crate) fn same_option_as(&self, i: usize, key: &OptionTermsKey) -> Option<usize> {
+        let first = *self.same_option.0.get(i)?;
+        (first < i
+            && self
+                .positions
+                .get(first)
+                .and_then(Position::option_terms_key)
+                .is_some_and(|k| k == *key))
+        .then_some(first)
     }
 
     fn build(spec: &AccountSpec, previous: Option<(&AccountSpec, &Account)>) -> Result<Account> {
@@ -237,6 +312,7 @@ impl Account {
             id: spec.id.clone(),
             mode: spec.mode,
             collateral: spec.collateral.clone(),
+            same_option: SameOption::of(&positions),
             positions,
         })
     }
@@ -306,6 +382,53 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), "positions[1].size");
+    }
+
+    #[test]
+    fn same_option_as_names_an_earlier_equal_option_and_never_a_different_one() {
+        // The same option by id and by terms object, an inverse one of equal numbers (a
+        // different option), a perpetual between them.
+        let mut a = account(
+            r#"{"mode": "cross", "collateral": {"USDC": 1},
+                "positions": [
+                  {"instrument": "BTC_USDC-25DEC26-90000-P", "size": 1},
+                  {"instrument": "BTC-25DEC26-90000-P", "size": 1},
+                  {"instrument": "BTC_USDC-PERPETUAL", "size": 1, "entryPrice": 1},
+                  {"instrument": {"underlying": "BTC", "contract": {"type": "option",
+                    "expiry": 1798185600000, "strike": 90000, "optionKind": "put"},
+                    "settlement": "linear", "contractSize": 1}, "size": 2},
+                  {"instrument": "BTC-25DEC26-90000-P", "size": 3}
+                ]}"#,
+        )
+        .unwrap();
+        let found = |a: &Account| -> Vec<Option<usize>> {
+            (0..a.positions.len())
+                .map(|i| {
+                    let p = &a.positions[i];
+                    p.option_terms_key().and_then(|k| a.same_option_as(i, &k))
+                })
+                .collect()
+        };
+        assert_eq!(a.positions[3].id, a.positions[0].id);
+        assert_eq!(found(&a), [None, None, None, Some(0), Some(1)]);
+        // Positions changed after validation (as what-if does): a hint is followed only to an
+        // equal option (here the inverse put, now at 0), never to another.
+        a.positions.remove(0);
+        assert_eq!(found(&a), [None, None, None, Some(0)]);
+        let mut b = account(
+            r#"{"mode": "cross", "collateral": {"USDC": 1},
+                "positions": [
+                  {"instrument": "BTC-25DEC26-90000-P", "size": 1},
+                  {"instrument": "BTC-25DEC26-90000-C", "size": 1},
+                  {"instrument": "BTC-25DEC26-90000-P", "size": 1}
+                ]}"#,
+        )
+        .unwrap();
+        assert_eq!(found(&b), [None, None, Some(0)]);
+        b.positions.swap(0, 1);
+        assert_eq!(found(&b), [None, None, None]);
+        // Equal accounts whatever their hints.
+        assert_eq!(a.clone(), a);
     }
 
     #[test]
