@@ -35,7 +35,9 @@ const cases = {
   'margin portfolio 500 distinct': (P) => P.margin(market, portDistinct),
   'margin cross 500 distinct': (P) => P.margin(market, crossDistinct),
   'whatIf estimate 100': (P) => P.whatIf(market, acct100, order),
+  'whatIf exact 100': (P) => P.whatIf(market, acct100, order, undefined, { whatIfPrices: 'exact' }),
   'liquidationPrices 100': (P) => P.liquidationPrices(market, acct100),
+  'liquidationPrices 100 portfolio': (P) => P.liquidationPrices(market, { ...acct100, mode: 'portfolio' }),
   'maxSize 100': (P) => P.maxSize(market, acct100, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }),
   'priceBatch 10k (per call)': (P) => P.priceBatch({ kind, forward: fwd, strike, t, vol, rate: 0.01 }),
 };
