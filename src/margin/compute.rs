@@ -98,8 +98,9 @@ pub(crate) fn margin_hashed(
 
 /// The report's figures for a caller that reads only its totals: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
-/// requirements carry no instrument ids and there are no warnings (building those strings, and
-/// serialising the parameters for their hash, cost a good part of a cross-margin computation).
+/// requirements carry no instrument ids, there are no warnings and the risk matrix's scenario
+/// table is empty (building those strings, and serialising the parameters for their hash, cost a
+/// good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
 /// objective and the engine's recomputations; never returned to a caller. `params_checked` and
 /// `cache` as in [`margin_hashed`].
@@ -303,6 +304,7 @@ fn margin_detailed(
                     first_same: Some(&first_same),
                     terms: Some(&terms),
                     cache,
+                    without_table: !described,
                 },
             )?;
             let component = Component {
@@ -490,4 +492,59 @@ fn margin_detailed(
         params_hash: params_hash.to_string(),
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary every trial and engine update reads has the full report's numbers, bit for
+    /// bit, without the scenario table, ids or hash.
+    #[test]
+    fn summaries_have_the_full_reports_numbers_without_the_table() {
+        let market = Market::new(
+            crate::json::from_str(include_str!("../../tests/fixtures/market.json")).unwrap(),
+        )
+        .unwrap();
+        let mut checked = 0;
+        for text in [
+            include_str!("../../tests/fixtures/account.json"),
+            include_str!("../../tests/fixtures/account-portfolio.json"),
+        ] {
+            let spec: AccountSpec = crate::json::from_str(text).unwrap();
+            let account = Account::new(&spec).unwrap();
+            for profile in ["drr", "deribit-portfolio", "deribit-standard"] {
+                let params = super::super::profiles::profile(profile).unwrap();
+                let full = margin_validated(&market, &account, &params).unwrap();
+                let summary = margin_summary(&market, &account, &params, false, None).unwrap();
+                let bits = |r: &MarginReport| {
+                    let c = &r.components;
+                    [
+                        r.equity.value,
+                        r.initial_margin.value,
+                        r.maintenance_margin.value,
+                        r.free_collateral.value,
+                        r.health.unwrap_or(f64::NAN),
+                        c.total.initial,
+                        c.total.maintenance,
+                        c.model.initial,
+                        c.drr.initial,
+                    ]
+                    .map(f64::to_bits)
+                };
+                assert_eq!(bits(&summary), bits(&full), "{profile}");
+                assert_eq!(summary.equity.units, full.equity.units);
+                assert_eq!(summary.initial_margin.units, full.initial_margin.units);
+                assert_eq!(summary.maintenance_margin.units, full.maintenance_margin.units);
+                let rows = |r: &MarginReport| r.portfolio.as_ref().map(|p| p.scenarios.len());
+                if account.mode == MarginMode::Portfolio {
+                    assert!(rows(&full).is_some_and(|n| n > 0), "{profile}");
+                    assert_eq!(rows(&summary), Some(0), "{profile}");
+                    checked += 1;
+                }
+                assert!(summary.params_hash.is_empty() && summary.warnings.is_empty());
+            }
+        }
+        assert_eq!(checked, 3);
+    }
 }

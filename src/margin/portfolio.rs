@@ -81,7 +81,7 @@
 //!   cannot offset more than its intrinsic value plus a haircut time value.
 
 use super::inter_spread::{self, InterSpread, UnderlyingRisk};
-use super::params::{check, finite_in};
+use super::params::{check, check_lazy, finite_in};
 use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
@@ -383,29 +383,29 @@ const MAX_USD: f64 = 1e15;
 
 impl SettlementParams {
     fn validate(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
-        check(
+        check_lazy(
             finite_in(self.annualised_move_risk, 0.0, 10.0),
-            &at("annualisedMoveRisk"),
+            || at("annualisedMoveRisk"),
             "must be in [0, 10]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.min_annualised_move, 0.0, 1.0),
-            &at("minAnnualisedMove"),
+            || at("minAnnualisedMove"),
             "must be in [0, 1]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.extended_dampener, 0.0, MAX_USD),
-            &at("extendedDampener"),
+            || at("extendedDampener"),
             "must be ≥ 0 USD",
         )?;
-        check(
+        check_lazy(
             finite_in(self.pnl_offset, 0.0, 1.0),
-            &at("pnlOffset"),
+            || at("pnlOffset"),
             "must be in [0, 1]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.max_offsetable_pnl, 0.0, MAX_USD),
-            &at("maxOffsetablePnl"),
+            || at("maxOffsetablePnl"),
             "must be ≥ 0 USD",
         )
     }
@@ -413,14 +413,14 @@ impl SettlementParams {
 
 impl RiskMatrixParams {
     fn validate(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
-        check(
+        check_lazy(
             finite_in(self.price_range, 1e-6, 0.99),
-            &at("priceRange"),
+            || at("priceRange"),
             "must be in (0, 0.99]",
         )?;
-        check(
+        check_lazy(
             (1..=50).contains(&self.buckets_count),
-            &at("bucketsCount"),
+            || at("bucketsCount"),
             "must be in [1, 50]",
         )?;
         for (value, f) in [
@@ -428,28 +428,28 @@ impl RiskMatrixParams {
             (self.volatility_range_down, "volatilityRangeDown"),
             (self.min_volatility_for_shock_up, "minVolatilityForShockUp"),
         ] {
-            check(finite_in(value, 0.0, 10.0), &at(f), "must be in [0, 10]")?;
+            check_lazy(finite_in(value, 0.0, 10.0), || at(f), "must be in [0, 10]")?;
         }
-        check(
+        check_lazy(
             finite_in(self.min_volatility_for_shock_down, 1e-4, 1.0),
-            &at("minVolatilityForShockDown"),
+            || at("minVolatilityForShockDown"),
             "must be a decimal vol in [0.0001, 1]",
         )?;
         for (value, f) in [
             (self.short_term_vega_power, "shortTermVegaPower"),
             (self.long_term_vega_power, "longTermVegaPower"),
         ] {
-            check(finite_in(value, 0.0, 5.0), &at(f), "must be in [0, 5]")?;
+            check_lazy(finite_in(value, 0.0, 5.0), || at(f), "must be in [0, 5]")?;
         }
-        check(
+        check_lazy(
             self.extended_moves.len() <= 64,
-            &at("extendedMoves"),
+            || at("extendedMoves"),
             "at most 64 moves",
         )?;
         for (i, m) in self.extended_moves.iter().enumerate() {
-            check(
+            check_lazy(
                 finite_in(*m, -0.99, 100.0),
-                &at(&format!("extendedMoves[{i}]")),
+                || at(&format!("extendedMoves[{i}]")),
                 "must be a relative move in [−0.99, 100]",
             )?;
         }
@@ -460,16 +460,16 @@ impl RiskMatrixParams {
             (self.short_option_contingency, "shortOptionContingency"),
             (self.futures_contingency, "futuresContingency"),
         ] {
-            check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
+            check_lazy(finite_in(value, 0.0, 1.0), || at(f), "must be in [0, 1]")?;
         }
-        check(
+        check_lazy(
             finite_in(self.skew_shock, -10.0, 10.0),
-            &at("skewShock"),
+            || at("skewShock"),
             "must be in [−10, 10]",
         )?;
-        check(
+        check_lazy(
             finite_in(self.delta_total_liq_shock_threshold, 0.0, MAX_USD),
-            &at("deltaTotalLiqShockThreshold"),
+            || at("deltaTotalLiqShockThreshold"),
             "must be ≥ 0 USD",
         )?;
         self.validate_weighted(at)?;
@@ -479,87 +479,87 @@ impl RiskMatrixParams {
 
 impl RiskMatrixParams {
     fn validate_weighted(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
-        check(
+        check_lazy(
             self.scenarios.len() <= 256,
-            &at("scenarios"),
+            || at("scenarios"),
             "at most 256 scenarios",
         )?;
         for (i, s) in self.scenarios.iter().enumerate() {
-            check(
+            check_lazy(
                 finite_in(s.spot_move, -0.99, 100.0),
-                &at(&format!("scenarios[{i}].spotMove")),
+                || at(&format!("scenarios[{i}].spotMove")),
                 "must be a relative move in [−0.99, 100]",
             )?;
-            check(
+            check_lazy(
                 finite_in(s.vol_shock, -10.0, 10.0),
-                &at(&format!("scenarios[{i}].volShock")),
+                || at(&format!("scenarios[{i}].volShock")),
                 "must be in [−10, 10]",
             )?;
-            check(
+            check_lazy(
                 finite_in(s.weight, 0.0, 10.0),
-                &at(&format!("scenarios[{i}].weight")),
+                || at(&format!("scenarios[{i}].weight")),
                 "must be in [0, 10]",
             )?;
         }
-        check(
+        check_lazy(
             finite_in(self.dte_floor_days, 0.0, 365.0),
-            &at("dteFloorDays"),
+            || at("dteFloorDays"),
             "must be in [0, 365] days",
         )?;
         for (value, f) in [
             (self.min_delta_net, "minDeltaNet"),
             (self.min_delta_hedged, "minDeltaHedged"),
         ] {
-            check(finite_in(value, 0.0, 1.0), &at(f), "must be in [0, 1]")?;
+            check_lazy(finite_in(value, 0.0, 1.0), || at(f), "must be in [0, 1]")?;
         }
         self.validate_spreads(at)
     }
 
     fn validate_spreads(&self, at: &dyn Fn(&str) -> String) -> Result<()> {
-        check(
+        check_lazy(
             self.spread_tiers.len() <= 64 && self.intra_spreads.len() <= 256,
-            &at("intraSpreads"),
+            || at("intraSpreads"),
             "at most 64 tiers and 256 spreads",
         )?;
         for (i, t) in self.spread_tiers.iter().enumerate() {
-            check(
+            check_lazy(
                 finite_in(t.from_days, 0.0, 36_500.0),
-                &at(&format!("spreadTiers[{i}].fromDays")),
+                || at(&format!("spreadTiers[{i}].fromDays")),
                 "must be in [0, 36500] days",
             )?;
-            check(
+            check_lazy(
                 finite_in(t.to_days, t.from_days, 36_500.0) && t.to_days > t.from_days,
-                &at(&format!("spreadTiers[{i}].toDays")),
+                || at(&format!("spreadTiers[{i}].toDays")),
                 "must be above fromDays (≤ 36500 days)",
             )?;
         }
         let tiers = self.spread_tiers.len();
         for (i, sp) in self.intra_spreads.iter().enumerate() {
             let known = |tier: u32| usize::try_from(tier).is_ok_and(|t| t < tiers);
-            check(
+            check_lazy(
                 known(sp.tier_a),
-                &at(&format!("intraSpreads[{i}].tierA")),
+                || at(&format!("intraSpreads[{i}].tierA")),
                 "must index spreadTiers",
             )?;
-            check(
+            check_lazy(
                 known(sp.tier_b) && sp.tier_b != sp.tier_a,
-                &at(&format!("intraSpreads[{i}].tierB")),
+                || at(&format!("intraSpreads[{i}].tierB")),
                 "must index spreadTiers and differ from tierA",
             )?;
-            check(
+            check_lazy(
                 finite_in(sp.charge, 0.0, MAX_USD),
-                &at(&format!("intraSpreads[{i}].charge")),
+                || at(&format!("intraSpreads[{i}].charge")),
                 "must be ≥ 0 USD",
             )?;
-            check(
+            check_lazy(
                 finite_in(sp.rate, 0.0, 1.0),
-                &at(&format!("intraSpreads[{i}].rate")),
+                || at(&format!("intraSpreads[{i}].rate")),
                 "must be in [0, 1]",
             )?;
         }
-        check(
+        check_lazy(
             finite_in(self.short_option_minimum, 0.0, 1.0),
-            &at("shortOptionMinimum"),
+            || at("shortOptionMinimum"),
             "must be in [0, 1]",
         )
     }
@@ -1807,6 +1807,9 @@ pub(crate) struct Known<'k> {
     pub terms: Option<&'k [Option<UnshockedTerms>]>,
     /// Pricing nodes' grid values from earlier computations (and where this one's go).
     pub cache: Option<&'k ScenarioCache>,
+    /// The caller reads only the requirements: the result's `scenarios` table is left empty
+    /// (three strings per row and vector, the bulk of a small account's allocations).
+    pub without_table: bool,
 }
 
 /// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
@@ -1824,6 +1827,7 @@ pub(crate) fn portfolio_requirements_checked(
         first_same,
         terms,
         cache,
+        without_table,
     } = known;
     if let Some(derive) = &params.derive {
         return super::derive_portfolio::derive_portfolio_requirements(
@@ -2000,7 +2004,14 @@ pub(crate) fn portfolio_requirements_checked(
                 .fold(0.0, |worst, (_, pnl)| max(worst, -pnl));
             *unchanged_price_losses.entry(name).or_insert(0.0) += unchanged * usd_per_unit;
         }
-        for (i, ((s, pnl), raw)) in grid.iter().zip(&rows).zip(&raw_rows).enumerate() {
+        let table = if without_table { 0 } else { grid.len() };
+        for (i, ((s, pnl), raw)) in grid
+            .iter()
+            .zip(&rows)
+            .zip(&raw_rows)
+            .enumerate()
+            .take(table)
+        {
             scenarios.push(ScenarioPnl {
                 underlying: name.to_string(),
                 currency: currency.clone(),
