@@ -65,6 +65,14 @@ fn units(text: &str, field: &str) -> Result<i128> {
         .map_err(|_| Error::invalid(field, format!("not an integer amount: {text:?}")))
 }
 
+/// Whether an underlying's new data keeps its volatility data (`vol`) as it is: then its
+/// validated surface is shared, not rebuilt.
+#[derive(Debug, Clone, Copy)]
+enum SameVol {
+    Yes,
+    No,
+}
+
 impl MarginEngine {
     /// An engine with no market and no accounts.
     pub fn new(params: EngineParams) -> MarginEngine {
@@ -210,7 +218,7 @@ impl MarginEngine {
                     conf,
                     publish_time,
                 };
-                self.update_underlying(&underlying, spec)
+                self.update_underlying(&underlying, spec, SameVol::Yes)
             }
             Event::MarkUpdate(MarkUpdate { instrument, price }) => {
                 let market = self.require_market()?;
@@ -226,7 +234,7 @@ impl MarginEngine {
                 }
                 let mut spec = underlying_spec(market, &resolved.underlying)?;
                 spec.marks.insert(resolved.id(), price);
-                self.update_underlying(&resolved.underlying, spec)
+                self.update_underlying(&resolved.underlying, spec, SameVol::Yes)
             }
             Event::VolUpdate(VolUpdate {
                 underlying,
@@ -240,7 +248,7 @@ impl MarginEngine {
                 }
                 spec.mark_iv
                     .extend(crate::market::canonical_mark_iv(&underlying, mark_iv)?);
-                self.update_underlying(&underlying, spec)
+                self.update_underlying(&underlying, spec, SameVol::No)
             }
             Event::Trade(Trade {
                 account,
@@ -474,12 +482,16 @@ impl MarginEngine {
         &mut self,
         underlying: &str,
         spec: crate::market::UnderlyingSpec,
+        vol: SameVol,
     ) -> Result<Vec<MarginUpdate>> {
         let Some(market) = self.market.as_mut() else {
             return Err(Error::missing("market", "no market set"));
         };
         let previous = underlying_spec(market, underlying)?;
-        market.replace_underlying(underlying, spec)?;
+        match vol {
+            SameVol::Yes => market.replace_underlying_prices(underlying, spec)?,
+            SameVol::No => market.replace_underlying(underlying, spec)?,
+        }
         self.scenarios.forget_underlying(underlying);
         let ids: Vec<String> = self
             .accounts

@@ -535,7 +535,10 @@ mod tests {
                 assert_eq!(bits(&summary), bits(&full), "{profile}");
                 assert_eq!(summary.equity.units, full.equity.units);
                 assert_eq!(summary.initial_margin.units, full.initial_margin.units);
-                assert_eq!(summary.maintenance_margin.units, full.maintenance_margin.units);
+                assert_eq!(
+                    summary.maintenance_margin.units,
+                    full.maintenance_margin.units
+                );
                 let rows = |r: &MarginReport| r.portfolio.as_ref().map(|p| p.scenarios.len());
                 if account.mode == MarginMode::Portfolio {
                     assert!(rows(&full).is_some_and(|n| n > 0), "{profile}");

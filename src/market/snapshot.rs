@@ -439,6 +439,20 @@ impl Market {
         Ok(())
     }
 
+    /// [`Market::replace_underlying`] for data whose volatility (`vol`) is the current one's (an
+    /// index or mark update): the validated surface is shared instead of rebuilt, which is what
+    /// `replace_underlying` would build again from the same data at the same `now`.
+    pub(crate) fn replace_underlying_prices(
+        &mut self,
+        name: &str,
+        spec: UnderlyingSpec,
+    ) -> Result<()> {
+        let surface = self.underlying(name)?.surface.clone();
+        let underlying = Underlying::build_with(name, spec, self.spec.now, surface)?;
+        self.underlyings.insert(name, Arc::new(underlying));
+        Ok(())
+    }
+
     /// This market with only prices moved: underlying `name`'s data replaced by `spec`, whose
     /// volatility data (`vol`; `markIv` may gain entries) must be the current one's, and
     /// optionally one collateral asset's price replaced. Validated as [`Market::new`] would
