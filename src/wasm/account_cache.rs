@@ -39,8 +39,8 @@ pub(super) struct Columns {
 
 impl Columns {
     fn same(&self, numbers: &[f64], ids: &str, flags: &[u8]) -> bool {
-        self.ids == ids
-            && self.flags == flags
+        crate::bytes::same_text(&self.ids, ids)
+            && crate::bytes::same_bytes(&self.flags, flags)
             && self.numbers.len() == numbers.len()
             && self
                 .numbers

@@ -40,7 +40,7 @@ impl MarketArg {
         let text = json_text(value, "market")?;
         let known = LAST_MARKET.with_borrow(|last| {
             last.as_ref()
-                .filter(|(last_text, _)| *last_text == text)
+                .filter(|(last_text, _)| crate::bytes::same_text(last_text, &text))
                 .map(|(_, market)| market.clone())
         });
         Ok(match known {
