@@ -35,18 +35,27 @@ pub(crate) struct GridSmile {
 
 impl GridSmile {
     /// Validates the marks; errors name `"{prefix}.forward"`, `"{prefix}.strikes[j]"`,
-    /// `"{prefix}.ivs[j]"`.
-    pub(crate) fn new(forward: f64, strikes: &[f64], ivs: &[f64], prefix: &str) -> Result<Self> {
-        let forward = Price::new(forward, &format!("{prefix}.forward"))?.get();
+    /// `"{prefix}.ivs[j]"` (`prefix` is called only to name a rejected field).
+    pub(crate) fn new(
+        forward: f64,
+        strikes: &[f64],
+        ivs: &[f64],
+        prefix: &dyn Fn() -> String,
+    ) -> Result<Self> {
+        let field = |name: &str| format!("{}.{name}", prefix());
+        let forward = match Price::new(forward, "") {
+            Ok(price) => price.get(),
+            Err(_) => Price::new(forward, &field("forward"))?.get(),
+        };
         if strikes.is_empty() {
             return Err(Error::invalid(
-                format!("{prefix}.strikes"),
+                field("strikes"),
                 "needs at least one strike",
             ));
         }
         if ivs.len() != strikes.len() {
             return Err(Error::invalid(
-                format!("{prefix}.ivs"),
+                field("ivs"),
                 format!(
                     "has {} values, expected {} (one per strike)",
                     ivs.len(),
@@ -56,20 +65,26 @@ impl GridSmile {
         }
         let mut nodes: Vec<Node> = Vec::with_capacity(strikes.len());
         for (j, (&strike, &iv)) in strikes.iter().zip(ivs).enumerate() {
-            let strike_field = format!("{prefix}.strikes[{j}]");
-            let strike = Price::new(strike, &strike_field)?.get();
-            let iv = Vol::new(iv, &format!("{prefix}.ivs[{j}]"))?.get();
+            let strike_field = || field(&format!("strikes[{j}]"));
+            let strike = match Price::new(strike, "") {
+                Ok(price) => price.get(),
+                Err(_) => Price::new(strike, &strike_field())?.get(),
+            };
+            let iv = match Vol::new(iv, "") {
+                Ok(vol) => vol.get(),
+                Err(_) => Vol::new(iv, &field(&format!("ivs[{j}]")))?.get(),
+            };
             let log_moneyness = ln(strike / forward);
             if !log_moneyness.is_finite() {
                 return Err(Error::invalid(
-                    strike_field,
+                    strike_field(),
                     format!("log-moneyness ln(strike/forward) is not finite for forward {forward}"),
                 ));
             }
             if let Some(previous) = nodes.last() {
                 if log_moneyness <= previous.log_moneyness {
                     return Err(Error::invalid(
-                        strike_field,
+                        strike_field(),
                         "strikes must be strictly increasing (and distinct in log-moneyness)",
                     ));
                 }
@@ -82,7 +97,7 @@ impl GridSmile {
         match (nodes.first().copied(), nodes.last().copied()) {
             (Some(first), Some(last)) => Ok(GridSmile { nodes, first, last }),
             _ => Err(Error::invalid(
-                format!("{prefix}.strikes"),
+                field("strikes"),
                 "needs at least one strike",
             )),
         }
@@ -121,7 +136,10 @@ mod tests {
 
     #[test]
     fn reproduces_nodes_is_linear_between_and_flat_beyond() {
-        let grid = GridSmile::new(100.0, &[80.0, 100.0, 125.0], &[0.7, 0.5, 0.6], "g").unwrap();
+        let grid = GridSmile::new(100.0, &[80.0, 100.0, 125.0], &[0.7, 0.5, 0.6], &|| {
+            "g".to_string()
+        })
+        .unwrap();
         let k = |strike: f64| ln(strike / 100.0);
         assert_eq!(grid.implied_variance(k(80.0)), 0.7 * 0.7);
         assert_eq!(grid.implied_variance(k(100.0)), 0.5 * 0.5);
@@ -140,7 +158,7 @@ mod tests {
     #[test]
     fn rejects_bad_grids_naming_the_field() {
         let check = |forward: f64, strikes: &[f64], ivs: &[f64], code: &str, field: &str| {
-            let err = GridSmile::new(forward, strikes, ivs, "g").unwrap_err();
+            let err = GridSmile::new(forward, strikes, ivs, &|| "g".to_string()).unwrap_err();
             assert_eq!((err.code(), err.field()), (code, field));
         };
         check(0.0, &[1.0], &[0.5], "E_INVALID_INPUT", "g.forward");

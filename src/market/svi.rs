@@ -31,14 +31,29 @@ pub(crate) struct Svi {
 }
 
 impl Svi {
-    /// Validates the parameters; errors name `"{prefix}.a"` … `"{prefix}.sigma"`.
-    pub(crate) fn new(a: f64, b: f64, rho: f64, m: f64, sigma: f64, prefix: &str) -> Result<Self> {
-        let field = |name: &str| format!("{prefix}.{name}");
-        let a = finite(a, &field("a"))?;
-        let b = finite(b, &field("b"))?;
-        let rho = finite(rho, &field("rho"))?;
-        let m = finite(m, &field("m"))?;
-        let sigma = finite(sigma, &field("sigma"))?;
+    /// Validates the parameters; errors name `"{prefix}.a"` … `"{prefix}.sigma"` (`prefix` is
+    /// called only to name a rejected field: every new market validates its surfaces).
+    pub(crate) fn new(
+        a: f64,
+        b: f64,
+        rho: f64,
+        m: f64,
+        sigma: f64,
+        prefix: &dyn Fn() -> String,
+    ) -> Result<Self> {
+        let field = |name: &str| format!("{}.{name}", prefix());
+        let finite_at = |x: f64, name: &str| {
+            if x.is_finite() {
+                Ok(x)
+            } else {
+                finite(x, &field(name))
+            }
+        };
+        let a = finite_at(a, "a")?;
+        let b = finite_at(b, "b")?;
+        let rho = finite_at(rho, "rho")?;
+        let m = finite_at(m, "m")?;
+        let sigma = finite_at(sigma, "sigma")?;
         if b < 0.0 {
             return Err(Error::invalid(
                 field("b"),
@@ -110,7 +125,7 @@ mod tests {
     use super::*;
 
     fn svi(a: f64, b: f64, rho: f64, m: f64, sigma: f64) -> Svi {
-        Svi::new(a, b, rho, m, sigma, "s").unwrap()
+        Svi::new(a, b, rho, m, sigma, &|| "s".to_string()).unwrap()
     }
 
     #[test]
@@ -160,10 +175,10 @@ mod tests {
             ((-0.05, 0.1, 0.0, 0.0, 0.1), "s.a"),
         ];
         for ((a, b, rho, m, sigma), field) in cases {
-            let err = Svi::new(a, b, rho, m, sigma, "s").unwrap_err();
+            let err = Svi::new(a, b, rho, m, sigma, &|| "s".to_string()).unwrap_err();
             assert_eq!((err.code(), err.field()), ("E_INVALID_INPUT", field));
         }
         // Negative a is fine while the minimum stays ≥ 0: −0.01 + 0.4·0.1·√(1 − 0.16) ≈ 0.0267.
-        assert!(Svi::new(-0.01, 0.4, -0.4, 0.0, 0.1, "s").is_ok());
+        assert!(Svi::new(-0.01, 0.4, -0.4, 0.0, 0.1, &|| "s".to_string()).is_ok());
     }
 }

@@ -161,13 +161,14 @@ impl VolSurface {
         }
         let mut slices: Vec<Slice> = Vec::with_capacity(spec.slices.len());
         for (i, slice_spec) in spec.slices.iter().enumerate() {
-            let prefix = format!("slices[{i}]");
-            let expiry_field = format!("{prefix}.expiry");
+            // Field paths are only formatted when something is rejected.
+            let prefix = || format!("slices[{i}]");
+            let expiry_field = || format!("slices[{i}].expiry");
             let expiry_ms = slice_spec.expiry();
             if let Some(previous) = slices.last() {
                 if expiry_ms <= previous.expiry_ms {
                     return Err(Error::invalid(
-                        expiry_field,
+                        expiry_field(),
                         format!(
                             "expiries must be strictly increasing: {expiry_ms} follows {}",
                             previous.expiry_ms
@@ -177,14 +178,14 @@ impl VolSurface {
             }
             if expiry_ms <= now_ms {
                 return Err(Error::invalid(
-                    expiry_field,
+                    expiry_field(),
                     format!(
                         "expired slice: expiry {expiry_ms} is not after the valuation time \
                          {now_ms} (an expired option is never priced as live)"
                     ),
                 ));
             }
-            let t = year_fraction(now_ms, expiry_ms, &expiry_field)?;
+            let t = year_fraction(now_ms, expiry_ms, expiry_field)?;
             let smile = match slice_spec {
                 VolSliceSpec::Svi {
                     a,
@@ -372,10 +373,10 @@ impl VolSurface {
 }
 
 /// Year fraction (expiry − now) / (365 × 86 400 000), > 0 for a live expiry.
-fn year_fraction(now_ms: i64, expiry_ms: i64, field: &str) -> Result<f64> {
+fn year_fraction(now_ms: i64, expiry_ms: i64, field: impl FnOnce() -> String) -> Result<f64> {
     let millis = expiry_ms.checked_sub(now_ms).ok_or_else(|| {
         Error::invalid(
-            field,
+            field(),
             format!("time from {now_ms} to {expiry_ms} ms overflows"),
         )
     })?;
