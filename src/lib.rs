@@ -28,8 +28,6 @@
 //! # Ok::<(), drr_margin::Error>(())
 //! ```
 
-// Used by the wasm32 binding only; its unit test runs natively.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod bytes;
 pub mod engine;
 pub mod error;

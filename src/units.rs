@@ -75,6 +75,16 @@ pub(crate) fn amount(value: f64, field: &str) -> Result<f64> {
     }
 }
 
+/// `check(field)` with the field path built only when the value is rejected, for validations
+/// that run on every computation or every new market: `check` runs with an empty path, and again
+/// with `field()` to name what it rejected.
+pub(crate) fn named_on_error<T>(
+    check: impl Fn(&str) -> Result<T>,
+    field: impl FnOnce() -> String,
+) -> Result<T> {
+    check("").or_else(|_| check(&field()))
+}
+
 /// `value` if it is finite, else `E_INVALID_INPUT` naming `field`.
 pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
     if value.is_finite() {

@@ -11,7 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::math::ln;
-use crate::units::{Price, Vol};
+use crate::units::{named_on_error, Price, Vol};
 
 /// One node of the grid: log-moneyness and annualised implied variance σ².
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,10 +43,7 @@ impl GridSmile {
         prefix: &dyn Fn() -> String,
     ) -> Result<Self> {
         let field = |name: &str| format!("{}.{name}", prefix());
-        let forward = match Price::new(forward, "") {
-            Ok(price) => price.get(),
-            Err(_) => Price::new(forward, &field("forward"))?.get(),
-        };
+        let forward = named_on_error(|f| Price::new(forward, f), || field("forward"))?.get();
         if strikes.is_empty() {
             return Err(Error::invalid(
                 field("strikes"),
@@ -66,14 +63,8 @@ impl GridSmile {
         let mut nodes: Vec<Node> = Vec::with_capacity(strikes.len());
         for (j, (&strike, &iv)) in strikes.iter().zip(ivs).enumerate() {
             let strike_field = || field(&format!("strikes[{j}]"));
-            let strike = match Price::new(strike, "") {
-                Ok(price) => price.get(),
-                Err(_) => Price::new(strike, &strike_field())?.get(),
-            };
-            let iv = match Vol::new(iv, "") {
-                Ok(vol) => vol.get(),
-                Err(_) => Vol::new(iv, &field(&format!("ivs[{j}]")))?.get(),
-            };
+            let strike = named_on_error(|f| Price::new(strike, f), strike_field)?.get();
+            let iv = named_on_error(|f| Vol::new(iv, f), || field(&format!("ivs[{j}]")))?.get();
             let log_moneyness = ln(strike / forward);
             if !log_moneyness.is_finite() {
                 return Err(Error::invalid(

@@ -13,7 +13,7 @@ use super::vol_surface::{VolSurface, VolSurfaceSpec};
 use crate::error::{Error, Result};
 use crate::math::{exp, ln};
 use crate::portfolio::{ContractKind, Instrument, Millis};
-use crate::units::{Price, Vol, YearFrac};
+use crate::units::{named_on_error, Price, Vol, YearFrac};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -188,7 +188,7 @@ pub struct Underlying {
 /// surface's vol is a function of strike and expiry alone at a given forward, and comparing
 /// numbers is cheaper than ids that share long prefixes (every trial market of the solver looks
 /// each option up).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PinnedVols(Vec<((Millis, u64), Vol)>);
 
 impl PinnedVols {
@@ -233,10 +233,10 @@ struct Underlyings(Vec<(String, Arc<Underlying>)>);
 impl Underlyings {
     #[inline]
     fn get(&self, name: &str) -> Option<&Arc<Underlying>> {
-        // Byte by byte in line: names are a few bytes, shorter than a `memcmp` call.
-        let same =
-            |n: &str| n.len() == name.len() && n.bytes().zip(name.bytes()).all(|(a, b)| a == b);
-        self.0.iter().find(|(n, _)| same(n)).map(|(_, u)| u)
+        self.0
+            .iter()
+            .find(|(n, _)| crate::bytes::same_text(n, name))
+            .map(|(_, u)| u)
     }
 
     /// Adds `name`, or replaces its data.
@@ -263,10 +263,7 @@ fn positive(value: f64, field: &str) -> Result<f64> {
 /// [`positive`] with the field path formatted only on error (the engine revalidates an
 /// underlying on every index update: a path per mark would be most of that work).
 fn positive_at(value: f64, field: impl FnOnce() -> String) -> Result<f64> {
-    match Price::new(value, "") {
-        Ok(price) => Ok(price.get()),
-        Err(_) => positive(value, &field()),
-    }
+    named_on_error(|f| positive(value, f), field)
 }
 
 impl Underlying {
@@ -296,18 +293,17 @@ impl Underlying {
                 ),
             ));
         }
-        if crate::units::timestamp(u.index.publish_time, "").is_err() {
-            crate::units::timestamp(u.index.publish_time, &at("index.publishTime"))?;
-        }
+        named_on_error(
+            |f| crate::units::timestamp(u.index.publish_time, f),
+            || at("index.publishTime"),
+        )?;
         if u.index.publish_time > now {
             return Err(Error::invalid(
                 at("index.publishTime"),
                 format!("{} is after now ({now})", u.index.publish_time),
             ));
         }
-        if crate::units::Rate::new(u.rate, "").is_err() {
-            crate::units::Rate::new(u.rate, &at("rate"))?;
-        }
+        named_on_error(|f| crate::units::Rate::new(u.rate, f), || at("rate"))?;
         let mut carry = Vec::with_capacity(u.forwards.len());
         let mut rates = Vec::new();
         for (i, f) in u.forwards.iter().enumerate() {
@@ -327,9 +323,7 @@ impl Underlying {
             positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
         for (id, iv) in &u.mark_iv {
-            if Vol::new(*iv, "").is_err() {
-                Vol::new(*iv, &at(&format!("markIv.{id}")))?;
-            }
+            named_on_error(|f| Vol::new(*iv, f), || at(&format!("markIv.{id}")))?;
         }
         if let Some(funding) = u.funding {
             if !funding.rate.is_finite() || funding.interval_ms <= 0 {
@@ -439,16 +433,20 @@ impl Market {
         Ok(())
     }
 
-    /// [`Market::replace_underlying`] for data whose volatility (`vol`) is the current one's (an
-    /// index or mark update): the validated surface is shared instead of rebuilt, which is what
-    /// `replace_underlying` would build again from the same data at the same `now`.
+    /// [`Market::replace_underlying`] for data whose volatility (`vol`; `markIv` may gain
+    /// entries) is the current one's (an index or mark update, a moved market): the validated
+    /// surface, and any vols pinned on it, are kept instead of rebuilt — `replace_underlying`
+    /// would build the same surface again from the same data at the same `now`. On error the
+    /// market is unchanged.
     pub(crate) fn replace_underlying_prices(
         &mut self,
         name: &str,
         spec: UnderlyingSpec,
     ) -> Result<()> {
-        let surface = self.underlying(name)?.surface.clone();
-        let underlying = Underlying::build_with(name, spec, self.spec.now, surface)?;
+        let current = self.underlying(name)?;
+        let mut underlying =
+            Underlying::build_with(name, spec, self.spec.now, current.surface.clone())?;
+        underlying.pinned = current.pinned.clone();
         self.underlyings.insert(name, Arc::new(underlying));
         Ok(())
     }
@@ -467,24 +465,17 @@ impl Market {
         spec: UnderlyingSpec,
         collateral: Option<(&str, f64)>,
     ) -> Result<Market> {
-        let current = self.underlying(name)?;
-        let mut moved = Underlying::build_with(name, spec, self.spec.now, current.surface.clone())?;
-        moved.pinned = current.pinned.clone();
-        let mut market_spec = Arc::clone(&self.spec);
-        let mut underlyings = self.underlyings.clone();
-        underlyings.insert(name, Arc::new(moved));
+        let mut moved = self.clone();
+        moved.replace_underlying_prices(name, spec)?;
         if let Some((asset, price)) = collateral {
             if self.spec.collateral.contains_key(asset) {
                 let price = positive_at(price, || format!("collateral.{asset}.price"))?;
-                if let Some(quote) = Arc::make_mut(&mut market_spec).collateral.get_mut(asset) {
+                if let Some(quote) = Arc::make_mut(&mut moved.spec).collateral.get_mut(asset) {
                     quote.price = price;
                 }
             }
         }
-        Ok(Market {
-            spec: market_spec,
-            underlyings,
-        })
+        Ok(moved)
     }
 
     /// This market with `pinned` held for underlying `name`'s options (replacing any pinned

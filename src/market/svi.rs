@@ -10,7 +10,7 @@
 //! on every target.
 
 use crate::error::{Error, Result};
-use crate::units::finite;
+use crate::units::{finite, named_on_error};
 
 /// Validated raw-SVI parameters of one expiry.
 ///
@@ -42,13 +42,7 @@ impl Svi {
         prefix: &dyn Fn() -> String,
     ) -> Result<Self> {
         let field = |name: &str| format!("{}.{name}", prefix());
-        let finite_at = |x: f64, name: &str| {
-            if x.is_finite() {
-                Ok(x)
-            } else {
-                finite(x, &field(name))
-            }
-        };
+        let finite_at = |x: f64, name: &str| named_on_error(|f| finite(x, f), || field(name));
         let a = finite_at(a, "a")?;
         let b = finite_at(b, "b")?;
         let rho = finite_at(rho, "rho")?;
