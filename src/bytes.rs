@@ -8,7 +8,10 @@
 //! call), and for a name of a few bytes the call costs more than the comparison. The result is
 //! the same as `==`'s.
 
-/// Whether `a` and `b` hold the same bytes (`a == b`).
+/// Whether `a` and `b` hold the same bytes (`a == b`). Never inlined: in line at every
+/// underlying lookup it cost 3.5 KB gzip of `.wasm` for no measurable speed; callers with short
+/// keys compare lengths first in line.
+#[inline(never)]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;

@@ -235,7 +235,7 @@ impl Underlyings {
     fn get(&self, name: &str) -> Option<&Arc<Underlying>> {
         self.0
             .iter()
-            .find(|(n, _)| crate::bytes::same_text(n, name))
+            .find(|(n, _)| n.len() == name.len() && crate::bytes::same_text(n, name))
             .map(|(_, u)| u)
     }
 
