@@ -41,6 +41,7 @@ pub mod portfolio;
 pub mod pricing;
 mod sort;
 pub mod units;
+mod vec_map;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -28,8 +28,9 @@ use crate::math::root::{brent, BrentOptions};
 use crate::math::{ln, max, pow};
 use crate::portfolio::{Account, AccountSpec, MarginMode};
 use crate::units::YearFrac;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Relative moves added to the log grid near spot (± each).
 const NEAR: [f64; 11] = [
@@ -397,17 +398,13 @@ fn solve_target(
     })
 }
 
-/// The distinct underlyings of the account's positions, in name order. Built by insertion, not
-/// `collect`: `collect` compiles a sort and a bulk build for the set type into the .wasm.
-pub(crate) fn underlyings_of(account: &Account) -> BTreeSet<&str> {
-    let mut underlyings = BTreeSet::new();
-    underlyings.extend(
-        account
-            .positions
-            .iter()
-            .map(|p| p.instrument.underlying.as_str()),
-    );
-    underlyings
+/// The distinct underlyings of the account's positions, in name order.
+pub(crate) fn underlyings_of(account: &Account) -> Vec<&str> {
+    let mut underlyings = VecMap::new();
+    for position in &account.positions {
+        underlyings.insert(position.instrument.underlying.as_str(), ());
+    }
+    underlyings.into_iter().map(|(name, ())| name).collect()
 }
 
 /// The price of `prices` nearest to `spot` in log distance.

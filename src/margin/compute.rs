@@ -24,7 +24,8 @@ use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vec_map::VecMap;
+use std::collections::BTreeMap;
 
 /// Computes the margin report of `account` against `market` under `params`.
 pub fn margin(
@@ -357,15 +358,14 @@ fn margin_detailed(
         initial: combined.initial + liquidity_total.initial,
     };
     let (mut multiplier, mut add_on) = (1.0, 0.0);
-    // Built by insertion (`extend`), not `collect`: `collect` compiles a sort and a bulk build
-    // for the set type into the .wasm.
-    let mut concerned: BTreeSet<&str> = BTreeSet::new();
-    concerned.extend(
-        greeks
-            .keys()
-            .map(String::as_str)
-            .chain(account.collateral.keys().map(String::as_str)),
-    );
+    let mut concerned: VecMap<&str, ()> = VecMap::new();
+    for name in greeks
+        .keys()
+        .map(String::as_str)
+        .chain(account.collateral.keys().map(String::as_str))
+    {
+        concerned.insert(name, ());
+    }
     for (i, flag) in market.flags().iter().enumerate() {
         let rule = params.flags.get(&flag.kind).ok_or_else(|| {
             Error::invalid(
@@ -380,7 +380,7 @@ fn margin_detailed(
         if flag
             .scope
             .as_deref()
-            .is_none_or(|scope| concerned.contains(scope))
+            .is_none_or(|scope| concerned.contains_key(scope))
         {
             multiplier *= rule.multiplier;
             add_on += rule.add_on;

@@ -64,6 +64,7 @@ use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Millis, Position};
 use crate::units::Vol;
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -510,7 +511,7 @@ pub fn derive_portfolio_requirements(
     p: &DerivePortfolioParams,
 ) -> Result<PortfolioResult> {
     p.validate()?;
-    let mut by_underlying: BTreeMap<&str, Vec<&Position>> = BTreeMap::new();
+    let mut by_underlying: VecMap<&str, Vec<&Position>> = VecMap::new();
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -519,8 +520,7 @@ pub fn derive_portfolio_requirements(
             ));
         }
         by_underlying
-            .entry(position.instrument.underlying.as_str())
-            .or_default()
+            .slot(position.instrument.underlying.as_str(), Vec::new)
             .push(position);
     }
     let stable = market.collateral("USDC").map_or(1.0, |c| c.price);
@@ -566,8 +566,8 @@ pub fn derive_portfolio_requirements(
         };
         let s0 = underlying.map_or(0.0, |u| u.spot());
         let mut perps: Vec<(&Position, f64)> = Vec::new();
-        let mut expiries: BTreeMap<Millis, Expiry> = BTreeMap::new();
-        let mut strikes: BTreeMap<Millis, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut expiries: VecMap<Millis, Expiry> = VecMap::new();
+        let mut strikes: VecMap<Millis, Vec<(f64, f64)>> = VecMap::new();
         for position in list {
             let Some(underlying) = underlying else {
                 break;
@@ -581,7 +581,7 @@ pub fn derive_portfolio_requirements(
                         .get();
                     // Each expiry discounts at its own rate, floored at 0 as Derive does.
                     let rate = max(underlying.rate_at(tau), 0.0);
-                    let e = expiries.entry(expiry).or_insert_with(|| Expiry {
+                    let e = expiries.slot(expiry, || Expiry {
                         legs: Vec::new(),
                         tau,
                         forward,
@@ -592,8 +592,7 @@ pub fn derive_portfolio_requirements(
                     e.legs.push((position, sigma, strike));
                     e.value += value_position(position, market, &Shock::NONE)?.usd;
                     strikes
-                        .entry(expiry)
-                        .or_default()
+                        .slot(expiry, Vec::new)
                         .push((strike, position.amount));
                 }
                 ContractKind::Perpetual | ContractKind::Future { .. } => {

@@ -31,6 +31,7 @@ use crate::error::Result;
 use crate::market::Market;
 use crate::math::{max, min};
 use crate::portfolio::{ContractKind, Millis, Position, Settlement};
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -133,7 +134,7 @@ struct Holding {
     /// Coin size of the perpetuals and futures, gross.
     perps: f64,
     /// Σ |short option amounts| per expiry.
-    shorts: BTreeMap<Millis, f64>,
+    shorts: VecMap<Millis, f64>,
 }
 
 /// The Derive Standard Manager contingencies of `positions` and `collateral` (see the module
@@ -145,15 +146,15 @@ pub fn derive_standard_contingencies(
     collateral: &BTreeMap<String, f64>,
     p: &DeriveStandardParams,
 ) -> Result<DeriveStandardContingencies> {
-    let mut holdings: BTreeMap<&str, Holding> = BTreeMap::new();
+    let mut holdings: VecMap<&str, Holding> = VecMap::new();
     for position in positions {
         let instrument = &position.instrument;
         let amount = position.amount;
-        let holding = holdings.entry(instrument.underlying.as_str()).or_default();
+        let holding = holdings.slot(instrument.underlying.as_str(), Holding::default);
         match instrument.contract {
             ContractKind::Option { expiry, .. } => {
                 if amount < 0.0 {
-                    *holding.shorts.entry(expiry).or_insert(0.0) -= amount;
+                    *holding.shorts.slot(expiry, || 0.0) -= amount;
                 }
             }
             ContractKind::Perpetual | ContractKind::Future { .. } => {

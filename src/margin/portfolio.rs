@@ -90,6 +90,7 @@ use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
 use crate::pricing::{black76_call_put_from_log, black76_price, OptionKind};
 use crate::units::Vol;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -1704,9 +1705,9 @@ struct Floors {
 /// charge and SPAN's short option minimum top-up max(0, SOM − (loss + the two before)), per
 /// underlying.
 fn underlying_floors(
-    vectors: &BTreeMap<(&str, bool), Vec<Leg>>,
+    vectors: &VecMap<(&str, bool), Vec<Leg>>,
     params: &PortfolioParams,
-    losses: &BTreeMap<&str, f64>,
+    losses: &VecMap<&str, f64>,
     market: &Market,
 ) -> Result<Floors> {
     let enabled = |p: &RiskMatrixParams| {
@@ -1721,9 +1722,9 @@ fn underlying_floors(
     {
         return Ok(Floors::default());
     }
-    let mut by_underlying: BTreeMap<&str, Vec<&Leg>> = BTreeMap::new();
+    let mut by_underlying: VecMap<&str, Vec<&Leg>> = VecMap::new();
     for (&(name, _), legs) in vectors {
-        by_underlying.entry(name).or_default().extend(legs.iter());
+        by_underlying.slot(name, Vec::new).extend(legs.iter());
     }
     let mut floors = Floors::default();
     for (name, legs) in &by_underlying {
@@ -1835,7 +1836,7 @@ pub(crate) fn portfolio_requirements_checked(
         );
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
-    let mut vectors: BTreeMap<(&str, bool), Vec<Leg>> = BTreeMap::new();
+    let mut vectors: VecMap<(&str, bool), Vec<Leg>> = VecMap::new();
     // Each position's option terms, index in its vector and underlying's spot once its leg is
     // built (for `first_same`).
     let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
@@ -1871,12 +1872,13 @@ pub(crate) fn portfolio_requirements_checked(
                 &mut discounts,
             )?,
         };
-        let vector = vectors
-            .entry((
+        let vector = vectors.slot(
+            (
                 instrument.underlying.as_str(),
                 instrument.settlement == Settlement::Linear,
-            ))
-            .or_default();
+            ),
+            Vec::new,
+        );
         built.push(match leg.kind {
             LegKind::Option(terms) => Some((terms, vector.len(), leg.spot)),
             LegKind::Delta1 { .. } => None,
@@ -1885,9 +1887,9 @@ pub(crate) fn portfolio_requirements_checked(
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
-    let mut losses: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut unchanged_price_losses: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut net_delta: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut losses: VecMap<&str, f64> = VecMap::new();
+    let mut unchanged_price_losses: VecMap<&str, f64> = VecMap::new();
+    let mut net_delta: VecMap<&str, f64> = VecMap::new();
     for (&(name, linear), legs) in &vectors {
         let p = params.risk_matrix(name);
         let s0 = market.underlying(name)?.spot();
@@ -1995,14 +1997,14 @@ pub(crate) fn portfolio_requirements_checked(
         }
         let worst = worst_row(&grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
-        *losses.entry(name).or_insert(0.0) += max(-lowest, 0.0) * usd_per_unit;
+        *losses.slot(name, || 0.0) += max(-lowest, 0.0) * usd_per_unit;
         if !params.inter_spreads.is_empty() {
             let unchanged = grid
                 .iter()
                 .zip(&rows)
                 .filter(|(s, _)| s.spot_move == 0.0 && !s.extended)
                 .fold(0.0, |worst, (_, pnl)| max(worst, -pnl));
-            *unchanged_price_losses.entry(name).or_insert(0.0) += unchanged * usd_per_unit;
+            *unchanged_price_losses.slot(name, || 0.0) += unchanged * usd_per_unit;
         }
         let table = if without_table { 0 } else { grid.len() };
         for (i, ((s, pnl), raw)) in grid
@@ -2029,11 +2031,11 @@ pub(crate) fn portfolio_requirements_checked(
         }
         // Contingencies of this vector.
         let (mut long, mut short) = (0.0, 0.0);
-        let mut per_strike: BTreeMap<u64, f64> = BTreeMap::new();
+        let mut per_strike: VecMap<u64, f64> = VecMap::new();
         // A charge of 0 per unit adds exactly +0: the strikes need not be netted then.
         let short_option_charged = p.short_option_contingency != 0.0;
         // The underlying's net delta, accumulated leg by leg in the same order.
-        let underlying_delta = net_delta.entry(name).or_insert(0.0);
+        let underlying_delta = net_delta.slot(name, || 0.0);
         for leg in legs {
             *underlying_delta += leg.delta_usd;
             match leg.kind {
@@ -2053,7 +2055,7 @@ pub(crate) fn portfolio_requirements_checked(
                 }
                 LegKind::Option(o) if short_option_charged => {
                     // Strikes are positive: their bit patterns order like the numbers.
-                    *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
+                    *per_strike.slot(o.strike.to_bits(), || 0.0) += leg.position.amount;
                 }
                 LegKind::Option(_) => {}
             }

@@ -55,6 +55,7 @@ use crate::market::Market;
 use crate::math::{max, min};
 use crate::portfolio::{ContractKind, Millis, Position, Settlement};
 use crate::pricing::OptionKind;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -868,7 +869,7 @@ pub(crate) fn standard_requirements_checked(
     }
     // Pass 1: check inputs and aggregate the futures coin size per underlying.
     let mut coin_sizes = Vec::with_capacity(positions.len());
-    let mut aggregate: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut aggregate: VecMap<&str, f64> = VecMap::new();
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -885,14 +886,12 @@ pub(crate) fn standard_requirements_checked(
         };
         coin_sizes.push(coins);
         if coins > 0.0 {
-            *aggregate
-                .entry(instrument.underlying.as_str())
-                .or_insert(0.0) += coins;
+            *aggregate.slot(instrument.underlying.as_str(), || 0.0) += coins;
         }
     }
     // Pass 2: per-position requirements; options also go into their (underlying, expiry) group.
     let mut requirements = Vec::with_capacity(positions.len());
-    let mut groups: BTreeMap<(&str, Millis), Group> = BTreeMap::new();
+    let mut groups: VecMap<(&str, Millis), Group> = VecMap::new();
     for ((i, position), coins) in positions.iter().enumerate().zip(coin_sizes) {
         let instrument = &position.instrument;
         let index = market.underlying(&instrument.underlying)?.spot();
@@ -970,9 +969,8 @@ pub(crate) fn standard_requirements_checked(
                     (0.0, 0.0)
                 };
                 if amount != 0.0 {
-                    let group = groups
-                        .entry((instrument.underlying.as_str(), expiry))
-                        .or_default();
+                    let group =
+                        groups.slot((instrument.underlying.as_str(), expiry), Group::default);
                     group.legs.push(Leg {
                         kind: option_kind,
                         strike,

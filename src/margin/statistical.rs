@@ -66,6 +66,7 @@ use crate::market::{Market, StickyRule};
 use crate::math::{exp_m1, inv_norm_cdf, ln, max};
 use crate::parity::SplitMix64;
 use crate::portfolio::{ContractKind, Position};
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -468,7 +469,7 @@ pub fn statistical_risk(
     let z_alpha = inv_norm_cdf(params.confidence);
 
     // Underlyings of the book, sorted, and each position's index among them.
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut index: VecMap<&str, usize> = VecMap::new();
     for p in positions {
         index.insert(p.instrument.underlying.as_str(), 0);
     }
