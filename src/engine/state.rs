@@ -335,7 +335,7 @@ impl MarginEngine {
                         ))
                     }
                 };
-                let mut changed = BTreeMap::new();
+                let mut changed = Vec::new();
                 for (id, state) in &self.accounts {
                     let mut spec = state.spec.clone();
                     if ledger::funding(
@@ -349,7 +349,7 @@ impl MarginEngine {
                     {
                         let validated = Account::revalidated(&spec, &state.spec, &state.account)
                             .map_err(|e| e.within(&format!("accounts.{id}")))?;
-                        changed.insert(id.clone(), (spec, validated));
+                        changed.push((id.clone(), spec, validated));
                     }
                 }
                 self.commit_accounts(changed)
@@ -600,26 +600,33 @@ impl MarginEngine {
         self.emit(reports)
     }
 
+    /// Recomputes the `changed` accounts (id, new spec, its validated account; in id order) and
+    /// stores them.
     fn commit_accounts(
         &mut self,
-        changed: BTreeMap<String, (AccountSpec, Account)>,
+        changed: Vec<(String, AccountSpec, Account)>,
     ) -> Result<Vec<MarginUpdate>> {
         let mut reports = Vec::with_capacity(changed.len());
         if let Some(market) = self.market.as_ref() {
-            for (id, (_, account)) in &changed {
+            for (id, _, account) in &changed {
                 let report = self
                     .totals_of(market, account)
                     .map_err(|e| e.within(&format!("accounts.{id}")))?;
                 reports.push((id.clone(), report, false));
             }
         }
-        for (id, (spec, account)) in changed {
+        self.store_accounts(changed);
+        self.emit(reports)
+    }
+
+    /// Replaces the accounts in `changed` (id, spec, validated account).
+    fn store_accounts(&mut self, changed: Vec<(String, AccountSpec, Account)>) {
+        for (id, spec, account) in changed {
             if let Some(state) = self.accounts.get_mut(&id) {
                 state.spec = spec;
                 state.account = account;
             }
         }
-        self.emit(reports)
     }
 
     /// Time advance: move `now`, apply the quotes given with it, drop expired forwards and vol
@@ -667,7 +674,9 @@ impl MarginEngine {
         let next = Market::new(next).map_err(|e| e.within("market"))?;
         // Every node's time to expiry moved.
         self.scenarios.clear();
-        let mut changed = BTreeMap::new();
+        // In id order, as `self.accounts` iterates (a `Vec`, not a map: one map type less in the
+        // .wasm, and the pass below walks both in step).
+        let mut changed = Vec::new();
         for (id, state) in &self.accounts {
             let mut spec = state.spec.clone();
             if ledger::settle_expired(&mut spec, now, &next, &self.params.risk().margin_asset)
@@ -675,24 +684,22 @@ impl MarginEngine {
             {
                 let validated = Account::revalidated(&spec, &state.spec, &state.account)
                     .map_err(|e| e.within(&format!("accounts.{id}")))?;
-                changed.insert(id.clone(), (spec, validated));
+                changed.push((id.clone(), spec, validated));
             }
         }
         let mut reports = Vec::with_capacity(self.accounts.len());
+        let mut settled = changed.iter().peekable();
         for (id, state) in &self.accounts {
-            let account = changed.get(id).map_or(&state.account, |(_, a)| a);
+            let account = settled
+                .next_if(|(settled_id, _, _)| settled_id == id)
+                .map_or(&state.account, |(_, _, a)| a);
             let report = self
                 .totals_of(&next, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
             reports.push((id.clone(), report, false));
         }
         self.market = Some(next);
-        for (id, (spec, account)) in changed {
-            if let Some(state) = self.accounts.get_mut(&id) {
-                state.spec = spec;
-                state.account = account;
-            }
-        }
+        self.store_accounts(changed);
         self.emit(reports)
     }
 
