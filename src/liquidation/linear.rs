@@ -141,11 +141,15 @@ pub fn linear_estimates(
     options: &LiquidationOptions,
     now: &crate::margin::MarginReport,
 ) -> Result<BTreeMap<String, LinearEstimate>> {
-    linear_estimates_cached(market, account, params, options, now, None)
+    let mut out = BTreeMap::new();
+    out.extend(linear_estimates_cached(
+        market, account, params, options, now, None,
+    )?);
+    Ok(out)
 }
 
 /// [`linear_estimates`] keeping the risk matrix's node values in `cache` (what-if's before and
-/// after revalue the same moves of the same market).
+/// after revalue the same moves of the same market), as (underlying, estimate) in name order.
 pub(crate) fn linear_estimates_cached(
     market: &Market,
     account: &Account,
@@ -153,20 +157,20 @@ pub(crate) fn linear_estimates_cached(
     options: &LiquidationOptions,
     now: &crate::margin::MarginReport,
     cache: Option<&ScenarioCache>,
-) -> Result<BTreeMap<String, LinearEstimate>> {
+) -> Result<Vec<(String, LinearEstimate)>> {
     let (f0, _) = objective(now, account, Target::Account)?;
     let underlyings = underlyings_of(account);
-    let mut out = BTreeMap::new();
+    let mut out = Vec::with_capacity(underlyings.len());
     for name in underlyings {
         let eval = Evaluator::new(market, account, params, name, options)?.with_cache(cache);
         let f_minus = objective(&eval.report(1.0 - BUMP)?, account, Target::Account)?.0;
         let f_plus = objective(&eval.report(1.0 + BUMP)?, account, Target::Account)?.0;
         let spot = eval.shifter.spot();
         let (value, slope, curvature) = local_model(f_minus, f0, f_plus, spot);
-        out.insert(
+        out.push((
             name.to_string(),
             estimate_from(value, slope, curvature, spot),
-        );
+        ));
     }
     Ok(out)
 }
