@@ -1,7 +1,8 @@
 //! A map kept as a sorted `Vec` of (key, value) pairs, for the small groupings the margin
-//! models build on every call: per underlying, per (underlying, settlement), per expiry, per
-//! strike of one underlying. Owns that one structure; never used for a map that grows with the
-//! number of positions (those keep `BTreeMap`: insertion here moves the tail, O(n) per insert).
+//! models build on every call: per underlying, per (underlying, settlement), per expiry. Owns
+//! that one structure; never used for a map that grows with the number of positions or of
+//! distinct strikes (those keep `BTreeMap`: a lookup here scans from the front and an insertion
+//! moves the tail, O(n) each).
 //!
 //! Why not `BTreeMap`: every key/value type compiles its own copy of the B-tree's insertion, node
 //! splitting, drop and iteration code into the `.wasm` (≈ 5 KB raw per type; README "Build

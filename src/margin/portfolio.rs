@@ -2031,7 +2031,8 @@ pub(crate) fn portfolio_requirements_checked(
         }
         // Contingencies of this vector.
         let (mut long, mut short) = (0.0, 0.0);
-        let mut per_strike: VecMap<u64, f64> = VecMap::new();
+        // A map, not a `VecMap`: it grows with the number of distinct strikes.
+        let mut per_strike: BTreeMap<u64, f64> = BTreeMap::new();
         // A charge of 0 per unit adds exactly +0: the strikes need not be netted then.
         let short_option_charged = p.short_option_contingency != 0.0;
         // The underlying's net delta, accumulated leg by leg in the same order.
@@ -2055,7 +2056,7 @@ pub(crate) fn portfolio_requirements_checked(
                 }
                 LegKind::Option(o) if short_option_charged => {
                     // Strikes are positive: their bit patterns order like the numbers.
-                    *per_strike.slot(o.strike.to_bits(), || 0.0) += leg.position.amount;
+                    *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
                 }
                 LegKind::Option(_) => {}
             }
