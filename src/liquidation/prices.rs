@@ -181,6 +181,22 @@ pub(crate) struct Evaluator<'a> {
     pub cache: Option<&'a ScenarioCache>,
 }
 
+/// Runs the checks of the account's model's parameters that `RiskParams::validate` leaves to
+/// the model (`margin_hashed`'s `params_checked`), with the same field paths, so that an
+/// evaluator's trials need not repeat them for every trial market.
+fn check_model_params(params: &RiskParams, mode: MarginMode) -> Result<()> {
+    match mode {
+        MarginMode::Cross | MarginMode::Isolated => params
+            .standard
+            .validate()
+            .map_err(|e| e.within("params.standard")),
+        MarginMode::Portfolio => params
+            .portfolio
+            .validate()
+            .map_err(|e| e.within("params.portfolio")),
+    }
+}
+
 impl<'e> Evaluator<'e> {
     pub(crate) fn new<'a>(
         market: &'a Market,
@@ -191,8 +207,10 @@ impl<'e> Evaluator<'e> {
     ) -> Result<Evaluator<'a>> {
         let mut params = params.clone();
         params.statistical.enabled = false;
+        let shifter = Shifter::new(market, account, underlying, options)?;
+        check_model_params(&params, account.mode)?;
         Ok(Evaluator {
-            shifter: Shifter::new(market, account, underlying, options)?,
+            shifter,
             account,
             params,
             cache: None,
@@ -210,7 +228,8 @@ impl<'e> Evaluator<'e> {
         // Only the solver's objective (equity, requirements) reads these reports, never a caller:
         // they carry no parameters' hash (serialising the parameters would cost more than a
         // cross-margin report of 100 positions), no ids and no warnings.
-        margin_summary(&market, self.account, &self.params, false, self.cache).map_err(|e| {
+        // The model's parameters were checked when the evaluator was made.
+        margin_summary(&market, self.account, &self.params, true, self.cache).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),
