@@ -16,6 +16,11 @@ const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', 
 const b500 = book(500);
 const port = { ...b500, mode: 'portfolio' }, cross = { ...b500, mode: 'cross' };
 const d500 = distinctBook(500);
+// A second snapshot, index prices × (1 + 10⁻⁴): alternating the two, every call meets a market
+// the binding has not kept (it keeps the last one).
+const moved = structuredClone(market);
+for (const u of Object.values(moved.underlyings)) u.index.price *= 1.0001;
+let flip = 0;
 const portDistinct = { ...d500, mode: 'portfolio' }, crossDistinct = { ...d500, mode: 'cross' };
 // The 100-position account of bench/whatif.mjs.
 const expiries = ['25DEC26', '26MAR27', '25JUN27']; const positions = []; let seed = 11;
@@ -33,6 +38,7 @@ const cases = {
   'margin cross 500': (P) => P.margin(market, cross),
   'margin deribit-portfolio 500': (P) => P.margin(market, port, { profile: 'deribit-portfolio' }),
   'margin portfolio 500 distinct': (P) => P.margin(market, portDistinct),
+  'margin portfolio 500 new market': (P) => P.margin((flip ^= 1) ? moved : market, port),
   'margin cross 500 distinct': (P) => P.margin(market, crossDistinct),
   'whatIf estimate 100': (P) => P.whatIf(market, acct100, order),
   'whatIf exact 100': (P) => P.whatIf(market, acct100, order, undefined, { whatIfPrices: 'exact' }),
