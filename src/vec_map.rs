@@ -1,14 +1,13 @@
 //! A map kept as a sorted `Vec` of (key, value) pairs, for the small groupings the margin
-//! models build on every call: per underlying, per (underlying, settlement), per expiry. Owns
-//! that one structure; never used for a map that grows with the number of positions or of
-//! distinct strikes (those keep `BTreeMap`: a lookup here scans from the front and an insertion
-//! moves the tail, O(n) each).
+//! models build on every call (per underlying, per (underlying, settlement), per expiry) and a
+//! market's underlyings. Owns that one structure; never used for a map that grows with the
+//! number of positions or of distinct strikes (those keep `BTreeMap`: a lookup here scans from
+//! the front and an insertion moves the tail, O(n) each).
 //!
 //! Why not `BTreeMap`: every key/value type compiles its own copy of the B-tree's insertion, node
 //! splitting, drop and iteration code into the `.wasm` (≈ 5 KB raw per type; README "Build
-//! profile and size"), while this is a binary search and a `Vec::insert`. Iteration is in
-//! ascending key order, as a `BTreeMap`'s, so sums over a map add in the same order and give the
-//! same bits.
+//! profile and size"), while this is a scan and a `Vec::insert`. Iteration is in ascending key
+//! order, as a `BTreeMap`'s, so sums over a map add in the same order and give the same bits.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
@@ -71,14 +70,6 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
-    /// Whether `key` is in the map.
-    pub(crate) fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-    {
-        self.position(key).is_ok()
-    }
-
     /// The value at `key`.
     pub(crate) fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
@@ -100,6 +91,11 @@ impl<K, V> VecMap<K, V> {
     /// Whether the map has no key.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The (key, value) pairs in ascending key order, as a slice.
+    pub(crate) fn as_slice(&self) -> &[(K, V)] {
+        &self.0
     }
 
     /// (key, value) pairs in ascending key order.

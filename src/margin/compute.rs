@@ -24,7 +24,6 @@ use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
-use crate::vec_map::VecMap;
 use std::collections::BTreeMap;
 
 /// Computes the margin report of `account` against `market` under `params`.
@@ -358,14 +357,9 @@ fn margin_detailed(
         initial: combined.initial + liquidity_total.initial,
     };
     let (mut multiplier, mut add_on) = (1.0, 0.0);
-    let mut concerned: VecMap<&str, ()> = VecMap::new();
-    for name in greeks
-        .keys()
-        .map(String::as_str)
-        .chain(account.collateral.keys().map(String::as_str))
-    {
-        concerned.insert(name, ());
-    }
+    // A flag scoped to an underlying of the book or an asset of its collateral concerns it.
+    let concerned =
+        |scope: &str| greeks.contains_key(scope) || account.collateral.contains_key(scope);
     for (i, flag) in market.flags().iter().enumerate() {
         let rule = params.flags.get(&flag.kind).ok_or_else(|| {
             Error::invalid(
@@ -377,11 +371,7 @@ fn margin_detailed(
                 ),
             )
         })?;
-        if flag
-            .scope
-            .as_deref()
-            .is_none_or(|scope| concerned.contains_key(scope))
-        {
+        if flag.scope.as_deref().is_none_or(concerned) {
             multiplier *= rule.multiplier;
             add_on += rule.add_on;
             if !described {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::math::{exp, ln};
 use crate::portfolio::{ContractKind, Instrument, Millis};
 use crate::units::{named_on_error, Price, Vol, YearFrac};
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -224,16 +225,17 @@ pub struct Market {
     underlyings: Underlyings,
 }
 
-/// The validated underlyings by name, sorted: a short list (a market has a few), searched by
-/// length then bytes, which is cheaper than a map's ordered comparisons, above all in wasm32
-/// where `memcmp` is a byte loop. Every position's valuation looks its underlying up.
+/// The validated underlyings by name, in name order: a short list (a market has a few),
+/// looked up by length then bytes, which is cheaper than ordered comparisons, above all in
+/// wasm32 where `memcmp` is a byte loop. Every position's valuation looks its underlying up.
 #[derive(Debug, Clone, Default)]
-struct Underlyings(Vec<(String, Arc<Underlying>)>);
+struct Underlyings(VecMap<String, Arc<Underlying>>);
 
 impl Underlyings {
     #[inline]
     fn get(&self, name: &str) -> Option<&Arc<Underlying>> {
         self.0
+            .as_slice()
             .iter()
             .find(|(n, _)| n.len() == name.len() && crate::bytes::same_text(n, name))
             .map(|(_, u)| u)
@@ -241,18 +243,11 @@ impl Underlyings {
 
     /// Adds `name`, or replaces its data.
     fn insert(&mut self, name: &str, underlying: Arc<Underlying>) {
-        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
-            Ok(i) => {
-                if let Some(slot) = self.0.get_mut(i) {
-                    slot.1 = underlying;
-                }
-            }
-            Err(i) => self.0.insert(i, (name.to_string(), underlying)),
-        }
+        self.0.insert(name.to_string(), underlying);
     }
 
     fn iter(&self) -> impl Iterator<Item = &(String, Arc<Underlying>)> {
-        self.0.iter()
+        self.0.as_slice().iter()
     }
 }
 
@@ -378,8 +373,7 @@ impl Market {
         let mut underlyings = Underlyings::default();
         for (name, u) in std::mem::take(&mut spec.underlyings) {
             let underlying = Arc::new(Underlying::build(&name, u, now)?);
-            // In name order already (a map's iteration): each goes at the end.
-            underlyings.0.push((name, underlying));
+            underlyings.0.insert(name, underlying);
         }
         for (name, c) in &spec.collateral {
             positive(c.price, &format!("collateral.{name}.price"))?;
