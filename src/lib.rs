@@ -13,6 +13,8 @@
 //! - [`pricing`]: Black-76 / BSM price, Greeks, implied volatility.
 //! - [`math`]: deterministic numerics (the only source of transcendental functions), root finding.
 //! - [`units`], [`error`], [`json`]: validated quantities, the coded error type, JSON decoding.
+//! - [`VecMap`]: the sorted-`Vec` map of the interchange records keyed by a name (underlyings,
+//!   collateral assets, flags), a JSON object and a TS `Record<string, T>`.
 //! - [`parity`]: the deterministic corpus whose digest proves native = wasm bit for bit.
 //! - `wasm` (only on `wasm32`): the thin wasm-bindgen layer; holds no financial logic.
 //!
@@ -41,12 +43,13 @@ pub mod portfolio;
 pub mod pricing;
 mod sort;
 pub mod units;
-mod vec_map;
+pub mod vec_map;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use error::{Error, Result};
+pub use vec_map::VecMap;
 
 /// The crate version, as reported by the CLI's `--version` and the JS `version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

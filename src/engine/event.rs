@@ -12,6 +12,7 @@ use crate::market::decode::{feed_confidence_update, market_spec, vol_surface_spe
 use crate::market::{FeedConfidenceUpdate, MarketSpec, VolSurfaceSpec};
 use crate::portfolio::decode::{account_spec, instrument_spec};
 use crate::portfolio::{AccountSpec, InstrumentSpec, Millis};
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -129,7 +130,10 @@ pub struct VolUpdate {
     pub vol: Option<VolSurfaceSpec>,
     /// Mark implied vols by option id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, number>")
+    )]
     pub mark_iv: BTreeMap<String, f64>,
 }
 
@@ -199,9 +203,12 @@ pub struct TimeAdvance {
     /// The new valuation time.
     pub now: Millis,
     /// Index quotes at `now` by underlying.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub index: BTreeMap<String, SettlementQuote>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, SettlementQuote>")
+    )]
+    pub index: VecMap<String, SettlementQuote>,
 }
 
 /// An index quote given with a time advance (published at the new `now`).
@@ -329,7 +336,7 @@ fn time_advance(value: &Value) -> Result<TimeAdvance> {
     let mut o = Fields::named(value, &Path::Root(""), &["now", "index"])?;
     let mut advance = TimeAdvance {
         now: o.required_i64("now")?,
-        index: BTreeMap::new(),
+        index: VecMap::new(),
     };
     if let Some((index, at)) = o.child("index") {
         advance.index = map_of(index, &at, settlement_quote)?;

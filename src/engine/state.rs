@@ -23,6 +23,7 @@ use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -634,7 +635,7 @@ impl MarginEngine {
     fn advance(
         &mut self,
         now: Millis,
-        index: &BTreeMap<String, super::event::SettlementQuote>,
+        index: &VecMap<String, super::event::SettlementQuote>,
     ) -> Result<Vec<MarginUpdate>> {
         let market = self.require_market()?;
         if now < market.now() {

@@ -12,6 +12,7 @@
 
 use super::tree::{self, Value};
 use crate::error::{Error, Result};
+use crate::vec_map::VecMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -172,19 +173,37 @@ pub(crate) fn array<'v, 'a>(value: &'v Value<'a>, path: &Path<'_>) -> Result<&'v
 }
 
 /// Decodes each entry of the object `value` with `decode` (path `path.name`).
-pub(crate) fn map_of<T>(
+pub(crate) fn map_of<T, M: NamedMap<T>>(
     value: &Value,
     path: &Path<'_>,
     decode: fn(&Value, &Path<'_>) -> Result<T>,
-) -> Result<BTreeMap<String, T>> {
+) -> Result<M> {
     let Value::Object(map) = value else {
         return Err(wrong_type(path, "an object", value));
     };
-    let mut decoded = BTreeMap::new();
+    let mut decoded = M::default();
     for (name, item) in map {
-        decoded.insert(name.to_string(), decode(item, &Path::Key(path, name))?);
+        decoded.put(name.to_string(), decode(item, &Path::Key(path, name))?);
     }
     Ok(decoded)
+}
+
+/// A map a JSON object decodes into, name by name; a repeated name keeps its last value.
+pub(crate) trait NamedMap<T>: Default {
+    /// Sets `name` to `value`.
+    fn put(&mut self, name: String, value: T);
+}
+
+impl<T> NamedMap<T> for BTreeMap<String, T> {
+    fn put(&mut self, name: String, value: T) {
+        self.insert(name, value);
+    }
+}
+
+impl<T> NamedMap<T> for VecMap<String, T> {
+    fn put(&mut self, name: String, value: T) {
+        self.insert(name, value);
+    }
 }
 
 /// A number by name (`map_of`'s element decoder for maps of numbers).
@@ -359,10 +378,10 @@ impl<'a> Fields<'a> {
 
     /// Decodes the object `key` (a map by name), if present, into `slot`; a map given replaces
     /// the one `slot` had.
-    pub(crate) fn by_name<T>(
+    pub(crate) fn by_name<T, M: NamedMap<T>>(
         &mut self,
         key: &'static str,
-        slot: &mut BTreeMap<String, T>,
+        slot: &mut M,
         decode: fn(&Value, &Path<'_>) -> Result<T>,
     ) -> Result<()> {
         if let Some((value, path)) = self.child(key) {

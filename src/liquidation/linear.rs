@@ -39,8 +39,8 @@ use crate::margin::{margin_validated, RiskParams, ScenarioCache};
 use crate::market::{Market, MarketSpec};
 use crate::math::{exp, max, FRAC_1_SQRT_2PI};
 use crate::portfolio::{Account, AccountSpec, ContractKind, Settlement};
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Relative bump of the central differences.
 pub const BUMP: f64 = 0.005;
@@ -140,12 +140,12 @@ pub fn linear_estimates(
     params: &RiskParams,
     options: &LiquidationOptions,
     now: &crate::margin::MarginReport,
-) -> Result<BTreeMap<String, LinearEstimate>> {
-    let mut out = BTreeMap::new();
-    out.extend(linear_estimates_cached(
-        market, account, params, options, now, None,
-    )?);
-    Ok(out)
+) -> Result<VecMap<String, LinearEstimate>> {
+    Ok(
+        linear_estimates_cached(market, account, params, options, now, None)?
+            .into_iter()
+            .collect(),
+    )
 }
 
 /// [`linear_estimates`] keeping the risk matrix's node values in `cache` (what-if's before and
@@ -313,7 +313,8 @@ pub struct LiquidationCheck {
     /// Some underlying's linearised health is flagged.
     pub flagged: bool,
     /// The fast check per underlying.
-    pub linear: BTreeMap<String, LinearHealth>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, LinearHealth>"))]
+    pub linear: VecMap<String, LinearHealth>,
     /// Only when flagged: whether the full model liquidates the account within the validity range
     /// (liquidatable now, or a liquidation price within S₀(1 ± R)).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -361,13 +362,12 @@ pub fn liquidation_check_validated(
     } else {
         (None, None)
     };
-    // Built by insertion (`extend`), not `collect`: `collect` would compile a sort and a bulk
-    // build for this map type into the .wasm.
-    let mut by_underlying = BTreeMap::new();
-    by_underlying.extend(linear.into_iter().map(|l| (l.underlying.clone(), l)));
     Ok(LiquidationCheck {
         flagged,
-        linear: by_underlying,
+        linear: linear
+            .into_iter()
+            .map(|l| (l.underlying.clone(), l))
+            .collect(),
         confirmed,
         full,
     })

@@ -30,7 +30,6 @@ use crate::portfolio::{Account, AccountSpec, MarginMode};
 use crate::units::YearFrac;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Relative moves added to the log grid near spot (± each).
 const NEAR: [f64; 11] = [
@@ -111,7 +110,11 @@ pub struct LiquidationReport {
     /// Margin mode.
     pub mode: MarginMode,
     /// Whole-account prices per underlying the account has positions on.
-    pub underlyings: BTreeMap<String, UnderlyingLiquidation>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, UnderlyingLiquidation>")
+    )]
+    pub underlyings: VecMap<String, UnderlyingLiquidation>,
     /// Isolated mode: each position's own prices (empty otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -283,7 +286,7 @@ pub(crate) fn liquidation_prices_cached(
     let now = margin_validated(market, account, params)?;
     let underlyings = underlyings_of(account);
     let ratios = grid();
-    let mut out = BTreeMap::new();
+    let mut out = VecMap::new();
     // Each isolated position's result in the slot of its index: position order without a sort
     // (a sort instance for this type cost ≈ 5 KB of .wasm).
     let mut positions: Vec<Option<PositionLiquidation>> = Vec::new();

@@ -44,8 +44,8 @@ use crate::market::{Market, MarketSpec};
 use crate::portfolio::{
     Account, AccountSpec, ContractKind, InstrumentSpec, MarginMode, Position, Settlement,
 };
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Buy or sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,7 +128,8 @@ pub struct AccountSummary {
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub health: Option<f64>,
     /// Liquidation prices per underlying (per `options.whatIfPrices`; empty with `none`).
-    pub liquidation: BTreeMap<String, PriceSummary>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, PriceSummary>"))]
+    pub liquidation: VecMap<String, PriceSummary>,
 }
 
 /// Liquidation prices of one underlying in a what-if.
@@ -391,45 +392,33 @@ fn summary(
     cache: &ScenarioCache,
 ) -> Result<AccountSummary> {
     let liquidation = match options.what_if_prices {
-        PriceDetail::None => BTreeMap::new(),
-        // Built by insertion (`extend`), not `collect`: `collect` would compile a sort and a
-        // bulk build per map type into the .wasm; the keys arrive sorted and distinct anyway.
+        PriceDetail::None => VecMap::new(),
         PriceDetail::Estimate => {
-            let mut map = BTreeMap::new();
-            map.extend(
-                linear_estimates_cached(market, account, params, options, &report, Some(cache))?
-                    .into_iter()
-                    .map(|(name, e)| {
-                        (
-                            name,
-                            PriceSummary {
-                                liquidation_prices: e.liquidation_prices,
-                                nearest: e.nearest,
-                                exact: false,
-                            },
-                        )
-                    }),
-            );
-            map
+            linear_estimates_cached(market, account, params, options, &report, Some(cache))?
+                .into_iter()
+                .map(|(name, e)| {
+                    let summary = PriceSummary {
+                        liquidation_prices: e.liquidation_prices,
+                        nearest: e.nearest,
+                        exact: false,
+                    };
+                    (name, summary)
+                })
+                .collect()
         }
         PriceDetail::Exact => {
-            let mut map = BTreeMap::new();
-            map.extend(
-                liquidation_prices_cached(market, account, params, options, Some(cache))?
-                    .underlyings
-                    .into_iter()
-                    .map(|(name, u)| {
-                        (
-                            name,
-                            PriceSummary {
-                                liquidation_prices: u.liquidation_prices,
-                                nearest: u.nearest,
-                                exact: true,
-                            },
-                        )
-                    }),
-            );
-            map
+            liquidation_prices_cached(market, account, params, options, Some(cache))?
+                .underlyings
+                .into_iter()
+                .map(|(name, u)| {
+                    let summary = PriceSummary {
+                        liquidation_prices: u.liquidation_prices,
+                        nearest: u.nearest,
+                        exact: true,
+                    };
+                    (name, summary)
+                })
+                .collect()
         }
     };
     Ok(AccountSummary {

@@ -24,7 +24,7 @@ use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock
 use crate::error::{Error, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 /// Computes the margin report of `account` against `market` under `params`.
 pub fn margin(
@@ -225,7 +225,7 @@ fn margin_detailed(
             isolated_health: None,
         });
     }
-    let mut greeks: BTreeMap<String, NetGreeks> = BTreeMap::new();
+    let mut greeks: VecMap<String, NetGreeks> = VecMap::new();
     for (name, g) in net {
         greeks.insert(name.to_string(), g);
     }

@@ -194,7 +194,11 @@ pub struct DerivePortfolioParams {
     /// Collateral assets PMRM_2 haircuts, by symbol (none by default: Derive's production
     /// haircuts are not published). Assets not listed, and the USDC cash balance, carry no
     /// PMRM_2 contingency.
-    pub collateral: BTreeMap<String, DeriveCollateral>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, DeriveCollateral>")
+    )]
+    pub collateral: VecMap<String, DeriveCollateral>,
 }
 
 impl Default for DerivePortfolioParams {
@@ -263,7 +267,7 @@ impl Default for DerivePortfolioParams {
             width_scale: 4.0,
             vol_param_static: 0.6,
             vol_param_scale: -0.1,
-            collateral: BTreeMap::new(),
+            collateral: VecMap::new(),
         }
     }
 }

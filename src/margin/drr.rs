@@ -20,8 +20,8 @@ use super::params::{RiskParams, StaleMode};
 use crate::error::{Error, Result};
 use crate::market::Market;
 use crate::units::YearFrac;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Net USD Greeks of one underlying's positions.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -83,7 +83,7 @@ fn loss(g: &NetGreeks, shock: f64, dt: f64, vol: f64, vol_shock: f64) -> f64 {
 /// The DRR add-on for net Greeks per underlying (sorted by name).
 pub fn drr_add_on(
     market: &Market,
-    greeks: &BTreeMap<String, NetGreeks>,
+    greeks: &VecMap<String, NetGreeks>,
     params: &RiskParams,
 ) -> Result<Vec<DrrUnderlying>> {
     let p = &params.drr;
@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn shock_is_k_sigma_s_sqrt_dt_and_the_oracle_never_lowers_it() {
         let params = RiskParams::default();
-        let greeks = BTreeMap::from([(
+        let greeks = VecMap::from([(
             "BTC".to_string(),
             NetGreeks {
                 delta: -3.0,

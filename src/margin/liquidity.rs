@@ -11,8 +11,8 @@ use super::drr::NetGreeks;
 use super::params::LiquidityParams;
 use crate::error::Result;
 use crate::market::Market;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The liquidity charge of one underlying.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,7 +36,7 @@ pub struct LiquidityCharge {
 /// Charges per underlying (sorted), and warnings for underlyings without depth.
 pub fn liquidity_charges(
     market: &Market,
-    greeks: &BTreeMap<String, NetGreeks>,
+    greeks: &VecMap<String, NetGreeks>,
     params: &LiquidityParams,
 ) -> Result<(Vec<LiquidityCharge>, Vec<String>)> {
     let mut charges = Vec::new();
@@ -107,7 +107,7 @@ mod tests {
             r#", "depth": {"bids": [[99900, 2], [99000, 3], [90000, 100]], "asks": [[100100, 1]]}"#,
         );
         let params = LiquidityParams::default();
-        let long = BTreeMap::from([(
+        let long = VecMap::from([(
             "BTC".to_string(),
             NetGreeks {
                 delta: 4.0,
@@ -121,7 +121,7 @@ mod tests {
         assert!((charges[0].depth - depth).abs() < 1e-6);
         assert!((charges[0].maintenance - 400_000.0 * slip).abs() < 1e-6);
         // A short hits the thin ask side and pays more per unit.
-        let short = BTreeMap::from([(
+        let short = VecMap::from([(
             "BTC".to_string(),
             NetGreeks {
                 delta: -4.0,
@@ -131,7 +131,7 @@ mod tests {
         let (charges_short, _) = liquidity_charges(&m, &short, &params).unwrap();
         assert!(charges_short[0].slippage > charges[0].slippage);
         // Doubling the position more than doubles the charge (√ impact).
-        let double = BTreeMap::from([(
+        let double = VecMap::from([(
             "BTC".to_string(),
             NetGreeks {
                 delta: 8.0,
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn no_depth_is_a_warning_not_a_silent_zero() {
-        let greeks = BTreeMap::from([(
+        let greeks = VecMap::from([(
             "BTC".to_string(),
             NetGreeks {
                 delta: 1.0,

@@ -6,9 +6,9 @@
 //! parts (DRR add-on, oracle buffer, liquidity charge, collateral haircuts, risk flags).
 
 use crate::error::{Error, Result};
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 
 /// The DRR sensitivity add-on (see [`super::drr`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -198,10 +198,15 @@ pub struct RiskParams {
     pub oracle: OracleParams,
     pub liquidity: LiquidityParams,
     /// Haircut rules per collateral asset; assets not listed use `defaultCollateral`.
-    pub collateral: BTreeMap<String, CollateralParams>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, CollateralParams>")
+    )]
+    pub collateral: VecMap<String, CollateralParams>,
     pub default_collateral: CollateralParams,
     /// Multipliers/add-ons per risk-flag kind. A flag kind not listed here is an input error.
-    pub flags: BTreeMap<String, FlagParams>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, FlagParams>"))]
+    pub flags: VecMap<String, FlagParams>,
     /// Standard (rule-based) model: cross and isolated modes.
     pub standard: super::standard::StandardParams,
     /// Portfolio (risk-matrix) model: portfolio mode.
@@ -236,7 +241,7 @@ impl Default for RiskParams {
             drr: DrrParams::default(),
             oracle: OracleParams::default(),
             liquidity: LiquidityParams::default(),
-            collateral: BTreeMap::from([
+            collateral: VecMap::from([
                 ("USDC".to_string(), stable.clone()),
                 (
                     "USDT".to_string(),
@@ -253,7 +258,7 @@ impl Default for RiskParams {
                 haircut: 0.5,
                 ..CollateralParams::default()
             },
-            flags: BTreeMap::from([
+            flags: VecMap::from([
                 (
                     "governanceVote".to_string(),
                     FlagParams {
@@ -506,7 +511,7 @@ mod tests {
     fn hash_is_sha256_of_canonical_json_and_changes_with_any_parameter() {
         // `printf "{}" | sha256sum` (coreutils), independent of our code.
         assert_eq!(
-            params_hash(&BTreeMap::<String, f64>::new()).unwrap(),
+            params_hash(&std::collections::BTreeMap::<String, f64>::new()).unwrap(),
             "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
         );
         let a = params_hash(&RiskParams::default()).unwrap();

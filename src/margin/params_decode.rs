@@ -584,11 +584,11 @@ mod tests {
                 .unwrap();
         assert_eq!(p.futures.len(), 1);
         assert_eq!(
-            p.futures["DOGE"],
-            FuturesRule {
+            p.futures.get("DOGE"),
+            Some(&FuturesRule {
                 im_base: 0.1,
                 ..FuturesRule::default()
-            }
+            })
         );
         // `derive: null` is absent; an integral float reads as an integer (JS sends 4 as 4.0).
         let p = crate::json::decode_value(

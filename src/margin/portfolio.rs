@@ -343,13 +343,21 @@ pub struct PortfolioParams {
     /// `sum` (default) or `correlation`.
     pub aggregation: Aggregation,
     /// Correlations between underlyings' worst losses, `{"BTC": {"ETH": 0.8}}` (either order).
-    pub correlations: BTreeMap<String, BTreeMap<String, f64>>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, Record<string, number>>")
+    )]
+    pub correlations: VecMap<String, BTreeMap<String, f64>>,
     /// Correlation of a pair not listed in `correlations`.
     pub default_correlation: f64,
     /// Parameters of the USD-settled vectors.
     pub usd: SettlementParams,
     /// Risk matrix per underlying; underlyings not listed use `defaultUnderlying`.
-    pub underlyings: BTreeMap<String, RiskMatrixParams>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(type = "Record<string, RiskMatrixParams>")
+    )]
+    pub underlyings: VecMap<String, RiskMatrixParams>,
     /// Risk matrix of any other underlying.
     pub default_underlying: RiskMatrixParams,
     /// Derive PMRM_2 instead of the risk matrix (see [`super::derive_portfolio`]); absent by
@@ -369,10 +377,10 @@ impl Default for PortfolioParams {
         PortfolioParams {
             mm_factor: 0.8,
             aggregation: Aggregation::Sum,
-            correlations: BTreeMap::new(),
+            correlations: VecMap::new(),
             default_correlation: 1.0,
             usd: SettlementParams::default(),
-            underlyings: BTreeMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
+            underlyings: VecMap::from([("ETH".to_string(), RiskMatrixParams::deribit_eth())]),
             default_underlying: RiskMatrixParams::default(),
             derive: None,
             inter_spreads: Vec::new(),

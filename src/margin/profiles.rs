@@ -10,6 +10,7 @@ use super::standard::{FuturesRule, LeverageTier, OptionRule, ShortOptionFormula,
 use crate::error::{Error, Result};
 use crate::json::tree::{self, Value};
 use crate::json::Path;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// A profile's name and what it is.
@@ -363,14 +364,12 @@ pub fn profile(name: &str) -> Result<RiskParams> {
     Ok(p)
 }
 
-/// A futures rule table keyed by underlying, built by insertion: `collect` would compile a sort
-/// and a bulk build for the map type into the .wasm; `insert` is there for the decoder anyway.
-fn futures_table(rules: &[(&str, FuturesRule)]) -> std::collections::BTreeMap<String, FuturesRule> {
-    let mut table = std::collections::BTreeMap::new();
-    for (underlying, rule) in rules {
-        table.insert(underlying.to_string(), rule.clone());
-    }
-    table
+/// A futures rule table keyed by underlying.
+fn futures_table(rules: &[(&str, FuturesRule)]) -> VecMap<String, FuturesRule> {
+    rules
+        .iter()
+        .map(|(underlying, rule)| (underlying.to_string(), rule.clone()))
+        .collect()
 }
 
 /// Paradex SCAN (docs/venues/paradex.md §2, "Full scenario table" of

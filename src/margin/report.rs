@@ -8,8 +8,8 @@ use super::money::Money;
 use super::portfolio::PortfolioResult;
 use super::statistical::VarResult;
 use crate::portfolio::MarginMode;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One position's line in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,7 +118,8 @@ pub struct MarginReport {
     /// Per collateral asset.
     pub collateral: Vec<CollateralValue>,
     /// Net Greeks per underlying (USD).
-    pub greeks: BTreeMap<String, NetGreeks>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, NetGreeks>"))]
+    pub greeks: VecMap<String, NetGreeks>,
     /// DRR add-on per underlying.
     pub drr: Vec<DrrUnderlying>,
     /// Liquidity charge per underlying.

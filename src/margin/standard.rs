@@ -57,7 +57,6 @@ use crate::portfolio::{ContractKind, Millis, Position, Settlement};
 use crate::pricing::OptionKind;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One tier of a Hyperliquid-style leverage table: from `notional` (USD, inclusive) upwards the
 /// maximum leverage is `maxLeverage` (docs/venues/hyperliquid.md §4).
@@ -322,7 +321,8 @@ pub struct StandardParams {
     /// Futures/perpetual rules per underlying symbol. Defaults (deribit.md §1.2): BTC
     /// 0.02/0.00005, 0.01/0.00005; ETH 0.02/0.000004, 0.01/0.000004; SOL 0.04/0.000005,
     /// 0.02/0.000005 (SOL_USDC, official Linear-Perpetual page).
-    pub futures: BTreeMap<String, FuturesRule>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, FuturesRule>"))]
+    pub futures: VecMap<String, FuturesRule>,
     /// The rule of an underlying not in `futures` (default: like BTC).
     pub default_futures: FuturesRule,
     /// Whether N is aggregated per underlying (default) or taken per position.
@@ -366,7 +366,7 @@ pub struct StandardParams {
 impl Default for StandardParams {
     fn default() -> Self {
         StandardParams {
-            futures: BTreeMap::from([
+            futures: VecMap::from([
                 (
                     "BTC".to_string(),
                     FuturesRule::deribit(0.02, 0.000_05, 0.01, 0.000_05),

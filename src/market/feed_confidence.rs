@@ -15,6 +15,7 @@
 
 use crate::error::{Error, Result};
 use crate::portfolio::Millis;
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -100,9 +101,12 @@ impl UnderlyingConfidence {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FeedConfidence {
     /// Per underlying symbol; an underlying not listed scores 1 everywhere.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub underlyings: BTreeMap<String, UnderlyingConfidence>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, UnderlyingConfidence>")
+    )]
+    pub underlyings: VecMap<String, UnderlyingConfidence>,
     /// Per collateral asset: its price feed's score; an asset not listed scores 1.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -301,9 +305,12 @@ pub struct UnderlyingConfidenceUpdate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FeedConfidenceUpdate {
     /// New scores per underlying symbol.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub underlyings: BTreeMap<String, UnderlyingConfidenceUpdate>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, UnderlyingConfidenceUpdate>")
+    )]
+    pub underlyings: VecMap<String, UnderlyingConfidenceUpdate>,
     /// New scores per collateral asset.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -316,7 +323,7 @@ impl From<FeedConfidenceUpdate> for FeedConfidence {
     /// `feedConfidence` decodes this way: one decoder for the market and the engine's event.
     fn from(update: FeedConfidenceUpdate) -> FeedConfidence {
         let mut full = FeedConfidence {
-            underlyings: BTreeMap::new(),
+            underlyings: VecMap::new(),
             collateral: update.collateral,
         };
         for (name, u) in update.underlyings {

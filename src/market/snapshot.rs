@@ -152,11 +152,15 @@ pub struct MarketSpec {
     /// Valuation time (ms since the Unix epoch).
     pub now: Millis,
     /// Market data per underlying symbol.
-    pub underlyings: BTreeMap<String, UnderlyingSpec>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, UnderlyingSpec>"))]
+    pub underlyings: VecMap<String, UnderlyingSpec>,
     /// Collateral assets by symbol.
     #[serde(default)]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub collateral: BTreeMap<String, CollateralQuote>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, CollateralQuote>")
+    )]
+    pub collateral: VecMap<String, CollateralQuote>,
     /// Active protocol risk flags.
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -367,7 +371,7 @@ impl Market {
     /// instrument id ([`super::listed`]).
     pub fn new(mut spec: MarketSpec) -> Result<Market> {
         let now = crate::units::timestamp(spec.now, "now")?;
-        for (name, u) in &mut spec.underlyings {
+        for (name, u) in spec.underlyings.iter_mut() {
             super::listed::canonical_listings(name, u)?;
         }
         let mut underlyings = Underlyings::default();
