@@ -277,11 +277,19 @@ mod tests {
             (seed >> 33) as u32
         };
         for round in 0..400u32 {
-            let keys = if round % 2 == 0 { 12 } else { 3 * SCAN_LIMIT as u32 };
+            let keys = if round % 2 == 0 {
+                12
+            } else {
+                3 * SCAN_LIMIT as u32
+            };
             let (mut ours, mut reference) = (VecMap::new(), BTreeMap::new());
             for step in 0..120u32 {
                 // Every fourth round mostly ascending keys (the append without a search).
-                let key = if round % 4 == 1 { step / 2 } else { next() % keys };
+                let key = if round % 4 == 1 {
+                    step / 2
+                } else {
+                    next() % keys
+                };
                 match next() % 5 {
                     0 | 1 => assert_eq!(ours.insert(key, step), reference.insert(key, step)),
                     2 => {
@@ -329,6 +337,9 @@ mod tests {
         assert_eq!(text, r#"{"a":-1.0,"b":2.5}"#);
         assert_eq!(text, serde_json::to_string(&reference).unwrap());
         let read: VecMap<String, f64> = serde_json::from_str(r#"{"b":1,"a":2,"b":3}"#).unwrap();
-        assert_eq!(read, VecMap::from([("a".to_string(), 2.0), ("b".to_string(), 3.0)]));
+        assert_eq!(
+            read,
+            VecMap::from([("a".to_string(), 2.0), ("b".to_string(), 3.0)])
+        );
     }
 }
