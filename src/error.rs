@@ -1,18 +1,26 @@
 //! The one error type of the core.
 //!
-//! Every failure the engine can report is a variant here, with a stable machine code (`E_…`) and
-//! the path of the offending input field (`"strike"`, `"positions[3].size"`). The binding layer maps
-//! each variant 1:1 to a JS `Error` carrying `code` and `field`; the CLI prints the same pair.
-//! Nothing in the core panics on input: it returns one of these.
+//! Every failure the engine can report is an [`ErrorKind`] variant, with a stable machine code
+//! (`E_…`) and the path of the offending input field (`"strike"`, `"positions[3].size"`). The
+//! binding layer maps each variant 1:1 to a JS `Error` carrying `code` and `field`; the CLI prints
+//! the same pair. Nothing in the core panics on input: it returns one of these.
+//!
+//! [`Error`] boxes its kind, so it is one pointer wide: every `?` moves an error into its
+//! caller's `Result`, and with the kind inline (48 bytes) those moves were ≈ 1,000 copies of six
+//! words in the `.wasm` (README "Build profile and size"); the box is allocated only on failure.
 
 use std::fmt;
 
 /// Result alias used across the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A failure with a stable code and the input field it concerns.
+/// A failure with a stable code and the input field it concerns (its [`ErrorKind`], boxed).
+#[derive(Clone, PartialEq)]
+pub struct Error(Box<ErrorKind>);
+
+/// What failed: one variant per stable code.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Error {
+pub enum ErrorKind {
     /// Malformed input: wrong type, missing field, NaN/Infinity, out of its documented domain.
     #[error("{field}: {reason}")]
     InvalidInput { field: String, reason: String },
@@ -61,52 +69,63 @@ impl Error {
         "E_INSUFFICIENT_MARGIN",
     ];
 
-    /// Shorthand for [`Error::InvalidInput`].
+    /// Shorthand for [`ErrorKind::InvalidInput`].
     pub fn invalid(field: impl Into<String>, reason: impl fmt::Display) -> Self {
-        Error::InvalidInput {
+        ErrorKind::InvalidInput {
             field: field.into(),
             reason: reason.to_string(),
         }
+        .into()
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// What failed, unboxed.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
     }
 
     /// The stable code of this error, as documented in the README's error table.
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidInput { .. } => "E_INVALID_INPUT",
-            Error::InvalidVol { .. } => "E_INVALID_VOL",
-            Error::NoArbitrageBound { .. } => "E_NO_ARBITRAGE_BOUND",
-            Error::NoConvergence { .. } => "E_NO_CONVERGENCE",
-            Error::MissingMarketData { .. } => "E_MISSING_MARKET_DATA",
-            Error::StaleOracle { .. } => "E_STALE_ORACLE",
-            Error::Busy { .. } => "E_BUSY",
-            Error::InsufficientMargin { .. } => "E_INSUFFICIENT_MARGIN",
+        match &*self.0 {
+            ErrorKind::InvalidInput { .. } => "E_INVALID_INPUT",
+            ErrorKind::InvalidVol { .. } => "E_INVALID_VOL",
+            ErrorKind::NoArbitrageBound { .. } => "E_NO_ARBITRAGE_BOUND",
+            ErrorKind::NoConvergence { .. } => "E_NO_CONVERGENCE",
+            ErrorKind::MissingMarketData { .. } => "E_MISSING_MARKET_DATA",
+            ErrorKind::StaleOracle { .. } => "E_STALE_ORACLE",
+            ErrorKind::Busy { .. } => "E_BUSY",
+            ErrorKind::InsufficientMargin { .. } => "E_INSUFFICIENT_MARGIN",
         }
     }
 
     /// The path of the input field this error concerns (empty for the whole input).
     pub fn field(&self) -> &str {
-        match self {
-            Error::InvalidInput { field, .. }
-            | Error::InvalidVol { field, .. }
-            | Error::NoArbitrageBound { field, .. }
-            | Error::NoConvergence { field, .. }
-            | Error::MissingMarketData { field, .. }
-            | Error::StaleOracle { field, .. }
-            | Error::Busy { field, .. }
-            | Error::InsufficientMargin { field, .. } => field,
+        match self.kind() {
+            ErrorKind::InvalidInput { field, .. }
+            | ErrorKind::InvalidVol { field, .. }
+            | ErrorKind::NoArbitrageBound { field, .. }
+            | ErrorKind::NoConvergence { field, .. }
+            | ErrorKind::MissingMarketData { field, .. }
+            | ErrorKind::StaleOracle { field, .. }
+            | ErrorKind::Busy { field, .. }
+            | ErrorKind::InsufficientMargin { field, .. } => field,
         }
     }
 
     fn field_mut(&mut self) -> &mut String {
-        match self {
-            Error::InvalidInput { field, .. }
-            | Error::InvalidVol { field, .. }
-            | Error::NoArbitrageBound { field, .. }
-            | Error::NoConvergence { field, .. }
-            | Error::MissingMarketData { field, .. }
-            | Error::StaleOracle { field, .. }
-            | Error::Busy { field, .. }
-            | Error::InsufficientMargin { field, .. } => field,
+        match &mut *self.0 {
+            ErrorKind::InvalidInput { field, .. }
+            | ErrorKind::InvalidVol { field, .. }
+            | ErrorKind::NoArbitrageBound { field, .. }
+            | ErrorKind::NoConvergence { field, .. }
+            | ErrorKind::MissingMarketData { field, .. }
+            | ErrorKind::StaleOracle { field, .. }
+            | ErrorKind::Busy { field, .. }
+            | ErrorKind::InsufficientMargin { field, .. } => field,
         }
     }
 
@@ -117,12 +136,13 @@ impl Error {
         self
     }
 
-    /// Shorthand for [`Error::MissingMarketData`].
+    /// Shorthand for [`ErrorKind::MissingMarketData`].
     pub fn missing(field: impl Into<String>, reason: impl fmt::Display) -> Self {
-        Error::MissingMarketData {
+        ErrorKind::MissingMarketData {
             field: field.into(),
             reason: reason.to_string(),
         }
+        .into()
     }
 
     /// The same error with `prefix.` prepended to its field path (for nested inputs).
@@ -140,6 +160,28 @@ impl Error {
     }
 }
 
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
+impl fmt::Debug for Error {
+    /// As the kind's (`InvalidInput { field: …, reason: … }`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    /// `field: reason` (the kind's message).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,49 +189,52 @@ mod tests {
     /// One error of every variant (the match makes a new variant a compile error here).
     fn one_of_each() -> Vec<Error> {
         let (field, reason) = (String::new(), String::new());
-        let all = vec![
-            Error::InvalidInput {
+        let all: Vec<Error> = [
+            ErrorKind::InvalidInput {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::InvalidVol {
+            ErrorKind::InvalidVol {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::NoArbitrageBound {
+            ErrorKind::NoArbitrageBound {
                 field: field.clone(),
                 price: 0.0,
                 lower: 0.0,
                 upper: 0.0,
             },
-            Error::NoConvergence {
+            ErrorKind::NoConvergence {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::MissingMarketData {
+            ErrorKind::MissingMarketData {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::StaleOracle {
+            ErrorKind::StaleOracle {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::Busy {
+            ErrorKind::Busy {
                 field: field.clone(),
                 reason: reason.clone(),
             },
-            Error::InsufficientMargin { field, reason },
-        ];
+            ErrorKind::InsufficientMargin { field, reason },
+        ]
+        .into_iter()
+        .map(Error::from)
+        .collect();
         for e in &all {
-            match e {
-                Error::InvalidInput { .. }
-                | Error::InvalidVol { .. }
-                | Error::NoArbitrageBound { .. }
-                | Error::NoConvergence { .. }
-                | Error::MissingMarketData { .. }
-                | Error::StaleOracle { .. }
-                | Error::Busy { .. }
-                | Error::InsufficientMargin { .. } => {}
+            match e.kind() {
+                ErrorKind::InvalidInput { .. }
+                | ErrorKind::InvalidVol { .. }
+                | ErrorKind::NoArbitrageBound { .. }
+                | ErrorKind::NoConvergence { .. }
+                | ErrorKind::MissingMarketData { .. }
+                | ErrorKind::StaleOracle { .. }
+                | ErrorKind::Busy { .. }
+                | ErrorKind::InsufficientMargin { .. } => {}
             }
         }
         all

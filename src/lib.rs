@@ -48,7 +48,7 @@ pub mod vec_map;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use vec_map::VecMap;
 
 /// The crate version, as reported by the CLI's `--version` and the JS `version()`.

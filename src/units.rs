@@ -6,7 +6,7 @@
 //! re-checks it. Units follow DESIGN.md: prices in quote currency per unit of underlying, time in
 //! years for models (`YearFrac`), volatilities and rates as decimals (0.8 = 80 %).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 macro_rules! quantity {
     ($(#[$doc:meta])* $name:ident) => {
@@ -159,10 +159,11 @@ impl Vol {
 
     fn within(value: f64, max: f64, field: &str, what: &str) -> Result<Self> {
         if !(value.is_finite() && (Self::MIN..=max).contains(&value)) {
-            return Err(Error::InvalidVol {
+            return Err(ErrorKind::InvalidVol {
                 field: field.to_string(),
                 reason: format!("{what} in [{:e}, {max}], got {value}", Self::MIN),
-            });
+            }
+            .into());
         }
         Ok(Vol(value))
     }

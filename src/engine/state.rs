@@ -18,7 +18,7 @@ use super::event::{
 };
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
@@ -462,7 +462,7 @@ impl MarginEngine {
             .totals_of(market, &validated)
             .map_err(|e| e.within(&format!("accounts.{account}")))?;
         if units(&report.free_collateral.units, "freeCollateral")? < 0 {
-            return Err(Error::InsufficientMargin {
+            return Err(ErrorKind::InsufficientMargin {
                 field: "amount".into(),
                 reason: format!(
                     "withdrawing {amount} {asset} would leave free collateral {} {} \
@@ -472,7 +472,8 @@ impl MarginEngine {
                     report.equity.value,
                     report.initial_margin.value
                 ),
-            });
+            }
+            .into());
         }
         let reports = vec![(account.to_string(), report, false)];
         self.commit_reported(account, spec, validated, reports)

@@ -20,7 +20,7 @@
 
 use super::linear::{linear_estimate, LinearEstimate};
 use super::shift::{LiquidationOptions, Shifter};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::margin::compute::margin_summary;
 use crate::margin::{margin_validated, MarginReport, RiskParams, ScenarioCache};
 use crate::market::{Market, MarketSpec};
@@ -238,9 +238,11 @@ impl<'e> Evaluator<'e> {
                 self.shifter.underlying(),
                 ratio * self.shifter.spot()
             );
-            match e {
-                Error::NoConvergence { field, .. } => Error::NoConvergence { field, reason },
-                other => other,
+            match e.into_kind() {
+                ErrorKind::NoConvergence { field, .. } => {
+                    ErrorKind::NoConvergence { field, reason }.into()
+                }
+                other => other.into(),
             }
         })
     }

@@ -17,7 +17,7 @@
 //! (or, in conservative mode, reported so the caller multiplies the requirements).
 
 use super::params::{RiskParams, StaleMode};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::market::Market;
 use crate::units::YearFrac;
 use crate::vec_map::VecMap;
@@ -96,13 +96,14 @@ pub fn drr_add_on(
         let staleness_ms = (market.now() - u.index().publish_time) as f64;
         let stale = staleness_ms > params.oracle.max_staleness_ms;
         if stale && params.oracle.stale_mode == StaleMode::Refuse {
-            return Err(Error::StaleOracle {
+            return Err(ErrorKind::StaleOracle {
                 field: format!("underlyings.{name}.index.publishTime"),
                 reason: format!(
                     "index quote is {staleness_ms} ms old, past oracle.maxStalenessMs = {}",
                     params.oracle.max_staleness_ms
                 ),
-            });
+            }
+            .into());
         }
         let base_ms = p.horizon_ms + p.oracle_latency_ms;
         let dt_base = base_ms / YearFrac::MS_PER_YEAR;

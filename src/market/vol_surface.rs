@@ -13,7 +13,7 @@
 use super::arbitrage::{self, SurfaceWarning};
 use super::grid::GridSmile;
 use super::svi::Svi;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::math::ln;
 use crate::units::{Price, Vol, YearFrac};
 use serde::{Deserialize, Serialize};
@@ -246,13 +246,14 @@ impl VolSurface {
         if variance.total.is_finite() && variance.total >= 0.0 {
             Ok(variance.total)
         } else {
-            Err(Error::InvalidVol {
+            Err(ErrorKind::InvalidVol {
                 field: "slices".to_string(),
                 reason: format!(
                     "the surface gives total variance {} at log-moneyness {k}, t {t} years",
                     variance.total
                 ),
-            })
+            }
+            .into())
         }
     }
 
@@ -312,13 +313,16 @@ impl VolSurface {
             ));
         }
         let implied = self.variance(k, t).implied;
-        let out_of_range = || Error::InvalidVol {
-            field: "slices".to_string(),
-            reason: format!(
+        let out_of_range = || {
+            ErrorKind::InvalidVol {
+                field: "slices".to_string(),
+                reason: format!(
                 "the surface gives implied variance {implied} at log-moneyness {k}, t {t} years: \
                  no volatility in (0, {}]",
                 Vol::MAX
             ),
+            }
+            .into()
         };
         if !(implied.is_finite() && implied > 0.0) {
             return Err(out_of_range());

@@ -3,7 +3,7 @@
 //! Used by implied volatility fallbacks, liquidation prices and maximum order sizes. Returns a
 //! coded error (never a NaN) when there is no sign change or the budget runs out.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 
 /// Tolerances and budget for [`brent`].
 #[derive(Debug, Clone, Copy)]
@@ -36,10 +36,11 @@ where
     let (mut a, mut b) = (a, b);
     let (mut fa, mut fb) = (f(a), f(b));
     if !(fa.is_finite() && fb.is_finite() && a.is_finite() && b.is_finite()) {
-        return Err(Error::NoConvergence {
+        return Err(ErrorKind::NoConvergence {
             field: field.into(),
             reason: "bracket end points or function values are not finite".into(),
-        });
+        }
+        .into());
     }
     if fa == 0.0 {
         return Ok(a);
@@ -48,10 +49,11 @@ where
         return Ok(b);
     }
     if (fa > 0.0) == (fb > 0.0) {
-        return Err(Error::NoConvergence {
+        return Err(ErrorKind::NoConvergence {
             field: field.into(),
             reason: format!("no sign change on [{a}, {b}]"),
-        });
+        }
+        .into());
     }
     let (mut c, mut fc) = (a, fa);
     let mut d = b - a;
@@ -109,16 +111,18 @@ where
         b += if d.abs() > tol { d } else { tol.copysign(m) };
         fb = f(b);
         if !fb.is_finite() {
-            return Err(Error::NoConvergence {
+            return Err(ErrorKind::NoConvergence {
                 field: field.into(),
                 reason: format!("function is not finite at {b}"),
-            });
+            }
+            .into());
         }
     }
-    Err(Error::NoConvergence {
+    Err(ErrorKind::NoConvergence {
         field: field.into(),
         reason: format!("Brent did not converge in {} iterations", opts.max_iter),
-    })
+    }
+    .into())
 }
 
 #[cfg(test)]

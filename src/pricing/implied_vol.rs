@@ -16,7 +16,7 @@
 //! At-the-money (x = 0) has the closed form s = −2·Φ⁻¹((1 − β)/2), then one polishing step.
 
 use super::black::OptionKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::math::{exp, inv_norm_cdf, ln, max, norm_cdf, norm_pdf, FRAC_1_SQRT_2PI};
 
 /// Iterations of the last solve (diagnostics for benchmarks; not part of the API).
@@ -75,12 +75,13 @@ pub fn implied_vol(
     let intrinsic = discount * crate::math::max(theta * (forward - strike), 0.0);
     let upper = discount * if theta > 0.0 { forward } else { strike };
     if !(price >= intrinsic && price < upper) {
-        return Err(Error::NoArbitrageBound {
+        return Err(ErrorKind::NoArbitrageBound {
             field: "price".into(),
             price,
             lower: intrinsic,
             upper,
-        });
+        }
+        .into());
     }
     // In–out duality: an in-the-money option is its intrinsic value plus the out-of-the-money
     // option of the other kind; put–call symmetry b(x, s, put) = b(−x, s, call) then leaves an
@@ -103,12 +104,13 @@ pub(crate) fn normalised_otm_total_vol(beta: f64, x: f64) -> Result<f64> {
     let curve = Normalised::new(x);
     let b_max = curve.exp_half_x;
     if beta >= b_max {
-        return Err(Error::NoArbitrageBound {
+        return Err(ErrorKind::NoArbitrageBound {
             field: "price".into(),
             price: beta,
             lower: 0.0,
             upper: b_max,
-        });
+        }
+        .into());
     }
     if x == 0.0 {
         let s = -2.0 * inv_norm_cdf(0.5 * (1.0 - beta));
@@ -227,10 +229,11 @@ fn solve(curve: &Normalised, beta: f64, guess: f64, objective: Objective) -> Res
         }
         s = next;
     }
-    Err(Error::NoConvergence {
+    Err(ErrorKind::NoConvergence {
         field: "price".into(),
         reason: format!("implied volatility did not converge in {MAX_ITERATIONS} iterations"),
-    })
+    }
+    .into())
 }
 
 /// The normalised Black call b(x, ·) for one log-moneyness x ≤ 0, with e^{±x/2} computed once.

@@ -11,7 +11,7 @@
 use super::convert::{decoded, json_text, to_js, to_js_error, with_params_tree};
 use crate::engine::snapshot::engine_snapshot;
 use crate::engine::{EngineParams, Event, MarginEngine, MarginUpdate};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::margin::MarginReport;
 use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
@@ -32,11 +32,14 @@ export type MarginUpdateJs = MarginUpdate & {
 "#;
 
 fn busy() -> JsValue {
-    to_js_error(Error::Busy {
-        field: String::new(),
-        reason: "the engine is in use by a call further up the stack; retry after it returns"
-            .into(),
-    })
+    to_js_error(
+        ErrorKind::Busy {
+            field: String::new(),
+            reason: "the engine is in use by a call further up the stack; retry after it returns"
+                .into(),
+        }
+        .into(),
+    )
 }
 
 fn updates_to_js(updates: &[MarginUpdate]) -> Result<JsValue, JsValue> {
