@@ -20,7 +20,7 @@ const CLOSED_FRACTION: f64 = 1e-12;
 
 /// Adds `amount` whole units of `asset` to the account's collateral.
 fn credit(spec: &mut AccountSpec, asset: &str, amount: f64, field: &str) -> Result<()> {
-    let balance = spec.collateral.entry(asset.to_string()).or_insert(0.0);
+    let balance = spec.collateral.slot(asset.to_string(), || 0.0);
     let next = *balance + amount;
     if !next.is_finite() {
         return Err(Error::invalid(field, "the collateral balance overflows"));

@@ -355,12 +355,12 @@ pub fn apply_order(
     });
     let premium_usd = if is_option { amount * price } else { 0.0 };
     let cash = &mut after.collateral;
-    let margin_balance = cash.entry(params.margin_asset.clone()).or_insert(0.0);
+    let margin_balance = cash.slot(params.margin_asset.clone(), || 0.0);
     *margin_balance += (realized_usd - premium_usd) / asset_price
         - order.isolated_margin.unwrap_or(0.0)
         + released;
     if realized_coin != 0.0 {
-        *cash.entry(instrument.underlying.clone()).or_insert(0.0) += realized_coin;
+        *cash.slot(instrument.underlying.clone(), || 0.0) += realized_coin;
     }
     let realized_pnl = if inverse {
         realized_coin * market.underlying(&instrument.underlying)?.spot()

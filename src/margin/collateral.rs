@@ -39,7 +39,7 @@ pub fn haircut(params: &CollateralParams, depegged: bool, horizon_years: f64) ->
 
 /// Values every balance of `collateral` (sorted by asset).
 pub fn value_collateral(
-    collateral: &std::collections::BTreeMap<String, f64>,
+    collateral: &crate::vec_map::VecMap<String, f64>,
     market: &Market,
     params: &RiskParams,
 ) -> Result<Vec<CollateralValue>> {
@@ -132,22 +132,20 @@ mod tests {
         )
         .unwrap();
         let params = RiskParams::default();
-        let balances = std::collections::BTreeMap::from([
-            ("USDC".to_string(), 1000.0),
-            ("BTC".to_string(), -0.1),
-        ]);
+        let balances =
+            crate::vec_map::VecMap::from([("USDC".to_string(), 1000.0), ("BTC".to_string(), -0.1)]);
         let v = value_collateral(&balances, &market, &params).unwrap();
         // BTC first (sorted): a borrow of 0.1 BTC = −10,000 USD, weighted up by its haircut.
         assert_eq!(v[0].asset, "BTC");
         assert!(v[0].value < -10_000.0);
         // USDC under a depeg flag: 10 % off.
         assert!((v[1].value - 900.0).abs() < 1e-9);
-        let whale = std::collections::BTreeMap::from([("BTC".to_string(), 1000.0)]);
-        let small = std::collections::BTreeMap::from([("BTC".to_string(), 1.0)]);
+        let whale = crate::vec_map::VecMap::from([("BTC".to_string(), 1000.0)]);
+        let small = crate::vec_map::VecMap::from([("BTC".to_string(), 1.0)]);
         let per_unit =
             |b| value_collateral(&b, &market, &params).unwrap()[0].value / b.values().sum::<f64>();
         assert!(per_unit(whale) < per_unit(small), "size discount");
-        let missing = std::collections::BTreeMap::from([("SOL".to_string(), 1.0)]);
+        let missing = crate::vec_map::VecMap::from([("SOL".to_string(), 1.0)]);
         assert_eq!(
             value_collateral(&missing, &market, &params)
                 .unwrap_err()

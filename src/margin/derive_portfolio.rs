@@ -66,7 +66,6 @@ use crate::portfolio::{ContractKind, Millis, Position};
 use crate::units::Vol;
 use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A scenario's vol direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -467,7 +466,7 @@ fn confidence_contingency(p: &DerivePortfolioParams, confidence: f64, notional: 
 /// confidence is its feed's score capped by `spot_confidence` (the manager's spot feed).
 fn collateral_holdings<'a>(
     market: &Market,
-    collateral: &'a BTreeMap<String, f64>,
+    collateral: &'a VecMap<String, f64>,
     p: &DerivePortfolioParams,
     stable: f64,
     spot_confidence: Option<f64>,
@@ -511,7 +510,7 @@ fn collateral_holdings<'a>(
 pub fn derive_portfolio_requirements(
     market: &Market,
     positions: &[Position],
-    collateral: &BTreeMap<String, f64>,
+    collateral: &VecMap<String, f64>,
     p: &DerivePortfolioParams,
 ) -> Result<PortfolioResult> {
     p.validate()?;
@@ -811,7 +810,7 @@ mod tests {
         };
         p.collateral.insert("WETH".into(), rule(0.1, 0.05, true));
         p.collateral.insert("USDT".into(), rule(0.02, 0.03, false));
-        let balances: BTreeMap<String, f64> = [
+        let balances: VecMap<String, f64> = [
             ("WETH".to_string(), 1.0),
             ("USDT".to_string(), 1000.0),
             ("USDC".to_string(), 5.0),
@@ -826,7 +825,7 @@ mod tests {
         assert!((r.initial - (360.0 + 220.0 + 130.0)).abs() < 1e-9);
         assert!(r.scenarios.iter().all(|s| s.underlying == "WETH"));
         // A borrowed (negative) PMRM_2 collateral is refused, naming it.
-        let borrowed: BTreeMap<String, f64> = [("WETH".to_string(), -1.0)].into_iter().collect();
+        let borrowed: VecMap<String, f64> = [("WETH".to_string(), -1.0)].into_iter().collect();
         let err = derive_portfolio_requirements(&market, &[], &borrowed, &p).unwrap_err();
         assert_eq!(err.field(), "account.collateral.WETH");
         // Risk-cancelling collateral with positions on two underlyings: refused (PMRM_2 is one
@@ -883,7 +882,7 @@ mod tests {
                 risk_cancelling: false,
             },
         );
-        let balances: BTreeMap<String, f64> = [("WETH".to_string(), 1.0)].into_iter().collect();
+        let balances: VecMap<String, f64> = [("WETH".to_string(), 1.0)].into_iter().collect();
         let run = |scores: &str, p: &DerivePortfolioParams| {
             derive_portfolio_requirements(
                 &market(scores),
@@ -950,7 +949,7 @@ mod tests {
             min_k_star: 0.0,
             ..DerivePortfolioParams::default()
         };
-        let none = BTreeMap::new();
+        let none = VecMap::new();
         derive_portfolio_requirements(&market, std::slice::from_ref(&call), &none, &p).unwrap();
         p.width_scale = 0.0;
         let err = derive_portfolio_requirements(&market, &[call], &none, &p).unwrap_err();
@@ -982,7 +981,7 @@ mod tests {
             entry_price: None,
             isolated_margin: None,
         };
-        let none = BTreeMap::new();
+        let none = VecMap::new();
         for down in [1e-5, 1.0] {
             let p = DerivePortfolioParams {
                 basis_spot_down: down,

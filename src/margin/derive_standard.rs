@@ -33,7 +33,6 @@ use crate::math::{max, min};
 use crate::portfolio::{ContractKind, Millis, Position, Settlement};
 use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Derive Standard Manager parameters beyond the rule-based ones of
 /// [`super::standard::StandardParams`]. Defaults: Derive mainnet (`scripts/config-mainnet.sol`:
@@ -143,7 +142,7 @@ struct Holding {
 pub fn derive_standard_contingencies(
     market: &Market,
     positions: &[Position],
-    collateral: &BTreeMap<String, f64>,
+    collateral: &VecMap<String, f64>,
     p: &DeriveStandardParams,
 ) -> Result<DeriveStandardContingencies> {
     let mut holdings: VecMap<&str, Holding> = VecMap::new();

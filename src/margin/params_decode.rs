@@ -31,7 +31,7 @@ use crate::error::Result;
 use crate::json::fields::{list_of, number, variant, wrong_type, Fields};
 use crate::json::tree::Value;
 use crate::json::Path;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 fn f64_value(value: &Value, path: &Path<'_>) -> Result<f64> {
     number(value, path)
@@ -283,8 +283,8 @@ pub fn portfolio(value: &Value, path: &Path<'_>) -> Result<PortfolioParams> {
     Ok(p)
 }
 
-fn correlation_row(value: &Value, path: &Path<'_>) -> Result<BTreeMap<String, f64>> {
-    let mut row = BTreeMap::new();
+fn correlation_row(value: &Value, path: &Path<'_>) -> Result<VecMap<String, f64>> {
+    let mut row = VecMap::new();
     let Value::Object(map) = value else {
         return Err(wrong_type(path, "an object", value));
     };

@@ -347,7 +347,7 @@ pub struct PortfolioParams {
         target_arch = "wasm32",
         tsify(type = "Record<string, Record<string, number>>")
     )]
-    pub correlations: VecMap<String, BTreeMap<String, f64>>,
+    pub correlations: VecMap<String, VecMap<String, f64>>,
     /// Correlation of a pair not listed in `correlations`.
     pub default_correlation: f64,
     /// Parameters of the USD-settled vectors.
@@ -1792,13 +1792,7 @@ pub fn portfolio_requirements(
     params: &PortfolioParams,
 ) -> Result<PortfolioResult> {
     params.validate()?;
-    portfolio_requirements_checked(
-        market,
-        positions,
-        &BTreeMap::new(),
-        params,
-        Known::default(),
-    )
+    portfolio_requirements_checked(market, positions, &VecMap::new(), params, Known::default())
 }
 
 /// What the caller of [`portfolio_requirements_checked`] already knows, each part if known.
@@ -1827,7 +1821,7 @@ pub(crate) struct Known<'k> {
 pub(crate) fn portfolio_requirements_checked(
     market: &Market,
     positions: &[Position],
-    collateral: &BTreeMap<String, f64>,
+    collateral: &VecMap<String, f64>,
     params: &PortfolioParams,
     known: Known,
 ) -> Result<PortfolioResult> {
@@ -2354,7 +2348,7 @@ mod tests {
             let result = portfolio_requirements_checked(
                 &market,
                 &account.positions,
-                &BTreeMap::new(),
+                &VecMap::new(),
                 &params,
                 Known::default(),
             )

@@ -68,7 +68,6 @@ use crate::parity::SplitMix64;
 use crate::portfolio::{ContractKind, Position};
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Parameters of the statistical VaR (JSON camelCase, every field optional).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,7 +83,8 @@ pub struct StatisticalParams {
     /// Horizon in days of 24 h, in (0, 365] (default 1).
     pub horizon_days: f64,
     /// Correlation of two underlyings' log-returns, keyed by the sorted pair `"BTC/ETH"`, in [−1, 1].
-    pub correlations: BTreeMap<String, f64>,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    pub correlations: VecMap<String, f64>,
     /// Correlation of any pair not in `correlations` (default 0.8).
     pub default_correlation: f64,
     /// Annualised volatility of the relative change of implied vol, in [0, 5] (default 1.0).
@@ -105,7 +105,7 @@ impl Default for StatisticalParams {
             enabled: false,
             confidence: 0.99,
             horizon_days: 1.0,
-            correlations: BTreeMap::new(),
+            correlations: VecMap::new(),
             default_correlation: 0.8,
             vol_of_vol: 1.0,
             spot_vol_correlation: -0.5,

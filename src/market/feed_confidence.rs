@@ -17,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::portfolio::Millis;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 fn one() -> f64 {
     1.0
@@ -108,9 +107,12 @@ pub struct FeedConfidence {
     )]
     pub underlyings: VecMap<String, UnderlyingConfidence>,
     /// Per collateral asset: its price feed's score; an asset not listed scores 1.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub collateral: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, number>")
+    )]
+    pub collateral: VecMap<String, f64>,
 }
 
 fn score(value: f64, field: impl FnOnce() -> String) -> Result<()> {
@@ -170,7 +172,7 @@ fn check_underlying(
 }
 
 /// Checks collateral scores, naming `path.collateral.<asset>`.
-fn check_collateral(path: &str, collateral: &BTreeMap<String, f64>) -> Result<()> {
+fn check_collateral(path: &str, collateral: &VecMap<String, f64>) -> Result<()> {
     for (asset, &value) in collateral {
         score(value, || join(path, &format!("collateral.{asset}")))?;
     }
@@ -312,9 +314,12 @@ pub struct FeedConfidenceUpdate {
     )]
     pub underlyings: VecMap<String, UnderlyingConfidenceUpdate>,
     /// New scores per collateral asset.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub collateral: BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, number>")
+    )]
+    pub collateral: VecMap<String, f64>,
 }
 
 impl From<FeedConfidenceUpdate> for FeedConfidence {

@@ -6,6 +6,7 @@
 
 use super::instrument::{Instrument, InstrumentSpec};
 use crate::error::{Error, Result};
+use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -56,8 +57,11 @@ pub struct AccountSpec {
     pub mode: MarginMode,
     /// Collateral balances by asset symbol, in whole units (may be negative: a borrow).
     #[serde(default)]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
-    pub collateral: BTreeMap<String, f64>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        tsify(optional, type = "Record<string, number>")
+    )]
+    pub collateral: VecMap<String, f64>,
     /// Open positions.
     #[serde(default)]
     #[cfg_attr(target_arch = "wasm32", tsify(optional))]
@@ -153,7 +157,7 @@ pub struct Account {
     /// Margin mode.
     pub mode: MarginMode,
     /// Collateral balances.
-    pub collateral: BTreeMap<String, f64>,
+    pub collateral: VecMap<String, f64>,
     /// Positions, in input order (reports refer to them by index).
     pub positions: Vec<Position>,
     /// For each position as validated, the first position with the same option (see
