@@ -9,6 +9,7 @@
 //! caller's `Result`, and with the kind inline (48 bytes) those moves were ≈ 1,000 copies of six
 //! words in the `.wasm` (README "Build profile and size"); the box is allocated only on failure.
 
+use crate::numfmt::Shortest;
 use std::fmt;
 
 /// Result alias used across the core.
@@ -29,7 +30,12 @@ pub enum ErrorKind {
     InvalidVol { field: String, reason: String },
     /// An option price outside the no-arbitrage bounds of the model (below intrinsic or above the
     /// forward/strike bound), so no implied volatility exists.
-    #[error("{field}: price {price} is outside the no-arbitrage bounds [{lower}, {upper})")]
+    #[error(
+        "{field}: price {} is outside the no-arbitrage bounds [{}, {})",
+        Shortest(*.price),
+        Shortest(*.lower),
+        Shortest(*.upper)
+    )]
     NoArbitrageBound {
         field: String,
         price: f64,

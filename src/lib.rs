@@ -38,6 +38,7 @@ pub mod liquidation;
 pub mod margin;
 pub mod market;
 pub mod math;
+mod numfmt;
 pub mod parity;
 pub mod portfolio;
 pub mod pricing;

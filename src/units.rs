@@ -70,7 +70,11 @@ pub(crate) fn amount(value: f64, field: &str) -> Result<f64> {
     } else {
         Err(Error::invalid(
             field,
-            format!("must be a finite amount within ±{MAX_AMOUNT:e}, got {value}"),
+            format!(
+                "must be a finite amount within ±{}, got {}",
+                crate::numfmt::Sci(MAX_AMOUNT, None),
+                crate::numfmt::Shortest(value)
+            ),
         ))
     }
 }
@@ -92,7 +96,10 @@ pub(crate) fn finite(value: f64, field: &str) -> Result<f64> {
     } else {
         Err(Error::invalid(
             field,
-            format!("must be a finite number, got {value}"),
+            format!(
+                "must be a finite number, got {}",
+                crate::numfmt::Shortest(value)
+            ),
         ))
     }
 }
@@ -108,14 +115,18 @@ impl Price {
     pub fn new(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
         if value <= 0.0 {
-            Err(Error::invalid(field, format!("must be > 0, got {value}")))
+            Err(Error::invalid(
+                field,
+                format!("must be > 0, got {}", crate::numfmt::Shortest(value)),
+            ))
         } else if !(Self::MIN..=Self::MAX).contains(&value) {
             Err(Error::invalid(
                 field,
                 format!(
-                    "must be within [{:e}, {:e}], got {value}",
-                    Self::MIN,
-                    Self::MAX
+                    "must be within [{}, {}], got {}",
+                    crate::numfmt::Sci(Self::MIN, None),
+                    crate::numfmt::Sci(Self::MAX, None),
+                    crate::numfmt::Shortest(value),
                 ),
             ))
         } else {
@@ -161,7 +172,12 @@ impl Vol {
         if !(value.is_finite() && (Self::MIN..=max).contains(&value)) {
             return Err(ErrorKind::InvalidVol {
                 field: field.to_string(),
-                reason: format!("{what} in [{:e}, {max}], got {value}", Self::MIN),
+                reason: format!(
+                    "{what} in [{}, {}], got {}",
+                    crate::numfmt::Sci(Self::MIN, None),
+                    crate::numfmt::Shortest(max),
+                    crate::numfmt::Shortest(value)
+                ),
             }
             .into());
         }
@@ -183,7 +199,11 @@ impl YearFrac {
         if value > Self::MAX {
             Err(Error::invalid(
                 field,
-                format!("must be ≤ {} years, got {value}", Self::MAX),
+                format!(
+                    "must be ≤ {} years, got {}",
+                    crate::numfmt::Shortest(Self::MAX),
+                    crate::numfmt::Shortest(value)
+                ),
             ))
         } else if value >= 0.0 {
             Ok(YearFrac(value))
@@ -191,7 +211,8 @@ impl YearFrac {
             Err(Error::invalid(
                 field,
                 format!(
-                    "must be ≥ 0 years, got {value} (an expired option is never priced as live)"
+                    "must be ≥ 0 years, got {} (an expired option is never priced as live)",
+                    crate::numfmt::Shortest(value)
                 ),
             ))
         }
@@ -207,7 +228,10 @@ impl Rate {
         } else {
             Err(Error::invalid(
                 field,
-                format!("must be a decimal rate with |r| ≤ 1 (0.05 = 5 %), got {value}"),
+                format!(
+                    "must be a decimal rate with |r| ≤ 1 (0.05 = 5 %), got {}",
+                    crate::numfmt::Shortest(value)
+                ),
             ))
         }
     }

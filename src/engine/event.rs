@@ -439,7 +439,10 @@ impl Event {
             } else {
                 Err(Error::invalid(
                     field,
-                    format!("must be a finite number > 0, got {x}"),
+                    format!(
+                        "must be a finite number > 0, got {}",
+                        crate::numfmt::Shortest(x)
+                    ),
                 ))
             }
         };
@@ -449,7 +452,10 @@ impl Event {
                 if !(conf.is_finite() && *conf >= 0.0) {
                     return Err(Error::invalid(
                         "conf",
-                        format!("must be a finite number ≥ 0, got {conf}"),
+                        format!(
+                            "must be a finite number ≥ 0, got {}",
+                            crate::numfmt::Shortest(*conf)
+                        ),
                     ));
                 }
                 Ok(())
@@ -460,16 +466,25 @@ impl Event {
                 if !(size.is_finite() && *size != 0.0) {
                     return Err(Error::invalid(
                         "size",
-                        format!("must be a finite non-zero number, got {size}"),
+                        format!(
+                            "must be a finite non-zero number, got {}",
+                            crate::numfmt::Shortest(*size)
+                        ),
                     ));
                 }
                 positive(*price, "price")
             }
             Event::Deposit(Transfer { amount, .. })
             | Event::Withdrawal(Transfer { amount, .. }) => positive(*amount, "amount"),
-            Event::Funding(FundingPayment { rate: Some(r), .. }) if !r.is_finite() => Err(
-                Error::invalid("rate", format!("must be a finite number, got {r}")),
-            ),
+            Event::Funding(FundingPayment { rate: Some(r), .. }) if !r.is_finite() => {
+                Err(Error::invalid(
+                    "rate",
+                    format!(
+                        "must be a finite number, got {}",
+                        crate::numfmt::Shortest(*r)
+                    ),
+                ))
+            }
             Event::UpsertAccount(UpsertAccount { id, .. })
             | Event::RemoveAccount(RemoveAccount { id }) => account_id(id),
             Event::TimeAdvance(TimeAdvance { index, .. }) => {

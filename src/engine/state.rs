@@ -467,10 +467,11 @@ impl MarginEngine {
                 reason: format!(
                     "withdrawing {amount} {asset} would leave free collateral {} {} \
                      (equity {} − initial margin {})",
-                    report.free_collateral.value,
+                    crate::numfmt::Shortest(report.free_collateral.value),
                     report.margin_asset,
-                    report.equity.value,
-                    report.initial_margin.value
+                    crate::numfmt::Shortest(report.equity.value),
+                    crate::numfmt::Shortest(report.initial_margin.value),
+                    amount = crate::numfmt::Shortest(amount),
                 ),
             }
             .into());

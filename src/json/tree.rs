@@ -77,7 +77,7 @@ impl fmt::Display for Number {
         match self {
             Number::Unsigned(u) => write!(f, "{u}"),
             Number::Signed(i) => write!(f, "{i}"),
-            Number::Float(x) => write!(f, "{x}"),
+            Number::Float(x) => write!(f, "{}", crate::numfmt::Shortest(*x)),
         }
     }
 }

@@ -111,7 +111,12 @@ pub(crate) fn linear_estimate(
             .position(|&x| (x - r).abs() <= 1e-12)
             .and_then(|i| f.get(i))
             .map(|v| v.0)
-            .ok_or_else(|| Error::invalid("grid", format!("the grid lacks the ratio {r}")))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "grid",
+                    format!("the grid lacks the ratio {}", crate::numfmt::Shortest(r)),
+                )
+            })
     };
     let (f0, a, b) = local_model(at(1.0 - BUMP)?, at(1.0)?, at(1.0 + BUMP)?, spot);
     Ok(estimate_from(f0, a, b, spot))

@@ -236,7 +236,7 @@ impl<'e> Evaluator<'e> {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),
-                ratio * self.shifter.spot()
+                crate::numfmt::Shortest(ratio * self.shifter.spot())
             );
             match e.into_kind() {
                 ErrorKind::NoConvergence { field, .. } => {
@@ -400,9 +400,9 @@ fn solve_target(
     );
     let reason = liquidation_prices.is_empty().then(|| {
         if liquidatable {
-            format!("equity is below the maintenance margin at every index price scanned in [{lo}, {hi}]")
+            format!("equity is below the maintenance margin at every index price scanned in [{}, {}]", crate::numfmt::Shortest(lo), crate::numfmt::Shortest(hi))
         } else {
-            format!("equity stays above the maintenance margin at every index price scanned in [{lo}, {hi}]")
+            format!("equity stays above the maintenance margin at every index price scanned in [{}, {}]", crate::numfmt::Shortest(lo), crate::numfmt::Shortest(hi))
         }
     });
     let estimate = linear_estimate(ratios, f, spot)?;

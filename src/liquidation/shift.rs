@@ -79,13 +79,19 @@ impl LiquidationOptions {
         {
             return Err(Error::invalid(
                 "validityRange",
-                format!("must be in (0, 0.9), got {}", self.validity_range),
+                format!(
+                    "must be in (0, 0.9), got {}",
+                    crate::numfmt::Shortest(self.validity_range)
+                ),
             ));
         }
         if !(self.safety.is_finite() && self.safety >= 0.0 && self.safety <= 10.0) {
             return Err(Error::invalid(
                 "safety",
-                format!("must be in [0, 10], got {}", self.safety),
+                format!(
+                    "must be in [0, 10], got {}",
+                    crate::numfmt::Shortest(self.safety)
+                ),
             ));
         }
         if !(self.size_increment.is_finite()
@@ -94,7 +100,10 @@ impl LiquidationOptions {
         {
             return Err(Error::invalid(
                 "sizeIncrement",
-                format!("must be in (0, 1e15], got {}", self.size_increment),
+                format!(
+                    "must be in (0, 1e15], got {}",
+                    crate::numfmt::Shortest(self.size_increment)
+                ),
             ));
         }
         Ok(())
@@ -179,7 +188,10 @@ impl<'a> Shifter<'a> {
         if !(ratio.is_finite() && ratio > 0.0) {
             return Err(Error::invalid(
                 "price",
-                format!("trial index ratio {ratio} is not a positive finite number"),
+                format!(
+                    "trial index ratio {} is not a positive finite number",
+                    crate::numfmt::Shortest(ratio)
+                ),
             ));
         }
         let mut u = self.base.underlying(&self.underlying)?.spec().clone();

@@ -248,7 +248,7 @@ pub fn apply_order(
                 "order.size",
                 format!(
                     "must be a finite non-zero number (> 0 with side), got {}",
-                    order.size
+                    crate::numfmt::Shortest(order.size)
                 ),
             ))
         }
@@ -264,7 +264,7 @@ pub fn apply_order(
         if !(m.is_finite() && m >= 0.0) {
             return Err(Error::invalid(
                 "order.isolatedMargin",
-                format!("must be ≥ 0, got {m}"),
+                format!("must be ≥ 0, got {}", crate::numfmt::Shortest(m)),
             ));
         }
     }
@@ -284,7 +284,7 @@ pub fn apply_order(
         Some(p) => {
             return Err(Error::invalid(
                 "order.price",
-                format!("must be > 0, got {p}"),
+                format!("must be > 0, got {}", crate::numfmt::Shortest(p)),
             ))
         }
         None if is_option => {

@@ -383,8 +383,8 @@ fn margin_detailed(
                     "{} ({}) raises requirements ×{} + {}",
                     flag.kind,
                     flag.scope.as_deref().unwrap_or("protocol"),
-                    rule.multiplier,
-                    rule.add_on
+                    crate::numfmt::Shortest(rule.multiplier),
+                    crate::numfmt::Shortest(rule.add_on)
                 ),
             });
         }
@@ -396,7 +396,7 @@ fn margin_detailed(
                 code: "W_STALE_ORACLE".into(),
                 message: format!(
                     "an index quote is past oracle.maxStalenessMs: requirements ×{}",
-                    params.oracle.stale_multiplier
+                    crate::numfmt::Shortest(params.oracle.stale_multiplier)
                 ),
             });
         }

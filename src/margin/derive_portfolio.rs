@@ -340,7 +340,11 @@ impl DerivePortfolioParams {
             check(
                 finite_in(value, lo, hi),
                 &at(f),
-                &format!("must be in [{lo}, {hi}]"),
+                &format!(
+                    "must be in [{}, {}]",
+                    crate::numfmt::Shortest(lo),
+                    crate::numfmt::Shortest(hi)
+                ),
             )?;
         }
         // Derive's setter takes any scenarioSpotDown below 1 (down to 0); a spot of exactly 0 is
@@ -486,7 +490,10 @@ fn collateral_holdings<'a>(
         if !(amount.is_finite() && amount >= 0.0) {
             return Err(Error::invalid(
                 format!("account.collateral.{asset}"),
-                format!("PMRM_2 collateral balances are non-negative, got {amount}"),
+                format!(
+                    "PMRM_2 collateral balances are non-negative, got {}",
+                    crate::numfmt::Shortest(amount)
+                ),
             ));
         }
         let value = amount * market.collateral(asset)?.price / stable;
@@ -519,7 +526,10 @@ pub fn derive_portfolio_requirements(
         if !position.amount.is_finite() {
             return Err(Error::invalid(
                 format!("positions[{i}].amount"),
-                format!("must be finite, got {}", position.amount),
+                format!(
+                    "must be finite, got {}",
+                    crate::numfmt::Shortest(position.amount)
+                ),
             ));
         }
         by_underlying
@@ -674,7 +684,8 @@ pub fn derive_portfolio_requirements(
                                 "derive.minKStar",
                                 format!(
                                     "k* = max(minKStar, √τ·widthScale·(volParamStatic + √τ·volParamScale)) is {k_star} at τ = {}: the skew shock needs it positive",
-                                    e.tau
+                                    crate::numfmt::Shortest(e.tau),
+                                    k_star = crate::numfmt::Shortest(k_star),
                                 ),
                             ));
                         }

@@ -101,7 +101,7 @@ impl DeriveStandardParams {
                 check(
                     false,
                     &format!("{path}.{name}"),
-                    &format!("must be in [0, {hi}]"),
+                    &format!("must be in [0, {}]", crate::numfmt::Shortest(hi)),
                 )?;
             }
         }

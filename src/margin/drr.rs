@@ -100,7 +100,8 @@ pub fn drr_add_on(
                 field: format!("underlyings.{name}.index.publishTime"),
                 reason: format!(
                     "index quote is {staleness_ms} ms old, past oracle.maxStalenessMs = {}",
-                    params.oracle.max_staleness_ms
+                    crate::numfmt::Shortest(params.oracle.max_staleness_ms),
+                    staleness_ms = crate::numfmt::Shortest(staleness_ms),
                 ),
             }
             .into());

@@ -80,7 +80,10 @@ pub fn validate(spreads: &[InterSpread]) -> Result<()> {
         if !(spread.rate.is_finite() && (0.0..=1.0).contains(&spread.rate)) {
             return Err(Error::invalid(
                 at("rate"),
-                format!("must be in [0, 1], got {}", spread.rate),
+                format!(
+                    "must be in [0, 1], got {}",
+                    crate::numfmt::Shortest(spread.rate)
+                ),
             ));
         }
         let signs = |positive: bool| spread.legs.iter().any(|leg| (leg.delta > 0.0) == positive);
@@ -94,7 +97,10 @@ pub fn validate(spreads: &[InterSpread]) -> Result<()> {
             if !(leg.delta.is_finite() && leg.delta != 0.0 && leg.delta.abs() <= 1e15) {
                 return Err(Error::invalid(
                     at(&format!("legs[{j}].delta")),
-                    format!("must be a non-zero number within ±1e15, got {}", leg.delta),
+                    format!(
+                        "must be a non-zero number within ±1e15, got {}",
+                        crate::numfmt::Shortest(leg.delta)
+                    ),
                 ));
             }
             if spread.legs[..j]

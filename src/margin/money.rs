@@ -41,7 +41,7 @@ pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str)
     if !amount.is_finite() {
         return Err(Error::invalid(
             field,
-            format!("amount is not finite: {amount}"),
+            format!("amount is not finite: {}", crate::numfmt::Shortest(amount)),
         ));
     }
     if amount == 0.0 {
@@ -60,7 +60,7 @@ pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str)
     if integral.abs() >= 1.0e36 {
         return Err(Error::invalid(
             field,
-            format!("amount {amount} is out of range"),
+            format!("amount {} is out of range", crate::numfmt::Shortest(amount)),
         ));
     }
     #[allow(clippy::cast_possible_truncation)] // integral, finite and < 1e36 (checked above)

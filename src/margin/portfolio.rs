@@ -1847,7 +1847,10 @@ pub(crate) fn portfolio_requirements_checked(
         if !position.amount.is_finite() {
             return Err(Error::invalid(
                 format!("positions[{i}].amount"),
-                format!("must be finite, got {}", position.amount),
+                format!(
+                    "must be finite, got {}",
+                    crate::numfmt::Shortest(position.amount)
+                ),
             ));
         }
         let instrument = &position.instrument;

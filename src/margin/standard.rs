@@ -874,7 +874,10 @@ pub(crate) fn standard_requirements_checked(
         if !position.amount.is_finite() {
             return Err(Error::invalid(
                 format!("positions[{i}].amount"),
-                format!("must be finite, got {}", position.amount),
+                format!(
+                    "must be finite, got {}",
+                    crate::numfmt::Shortest(position.amount)
+                ),
             ));
         }
         let instrument = &position.instrument;

@@ -83,7 +83,16 @@ fn shocked_spot<'m>(
     let underlying = market.underlying(&position.instrument.underlying)?;
     let s0 = underlying.spot();
     if !(shock.spot_move > -1.0 && shock.spot_move.is_finite() && shock.vol_scale > 0.0) {
-        return Err(Error::invalid("shock", format!("invalid shock {shock:?}")));
+        // The numbers through crate::numfmt: `{shock:?}` would compile core's float formatter.
+        return Err(Error::invalid(
+            "shock",
+            format!(
+                "invalid shock: spot move {}, vol scale {} (the move must be finite and above \
+                 −1, the scale above 0)",
+                crate::numfmt::Shortest(shock.spot_move),
+                crate::numfmt::Shortest(shock.vol_scale)
+            ),
+        ));
     }
     let growth = 1.0 + shock.spot_move;
     Ok((underlying, s0, growth, s0 * growth))

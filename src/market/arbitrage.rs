@@ -23,6 +23,7 @@
 
 use super::vol_surface::{Slice, Smile};
 use crate::math::{exp, norm_cdf};
+use crate::numfmt::{Fixed, Sci};
 use serde::{Deserialize, Serialize};
 
 /// The kind of a [`SurfaceWarning`].
@@ -134,7 +135,11 @@ fn svi_butterfly(slice: &Slice) -> Option<SurfaceWarning> {
                 SurfaceWarningCode::ButterflyArbitrage,
                 slice,
                 k,
-                format!("total variance {w:e} ≤ 0 at k = {k:.2}: no density exists there"),
+                format!(
+                    "total variance {} ≤ 0 at k = {}: no density exists there",
+                    Sci(w, None),
+                    Fixed(k, 2)
+                ),
             ));
         }
         if g < -DENSITY_TOLERANCE {
@@ -143,8 +148,10 @@ fn svi_butterfly(slice: &Slice) -> Option<SurfaceWarning> {
                 slice,
                 k,
                 format!(
-                    "density condition g(k) = {g:.6} < 0 at k = {k:.2}: negative risk-neutral \
-                     density (a butterfly spread with negative price)"
+                    "density condition g(k) = {} < 0 at k = {}: negative risk-neutral \
+                     density (a butterfly spread with negative price)",
+                    Fixed(g, 6),
+                    Fixed(k, 2)
                 ),
             ));
         }
@@ -161,8 +168,9 @@ fn svi_butterfly(slice: &Slice) -> Option<SurfaceWarning> {
             slice,
             k,
             format!(
-                "wing slope {side} = {slope:.6} > 2 (Roger Lee's moment bound): negative \
-                 density for large |k| beyond the checked range"
+                "wing slope {side} = {} > 2 (Roger Lee's moment bound): negative \
+                 density for large |k| beyond the checked range",
+                Fixed(slope, 6)
             ),
         )
     })
@@ -199,19 +207,23 @@ fn grid_butterfly(slice: &Slice) -> Option<SurfaceWarning> {
                 (
                     c - chord,
                     format!(
-                        "normalised call price {c:.6e} at k = {k:.4} lies {:.3e} above the \
+                        "normalised call price {} at k = {} lies {} above the \
                          chord of its neighbours: not convex in strike (a butterfly spread \
                          with negative price)",
-                        c - chord
+                        Sci(c, Some(6)),
+                        Fixed(k, 4),
+                        Sci(c - chord, Some(3))
                     ),
                 )
             }
             None => (
                 c - left.1,
                 format!(
-                    "normalised call price {c:.6e} at k = {k:.4} exceeds {:.6e} at the previous \
+                    "normalised call price {} at k = {} exceeds {} at the previous \
                      strike: increasing in strike, so not convex with a zero limit",
-                    left.1
+                    Sci(c, Some(6)),
+                    Fixed(k, 4),
+                    Sci(left.1, Some(6))
                 ),
             ),
         };
@@ -253,8 +265,11 @@ fn calendar(earlier: &Slice, later: &Slice) -> Option<SurfaceWarning> {
             later,
             k,
             format!(
-                "total variance {w2:.6e} at k = {k:.4} is below {w1:.6e} at the earlier expiry \
+                "total variance {} at k = {} is below {} at the earlier expiry \
                  {}: negative forward variance (a calendar spread with negative price)",
+                Sci(w2, Some(6)),
+                Fixed(k, 4),
+                Sci(w1, Some(6)),
                 earlier.expiry_ms
             ),
         )

@@ -121,7 +121,10 @@ fn score(value: f64, field: impl FnOnce() -> String) -> Result<()> {
     } else {
         Err(Error::invalid(
             field(),
-            format!("a feed confidence is a score in [0, 1], got {value}"),
+            format!(
+                "a feed confidence is a score in [0, 1], got {}",
+                crate::numfmt::Shortest(value)
+            ),
         ))
     }
 }

@@ -69,7 +69,10 @@ impl GridSmile {
             if !log_moneyness.is_finite() {
                 return Err(Error::invalid(
                     strike_field(),
-                    format!("log-moneyness ln(strike/forward) is not finite for forward {forward}"),
+                    format!(
+                        "log-moneyness ln(strike/forward) is not finite for forward {}",
+                        crate::numfmt::Shortest(forward)
+                    ),
                 ));
             }
             if let Some(previous) = nodes.last() {

@@ -288,7 +288,8 @@ impl Underlying {
                 at("index.conf"),
                 format!(
                     "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
-                    u.index.conf
+                    crate::numfmt::Shortest(u.index.conf),
+                    spot = crate::numfmt::Shortest(spot),
                 ),
             ));
         }

@@ -51,19 +51,25 @@ impl Svi {
         if b < 0.0 {
             return Err(Error::invalid(
                 field("b"),
-                format!("must be ≥ 0 (the wings of total variance cannot slope down), got {b}"),
+                format!(
+                    "must be ≥ 0 (the wings of total variance cannot slope down), got {}",
+                    crate::numfmt::Shortest(b)
+                ),
             ));
         }
         if rho.abs() >= 1.0 {
             return Err(Error::invalid(
                 field("rho"),
-                format!("must satisfy |rho| < 1, got {rho}"),
+                format!(
+                    "must satisfy |rho| < 1, got {}",
+                    crate::numfmt::Shortest(rho)
+                ),
             ));
         }
         if sigma <= 0.0 {
             return Err(Error::invalid(
                 field("sigma"),
-                format!("must be > 0, got {sigma}"),
+                format!("must be > 0, got {}", crate::numfmt::Shortest(sigma)),
             ));
         }
         let minimum = a + b * sigma * (1.0 - rho * rho).sqrt();
@@ -72,7 +78,8 @@ impl Svi {
                 field("a"),
                 format!(
                     "minimum total variance a + b·sigma·√(1 − rho²) = {minimum} must be ≥ 0 \
-                     (a negative variance has no implied volatility)"
+                     (a negative variance has no implied volatility)",
+                    minimum = crate::numfmt::Shortest(minimum),
                 ),
             ));
         }

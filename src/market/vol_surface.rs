@@ -239,7 +239,10 @@ impl VolSurface {
         if !k.is_finite() {
             return Err(Error::invalid(
                 "logMoneyness",
-                format!("must be a finite number, got {k}"),
+                format!(
+                    "must be a finite number, got {}",
+                    crate::numfmt::Shortest(k)
+                ),
             ));
         }
         let variance = self.variance(k, t);
@@ -250,7 +253,9 @@ impl VolSurface {
                 field: "slices".to_string(),
                 reason: format!(
                     "the surface gives total variance {} at log-moneyness {k}, t {t} years",
-                    variance.total
+                    crate::numfmt::Shortest(variance.total),
+                    k = crate::numfmt::Shortest(k),
+                    t = crate::numfmt::Shortest(t),
                 ),
             }
             .into())
@@ -309,7 +314,10 @@ impl VolSurface {
         if !k.is_finite() {
             return Err(Error::invalid(
                 "strike",
-                format!("log-moneyness ln(strike/forward) is not finite for forward {forward}"),
+                format!(
+                    "log-moneyness ln(strike/forward) is not finite for forward {}",
+                    crate::numfmt::Shortest(forward)
+                ),
             ));
         }
         let implied = self.variance(k, t).implied;
@@ -319,7 +327,10 @@ impl VolSurface {
                 reason: format!(
                 "the surface gives implied variance {implied} at log-moneyness {k}, t {t} years: \
                  no volatility in (0, {}]",
-                Vol::MAX
+                crate::numfmt::Shortest(Vol::MAX),
+                implied = crate::numfmt::Shortest(implied),
+                k = crate::numfmt::Shortest(k),
+                t = crate::numfmt::Shortest(t),
             ),
             }
             .into()

@@ -51,7 +51,11 @@ where
     if (fa > 0.0) == (fb > 0.0) {
         return Err(ErrorKind::NoConvergence {
             field: field.into(),
-            reason: format!("no sign change on [{a}, {b}]"),
+            reason: format!(
+                "no sign change on [{}, {}]",
+                crate::numfmt::Shortest(a),
+                crate::numfmt::Shortest(b)
+            ),
         }
         .into());
     }
@@ -113,7 +117,7 @@ where
         if !fb.is_finite() {
             return Err(ErrorKind::NoConvergence {
                 field: field.into(),
-                reason: format!("function is not finite at {b}"),
+                reason: format!("function is not finite at {}", crate::numfmt::Shortest(b)),
             }
             .into());
         }

@@ -298,7 +298,7 @@ impl Account {
                 if margin < 0.0 {
                     return Err(Error::invalid(
                         at("isolatedMargin"),
-                        format!("must be ≥ 0, got {margin}"),
+                        format!("must be ≥ 0, got {}", crate::numfmt::Shortest(margin)),
                     ));
                 }
                 crate::units::amount(margin, "isolatedMargin")

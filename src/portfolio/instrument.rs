@@ -206,14 +206,17 @@ impl Instrument {
         if !(self.contract_size.is_finite() && self.contract_size > 0.0) {
             return Err(Error::invalid(
                 "contractSize",
-                format!("must be > 0, got {}", self.contract_size),
+                format!(
+                    "must be > 0, got {}",
+                    crate::numfmt::Shortest(self.contract_size)
+                ),
             ));
         }
         if let ContractKind::Option { strike, .. } = self.contract {
             if !(strike.is_finite() && strike > 0.0) {
                 return Err(Error::invalid(
                     "contract.strike",
-                    format!("must be > 0, got {strike}"),
+                    format!("must be > 0, got {}", crate::numfmt::Shortest(strike)),
                 ));
             }
         }
@@ -314,7 +317,7 @@ fn push_strike(out: &mut String, strike: f64) {
     }
     let start = out.len();
     // Writing to a String cannot fail.
-    let _ = write!(out, "{strike}");
+    let _ = write!(out, "{}", crate::numfmt::Shortest(strike));
     if let Some(tail) = out.get(start..).filter(|t| t.contains('.')) {
         let replaced = tail.replace('.', "d");
         out.truncate(start);

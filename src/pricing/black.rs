@@ -289,7 +289,10 @@ pub fn bsm(
     if !carry.is_finite() || carry.abs() > 1.0 {
         return Err(crate::error::Error::invalid(
             "carry",
-            format!("must be a finite decimal rate with |b| ≤ 1, got {carry}"),
+            format!(
+                "must be a finite decimal rate with |b| ≤ 1, got {}",
+                crate::numfmt::Shortest(carry)
+            ),
         ));
     }
     let growth = exp(carry * t.get());

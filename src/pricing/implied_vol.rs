@@ -50,14 +50,20 @@ pub fn implied_vol(
         if !value.is_finite() {
             return Err(Error::invalid(
                 field,
-                format!("must be a finite number, got {value}"),
+                format!(
+                    "must be a finite number, got {}",
+                    crate::numfmt::Shortest(value)
+                ),
             ));
         }
     }
     if !rate.is_finite() || rate.abs() > 1.0 {
         return Err(Error::invalid(
             "rate",
-            format!("must be a decimal rate with |r| ≤ 1, got {rate}"),
+            format!(
+                "must be a decimal rate with |r| ≤ 1, got {}",
+                crate::numfmt::Shortest(rate)
+            ),
         ));
     }
     // The same domains as pricing: prices in [Price::MIN, Price::MAX], t ≤ YearFrac::MAX.
@@ -67,7 +73,10 @@ pub fn implied_vol(
     if t <= 0.0 {
         return Err(Error::invalid(
             "t",
-            format!("must be > 0 years for an implied volatility, got {t}"),
+            format!(
+                "must be > 0 years for an implied volatility, got {}",
+                crate::numfmt::Shortest(t)
+            ),
         ));
     }
     let discount = exp(-rate * t);
