@@ -88,14 +88,14 @@ impl Digits {
     /// Keeps the first `keep` digits (`keep` may be ≤ 0: all rounded away), rounding half away
     /// from zero on the next digit.
     fn round_to(&mut self, keep: i32) {
-        if keep < 0 || self.digits.len() as i32 <= keep {
-            if keep < 0 {
-                self.digits.clear();
-                self.point = 0;
-            }
+        let Ok(keep) = usize::try_from(keep) else {
+            self.digits.clear();
+            self.point = 0;
+            return;
+        };
+        if self.digits.len() <= keep {
             return;
         }
-        let keep = keep as usize;
         let up = self.digits[keep] >= 5;
         self.digits.truncate(keep);
         if up {
@@ -188,42 +188,45 @@ fn non_finite(x: f64) -> Option<&'static str> {
     }
 }
 
+/// Writes `x` as `render` lays out its shortest digits; `NaN` and infinities as core writes them.
+fn write_with(
+    f: &mut fmt::Formatter<'_>,
+    x: f64,
+    render: impl FnOnce(Digits, &mut String),
+) -> fmt::Result {
+    if let Some(text) = non_finite(x) {
+        return f.write_str(text);
+    }
+    let mut out = String::new();
+    render(Digits::shortest(x), &mut out);
+    f.write_str(&out)
+}
+
 impl fmt::Display for Shortest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(text) = non_finite(self.0) {
-            return f.write_str(text);
-        }
-        let mut out = String::new();
-        Digits::shortest(self.0).positional(None, &mut out);
-        f.write_str(&out)
+        write_with(f, self.0, |digits, out| digits.positional(None, out))
     }
 }
 
 impl fmt::Display for Fixed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(text) = non_finite(self.0) {
-            return f.write_str(text);
-        }
-        let mut digits = Digits::shortest(self.0);
-        digits.round_to(digits.point + self.1 as i32);
-        let mut out = String::new();
-        digits.positional(Some(self.1), &mut out);
-        f.write_str(&out)
+        let places = self.1;
+        write_with(f, self.0, |mut digits, out| {
+            digits.round_to(digits.point + places as i32);
+            digits.positional(Some(places), out);
+        })
     }
 }
 
 impl fmt::Display for Sci {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(text) = non_finite(self.0) {
-            return f.write_str(text);
-        }
-        let mut digits = Digits::shortest(self.0);
-        if let Some(places) = self.1 {
-            digits.round_to(places as i32 + 1);
-        }
-        let mut out = String::new();
-        digits.scientific(self.1, &mut out);
-        f.write_str(&out)
+        let places = self.1;
+        write_with(f, self.0, |mut digits, out| {
+            if let Some(places) = places {
+                digits.round_to(places as i32 + 1);
+            }
+            digits.scientific(places, out);
+        })
     }
 }
 

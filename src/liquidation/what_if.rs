@@ -147,6 +147,15 @@ pub struct PriceSummary {
     pub exact: bool,
 }
 
+/// A [`PriceSummary`] of prices from the solver (`exact`) or the linear estimate.
+fn price_summary(liquidation_prices: Vec<f64>, nearest: Option<f64>, exact: bool) -> PriceSummary {
+    PriceSummary {
+        liquidation_prices,
+        nearest,
+        exact,
+    }
+}
+
 /// After − before, exact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -396,28 +405,14 @@ fn summary(
         PriceDetail::Estimate => {
             linear_estimates_cached(market, account, params, options, &report, Some(cache))?
                 .into_iter()
-                .map(|(name, e)| {
-                    let summary = PriceSummary {
-                        liquidation_prices: e.liquidation_prices,
-                        nearest: e.nearest,
-                        exact: false,
-                    };
-                    (name, summary)
-                })
+                .map(|(name, e)| (name, price_summary(e.liquidation_prices, e.nearest, false)))
                 .collect()
         }
         PriceDetail::Exact => {
             liquidation_prices_cached(market, account, params, options, Some(cache))?
                 .underlyings
                 .into_iter()
-                .map(|(name, u)| {
-                    let summary = PriceSummary {
-                        liquidation_prices: u.liquidation_prices,
-                        nearest: u.nearest,
-                        exact: true,
-                    };
-                    (name, summary)
-                })
+                .map(|(name, u)| (name, price_summary(u.liquidation_prices, u.nearest, true)))
                 .collect()
         }
     };
