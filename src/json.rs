@@ -24,6 +24,7 @@ pub(crate) mod fields;
 pub mod tree;
 pub use fields::Path;
 pub mod liquidation;
+pub mod write;
 
 /// Marks the start of a field path inside a serde error message (see [`mark_path`]).
 const PATH_MARK: char = '\u{1}';
@@ -261,45 +262,39 @@ fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// The canonical JSON of `value`: serde_json's compact text with every object's keys sorted —
-/// byte for byte `serde_json::to_vec(&serde_json::to_value(value))` (whose maps are sorted), but
-/// reached through [`tree`] from the text serializer's output, so neither the typed `Serialize`
-/// impls are compiled a second time (for `Value`) nor serde_json's reader is needed. Numbers
-/// and strings keep the text serde_json wrote (its writer is deterministic: reading a number or
+/// The canonical JSON of `value`: serde_json's compact text ([`write`]) with every object's
+/// keys sorted — byte for byte `serde_json::to_vec(&serde_json::to_value(value))` (whose maps
+/// are sorted), but reached through [`tree`] from the text writer's output, so neither the typed
+/// `Serialize` impls are compiled a second time (for `Value`) nor serde_json's reader is needed.
+/// Numbers and strings keep the text written (the writer is deterministic: reading a number or
 /// string it wrote and writing it again gives the same text).
 pub fn canonical_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let text = serde_json::to_string(value).map_err(|e| Error::invalid("", e))?;
+    let text = write::to_string(value)?;
     let tree = tree::parse(&text)?;
     let mut out = Vec::with_capacity(text.len());
-    write_sorted(&tree, &mut out)?;
+    write_sorted(&tree, &mut out);
     Ok(out)
 }
 
 /// Writes `value` as compact JSON, objects' keys sorted (of duplicates the last counts).
-fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
-    let written = match value {
-        tree::Value::Null => {
-            out.extend_from_slice(b"null");
-            Ok(())
-        }
-        tree::Value::Bool(b) => {
-            out.extend_from_slice(if *b { b"true" } else { b"false" });
-            Ok(())
-        }
-        tree::Value::Number(tree::Number::Unsigned(u)) => serde_json::to_writer(&mut *out, u),
-        tree::Value::Number(tree::Number::Signed(i)) => serde_json::to_writer(&mut *out, i),
-        tree::Value::Number(tree::Number::Float(x)) => serde_json::to_writer(&mut *out, x),
-        tree::Value::String(text) => serde_json::to_writer(&mut *out, text.as_ref()),
+fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) {
+    match value {
+        tree::Value::Null => out.extend_from_slice(b"null"),
+        tree::Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        tree::Value::Number(tree::Number::Unsigned(u)) => write::write_integer(out, *u),
+        tree::Value::Number(tree::Number::Signed(i)) => write::write_integer(out, *i),
+        tree::Value::Number(tree::Number::Float(x)) if x.is_finite() => write::write_f64(out, *x),
+        tree::Value::Number(tree::Number::Float(_)) => out.extend_from_slice(b"null"),
+        tree::Value::String(text) => write::write_string(out, text),
         tree::Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_sorted(item, out)?;
+                write_sorted(item, out);
             }
             out.push(b']');
-            Ok(())
         }
         tree::Value::Object(entries) => {
             let mut sorted: Vec<&(std::borrow::Cow<'_, str>, tree::Value<'_>)> =
@@ -316,16 +311,13 @@ fn write_sorted(value: &tree::Value<'_>, out: &mut Vec<u8>) -> Result<()> {
                     out.push(b',');
                 }
                 first = false;
-                serde_json::to_writer(&mut *out, key.as_ref())
-                    .map_err(|e| Error::invalid("", e))?;
+                write::write_string(out, key);
                 out.push(b':');
-                write_sorted(item, out)?;
+                write_sorted(item, out);
             }
             out.push(b'}');
-            Ok(())
         }
-    };
-    written.map_err(|e| Error::invalid("", e))
+    }
 }
 
 /// Merges `overrides` into `base`: objects merge key by key (recursively), anything else in

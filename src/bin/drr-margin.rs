@@ -233,7 +233,7 @@ mod cli {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         engine::replay(&mut engine, &text, |update| {
-            let line = serde_json::to_string(update).map_err(|e| Error::invalid("", e))?;
+            let line = json::write::to_string(update)?;
             writeln!(out, "{line}").map_err(stdout_failure)
         })?;
         out.flush().map_err(stdout_failure)?;
@@ -245,12 +245,12 @@ mod cli {
             Command::Price { json: arg } => {
                 let request = json::decode_str(&read_arg(&arg)?, "", price_request)?;
                 let result = request.evaluate()?;
-                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&result)
             }
             Command::ImpliedVol { json: arg } => {
                 let request = json::decode_str(&read_arg(&arg)?, "", implied_vol_request)?;
                 let vol = request.evaluate()?;
-                serde_json::to_string(&vol).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&vol)
             }
             Command::Margin {
                 market,
@@ -262,7 +262,7 @@ mod cli {
                 let account = read_decoded(&account, "account", account_spec)?;
                 let params = profiles::resolve(Some(params_input(profile, params)?))?;
                 let report = margin::margin(&market, &account, &params)?;
-                serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&report)
             }
             Command::Replay {
                 events,
@@ -272,18 +272,18 @@ mod cli {
             Command::Liquidation { inputs } => {
                 let (market, account, params, options) = load(inputs)?;
                 let report = liquidation::liquidation_prices(&market, &account, &params, &options)?;
-                serde_json::to_string(&report).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&report)
             }
             Command::LiquidationCheck { inputs } => {
                 let (market, account, params, options) = load(inputs)?;
                 let check = liquidation::liquidation_check(&market, &account, &params, &options)?;
-                serde_json::to_string(&check).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&check)
             }
             Command::WhatIf { inputs, order } => {
                 let (market, account, params, options) = load(inputs)?;
                 let order = read_decoded(&order, "order", json::liquidation::order)?;
                 let result = liquidation::what_if(&market, &account, &order, &params, &options)?;
-                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&result)
             }
             Command::MaxSize {
                 inputs,
@@ -298,14 +298,11 @@ mod cli {
                 let instrument = drr_margin::portfolio::InstrumentSpec::Id(instrument);
                 let result =
                     liquidation::max_size(&market, &account, &instrument, side, &params, &options)?;
-                serde_json::to_string(&result).map_err(|e| Error::invalid("", e))
+                json::write::to_string(&result)
             }
-            Command::Profiles => {
-                serde_json::to_string(&profiles::profiles()).map_err(|e| Error::invalid("", e))
-            }
+            Command::Profiles => json::write::to_string(&profiles::profiles()),
             Command::DefaultParams { profile } => {
-                serde_json::to_string(&profiles::profile(&profile)?)
-                    .map_err(|e| Error::invalid("", e))
+                json::write::to_string(&profiles::profile(&profile)?)
             }
             Command::Parity { count } => Ok(drr_margin::parity::corpus_digest(count)),
             Command::Batch => batch(),
@@ -363,6 +360,10 @@ mod cli {
             .and_then(|a| a.as_array())
             .cloned()
             .unwrap_or_default();
+        // serde_json's own writer here (the rest of the CLI and the JS binding use
+        // `json::write`): the parity corpus in `npm test` runs 10⁴ random requests through this
+        // and through the npm package, so it also checks that `json::write` writes serde_json's
+        // bytes.
         let text = match name {
             "margin" => {
                 let market = argument(&args, 0, "market", market_spec)?;

@@ -162,19 +162,19 @@ pub fn profile(name: &str) -> Result<RiskParams> {
         profile: name.to_string(),
         ..RiskParams::default()
     };
-    let venue_only = |p: &mut RiskParams| {
-        // Reproduce the venue: no DRR add-on, no liquidity charge, no collateral haircuts.
+    if name != "drr" {
+        // Every other profile reproduces a venue: no DRR add-on, no liquidity charge, no
+        // collateral haircuts (an unknown name is refused below).
         p.drr.enabled = false;
         p.liquidity.impact = 0.0;
         for rules in p.collateral.values_mut() {
             *rules = super::params::CollateralParams::default();
         }
         p.default_collateral = super::params::CollateralParams::default();
-    };
+    }
     match name {
         "drr" => {}
         "cme-span-16" => {
-            venue_only(&mut p);
             let mut span = super::portfolio::PortfolioParams::default();
             span.underlyings.clear();
             let rules = &mut span.default_underlying;
@@ -201,11 +201,9 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.portfolio = span;
         }
         "paradex-portfolio" => {
-            venue_only(&mut p);
             p.portfolio = paradex_portfolio();
         }
         "paradex" => {
-            venue_only(&mut p);
             // Flat IMF, MMF factor 50 % (paradex.md §4).
             let flat = |imf: f64| FuturesRule::deribit(imf, 0.0, 0.5 * imf, 0.0);
             p.standard.futures = futures_table(&[("BTC", flat(0.02)), ("ETH", flat(0.02))]);
@@ -228,18 +226,15 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             };
         }
         "deribit-portfolio" => {
-            venue_only(&mut p);
             p.portfolio = super::portfolio::PortfolioParams::default();
         }
         "deribit-standard" => {
-            venue_only(&mut p);
             p.standard.spread_relief = false;
             p.standard.size_aggregation = SizeAggregation::Position;
             // "margin sharing does not apply to long option positions" (deribit.md §2.1).
             p.standard.options.long_maintenance = 1.0;
         }
         "derive-standard" => {
-            venue_only(&mut p);
             let perp = FuturesRule {
                 im_base: 0.10,
                 im_increment: 0.0,
@@ -277,14 +272,12 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             }
         }
         "derive-portfolio" => {
-            venue_only(&mut p);
             p.portfolio = super::portfolio::PortfolioParams {
                 derive: Some(super::derive_portfolio::DerivePortfolioParams::default()),
                 ..super::portfolio::PortfolioParams::default()
             };
         }
         "dydx-v4" => {
-            venue_only(&mut p);
             let large = FuturesRule {
                 im_base: 0.02,
                 im_increment: 0.0,
@@ -303,7 +296,6 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.size_aggregation = SizeAggregation::Position;
         }
         "hyperliquid" => {
-            venue_only(&mut p);
             let tiers = |first: f64, bound: f64, second: f64| FuturesRule {
                 im_base: 0.0,
                 im_increment: 0.0,
@@ -333,7 +325,6 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             p.standard.notional_at_mark = true;
         }
         "drift" => {
-            venue_only(&mut p);
             let rule = FuturesRule {
                 im_base: 0.10,
                 im_increment: 0.0,
@@ -463,7 +454,7 @@ pub fn resolve_tree(params: Option<Value<'_>>) -> Result<RiskParams> {
         return profile(&name);
     }
     let base = profile(&name)?;
-    let text = serde_json::to_string(&base).map_err(|e| Error::invalid("params", e))?;
+    let text = crate::json::write::to_string(&base).map_err(|e| e.within("params"))?;
     let mut merged = tree::parse(&text).map_err(|e| e.within("params"))?;
     tree::merge(&mut merged, overrides);
     let params = super::params_decode::risk_params(&merged, &Path::Root("params"))?;

@@ -38,7 +38,7 @@ pub(crate) fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue>
 
 /// Encodes `value` as a plain JS value (the same document the CLI prints).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| to_js_error(Error::invalid("", e)))?;
+    let text = crate::json::write::to_string(value).map_err(to_js_error)?;
     js_sys::JSON::parse(&text)
 }
 

@@ -11,7 +11,7 @@
 use super::convert::{decoded, json_text, to_js, to_js_error, with_params_tree};
 use crate::engine::snapshot::engine_snapshot;
 use crate::engine::{EngineParams, Event, MarginEngine, MarginUpdate};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::margin::MarginReport;
 use crate::market::decode::market_spec;
 use crate::market::MarketSpec;
@@ -146,7 +146,7 @@ impl MarginEngineJs {
             let engine = self.inner.try_borrow().map_err(|_| busy())?;
             engine.snapshot()
         };
-        serde_json::to_string(&snapshot).map_err(|e| to_js_error(Error::invalid("", e)))
+        crate::json::write::to_string(&snapshot).map_err(to_js_error)
     }
 
     /// An engine rebuilt from `snapshot()`'s string: the same events then give byte-identical

@@ -14,7 +14,6 @@
 use super::account_cache::AccountArg;
 use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
 use super::market_cache::MarketArg;
-use crate::error::Error;
 use crate::margin::params::params_hash;
 use crate::margin::portfolio::ScenarioPnl;
 use crate::margin::report::PositionLine;
@@ -267,7 +266,7 @@ impl ScenarioColumns {
 
 /// The JSON text of `report` (the CLI's document).
 fn json(report: &MarginReport) -> Result<String, JsValue> {
-    serde_json::to_string(report).map_err(|e| to_js_error(Error::invalid("", e)))
+    crate::json::write::to_string(report).map_err(to_js_error)
 }
 
 /// Decodes the arguments and computes the report (the parameters through [`checked_params`]).
