@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Write as _;
 
+pub mod decimal;
 pub(crate) mod fields;
 pub mod tree;
 pub use fields::Path;

@@ -6,8 +6,8 @@
 //!
 //! Accepts exactly JSON (RFC 8259) as serde_json does, with serde_json's number classes: an
 //! integer literal is a `u64` (non-negative) or `i64` (negative) when it fits, `-0` and every
-//! other literal an `f64`, correctly rounded (the standard library's parser, as serde_json's
-//! `float_roundtrip`), out-of-range magnitudes refused. Duplicate keys are kept; readers take the
+//! other literal an `f64`, correctly rounded (`super::decimal`: the standard library's bits, as
+//! serde_json's `float_roundtrip`), out-of-range magnitudes refused. Duplicate keys are kept; readers take the
 //! last (`Object::get`). Nesting is limited to 128 levels, so no input can exhaust the stack.
 //! Never panics on any input.
 
@@ -483,8 +483,8 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        match literal.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(Number::Float(x)),
+        match super::decimal::parse(literal) {
+            Some(x) if x.is_finite() => Ok(Number::Float(x)),
             _ => Err("number out of range"),
         }
     }

@@ -297,10 +297,10 @@ fn parse_strike(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let value: f64 = if s.bytes().any(|b| b == b'd' || b == b'_') {
-        s.replace(['d', '_'], ".").parse().ok()?
+    let value = if s.bytes().any(|b| b == b'd' || b == b'_') {
+        crate::json::decimal::parse(&s.replace(['d', '_'], "."))?
     } else {
-        s.parse().ok()?
+        crate::json::decimal::parse(s)?
     };
     (value.is_finite() && value > 0.0).then_some(value)
 }
