@@ -22,32 +22,34 @@ use std::collections::BTreeMap;
 /// The version of the snapshot document written by this build.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
-/// One account in a snapshot.
+/// One account in a snapshot. The type parameters let [`MarginEngine::snapshot_json`] write
+/// the same document from borrowed parts; the defaults are the owned document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AccountSnapshot {
+pub struct AccountSnapshot<A = AccountSpec, L = Emitted> {
     /// Positions and collateral.
-    pub account: AccountSpec,
+    pub account: A,
     /// The last emitted update's requirements and level (absent: none emitted yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last: Option<Emitted>,
+    pub last: Option<L>,
 }
 
-/// The whole engine state.
+/// The whole engine state. The type parameters let [`MarginEngine::snapshot_json`] write the
+/// same document from borrowed parts; the defaults are the owned document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EngineSnapshot {
+pub struct EngineSnapshot<P = RiskParams, C = EngineConfig, A = BTreeMap<String, AccountSnapshot>> {
     /// [`SNAPSHOT_VERSION`].
     pub version: u32,
     /// Fully resolved risk parameters.
-    pub params: RiskParams,
+    pub params: P,
     /// Engine configuration.
-    pub engine: EngineConfig,
+    pub engine: C,
     /// The market, if set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market: Option<MarketSpec>,
     /// Accounts by id.
-    pub accounts: BTreeMap<String, AccountSnapshot>,
+    pub accounts: A,
     /// Last sequence number emitted.
     pub sequence: u64,
 }
@@ -75,6 +77,19 @@ impl MarginEngine {
             accounts,
             sequence: self.sequence,
         }
+    }
+
+    /// [`MarginEngine::snapshot`]'s document as compact JSON, written from the engine's own
+    /// parameters and accounts (borrowed, not copied into a snapshot first).
+    pub fn snapshot_json(&self) -> Result<String> {
+        crate::json::write::to_string(&EngineSnapshot {
+            version: SNAPSHOT_VERSION,
+            params: self.params.risk(),
+            engine: self.params.config(),
+            market: self.market.as_ref().map(Market::spec),
+            accounts: AccountsView(&self.accounts),
+            sequence: self.sequence,
+        })
     }
 
     /// Rebuilds an engine from a snapshot, validating everything again.
@@ -127,6 +142,26 @@ impl MarginEngine {
             sequence: snapshot.sequence,
             scenarios: crate::margin::ScenarioCache::new(),
         })
+    }
+}
+
+/// The engine's accounts written as the snapshot's `accounts` map.
+struct AccountsView<'a>(&'a BTreeMap<String, AccountState>);
+
+impl Serialize for AccountsView<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(id, state)| {
+            (
+                id,
+                AccountSnapshot {
+                    account: &state.spec,
+                    last: state.last.as_ref(),
+                },
+            )
+        }))
     }
 }
 

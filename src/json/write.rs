@@ -817,5 +817,15 @@ mod tests {
         .unwrap();
         assert!(updates > 10, "{updates} updates");
         same(&engine.snapshot());
+        // The binding's snapshot, written from borrowed parts: the same document.
+        assert_eq!(
+            engine.snapshot_json().unwrap(),
+            serde_json::to_string(&engine.snapshot()).unwrap()
+        );
+        let empty = MarginEngine::new(EngineParams::resolve(None).unwrap());
+        assert_eq!(
+            empty.snapshot_json().unwrap(),
+            serde_json::to_string(&empty.snapshot()).unwrap()
+        );
     }
 }

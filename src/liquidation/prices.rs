@@ -178,7 +178,7 @@ pub(crate) fn objective(
 pub(crate) struct Evaluator<'a> {
     pub shifter: Shifter<'a>,
     pub account: &'a Account,
-    pub params: RiskParams,
+    pub params: &'a RiskParams,
     /// Where the risk matrix's node values are kept across this evaluator's reports (and the
     /// caller's), if anywhere.
     pub cache: Option<&'a ScenarioCache>,
@@ -204,14 +204,12 @@ impl<'e> Evaluator<'e> {
     pub(crate) fn new<'a>(
         market: &'a Market,
         account: &'a Account,
-        params: &RiskParams,
+        params: &'a RiskParams,
         underlying: &str,
         options: &LiquidationOptions,
     ) -> Result<Evaluator<'a>> {
-        let mut params = params.clone();
-        params.statistical.enabled = false;
         let shifter = Shifter::new(market, account, underlying, options)?;
-        check_model_params(&params, account.mode)?;
+        check_model_params(params, account.mode)?;
         Ok(Evaluator {
             shifter,
             account,
@@ -232,7 +230,7 @@ impl<'e> Evaluator<'e> {
         // they carry no parameters' hash (serialising the parameters would cost more than a
         // cross-margin report of 100 positions), no ids and no warnings.
         // The model's parameters were checked when the evaluator was made.
-        margin_summary(&market, self.account, &self.params, true, self.cache).map_err(|e| {
+        margin_summary(&market, self.account, self.params, true, self.cache).map_err(|e| {
             let reason = format!(
                 "at {} index {}: {e}",
                 self.shifter.underlying(),

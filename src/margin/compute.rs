@@ -98,8 +98,8 @@ pub(crate) fn margin_hashed(
 
 /// The report's figures for a caller that reads only its totals: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
-/// requirements carry no instrument ids, there are no warnings and the risk matrix's scenario
-/// table is empty (building those strings, and serialising the parameters for their hash, cost a
+/// requirements carry no instrument ids, there are no warnings, no statistical VaR (not part of
+/// the requirement) and the risk matrix's scenario table is empty (building those strings, and serialising the parameters for their hash, cost a
 /// good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
 /// objective and the engine's recomputations; never returned to a caller. `params_checked` and
@@ -415,7 +415,9 @@ fn margin_detailed(
         }
     }
 
-    let statistical = if params.statistical.enabled {
+    // Not part of the requirement: only the full report shows it (a summary is read for its
+    // numbers: liquidation trials, what-if, engine updates).
+    let statistical = if params.statistical.enabled && described {
         Some(
             statistical_risk(
                 market,

@@ -142,11 +142,8 @@ impl MarginEngineJs {
 
     /// The whole state as a versioned JSON string (exact: floats round-trip).
     pub fn snapshot(&self) -> Result<String, JsValue> {
-        let snapshot = {
-            let engine = self.inner.try_borrow().map_err(|_| busy())?;
-            engine.snapshot()
-        };
-        crate::json::write::to_string(&snapshot).map_err(to_js_error)
+        let engine = self.inner.try_borrow().map_err(|_| busy())?;
+        engine.snapshot_json().map_err(to_js_error)
     }
 
     /// An engine rebuilt from `snapshot()`'s string: the same events then give byte-identical
