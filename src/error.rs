@@ -76,6 +76,7 @@ impl Error {
     ];
 
     /// Shorthand for [`ErrorKind::InvalidInput`].
+    #[inline(never)]
     pub fn invalid(field: impl Into<String>, reason: impl fmt::Display) -> Self {
         ErrorKind::InvalidInput {
             field: field.into(),
@@ -163,6 +164,32 @@ impl Error {
             format!("{prefix}.{field}")
         };
         self
+    }
+}
+
+/// A string in a message, quoted as `{:?}` quotes it: `"`, `\`, `\n`, `\r`, `\t` and `\0`
+/// escaped with a backslash, other control characters as `\u{…}`. Unlike `{:?}`, other
+/// characters print as they are (`{:?}` also escapes Unicode's non-printable characters,
+/// with tables the `.wasm` need not carry).
+pub(crate) struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\0' => f.write_str("\\0")?,
+                c if c.is_control() => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
     }
 }
 
@@ -267,6 +294,21 @@ mod tests {
                 readme.contains(&format!("| `{code}` |")),
                 "README error table lacks {code}"
             );
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod quoted_tests {
+    use super::Quoted;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The same text as `{:?}` for ASCII (control characters, quotes and backslashes
+        /// included) and printable non-ASCII characters.
+        #[test]
+        fn quotes_as_debug_does(text in "[\\x00-\\x7f\"\\\\é€😀ß]{0,24}") {
+            prop_assert_eq!(Quoted(&text).to_string(), format!("{text:?}"));
         }
     }
 }

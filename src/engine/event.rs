@@ -418,9 +418,10 @@ impl Event {
             other => Err(Error::invalid(
                 "type",
                 format!(
-                    "unknown event type {other:?}; known: setMarket, upsertAccount, \
+                    "unknown event type {}; known: setMarket, upsertAccount, \
                      removeAccount, indexUpdate, markUpdate, volUpdate, trade, deposit, \
-                     withdrawal, collateralPrice, funding, timeAdvance, feedConfidence"
+                     withdrawal, collateralPrice, funding, timeAdvance, feedConfidence",
+                    crate::error::Quoted(other)
                 ),
             )),
         }

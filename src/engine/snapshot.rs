@@ -121,7 +121,7 @@ impl MarginEngine {
                     if amount.parse::<i128>().is_err() {
                         return Err(Error::invalid(
                             format!("accounts.{id}.last.{name}"),
-                            format!("not an integer amount: {amount:?}"),
+                            format!("not an integer amount: {}", crate::error::Quoted(amount)),
                         ));
                     }
                 }

@@ -18,7 +18,7 @@ use super::event::{
 };
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Quoted, Result};
 use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
 use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
@@ -63,7 +63,7 @@ pub struct MarginEngine {
 
 fn units(text: &str, field: &str) -> Result<i128> {
     text.parse()
-        .map_err(|_| Error::invalid(field, format!("not an integer amount: {text:?}")))
+        .map_err(|_| Error::invalid(field, format!("not an integer amount: {}", Quoted(text))))
 }
 
 /// Whether an underlying's new data keeps its volatility data (`vol`) as it is: then its
@@ -814,7 +814,7 @@ pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128
 }
 
 fn unknown_account(id: &str) -> Error {
-    Error::invalid("account", format!("unknown account {id:?}"))
+    Error::invalid("account", format!("unknown account {}", Quoted(id)))
 }
 
 fn underlying_spec(market: &Market, name: &str) -> Result<crate::market::UnderlyingSpec> {

@@ -224,9 +224,12 @@ pub struct MaxSize {
 
 fn money_diff(after: &Money, before: &Money, field: &str) -> Result<Money> {
     let parse = |m: &Money| {
-        m.units
-            .parse::<i128>()
-            .map_err(|e| Error::invalid(field, format!("units {:?}: {e}", m.units)))
+        m.units.parse::<i128>().map_err(|e| {
+            Error::invalid(
+                field,
+                format!("units {}: {e}", crate::error::Quoted(&m.units)),
+            )
+        })
     };
     Ok(Money {
         units: (parse(after)? - parse(before)?).to_string(),
@@ -235,9 +238,12 @@ fn money_diff(after: &Money, before: &Money, field: &str) -> Result<Money> {
 }
 
 fn units(m: &Money) -> Result<i128> {
-    m.units
-        .parse::<i128>()
-        .map_err(|e| Error::invalid("freeCollateral", format!("units {:?}: {e}", m.units)))
+    m.units.parse::<i128>().map_err(|e| {
+        Error::invalid(
+            "freeCollateral",
+            format!("units {}: {e}", crate::error::Quoted(&m.units)),
+        )
+    })
 }
 
 /// The account after `order` fills (see the module documentation), and what the fill did.

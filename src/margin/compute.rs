@@ -21,7 +21,7 @@ use super::scenario_cache::ScenarioCache;
 use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
 use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
-use crate::error::{Error, Result};
+use crate::error::{Error, Quoted, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
 use crate::vec_map::VecMap;
@@ -365,9 +365,14 @@ fn margin_detailed(
             Error::invalid(
                 format!("market.flags[{i}].kind"),
                 format!(
-                    "unknown risk flag {:?}; the parameters know: {:?}",
-                    flag.kind,
-                    params.flags.keys().collect::<Vec<_>>()
+                    "unknown risk flag {}; the parameters know: [{}]",
+                    Quoted(&flag.kind),
+                    params
+                        .flags
+                        .keys()
+                        .map(|k| Quoted(k).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?;

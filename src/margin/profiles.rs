@@ -341,7 +341,8 @@ pub fn profile(name: &str) -> Result<RiskParams> {
             return Err(Error::invalid(
                 "profile",
                 format!(
-                    "unknown profile {other:?}; known: {}",
+                    "unknown profile {}; known: {}",
+                    crate::error::Quoted(other),
                     PROFILES
                         .iter()
                         .map(|(n, _)| *n)

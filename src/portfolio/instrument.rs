@@ -112,8 +112,15 @@ const MONTHS: [&str; 12] = [
 impl Instrument {
     /// Parses an exchange-style id (see the module documentation).
     pub fn parse(id: &str) -> Result<Instrument> {
-        let bad =
-            |why: &str| Error::invalid("", format!("cannot parse instrument id {id:?}: {why}"));
+        let bad = |why: &str| {
+            Error::invalid(
+                "",
+                format!(
+                    "cannot parse instrument id {}: {why}",
+                    crate::error::Quoted(id)
+                ),
+            )
+        };
         // Split at '-' into at most 6 parts without allocating (every accepted form has at most
         // 5; a sixth slot stands for "more", which no form matches, as with the full split).
         let mut parts = [""; 6];

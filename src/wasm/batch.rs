@@ -113,7 +113,10 @@ fn kinds(value: &JsValue) -> Result<Owned<i8>, Error> {
         Some(other) => {
             return Err(Error::invalid(
                 "kind",
-                format!("expected \"call\" or \"put\", got {other:?}"),
+                format!(
+                    "expected \"call\" or \"put\", got {}",
+                    crate::error::Quoted(other)
+                ),
             ))
         }
         None => {}
