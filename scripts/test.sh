@@ -4,7 +4,9 @@
 #   lint      cargo fmt --check; clippy -D warnings natively and for wasm32
 #   native    cargo test (unit, integration, golden, property, doc tests)
 #   wasm      the core's wasm-bindgen tests compiled to wasm32, run in Node
-#   package   build pkg/ (release) + CLI, then node --test tests/js (npm package in Node, parity with the CLI)
+#   build     pkg/ (release, scripts/build-pkg.sh) + CLI
+#   size      the .wasm's gzip -9 size within the budget (WASM_GZIP_BUDGET bytes, README "Build profile and size")
+#   package   node --test tests/js (npm package in Node, parity with the CLI)
 #   browser   node --test tests/browser (Vite builds www/ and a packaged app; Debian headless Chromium via playwright-core on localhost)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +39,25 @@ lint() {
     && cargo clippy -q --all-targets --target wasm32-unknown-unknown -- -D warnings && echo "lint: clean"
 }
 build_package() { cargo build -q --release --bin drr-margin && bash scripts/build-pkg.sh; }
+# The budget of issue 6: 250 KB (250,000 bytes) gzip -9.
+WASM_GZIP_BUDGET=250000
+size_budget() {
+  local wasm=pkg/web/drr_margin_bg.wasm
+  [ -f "$wasm" ] || { echo "size: $wasm was not built"; return 1; }
+  local gz; gz=$(gzip -9 -c "$wasm" | wc -c)
+  if [ "$gz" -gt "$WASM_GZIP_BUDGET" ]; then
+    echo "size: $gz bytes gzip -9, over the budget of $WASM_GZIP_BUDGET by $((gz - WASM_GZIP_BUDGET))"
+    return 1
+  fi
+  echo "size: $gz bytes gzip -9, $((WASM_GZIP_BUDGET - gz)) under the budget of $WASM_GZIP_BUDGET"
+}
 
 layer lint    none  lint
 layer native  cargo cargo test
 layer wasm    cargo env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
                     cargo test --target wasm32-unknown-unknown --test wasm --test vol_surface
 layer build   none  build_package
+layer size    none  size_budget
 layer package node  node --test tests/js/
 layer browser node  node --test tests/browser/
 

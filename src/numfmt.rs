@@ -1,7 +1,8 @@
 //! The decimal text of an `f64` in messages and warnings, built from the digits of serde_json's
 //! float writer (zmij), so the `.wasm` carries one float formatter instead of two (core's
 //! Grisu/Dragon behind `{}`, `{:e}` and `{:.N}` of `f64`: ≈ 21 KB; README "Build profile and
-//! size"). Owns that text and nothing else; JSON output keeps going through serde_json.
+//! size"). Owns that text and nothing else; JSON output goes through `crate::json::write`
+//! (zmij's digits too).
 //!
 //! - [`Shortest`] prints as `{x}` does: the shortest digits that read back as `x`, without an
 //!   exponent (`1e21` is `1000000000000000000000`, `-0.0` is `-0`, `1.0` is `1`). When 16 or 17
