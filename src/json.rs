@@ -18,7 +18,6 @@
 use crate::error::{Error, Result};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::fmt::Write as _;
 
 pub mod decimal;
 pub(crate) mod fields;
@@ -103,12 +102,14 @@ fn decode_rendered(
     value: &Value,
     decode: &mut dyn FnMut(&str) -> serde_json::Result<()>,
 ) -> Result<()> {
-    let mut text = String::new();
+    let mut text = Vec::new();
     let mut lines = vec![Line {
         parent: 0,
         segment: Segment::Root,
     }]; // line 1: the root value
     render(value, 0, &mut text, &mut lines);
+    // Only whole UTF-8 strings and ASCII are written.
+    let text = String::from_utf8(text).map_err(|e| Error::invalid("", e))?;
     decode(&text).map_err(|e| {
         let mut field = e
             .line()
@@ -181,32 +182,32 @@ fn path(lines: &[Line<'_>], i: usize) -> String {
 /// Writes `value` starting on the current line (`line`, already recorded); nested entries each
 /// get their own line. The closing bracket's line maps to the container (where serde reports a
 /// missing field).
-fn render<'a>(value: &'a Value, line: usize, out: &mut String, lines: &mut Vec<Line<'a>>) {
+fn render<'a>(value: &'a Value, line: usize, out: &mut Vec<u8>, lines: &mut Vec<Line<'a>>) {
     match value {
         Value::Object(map) => {
-            out.push('{');
+            out.push(b'{');
             for (i, (key, item)) in map.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
                 let item_line = lines.len();
                 lines.push(Line {
                     parent: line,
                     segment: Segment::Key(key),
                 });
-                write_string(out, key);
-                out.push(':');
+                write::write_string(out, key);
+                out.push(b':');
                 render(item, item_line, out, lines);
             }
-            out.push('\n');
+            out.push(b'\n');
             lines.push(Line {
                 parent: line,
                 segment: Segment::Close(line),
             });
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
-                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
                 let item_line = lines.len();
                 lines.push(Line {
                     parent: line,
@@ -214,53 +215,34 @@ fn render<'a>(value: &'a Value, line: usize, out: &mut String, lines: &mut Vec<L
                 });
                 render(item, item_line, out, lines);
             }
-            out.push('\n');
+            out.push(b'\n');
             lines.push(Line {
                 parent: line,
                 segment: Segment::Close(line),
             });
-            out.push(']');
+            out.push(b']');
         }
         Value::Number(n) => match n.as_f64() {
             // A JS number that is a safe integer is written as one, so it reads as an integer
             // field too; −0 keeps its sign.
             Some(x) if n.is_f64() && x == x.trunc() && x.abs() < 9_007_199_254_740_992.0 => {
                 if x == 0.0 && x.is_sign_negative() {
-                    out.push_str("-0.0");
+                    out.extend_from_slice(b"-0.0");
                 } else {
                     // Exact: |x| < 2^53 and integral.
                     #[allow(clippy::cast_possible_truncation)]
                     let integer = x as i64;
-                    let _ = write!(out, "{integer}");
+                    write::write_integer(out, integer);
                 }
             }
             _ => {
-                let _ = write!(out, "{n}");
+                out.extend_from_slice(n.to_string().as_bytes());
             }
         },
-        Value::String(text) => write_string(out, text),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Null => out.push_str("null"),
+        Value::String(text) => write::write_string(out, text),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Null => out.extend_from_slice(b"null"),
     }
-}
-
-/// Writes `text` as a JSON string literal.
-fn write_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// The canonical JSON of `value`: serde_json's compact text ([`write`]) with every object's
