@@ -6,7 +6,6 @@ and size": `wasm-bindgen --keep-debug` then `wasm-opt -O3 -g`).
 
 Usage: python3 scripts/size-marginal.py NAMED.wasm [N=40]
 """
-import re
 import sys
 import zlib
 b=open(sys.argv[1],'rb').read()

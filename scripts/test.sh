@@ -41,10 +41,11 @@ lint() {
 build_package() { cargo build -q --release --bin drr-margin && bash scripts/build-pkg.sh; }
 # The budget of issue 6: 250 KB (250,000 bytes) gzip -9.
 WASM_GZIP_BUDGET=250000
+WASM=pkg/web/drr_margin_bg.wasm
+wasm_gzip_size() { gzip -9 -c "$WASM" | wc -c; }
 size_budget() {
-  local wasm=pkg/web/drr_margin_bg.wasm
-  [ -f "$wasm" ] || { echo "size: $wasm was not built"; return 1; }
-  local gz; gz=$(gzip -9 -c "$wasm" | wc -c)
+  [ -f "$WASM" ] || { echo "size: $WASM was not built"; return 1; }
+  local gz; gz=$(wasm_gzip_size)
   if [ "$gz" -gt "$WASM_GZIP_BUDGET" ]; then
     echo "size: $gz bytes gzip -9, over the budget of $WASM_GZIP_BUDGET by $((gz - WASM_GZIP_BUDGET))"
     return 1
@@ -63,8 +64,8 @@ layer browser node  node --test tests/browser/
 
 printf '\n==> summary\n'
 for r in "${results[@]}"; do echo "  $r"; done
-if [ -f pkg/web/drr_margin_bg.wasm ]; then
-  echo "  wasm size: $(stat -c %s pkg/web/drr_margin_bg.wasm) bytes raw, $(gzip -9 -c pkg/web/drr_margin_bg.wasm | wc -c) bytes gzip -9"
+if [ -f "$WASM" ]; then
+  echo "  wasm size: $(stat -c %s "$WASM") bytes raw, $(wasm_gzip_size) bytes gzip -9"
 fi
 echo "$total_pass passed, $total_fail failed"
 exit $failed
