@@ -120,6 +120,12 @@ impl MarginEngine {
         self.margin_of(self.require_market()?, &state.account)
     }
 
+    /// The risk matrix's node cache the engine carries from event to event (read it for
+    /// diagnostics, e.g. [`ScenarioCache::bounded_computations`]; it never changes a result).
+    pub fn scenario_cache(&self) -> &ScenarioCache {
+        &self.scenarios
+    }
+
     /// Sets the market (as the `setMarket` event).
     pub fn set_market(&mut self, market: MarketSpec) -> Result<Vec<MarginUpdate>> {
         self.apply(Event::SetMarket(SetMarket { market }))
@@ -507,6 +513,9 @@ impl MarginEngine {
             })
             .map(|(id, _)| id.clone())
             .collect();
+        if ids.len() > 1 {
+            self.scenarios.shared_next(underlying);
+        }
         match self.compute(&ids, None) {
             Ok(reports) => self.emit(reports),
             Err(e) => {

@@ -14,7 +14,10 @@
 //! `value_position`, not bit-equal), and a row's P&L is the nodes' value in the scenario minus
 //! their value now by the same kernel, plus the perpetuals and futures leg by leg. A node's
 //! values in the grid's rows may come from a [`ScenarioCache`] filled by an earlier computation
-//! (the same values: it keys them by the node's inputs and the grid's parameters).
+//! (the same values: it keys them by the node's inputs and the grid's parameters). Natively, a
+//! computation without the scenario table, the first after the underlying moved, bounds the rows
+//! from the cache's earlier rows and prices only those that can be the worst (`grid_bounds`: the
+//! same requirement, bit for bit).
 //!
 //! # Model
 //! - **Risk vectors.** Positions are grouped by (underlying, settlement): coin-settled (inverse)
@@ -83,6 +86,10 @@
 use super::inter_spread::{self, InterSpread, UnderlyingRisk};
 use super::params::{check, check_lazy, finite_in};
 use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
+// The engine's bounded rows: native only (the keeper's speed; the .wasm budget has no room
+// for them, and they change no number).
+#[cfg(not(target_arch = "wasm32"))]
+mod grid_bounds;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};
@@ -1335,6 +1342,51 @@ struct NodeSums {
     unit_scale: Vec<bool>,
 }
 
+/// A risk matrix's rows: its scenarios with ln(1 + move) and 1 + move per row.
+struct GridRows {
+    grid: Vec<Scenario>,
+    /// ln(1 + move) per row (0 where the move is not above −100 %).
+    log_growths: Vec<f64>,
+    growths: Vec<f64>,
+}
+
+impl GridRows {
+    /// The standard grid and extended table, or the weighted list if `p` has one.
+    fn of(p: &RiskMatrixParams) -> GridRows {
+        let grid = if p.scenarios.is_empty() {
+            scenario_grid(p)
+        } else {
+            weighted_grid(p)
+        };
+        let log_growths = grid
+            .iter()
+            .map(|s| {
+                if s.spot_move > -1.0 && s.spot_move.is_finite() {
+                    ln(1.0 + s.spot_move)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let growths = grid.iter().map(|s| 1.0 + s.spot_move).collect();
+        GridRows {
+            grid,
+            log_growths,
+            growths,
+        }
+    }
+
+    fn inputs(&self, s0: f64, coin: bool) -> RowInputs<'_> {
+        RowInputs {
+            grid: &self.grid,
+            log_growths: &self.log_growths,
+            growths: &self.growths,
+            s0,
+            coin,
+        }
+    }
+}
+
 /// What [`node_sums`] needs of the vector besides its nodes.
 struct RowInputs<'g> {
     grid: &'g [Scenario],
@@ -1397,7 +1449,6 @@ fn add_node(
     rows: &RowInputs,
     time_value_discount: f64,
 ) {
-    let s0 = rows.s0;
     for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
         if let Some(unit) = sums.unit_scale.get_mut(j) {
             *unit &= value.scale == 1.0;
@@ -1408,24 +1459,31 @@ fn add_node(
         if !*priced {
             continue;
         }
-        let (Some(call_put), Some(base)) = (value.call_put, node.base_usd) else {
+        let (Some((call, put)), Some(base)) = (value.call_put, node.base_usd) else {
             *priced = false;
             continue;
         };
-        let usd = node_usd(
+        let usd = node_usd_split(
             node,
             &node.sizes,
-            call_put,
+            [call, put, call, put],
             *growth,
-            s0,
+            rows.s0,
             rows.coin,
             time_value_discount,
         );
-        *pnl += if rows.coin {
-            usd / (s0 * growth) - base / s0
-        } else {
-            usd - base
-        };
+        *pnl += node_pnl_of_usd(usd, base, *growth, rows);
+    }
+}
+
+/// A node's P&L in a row from its legs' USD value there (`usd`) and now (`base`): in the
+/// vector's currency (a coin vector converts each at its own scenario's index).
+fn node_pnl_of_usd(usd: f64, base: f64, growth: f64, rows: &RowInputs) -> f64 {
+    let s0 = rows.s0;
+    if rows.coin {
+        usd / (s0 * growth) - base / s0
+    } else {
+        usd - base
     }
 }
 
@@ -1478,6 +1536,29 @@ fn node_usd(
     inverse: bool,
     time_value_discount: f64,
 ) -> f64 {
+    node_usd_split(
+        node,
+        sizes,
+        [call, put, call, put],
+        growth,
+        s0,
+        inverse,
+        time_value_discount,
+    )
+}
+
+/// [`node_usd`] with a unit price per kind of amount: `prices` = [call for `sizes.call`, put for
+/// `sizes.put`, call for `sizes.long_call`, put for `sizes.long_put`] (equal calls and puts in
+/// the grid; the ends of price intervals in [`grid_bounds`]).
+fn node_usd_split(
+    node: &PricingNode,
+    sizes: &NodeSizes,
+    [call, put, long_call, long_put]: [f64; 4],
+    growth: f64,
+    s0: f64,
+    inverse: bool,
+    time_value_discount: f64,
+) -> f64 {
     let o = &node.terms;
     let forward = o.forward0 * growth;
     let mut value = sizes.call * call + sizes.put * put;
@@ -1486,8 +1567,8 @@ fn node_usd(
             let intrinsic = o.discount * payoff;
             intrinsic + (1.0 - time_value_discount) * max(price - intrinsic, 0.0)
         };
-        value += sizes.long_call * counted(call, max(forward - o.strike, 0.0))
-            + sizes.long_put * counted(put, max(o.strike - forward, 0.0));
+        value += sizes.long_call * counted(long_call, max(forward - o.strike, 0.0))
+            + sizes.long_put * counted(long_put, max(o.strike - forward, 0.0));
     }
     if inverse {
         value / (forward / (s0 * growth))
@@ -1903,11 +1984,8 @@ pub(crate) fn portfolio_requirements_checked(
         } else {
             (p.coin_settlement(), s0, name.to_string())
         };
-        let grid = if p.scenarios.is_empty() {
-            scenario_grid(p)
-        } else {
-            weighted_grid(p)
-        };
+        let grid_rows = GridRows::of(p);
+        let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
         let coin = !linear;
         let (node_of_leg, nodes) = pricing_nodes(legs, p, s0, coin);
         let delta1_legs: Vec<&Leg> = legs
@@ -1918,30 +1996,7 @@ pub(crate) fn portfolio_requirements_checked(
         let mut rows = Vec::with_capacity(grid.len());
         let mut raw_rows = Vec::with_capacity(grid.len());
         let mut priced = Vec::with_capacity(nodes.len());
-        let log_growths: Vec<f64> = grid
-            .iter()
-            .map(|s| {
-                if s.spot_move > -1.0 && s.spot_move.is_finite() {
-                    ln(1.0 + s.spot_move)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let growths: Vec<f64> = grid.iter().map(|s| 1.0 + s.spot_move).collect();
-        let inputs = RowInputs {
-            grid: &grid,
-            log_growths: &log_growths,
-            growths: &growths,
-            s0,
-            coin,
-        };
-        let sums = match cache {
-            Some(cache) => cache.with_vector(name, coin, p, |vector| {
-                node_sums(&nodes, p, &inputs, vector)
-            }),
-            None => node_sums(&nodes, p, &inputs, None),
-        };
+        let inputs = grid_rows.inputs(s0, coin);
         // Whether every node's value now is finite and counts its longs at full value: then a
         // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
         // on the same inputs as its value now and with the same sizes (no long apart), so its
@@ -1951,35 +2006,81 @@ pub(crate) fn portfolio_requirements_checked(
                 && n.sizes.long_call == 0.0
                 && n.sizes.long_put == 0.0
         });
-        for (j, s) in grid.iter().enumerate() {
-            let log_growth = log_growths.get(j).copied().unwrap_or(0.0);
-            let mut pnl = 0.0;
-            if unchanged_is_zero
-                && s.spot_move == 0.0
-                && sums.unit_scale.get(j).copied().unwrap_or(false)
-            {
+        // A row's raw P&L from its options' part: that part (or +0 where every node's P&L is
+        // +0), then the perpetuals and futures leg by leg.
+        let with_delta1 = |s: &Scenario, nodes_pnl: f64, unit_scale: bool| -> Result<f64> {
+            let mut pnl = if unchanged_is_zero && s.spot_move == 0.0 && unit_scale {
                 // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
-                for leg in &delta1_legs {
-                    pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
-                }
-                raw_rows.push(pnl);
-                rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
+                0.0
+            } else {
+                nodes_pnl
+            };
+            for leg in &delta1_legs {
+                pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
+            }
+            Ok(pnl)
+        };
+        // Without a table only the worst row (and, for inter-commodity spreads, the rows
+        // without a move) is read: natively, the engine's first computation after a move bounds
+        // the rows from the earlier rows and prices only those that can be the worst
+        // ([`grid_bounds`]); `skipped` then marks the others.
+        #[cfg(not(target_arch = "wasm32"))]
+        let bounded = match cache.filter(|_| without_table) {
+            Some(cache) => grid_bounds::bounded_rows(
+                &grid_bounds::Vector {
+                    name,
+                    coin,
+                    p,
+                    nodes: &nodes,
+                    inputs: &inputs,
+                    settlement: &settlement,
+                    usd_per_unit,
+                    keep_unchanged: !params.inter_spreads.is_empty(),
+                },
+                cache,
+                &with_delta1,
+            )?,
+            None => None,
+        };
+        #[cfg(target_arch = "wasm32")]
+        let bounded: Option<(NodeSums, Vec<bool>)> = None;
+        let (sums, skipped) = match bounded {
+            Some((sums, priced)) => (sums, Some(priced)),
+            None => (
+                match cache {
+                    Some(cache) => cache.with_vector(name, coin, p, |vector| {
+                        node_sums(&nodes, p, &inputs, vector)
+                    }),
+                    None => node_sums(&nodes, p, &inputs, None),
+                },
+                None,
+            ),
+        };
+        for (j, s) in grid.iter().enumerate() {
+            if skipped
+                .as_ref()
+                .is_some_and(|priced| !priced.get(j).copied().unwrap_or(true))
+            {
+                // A row the bounds place above the worst: never the worst, never read.
+                raw_rows.push(f64::INFINITY);
+                rows.push(f64::INFINITY);
                 continue;
             }
-            match (sums.priced.get(j), sums.pnl.get(j)) {
+            let log_growth = log_growths.get(j).copied().unwrap_or(0.0);
+            let unit_scale = sums.unit_scale.get(j).copied().unwrap_or(false);
+            let pnl = match (sums.priced.get(j), sums.pnl.get(j)) {
                 // Every node priced: the options' P&L node by node (value in the scenario −
                 // value now, both by the grid's kernel), then perpetuals and futures leg by leg.
-                (Some(true), Some(nodes_pnl)) => {
-                    pnl = *nodes_pnl;
-                    for leg in &delta1_legs {
-                        pnl += leg_pnl(market, leg, p, s0, coin, s, None)?;
-                    }
+                (Some(true), Some(nodes_pnl)) => with_delta1(s, *nodes_pnl, unit_scale)?,
+                _ if unchanged_is_zero && s.spot_move == 0.0 && unit_scale => {
+                    with_delta1(s, 0.0, unit_scale)?
                 }
                 // A node the kernel cannot price here (expired, or a shock out of range): every
                 // leg through `leg_pnl`, which asks `value_position` (its value or its error),
                 // with every node's prices in this scenario (the values `node_sums` saw: the
                 // same scale per vol class, the same kernel).
                 _ => {
+                    let mut pnl = 0.0;
                     priced.clear();
                     priced.extend(
                         nodes
@@ -1995,12 +2096,13 @@ pub(crate) fn portfolio_requirements_checked(
                             _ => leg_pnl(market, leg, p, s0, coin, s, node.copied())?,
                         };
                     }
+                    pnl
                 }
-            }
+            };
             raw_rows.push(pnl);
             rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
         }
-        let worst = worst_row(&grid, &rows);
+        let worst = worst_row(grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
         *losses.slot(name, || 0.0) += max(-lowest, 0.0) * usd_per_unit;
         if !params.inter_spreads.is_empty() {

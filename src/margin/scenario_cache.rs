@@ -17,6 +17,13 @@
 //! order's with the account before), `max_size` (its trial sizes revalue the same nodes) and the
 //! JS binding (the nodes of the last market it validated, for every call on that market).
 //!
+//! Earlier rows: when the owner forgets an underlying whose data moved, each vector keeps the
+//! rows it held as *earlier* rows, by the node's expiry, strike and discount (T₀, K, discount),
+//! with the forward and vol they were priced at. They are never read as values: a computation
+//! that only needs the requirement bounds each row of the moved market from them (a price moves
+//! by at most df·|ΔF| + vega·|Δσ|) and prices exactly only the rows that can set the worst loss
+//! (`portfolio::grid_bounds`). Earlier rows are kept until the next forget that has rows to keep.
+//!
 //! Never: prices anything itself, reads the market, or decides when market data changed — the
 //! owner forgets an underlying when its data moves ([`ScenarioCache::forget_underlying`]); the
 //! keys make a forgotten call only a matter of memory, never of correctness. Bounded: a vector
@@ -34,6 +41,19 @@ use std::sync::Arc;
 /// A pricing node's key: the bits of T₀, F₀, K, σ and the discount factor.
 pub(crate) type NodeKey = [u64; 5];
 
+/// A node's rows from before its underlying moved (see the module documentation).
+#[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EarlierRows<'a> {
+    /// The node's place: the bits of T₀, K and the discount factor (what an index or vol update
+    /// leaves as it is).
+    pub place: [u64; 3],
+    /// The forward F₀ and vol σ the rows were priced at.
+    pub forward0: f64,
+    pub sigma: f64,
+    pub rows: &'a [NodeScenario],
+}
+
 /// The cached rows of one risk vector.
 #[derive(Debug, Clone)]
 pub(crate) struct VectorCache {
@@ -46,6 +66,15 @@ pub(crate) struct VectorCache {
     /// allocation for all nodes, kept when the vector is forgotten).
     rows: Vec<NodeScenario>,
     width: usize,
+    /// Earlier rows: the nodes' keys and first rows in `earlier_rows` as `index` and `rows` held
+    /// them when the underlying last moved (`width` rows each).
+    earlier: BTreeMap<NodeKey, usize>,
+    earlier_rows: Vec<NodeScenario>,
+    /// Whether a computation bounded its rows from the earlier rows since the underlying last
+    /// moved ([`VectorCache::bound_turn`]).
+    bounded: bool,
+    /// Computations whose rows were bounded ([`ScenarioCache::bounded_computations`]).
+    bounded_count: u64,
 }
 
 impl VectorCache {
@@ -55,19 +84,71 @@ impl VectorCache {
         self.rows.get(first..first + self.width)
     }
 
+    /// The earlier rows, node by node (see the module documentation).
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn earlier_nodes(&self) -> impl Iterator<Item = EarlierRows<'_>> {
+        self.earlier.iter().filter_map(|(key, first)| {
+            Some(EarlierRows {
+                place: [key[0], key[2], key[4]],
+                forward0: f64::from_bits(key[1]),
+                sigma: f64::from_bits(key[3]),
+                rows: self.earlier_rows.get(*first..*first + self.width)?,
+            })
+        })
+    }
+
+    /// Whether a computation that reads only the worst row should bound its rows from the
+    /// earlier rows (true for the first such computation since the underlying moved; it then
+    /// counts as taken). A second computation on the same market (another account, a fill)
+    /// prices every row instead, and the rows it keeps serve every computation after it and
+    /// the next move's bounds.
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn bound_turn(&mut self) -> bool {
+        !std::mem::replace(&mut self.bounded, true)
+    }
+
+    /// Counts a computation whose rows were bounded.
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn count_bounded(&mut self) {
+        self.bounded_count += 1;
+    }
+
     /// Remembers a node's rows (starting over when the vector holds too many nodes).
     pub(crate) fn insert(&mut self, key: NodeKey, rows: &[NodeScenario]) {
         if self.index.len() >= ScenarioCache::MAX_NODES_PER_VECTOR || rows.len() != self.width {
-            self.forget();
+            if rows.len() != self.width {
+                self.forget_all();
+            }
+            self.index.clear();
+            self.rows.clear();
             self.width = rows.len();
         }
         self.index.insert(key, self.rows.len());
         self.rows.extend_from_slice(rows);
     }
 
+    /// The underlying moved: the rows held become the earlier rows (if there are any; else the
+    /// earlier rows stay).
     fn forget(&mut self) {
+        self.bounded = false;
+        // No bounded rows in WASM (`portfolio::grid_bounds` is native only): keep nothing.
+        if self.index.is_empty() || cfg!(target_arch = "wasm32") {
+            self.index.clear();
+            self.rows.clear();
+            return;
+        }
+        std::mem::swap(&mut self.index, &mut self.earlier);
+        std::mem::swap(&mut self.rows, &mut self.earlier_rows);
         self.index.clear();
         self.rows.clear();
+    }
+
+    /// Drops the rows and the earlier rows (the grid changed).
+    fn forget_all(&mut self) {
+        self.index.clear();
+        self.rows.clear();
+        self.earlier.clear();
+        self.earlier_rows.clear();
     }
 }
 
@@ -129,6 +210,17 @@ impl ScenarioCache {
         }
         if let Ok(mut units) = self.units.try_borrow_mut() {
             units.retain(|u| u.name != underlying);
+        }
+    }
+
+    /// Tells the cache that several computations will follow on `underlying`'s market as it is
+    /// now (e.g. an index update that recomputes many accounts): the first of them prices every
+    /// row for the others to share, instead of bounding its rows ([`VectorCache::bound_turn`]).
+    pub fn shared_next(&self, underlying: &str) {
+        if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
+            for v in vectors.iter_mut().filter(|v| v.underlying == underlying) {
+                v.bounded = true;
+            }
         }
     }
 
@@ -214,6 +306,14 @@ impl ScenarioCache {
         }
     }
 
+    /// How many computations bounded a vector's rows from its earlier rows and priced only the
+    /// rows that can set the worst loss (over all vectors; for tests and diagnostics).
+    pub fn bounded_computations(&self) -> u64 {
+        self.vectors
+            .try_borrow()
+            .map_or(0, |v| v.iter().map(|c| c.bounded_count).sum())
+    }
+
     /// The number of nodes held, over all vectors.
     pub fn nodes(&self) -> usize {
         self.vectors
@@ -242,7 +342,7 @@ impl ScenarioCache {
                 if let Some(v) = vectors.get_mut(i) {
                     if v.params != *params {
                         v.params = params.clone();
-                        v.forget();
+                        v.forget_all();
                     }
                 }
                 i
@@ -255,6 +355,10 @@ impl ScenarioCache {
                     index: BTreeMap::new(),
                     rows: Vec::new(),
                     width: 0,
+                    earlier: BTreeMap::new(),
+                    earlier_rows: Vec::new(),
+                    bounded: false,
+                    bounded_count: 0,
                 });
                 vectors.len() - 1
             }

@@ -1,0 +1,551 @@
+//! Bounds on the options' part of every risk-matrix row after an underlying moved, from the rows
+//! its pricing nodes had before, so that a computation that reads only the requirement prices
+//! exactly the rows that can set the worst loss, and no other row.
+//!
+//! Owns: [`bounded_sums`] (per row, numbers `lo` ≤ s ≤ `hi` around the sum s of the nodes' P&L
+//! that the exact grid, `node_sums`, computes for that row, bit for bit), [`exact_row`] (s for
+//! one row, by the operations `node_sums` uses, so the same bits) and [`bounded_rows`] (the
+//! rows to price, from the bounds counted as the grid counts rows, and their exact sums).
+//! Native builds only: the engine in WASM prices every row (same numbers, and no room in the
+//! .wasm budget).
+//!
+//! Why the bounds hold:
+//! - A node's call C and put P at forward F and total vol v = σ·√T move by at most
+//!   df·|ΔF| + df·max(F)·|Δv|/√(2π) between two (F, v) (∂C/∂F = df·N(d₁) ∈ [0, df],
+//!   ∂P/∂F ∈ [−df, 0], ∂C/∂v = ∂P/∂v = df·F·φ(d₁) ≤ df·F/√(2π)). To that the bound adds
+//!   10⁻⁹·df·(F + K), far above the kernel's rounding error (≈ 10⁻¹²·(F + K) while v ≥ 10⁻⁴,
+//!   which the bound requires of both the earlier and the new vol; else it gives up).
+//! - A node's P&L in a row is, in floating point, a non-decreasing function of each of its
+//!   legs' prices (positive amounts) or a non-increasing one (negative amounts): products,
+//!   sums, the long-premium discount max(·) and the divisions by positive numbers all round
+//!   monotonically. Evaluated at the ends of the price intervals that favour each side, it gives
+//!   a lower and an upper bound of the P&L the exact grid computes; and the row's sum, added in
+//!   the same node order, keeps them (a rounded sum is monotone in each term).
+//!
+//! The earlier rows come from [`ScenarioCache`](super::ScenarioCache): a node's rows at the same
+//! expiry, strike and discount but another forward or vol (the market before the last index,
+//! mark or vol update). A node whose rows are still cached for its very inputs is bounded by its
+//! exact values. Gives up (`None`, the caller prices every row) when a node has neither, when an
+//! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
+
+use super::{
+    node_scenario, node_usd_split, row_after_offsets, vol_scale_with_term, GridClasses,
+    NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, Scenario,
+    ScenarioCache, SettlementParams, VectorCache,
+};
+use crate::error::Result;
+use crate::margin::scenario_cache::EarlierRows;
+use crate::math::{max, min, FRAC_1_SQRT_2PI};
+
+/// A risk vector as [`bounded_rows`] needs it.
+pub(super) struct Vector<'a> {
+    pub name: &'a str,
+    pub coin: bool,
+    pub p: &'a RiskMatrixParams,
+    pub nodes: &'a [PricingNode],
+    pub inputs: &'a RowInputs<'a>,
+    pub settlement: &'a SettlementParams,
+    /// USD per unit of the vector's currency.
+    pub usd_per_unit: f64,
+    /// Whether the standard rows without a move are read too (inter-commodity spreads).
+    pub keep_unchanged: bool,
+}
+
+/// A row's raw P&L from its options' part and whether every node's vol scale in it is 1
+/// (the caller's: its perpetuals and futures added leg by leg).
+pub(super) type WithDelta1<'a> = dyn Fn(&Scenario, f64, bool) -> Result<f64> + 'a;
+
+/// The vector's options' part in the rows that can set the worst loss, exactly (each row as
+/// `node_sums` computes it), and which rows those are; `None` when this computation is not the
+/// first on the vector since its underlying moved (the cache's bound turn: later ones share
+/// the rows the second prices in full), when the earlier rows give no bounds, or when the
+/// bounds leave more than a quarter of the grid (pricing every row then also renews the earlier
+/// rows).
+pub(super) fn bounded_rows(
+    v: &Vector,
+    cache: &ScenarioCache,
+    with_delta1: &WithDelta1,
+) -> Result<Option<(NodeSums, Vec<bool>)>> {
+    let bounds = cache.with_vector(v.name, v.coin, v.p, |vector| {
+        let vector = vector?;
+        if !vector.bound_turn() {
+            return None;
+        }
+        bounded_sums(v.nodes, v.p, v.inputs, vector)
+    });
+    let Some(bounds) = bounds else {
+        return Ok(None);
+    };
+    let Some(priced) = rows_to_price(v, &bounds, with_delta1)? else {
+        return Ok(None);
+    };
+    cache.with_vector(v.name, v.coin, v.p, |vector| {
+        if let Some(vector) = vector {
+            vector.count_bounded();
+        }
+    });
+    let width = v.inputs.grid.len();
+    let mut sums = NodeSums {
+        pnl: vec![0.0; width],
+        priced: vec![true; width],
+        unit_scale: bounds.unit_scale,
+    };
+    let rows = sums.pnl.iter_mut().zip(&mut sums.priced).zip(&priced);
+    for (j, ((pnl, row_priced), price)) in rows.enumerate() {
+        if *price {
+            let exact = exact_row(v.nodes, v.p, v.inputs, j);
+            *pnl = exact.unwrap_or(0.0);
+            *row_priced = exact.is_some();
+        }
+    }
+    Ok(Some((sums, priced)))
+}
+
+/// The rows to price exactly: those whose counted P&L can be the lowest (counted lower bound
+/// ≤ the least counted upper bound: the worst row is among them) and, with
+/// `v.keep_unchanged`, the standard rows without a move. `None` (price every row) when more
+/// than a quarter of the grid remains, when a bound is not finite, or when counting a row is
+/// not monotone in its P&L (a negative offset or cap; weights and fractions are ≥ 0 by
+/// validation).
+fn rows_to_price(
+    v: &Vector,
+    bounds: &RowBounds,
+    with_delta1: &WithDelta1,
+) -> Result<Option<Vec<bool>>> {
+    let cap = v.settlement.max_offsetable_pnl / v.usd_per_unit;
+    let monotone = v.settlement.pnl_offset >= 0.0
+        && cap >= 0.0
+        && v.p.extended_fraction >= 0.0
+        && v.usd_per_unit > 0.0
+        && v.usd_per_unit.is_finite();
+    if !monotone {
+        return Ok(None);
+    }
+    let grid = v.inputs.grid;
+    let count =
+        |s: &Scenario, pnl: f64| row_after_offsets(v.p, v.settlement, v.usd_per_unit, s, pnl);
+    let mut lows = Vec::with_capacity(grid.len());
+    let mut least_high = f64::INFINITY;
+    let rows = grid
+        .iter()
+        .zip(&bounds.lo)
+        .zip(&bounds.hi)
+        .zip(&bounds.unit_scale);
+    for (((s, lo), hi), unit) in rows {
+        let lo = count(s, with_delta1(s, *lo, *unit)?);
+        let hi = count(s, with_delta1(s, *hi, *unit)?);
+        if !(lo.is_finite() && hi.is_finite()) {
+            return Ok(None);
+        }
+        least_high = min(least_high, hi);
+        lows.push(lo);
+    }
+    let rows: Vec<bool> = grid
+        .iter()
+        .zip(&lows)
+        .map(|(s, lo)| *lo <= least_high || (v.keep_unchanged && s.spot_move == 0.0 && !s.extended))
+        .collect();
+    let priced = rows.iter().filter(|r| **r).count();
+    Ok((priced * 4 <= grid.len()).then_some(rows))
+}
+
+/// The bounds of every row's options P&L (see the module documentation).
+pub(super) struct RowBounds {
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    /// Whether every node's vol scale in the row is exactly 1 (as `NodeSums::unit_scale`).
+    pub unit_scale: Vec<bool>,
+}
+
+/// The smallest total vol σ·√T for which the kernel's rounding stays far inside the slack.
+const MIN_TOTAL_VOL: f64 = 1e-4;
+/// The slack per unit of df·(F + K) for the kernel's rounding in either valuation.
+const SLACK: f64 = 1e-9;
+
+/// Bounds of each row's options P&L from the vector's cached and earlier rows, or `None` (see
+/// the module documentation; also `None` when every node is cached for its very inputs: the
+/// exact sums then cost no pricing).
+pub(super) fn bounded_sums(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    cache: &VectorCache,
+) -> Option<RowBounds> {
+    let width = rows.grid.len();
+    let classes = GridClasses::new(rows.grid);
+    let mut bounds = RowBounds {
+        lo: vec![0.0; width],
+        hi: vec![0.0; width],
+        unit_scale: vec![true; width],
+    };
+    // Per vol class of the node at hand: its vol scale, σ·√T, and whether the kernel prices it.
+    let mut vols: Vec<(f64, f64, bool)> = Vec::with_capacity(classes.firsts.len());
+    // The grid's moves are above −100 % (the kernel prices no row otherwise).
+    if !rows
+        .grid
+        .iter()
+        .all(|s| s.spot_move > -1.0 && s.spot_move.is_finite())
+    {
+        return None;
+    }
+    let least_growth = rows.growths.iter().copied().fold(f64::INFINITY, min);
+    let most_growth = rows.growths.iter().copied().fold(0.0, max);
+    let mut moved = false;
+    // The earlier rows by place (T₀, K, discount); of equal places (the cache held two markets
+    // or two vols at one strike), any one bounds: each keeps its own forward, vol and rows.
+    let mut earlier_nodes: Vec<EarlierRows> = cache.earlier_nodes().collect();
+    earlier_nodes.sort_unstable_by_key(|e| e.place);
+    for node in nodes {
+        let key = node.key();
+        let base = node.base_usd?;
+        if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
+            for (j, value) in values.iter().enumerate() {
+                let pnl = node_pnl(node, value.call_put?, j, rows, p, base)?;
+                add(&mut bounds, j, value.scale, pnl, pnl);
+            }
+            continue;
+        }
+        let place = [key[0], key[2], key[4]];
+        let earlier = earlier_nodes
+            .binary_search_by_key(&place, |e| e.place)
+            .ok()
+            .and_then(|i| earlier_nodes.get(i))?;
+        if earlier.rows.len() != width {
+            return None;
+        }
+        moved = true;
+        let o = &node.terms;
+        // The kernel prices every row (as `node_scenario_scaled` checks): the forward F₀·g is
+        // positive and finite for every growth g of the grid, and each vol class passes the
+        // vol checks with σ·√T large enough for the slack.
+        let forward_ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
+        vols.clear();
+        vols.extend(classes.firsts.iter().map(|s| {
+            let vol = NodeVol::new(
+                node,
+                vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+            );
+            let total_vol = o.sigma * vol.scale * node.sqrt_years;
+            (
+                vol.scale,
+                total_vol,
+                vol.vol_ok && total_vol >= MIN_TOTAL_VOL,
+            )
+        }));
+        if !forward_ok || vols.iter().any(|(_, _, ok)| !ok) {
+            return None;
+        }
+        let sizes = &node.sizes;
+        // Longs apart (a discounted time value): the slower bound by the legs' price ends.
+        let plain = sizes.long_call == 0.0 && sizes.long_put == 0.0;
+        let amount = sizes.call.abs() + sizes.put.abs();
+        // A row's price bound is g·(P + Q·|Δv|) + R with the forward F₀·g now and F₀'·g then
+        // (g = 1 + move) and Δv the change of σ·√T: P covers df·|ΔF| (with the forwards'
+        // rounding) and the slack's forward part, Q the vega bound df·max(F)/√(2π), R the
+        // slack's strike part; every factor rounded generously upwards by (1 + SLACK).
+        let df = o.discount;
+        let highest = max(o.forward0, earlier.forward0);
+        let up = 1.0 + SLACK;
+        let p_move = df * ((o.forward0 - earlier.forward0).abs() * up + 2.0 * SLACK * highest);
+        let q_vega = df * highest * up * FRAC_1_SQRT_2PI * up;
+        let r_strike = df * SLACK * o.strike;
+        let sigma_sqrt_years_then = earlier.sigma * node.sqrt_years;
+        let per_row = classes
+            .class_of
+            .iter()
+            .zip(earlier.rows)
+            .zip(rows.growths)
+            .zip(bounds.lo.iter_mut().zip(&mut bounds.hi))
+            .zip(&mut bounds.unit_scale);
+        // Every earlier row priced at σ·√T large enough for the slack (a NaN fails too).
+        let mut usable = true;
+        for ((((class, then), growth), (lo_sum, hi_sum)), unit) in per_row {
+            let (scale, total_vol, _) = *vols.get(*class)?;
+            let (call, put) = then.call_put?;
+            // As the kernel computes σ·√T then (σ·scale, then × √T).
+            let total_vol_then = earlier.sigma * then.scale * node.sqrt_years;
+            usable &= total_vol_then >= MIN_TOTAL_VOL && sigma_sqrt_years_then > 0.0;
+            let bound =
+                (growth * (p_move + q_vega * (total_vol - total_vol_then).abs()) + r_strike) * up;
+            let (lo, hi) = if plain {
+                // The legs' value then, and how far the value the grid computes now can be from
+                // it: the prices' moves plus (generously) both evaluations' rounding.
+                let (call_usd, put_usd) = (sizes.call * call, sizes.put * put);
+                let value_then = call_usd + put_usd;
+                let spread =
+                    amount * bound * (1.0 + 2.0 * SLACK) + SLACK * (call_usd.abs() + put_usd.abs());
+                let pnl = |value: f64| {
+                    let usd = if rows.coin {
+                        // The kernel's forward F₀·(1 + move), as `node_usd_split` divides.
+                        value / (o.forward0 * growth / (rows.s0 * growth))
+                    } else {
+                        value
+                    };
+                    super::node_pnl_of_usd(usd, base, *growth, rows)
+                };
+                (pnl(value_then - spread), pnl(value_then + spread))
+            } else {
+                let lo_prices = [call - bound, put - bound];
+                let hi_prices = [call + bound, put + bound];
+                (
+                    node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, false),
+                    node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, true),
+                )
+            };
+            *lo_sum += lo;
+            *hi_sum += hi;
+            *unit &= scale == 1.0;
+        }
+        if !usable {
+            return None;
+        }
+    }
+    // A bound that is not finite (an earlier value or a sum that is not) bounds nothing.
+    if !bounds.lo.iter().chain(&bounds.hi).all(|b| b.is_finite()) {
+        return None;
+    }
+    moved.then_some(bounds)
+}
+
+/// Adds a node's bounds in row `j`.
+fn add(bounds: &mut RowBounds, j: usize, scale: f64, lo: f64, hi: f64) {
+    if let (Some(l), Some(h), Some(unit)) = (
+        bounds.lo.get_mut(j),
+        bounds.hi.get_mut(j),
+        bounds.unit_scale.get_mut(j),
+    ) {
+        *l += lo;
+        *h += hi;
+        *unit &= scale == 1.0;
+    }
+}
+
+/// A node's P&L in row `j` at unit prices `call_put` (as `add_node` computes it).
+fn node_pnl(
+    node: &PricingNode,
+    (call, put): (f64, f64),
+    j: usize,
+    rows: &RowInputs,
+    p: &RiskMatrixParams,
+    base: f64,
+) -> Option<f64> {
+    let growth = *rows.growths.get(j)?;
+    let usd = node_usd_split(
+        node,
+        &node.sizes,
+        [call, put, call, put],
+        growth,
+        rows.s0,
+        rows.coin,
+        p.time_value_discount,
+    );
+    Some(super::node_pnl_of_usd(usd, base, growth, rows))
+}
+
+/// A node's lowest (`upper` false) or highest P&L in a row over unit prices in
+/// [`lo`, `hi`] (call, put): each leg's price at the end that moves the P&L that way.
+#[allow(clippy::too_many_arguments)]
+fn node_pnl_between(
+    node: &PricingNode,
+    lo: [f64; 2],
+    hi: [f64; 2],
+    growth: f64,
+    rows: &RowInputs,
+    p: &RiskMatrixParams,
+    base: f64,
+    upper: bool,
+) -> f64 {
+    // A positive amount's value rises with its price: the high end for the upper bound.
+    let ends = |amount: f64| if (amount >= 0.0) == upper { hi } else { lo };
+    let sizes = &node.sizes;
+    let ([call, _], [_, put]) = (ends(sizes.call), ends(sizes.put));
+    let ([long_call, _], [_, long_put]) = (ends(sizes.long_call), ends(sizes.long_put));
+    let usd = node_usd_split(
+        node,
+        sizes,
+        [call, put, long_call, long_put],
+        growth,
+        rows.s0,
+        rows.coin,
+        p.time_value_discount,
+    );
+    super::node_pnl_of_usd(usd, base, growth, rows)
+}
+
+/// The options' P&L of row `j` as `node_sums` computes it (every node priced by the kernel in
+/// the row, added in node order from +0), or `None` where a node cannot be priced there (the
+/// row then takes the per-leg path, as in `node_sums`).
+pub(super) fn exact_row(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    j: usize,
+) -> Option<f64> {
+    let s = rows.grid.get(j)?;
+    let log_growth = *rows.log_growths.get(j)?;
+    let growth = *rows.growths.get(j)?;
+    let mut pnl = 0.0;
+    for node in nodes {
+        let NodeScenario { call_put, .. } = node_scenario(node, p, s, log_growth);
+        let usd = node_usd_split(
+            node,
+            &node.sizes,
+            {
+                let (call, put) = call_put?;
+                [call, put, call, put]
+            },
+            growth,
+            rows.s0,
+            rows.coin,
+            p.time_value_discount,
+        );
+        pnl += super::node_pnl_of_usd(usd, node.base_usd?, growth, rows);
+    }
+    Some(pnl)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code
+mod tests {
+    //! The bounds against the exact rows, node by node: every row's exact sum (which must be
+    //! `node_sums`'s, bit for bit) lies within its bounds, for index moves from 1 bp to 15 %
+    //! and vol-surface moves, linear and coin vectors, with and without discounted long
+    //! premium and a skew shock. The one-option books make the bounds nearly tight (a deep
+    //! in-the-money call moves by ≈ df·ΔF; a near-the-money one by ≈ df·F·Δv/√(2π)), so a bound
+    //! that misses a term or a factor fails here.
+
+    use super::super::{leg, node_sums, pricing_nodes, BitsMemo, GridRows, Leg};
+    use super::super::{PortfolioParams, ScenarioCache};
+    use super::*;
+    use crate::market::Market;
+    use crate::portfolio::{Account, Settlement};
+    use serde_json::{json, Value};
+
+    const MARKET: &str = include_str!("../../../tests/fixtures/market.json");
+
+    /// The fixture with BTC's index and forwards × `growth` and its surface's variance level
+    /// (SVI `a`) × `variance`.
+    fn market(growth: f64, variance: f64) -> Market {
+        let mut value: Value = serde_json::from_str(MARKET).unwrap();
+        let btc = &mut value["underlyings"]["BTC"];
+        btc["index"]["price"] = json!(btc["index"]["price"].as_f64().unwrap() * growth);
+        for forward in btc["forwards"].as_array_mut().unwrap() {
+            forward["price"] = json!(forward["price"].as_f64().unwrap() * growth);
+        }
+        for slice in btc["vol"]["slices"].as_array_mut().unwrap() {
+            slice["a"] = json!(slice["a"].as_f64().unwrap() * variance);
+        }
+        Market::new(crate::json::from_value(value).unwrap()).unwrap()
+    }
+
+    fn account(positions: Value) -> Account {
+        Account::new(
+            &crate::json::from_value(json!({"mode": "portfolio", "positions": positions})).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn books() -> Vec<(&'static str, Account)> {
+        let mut mixed = Vec::new();
+        for (i, expiry) in ["25DEC26", "26MAR27", "25JUN27"].iter().enumerate() {
+            for (j, strike) in [80_000, 95_000, 100_000, 120_000].iter().enumerate() {
+                for (kind, sign) in [("C", 1.0), ("P", -1.0)] {
+                    #[allow(clippy::cast_precision_loss)] // small integers
+                    let size = sign
+                        * (1.0 + (i + 2 * j) as f64 / 4.0)
+                        * if j % 2 == 0 { 1.0 } else { -1.0 };
+                    for prefix in ["BTC_USDC", "BTC"] {
+                        mixed.push(json!({"instrument": format!("{prefix}-{expiry}-{strike}-{kind}"), "size": size}));
+                    }
+                }
+            }
+        }
+        vec![
+            ("mixed book", account(Value::Array(mixed))),
+            (
+                "deep in-the-money calls",
+                account(json!([
+                    {"instrument": "BTC_USDC-25DEC26-70000-C", "size": 1},
+                    {"instrument": "BTC-25DEC26-70000-C", "size": -2}
+                ])),
+            ),
+            (
+                "near-the-money calls",
+                account(json!([
+                    {"instrument": "BTC_USDC-26MAR27-100000-C", "size": -1},
+                    {"instrument": "BTC-26MAR27-100000-C", "size": 3}
+                ])),
+            ),
+        ]
+    }
+
+    fn legs<'a>(market: &Market, account: &'a Account, coin: bool) -> Vec<Leg<'a>> {
+        account
+            .positions
+            .iter()
+            .filter(|q| (q.instrument.settlement == Settlement::Inverse) == coin)
+            .map(|q| leg(market, q, None, None, &mut BitsMemo::default()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn exact_rows_lie_within_their_bounds() {
+        let before = market(1.0, 1.0);
+        let moves = [
+            (1.0001, 1.0),
+            (0.97, 1.0),
+            (1.15, 1.0),
+            (1.0, 1.1),
+            (1.0, 0.9),
+            (0.99, 1.05),
+        ];
+        let mut checked = 0;
+        for (discount, skew) in [(0.0, 0.0), (0.2, 0.3)] {
+            let mut params = PortfolioParams::default();
+            params.default_underlying.time_value_discount = discount;
+            params.default_underlying.skew_shock = skew;
+            let p = params.risk_matrix("BTC");
+            let rows = GridRows::of(p);
+            for (book, account) in books() {
+                for coin in [false, true] {
+                    let legs_before = legs(&before, &account, coin);
+                    let s0 = before.underlying("BTC").unwrap().spot();
+                    let (_, nodes_before) = pricing_nodes(&legs_before, p, s0, coin);
+                    for (growth, variance) in moves {
+                        let what = format!("{book}, coin {coin}, × {growth}, variance × {variance}, discount {discount}");
+                        let cache = ScenarioCache::new();
+                        cache.with_vector("BTC", coin, p, |v| {
+                            node_sums(&nodes_before, p, &rows.inputs(s0, coin), v)
+                        });
+                        cache.forget_underlying("BTC");
+                        let after = market(growth, variance);
+                        let legs_after = legs(&after, &account, coin);
+                        let s1 = after.underlying("BTC").unwrap().spot();
+                        let (_, nodes) = pricing_nodes(&legs_after, p, s1, coin);
+                        let inputs = rows.inputs(s1, coin);
+                        let bounds = cache
+                            .with_vector("BTC", coin, p, |v| {
+                                bounded_sums(&nodes, p, &inputs, v.unwrap())
+                            })
+                            .unwrap_or_else(|| panic!("{what}: no bounds"));
+                        let full = node_sums(&nodes, p, &inputs, None);
+                        for j in 0..rows.grid.len() {
+                            let exact = exact_row(&nodes, p, &inputs, j).unwrap();
+                            assert_eq!(exact.to_bits(), full.pnl[j].to_bits(), "{what}, row {j}");
+                            assert!(full.priced[j], "{what}, row {j}");
+                            assert_eq!(bounds.unit_scale[j], full.unit_scale[j], "{what}, row {j}");
+                            assert!(
+                                bounds.lo[j] <= exact && exact <= bounds.hi[j],
+                                "{what}, row {j}: {exact} outside [{}, {}]",
+                                bounds.lo[j],
+                                bounds.hi[j]
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 3 * 2 * 6 * 35);
+    }
+}
