@@ -21,44 +21,17 @@ use drr_margin::margin::{margin_validated, MarginReport};
 use drr_margin::portfolio::Account;
 use serde_json::{json, Value};
 
+#[path = "common/books.rs"]
+mod books;
+
 const MARKET: &str = include_str!("fixtures/market.json");
 
-/// A portfolio book of linear and inverse BTC options over three expiries, long and short, and
-/// a few ETH options and perpetuals (as tests/scenario_cache.rs builds its books).
+/// A portfolio book of 40 options, one in five on ETH, and two BTC perpetuals.
 fn book(seed: u64) -> Value {
-    let expiries = ["25DEC26", "26MAR27", "25JUN27"];
-    let mut state = seed;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        state >> 33
-    };
-    let mut positions = Vec::new();
-    for _ in 0..40 {
-        let btc = next() % 5 != 0;
-        let expiry = expiries[(next() % 3) as usize];
-        let (prefix, strike) = if btc {
-            let settle = if next() % 2 == 0 { "BTC_USDC" } else { "BTC" };
-            (settle, 70_000 + 5_000 * (next() % 13))
-        } else {
-            ("ETH_USDC", 2_400 + 200 * (next() % 9))
-        };
-        let kind = if next() % 2 == 0 { "C" } else { "P" };
-        #[allow(clippy::cast_precision_loss)] // small integers
-        let size = ((next() % 40) as f64 - 19.5) / 10.0;
-        positions.push(json!({
-            "instrument": format!("{prefix}-{expiry}-{strike}-{kind}"),
-            "size": size,
-            "entryPrice": 1000
-        }));
-    }
-    positions.push(json!({"instrument": "BTC_USDC-PERPETUAL", "size": 0.7, "entryPrice": 98000}));
-    positions.push(json!({"instrument": "BTC-PERPETUAL", "size": -30000, "entryPrice": 99000}));
     json!({
         "mode": "portfolio",
         "collateral": {"USDC": 3_000_000, "BTC": 3},
-        "positions": positions
+        "positions": books::positions(40, seed, 5)
     })
 }
 
@@ -144,7 +117,11 @@ fn check(last: &MarginUpdate, fresh: &MarginReport, what: &str) {
     );
 }
 
-fn run(params: Value, seed: u64) -> (usize, u64) {
+/// Walks an engine under `params` through `walk(…, seed)`, checking every update against a full
+/// computation, and that the walk was not vacuous: at least 100 of the 120 events applied and
+/// at least 40 bounded computations (jumps and vol moves may widen the bounds past a quarter of
+/// the grid, then every row is priced; ticks must not).
+fn run(params: Value, seed: u64) {
     let market: Value = serde_json::from_str(MARKET).unwrap();
     let mut input = params;
     input["engine"] = json!({"relativeThreshold": 0, "absoluteThreshold": 0});
@@ -173,7 +150,15 @@ fn run(params: Value, seed: u64) -> (usize, u64) {
         let fresh = margin_validated(engine.market().unwrap(), &account, &risk).unwrap();
         check(&last, &fresh, &format!("{input}, seed {seed}, event {n}"));
     }
-    (applied, engine.scenario_cache().bounded_computations())
+    let bounded = engine.scenario_cache().bounded_computations();
+    assert!(
+        applied >= 100,
+        "{input}, seed {seed}: {applied} events applied"
+    );
+    assert!(
+        bounded >= 40,
+        "{input}, seed {seed}: {bounded} bounded computations"
+    );
 }
 
 #[test]
@@ -184,11 +169,7 @@ fn bounded_rows_give_the_full_grids_requirements_under_every_portfolio_profile()
         ("paradex-portfolio", 3),
         ("cme-span-16", 4),
     ] {
-        let (applied, bounded) = run(json!({ "profile": profile }), seed);
-        assert!(applied >= 100, "{profile}: {applied} events applied");
-        // Jumps and vol moves may widen the bounds past a quarter of the grid (then every row
-        // is priced); ticks must not.
-        assert!(bounded >= 40, "{profile}: {bounded} bounded computations");
+        run(json!({ "profile": profile }), seed);
     }
 }
 
@@ -201,9 +182,7 @@ fn bounded_rows_hold_with_discounted_long_premium_and_a_skew_shock() {
         "portfolio": {"defaultUnderlying": {"timeValueDiscount": 0.2, "skewShock": 0.3}}
     });
     for seed in [5, 6] {
-        let (applied, bounded) = run(params.clone(), seed);
-        assert!(applied >= 100, "seed {seed}: {applied} events applied");
-        assert!(bounded >= 40, "seed {seed}: {bounded} bounded computations");
+        run(params.clone(), seed);
     }
 }
 
@@ -218,8 +197,6 @@ fn bounded_rows_keep_the_unchanged_price_rows_for_inter_commodity_spreads() {
         ]}]}
     });
     for seed in [1, 2] {
-        let (applied, bounded) = run(params.clone(), seed);
-        assert!(applied >= 100, "seed {seed}: {applied} events applied");
-        assert!(bounded >= 40, "seed {seed}: {bounded} bounded computations");
+        run(params.clone(), seed);
     }
 }

@@ -19,6 +19,9 @@ use drr_margin::market::{Market, MarketSpec};
 use drr_margin::portfolio::{Account, AccountSpec};
 use serde_json::{json, Value};
 
+#[path = "common/books.rs"]
+mod books;
+
 const MARKET: &str = include_str!("fixtures/market.json");
 const EVENTS: &str = include_str!("fixtures/events.ndjson");
 const PORTFOLIO_PROFILES: [&str; 4] = [
@@ -39,40 +42,10 @@ fn market(value: &Value) -> Market {
 /// A portfolio book of `legs` BTC and ETH options (three expiries, linear and inverse, calls
 /// and puts, long and short, some strikes repeated) and two perpetuals; `seed` varies it.
 fn book(legs: usize, seed: u64) -> Account {
-    let expiries = ["25DEC26", "26MAR27", "25JUN27"];
-    let mut state = seed;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        state >> 33
-    };
-    let mut positions = Vec::new();
-    for _ in 0..legs {
-        let r = next();
-        let btc = r % 4 != 0;
-        let expiry = expiries[(next() % 3) as usize];
-        let (prefix, strike) = if btc {
-            let settle = if next() % 2 == 0 { "BTC_USDC" } else { "BTC" };
-            (settle, 70_000 + 5_000 * (next() % 13))
-        } else {
-            ("ETH_USDC", 2_400 + 200 * (next() % 9))
-        };
-        let kind = if next() % 2 == 0 { "C" } else { "P" };
-        #[allow(clippy::cast_precision_loss)] // small integers
-        let size = ((next() % 40) as f64 - 19.5) / 10.0;
-        positions.push(json!({
-            "instrument": format!("{prefix}-{expiry}-{strike}-{kind}"),
-            "size": size,
-            "entryPrice": 1000
-        }));
-    }
-    positions.push(json!({"instrument": "BTC_USDC-PERPETUAL", "size": 0.7, "entryPrice": 98000}));
-    positions.push(json!({"instrument": "BTC-PERPETUAL", "size": -30000, "entryPrice": 99000}));
     let spec: AccountSpec = json::from_value(json!({
         "mode": "portfolio",
         "collateral": {"USDC": 2_000_000, "BTC": 3},
-        "positions": positions
+        "positions": books::positions(legs, seed, 4)
     }))
     .unwrap();
     Account::new(&spec).unwrap()

@@ -1459,21 +1459,35 @@ fn add_node(
         if !*priced {
             continue;
         }
-        let (Some((call, put)), Some(base)) = (value.call_put, node.base_usd) else {
+        let (Some(call_put), Some(base)) = (value.call_put, node.base_usd) else {
             *priced = false;
             continue;
         };
-        let usd = node_usd_split(
-            node,
-            &node.sizes,
-            [call, put, call, put],
-            *growth,
-            rows.s0,
-            rows.coin,
-            time_value_discount,
-        );
-        *pnl += node_pnl_of_usd(usd, base, *growth, rows);
+        *pnl += node_row_pnl(node, call_put, *growth, rows, time_value_discount, base);
     }
+}
+
+/// A node's P&L in a row where its unit call and put values are `call_put`, its legs' value now
+/// being `base` (USD). `#[inline]`: called in `add_node`'s loop over every node and row.
+#[inline]
+fn node_row_pnl(
+    node: &PricingNode,
+    call_put: (f64, f64),
+    growth: f64,
+    rows: &RowInputs,
+    time_value_discount: f64,
+    base: f64,
+) -> f64 {
+    let usd = node_usd(
+        node,
+        &node.sizes,
+        call_put,
+        growth,
+        rows.s0,
+        rows.coin,
+        time_value_discount,
+    );
+    node_pnl_of_usd(usd, base, growth, rows)
 }
 
 /// A node's P&L in a row from its legs' USD value there (`usd`) and now (`base`): in the
@@ -2006,11 +2020,14 @@ pub(crate) fn portfolio_requirements_checked(
                 && n.sizes.long_call == 0.0
                 && n.sizes.long_put == 0.0
         });
+        // Whether every node's P&L in a row is +0 (see `unchanged_is_zero`).
+        let nodes_are_zero =
+            |s: &Scenario, unit_scale: bool| unchanged_is_zero && s.spot_move == 0.0 && unit_scale;
         // A row's raw P&L from its options' part: that part (or +0 where every node's P&L is
         // +0), then the perpetuals and futures leg by leg.
         let with_delta1 = |s: &Scenario, nodes_pnl: f64, unit_scale: bool| -> Result<f64> {
-            let mut pnl = if unchanged_is_zero && s.spot_move == 0.0 && unit_scale {
-                // Every node's P&L is +0: pnl = +0 + +0 + … = +0.
+            // Every node's P&L +0: pnl = +0 + +0 + … = +0.
+            let mut pnl = if nodes_are_zero(s, unit_scale) {
                 0.0
             } else {
                 nodes_pnl
@@ -2020,41 +2037,42 @@ pub(crate) fn portfolio_requirements_checked(
             }
             Ok(pnl)
         };
-        // Without a table only the worst row (and, for inter-commodity spreads, the rows
-        // without a move) is read: natively, the engine's first computation after a move bounds
-        // the rows from the earlier rows and prices only those that can be the worst
-        // ([`grid_bounds`]); `skipped` then marks the others.
-        #[cfg(not(target_arch = "wasm32"))]
-        let bounded = match cache.filter(|_| without_table) {
-            Some(cache) => grid_bounds::bounded_rows(
-                &grid_bounds::Vector {
-                    name,
-                    coin,
-                    p,
-                    nodes: &nodes,
-                    inputs: &inputs,
-                    settlement: &settlement,
-                    usd_per_unit,
-                    keep_unchanged: !params.inter_spreads.is_empty(),
+        // The options' part of the rows, and which rows were skipped. Without a table only the
+        // worst row (and, for inter-commodity spreads, the rows without a move) is read:
+        // natively, the engine's first computation after a move bounds the rows from the
+        // earlier rows and prices only those that can be the worst ([`grid_bounds`]).
+        let (sums, skipped) = match cache {
+            Some(cache) => cache.with_vector(
+                name,
+                coin,
+                p,
+                |vector| -> Result<(NodeSums, Option<Vec<bool>>)> {
+                    #[cfg(not(target_arch = "wasm32"))]
+                    let vector = {
+                        let mut vector = vector;
+                        let bounded = grid_bounds::Vector {
+                            p,
+                            nodes: &nodes,
+                            inputs: &inputs,
+                            settlement: &settlement,
+                            usd_per_unit,
+                            keep_unchanged: !params.inter_spreads.is_empty(),
+                        };
+                        if let Some((sums, priced)) = vector
+                            .as_deref_mut()
+                            .filter(|_| without_table)
+                            .map(|v| grid_bounds::bounded_rows(&bounded, v, &with_delta1))
+                            .transpose()?
+                            .flatten()
+                        {
+                            return Ok((sums, Some(priced)));
+                        }
+                        vector
+                    };
+                    Ok((node_sums(&nodes, p, &inputs, vector), None))
                 },
-                cache,
-                &with_delta1,
             )?,
-            None => None,
-        };
-        #[cfg(target_arch = "wasm32")]
-        let bounded: Option<(NodeSums, Vec<bool>)> = None;
-        let (sums, skipped) = match bounded {
-            Some((sums, priced)) => (sums, Some(priced)),
-            None => (
-                match cache {
-                    Some(cache) => cache.with_vector(name, coin, p, |vector| {
-                        node_sums(&nodes, p, &inputs, vector)
-                    }),
-                    None => node_sums(&nodes, p, &inputs, None),
-                },
-                None,
-            ),
+            None => (node_sums(&nodes, p, &inputs, None), None),
         };
         for (j, s) in grid.iter().enumerate() {
             if skipped
@@ -2072,9 +2090,7 @@ pub(crate) fn portfolio_requirements_checked(
                 // Every node priced: the options' P&L node by node (value in the scenario −
                 // value now, both by the grid's kernel), then perpetuals and futures leg by leg.
                 (Some(true), Some(nodes_pnl)) => with_delta1(s, *nodes_pnl, unit_scale)?,
-                _ if unchanged_is_zero && s.spot_move == 0.0 && unit_scale => {
-                    with_delta1(s, 0.0, unit_scale)?
-                }
+                _ if nodes_are_zero(s, unit_scale) => with_delta1(s, 0.0, unit_scale)?,
                 // A node the kernel cannot price here (expired, or a shock out of range): every
                 // leg through `leg_pnl`, which asks `value_position` (its value or its error),
                 // with every node's prices in this scenario (the values `node_sums` saw: the

@@ -29,9 +29,9 @@
 //! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
 
 use super::{
-    node_scenario, node_usd_split, row_after_offsets, vol_scale_with_term, GridClasses,
-    NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, Scenario,
-    ScenarioCache, SettlementParams, VectorCache,
+    node_row_pnl, node_scenario, node_usd_split, row_after_offsets, vol_scale_with_term,
+    GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
+    Scenario, SettlementParams, VectorCache,
 };
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
@@ -39,8 +39,6 @@ use crate::math::{max, min, FRAC_1_SQRT_2PI};
 
 /// A risk vector as [`bounded_rows`] needs it.
 pub(super) struct Vector<'a> {
-    pub name: &'a str,
-    pub coin: bool,
     pub p: &'a RiskMatrixParams,
     pub nodes: &'a [PricingNode],
     pub inputs: &'a RowInputs<'a>,
@@ -63,27 +61,19 @@ pub(super) type WithDelta1<'a> = dyn Fn(&Scenario, f64, bool) -> Result<f64> + '
 /// rows).
 pub(super) fn bounded_rows(
     v: &Vector,
-    cache: &ScenarioCache,
+    cache: &mut VectorCache,
     with_delta1: &WithDelta1,
 ) -> Result<Option<(NodeSums, Vec<bool>)>> {
-    let bounds = cache.with_vector(v.name, v.coin, v.p, |vector| {
-        let vector = vector?;
-        if !vector.bound_turn() {
-            return None;
-        }
-        bounded_sums(v.nodes, v.p, v.inputs, vector)
-    });
-    let Some(bounds) = bounds else {
+    if !cache.bound_turn() {
+        return Ok(None);
+    }
+    let Some(bounds) = bounded_sums(v.nodes, v.p, v.inputs, cache) else {
         return Ok(None);
     };
     let Some(priced) = rows_to_price(v, &bounds, with_delta1)? else {
         return Ok(None);
     };
-    cache.with_vector(v.name, v.coin, v.p, |vector| {
-        if let Some(vector) = vector {
-            vector.count_bounded();
-        }
-    });
+    cache.count_bounded();
     let width = v.inputs.grid.len();
     let mut sums = NodeSums {
         pnl: vec![0.0; width],
@@ -200,7 +190,15 @@ pub(super) fn bounded_sums(
         let base = node.base_usd?;
         if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
             for (j, value) in values.iter().enumerate() {
-                let pnl = node_pnl(node, value.call_put?, j, rows, p, base)?;
+                let growth = *rows.growths.get(j)?;
+                let pnl = node_row_pnl(
+                    node,
+                    value.call_put?,
+                    growth,
+                    rows,
+                    p.time_value_discount,
+                    base,
+                );
                 add(&mut bounds, j, value.scale, pnl, pnl);
             }
             continue;
@@ -320,28 +318,6 @@ fn add(bounds: &mut RowBounds, j: usize, scale: f64, lo: f64, hi: f64) {
     }
 }
 
-/// A node's P&L in row `j` at unit prices `call_put` (as `add_node` computes it).
-fn node_pnl(
-    node: &PricingNode,
-    (call, put): (f64, f64),
-    j: usize,
-    rows: &RowInputs,
-    p: &RiskMatrixParams,
-    base: f64,
-) -> Option<f64> {
-    let growth = *rows.growths.get(j)?;
-    let usd = node_usd_split(
-        node,
-        &node.sizes,
-        [call, put, call, put],
-        growth,
-        rows.s0,
-        rows.coin,
-        p.time_value_discount,
-    );
-    Some(super::node_pnl_of_usd(usd, base, growth, rows))
-}
-
 /// A node's lowest (`upper` false) or highest P&L in a row over unit prices in
 /// [`lo`, `hi`] (call, put): each leg's price at the end that moves the P&L that way.
 #[allow(clippy::too_many_arguments)]
@@ -387,19 +363,14 @@ pub(super) fn exact_row(
     let mut pnl = 0.0;
     for node in nodes {
         let NodeScenario { call_put, .. } = node_scenario(node, p, s, log_growth);
-        let usd = node_usd_split(
+        pnl += node_row_pnl(
             node,
-            &node.sizes,
-            {
-                let (call, put) = call_put?;
-                [call, put, call, put]
-            },
+            call_put?,
             growth,
-            rows.s0,
-            rows.coin,
+            rows,
             p.time_value_discount,
+            node.base_usd?,
         );
-        pnl += super::node_pnl_of_usd(usd, node.base_usd?, growth, rows);
     }
     Some(pnl)
 }
