@@ -4,7 +4,8 @@
 //! (`src/margin/portfolio/grid_bounds.rs`). That must never change a number.
 //!
 //! These tests walk one portfolio account through small index ticks, drifts, jumps of up to
-//! 15 %, vol-surface moves, single mark-IV changes and ETH moves, under every portfolio profile
+//! 15 %, vol-surface moves, single mark-IV changes and ETH moves, with a fill every seventh
+//! event (which changes the book the next move's bounds are summed over), under every portfolio profile
 //! and under parameters that take the bounds' other branches (long time value discounted,
 //! a skew shock), and check after every event that the engine's state (the last update it
 //! emitted, with thresholds at 0 so that every change is emitted) carries the requirements and
@@ -35,7 +36,17 @@ fn book(seed: u64) -> Value {
     })
 }
 
-/// A deterministic walk of market events (the fixture's `now` throughout).
+/// Fills of the walk, in turn: options the books may hold or not, linear and inverse.
+const FILLS: [&str; 4] = [
+    "BTC_USDC-26MAR27-90000-P",
+    "BTC_USDC-25DEC26-100000-C",
+    "BTC-25JUN27-110000-C",
+    "BTC_USDC-25JUN27-85000-P",
+];
+
+/// A deterministic walk of market events (the fixture's `now` throughout), with a fill of the
+/// account `walker` after every seventh (not drawn from the random sequence: the market events
+/// are those of the walk without fills).
 fn walk(market: &Value, steps: usize, seed: u64) -> Vec<Value> {
     let mut state = seed;
     let mut unit = || {
@@ -83,6 +94,12 @@ fn walk(market: &Value, steps: usize, seed: u64) -> Vec<Value> {
             json!({"type": "indexUpdate", "underlying": "ETH", "price": eth, "conf": 0.3, "publishTime": now})
         };
         events.push(event);
+        if events.len() % 8 == 7 {
+            let n = events.len() / 8;
+            let size = if n % 3 == 2 { -0.7 } else { 0.4 };
+            events.push(json!({"type": "trade", "account": "walker",
+                               "instrument": FILLS[n % FILLS.len()], "size": size, "price": 5000}));
+        }
     }
     events
 }
@@ -118,7 +135,7 @@ fn check(last: &MarginUpdate, fresh: &MarginReport, what: &str) {
 }
 
 /// Walks an engine under `params` through `walk(…, seed)`, checking every update against a full
-/// computation, and that the walk was not vacuous: at least 100 of the 120 events applied and
+/// computation, and that the walk was not vacuous: at least 100 of the 120 market events applied and
 /// at least 40 bounded computations (jumps and vol moves may widen the bounds past a quarter of
 /// the grid, then every row is priced; ticks must not).
 fn run(params: Value, seed: u64) {
@@ -138,11 +155,18 @@ fn run(params: Value, seed: u64) {
         .unwrap();
     let mut applied = 0;
     for (n, event) in walk(&market, 120, seed).into_iter().enumerate() {
+        let fill = event["type"] == "trade";
         // A move the model refuses (e.g. a surface out of range) leaves the engine unchanged.
-        let Ok(updates) = engine.apply(Event::from_value(event).unwrap()) else {
+        let result = engine.apply(Event::from_value(event).unwrap());
+        // Every fill applies (a portfolio account takes fills whatever its margin).
+        assert!(
+            !fill || result.is_ok(),
+            "{input}, seed {seed}, event {n}: {result:?}"
+        );
+        let Ok(updates) = result else {
             continue;
         };
-        applied += 1;
+        applied += usize::from(!fill);
         if let Some(update) = updates.into_iter().last() {
             last = update;
         }

@@ -89,7 +89,7 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 // The engine's bounded rows: native only (the keeper's speed; the .wasm budget has no room
 // for them, and they change no number).
 #[cfg(not(target_arch = "wasm32"))]
-mod grid_bounds;
+pub(super) mod grid_bounds;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};

@@ -29,6 +29,8 @@
 //! keys make a forgotten call only a matter of memory, never of correctness. Bounded: a vector
 //! holding [`ScenarioCache::MAX_NODES_PER_VECTOR`] nodes starts over.
 
+#[cfg(not(target_arch = "wasm32"))]
+use super::portfolio::grid_bounds::EarlierSums;
 use super::portfolio::{NodeScenario, RiskMatrixParams};
 use super::valuation::OptionUnitValue;
 use crate::error::Result;
@@ -75,6 +77,10 @@ pub(crate) struct VectorCache {
     bounded: bool,
     /// Computations whose rows were bounded ([`ScenarioCache::bounded_computations`]).
     bounded_count: u64,
+    /// Sums of the earlier rows over the moved nodes of the last few bounded computations'
+    /// books, valid while the earlier rows stay (dropped whenever they change).
+    #[cfg(not(target_arch = "wasm32"))]
+    earlier_sums: Vec<EarlierSums>,
 }
 
 impl VectorCache {
@@ -105,6 +111,13 @@ impl VectorCache {
     #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
     pub(crate) fn bound_turn(&mut self) -> bool {
         !std::mem::replace(&mut self.bounded, true)
+    }
+
+    /// The sums of the earlier rows kept for the current earlier rows (see
+    /// [`EarlierSums`]).
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn earlier_sums(&mut self) -> &mut Vec<EarlierSums> {
+        &mut self.earlier_sums
     }
 
     /// Counts a computation whose rows were bounded.
@@ -141,6 +154,8 @@ impl VectorCache {
         std::mem::swap(&mut self.rows, &mut self.earlier_rows);
         self.index.clear();
         self.rows.clear();
+        #[cfg(not(target_arch = "wasm32"))]
+        self.earlier_sums.clear();
     }
 
     /// Drops the rows and the earlier rows (the grid changed).
@@ -149,6 +164,8 @@ impl VectorCache {
         self.rows.clear();
         self.earlier.clear();
         self.earlier_rows.clear();
+        #[cfg(not(target_arch = "wasm32"))]
+        self.earlier_sums.clear();
     }
 }
 
@@ -357,6 +374,8 @@ impl ScenarioCache {
                     width: 0,
                     earlier: BTreeMap::new(),
                     earlier_rows: Vec::new(),
+                    #[cfg(not(target_arch = "wasm32"))]
+                    earlier_sums: Vec::new(),
                     bounded: false,
                     bounded_count: 0,
                 });

@@ -147,29 +147,106 @@ pub(super) struct RowBounds {
     pub unit_scale: Vec<bool>,
 }
 
+impl RowBounds {
+    fn new(width: usize) -> RowBounds {
+        RowBounds {
+            lo: vec![0.0; width],
+            hi: vec![0.0; width],
+            unit_scale: vec![true; width],
+        }
+    }
+
+    fn all_finite(&self) -> bool {
+        self.lo.iter().chain(&self.hi).all(|b| b.is_finite())
+    }
+}
+
 /// The smallest total vol σ·√T for which the kernel's rounding stays far inside the slack.
 const MIN_TOTAL_VOL: f64 = 1e-4;
 /// The slack per unit of df·(F + K) for the kernel's rounding in either valuation.
 const SLACK: f64 = 1e-9;
+/// Rounds a bound's factors generously upwards.
+const UP: f64 = 1.0 + SLACK;
+
+/// The least and greatest growth 1 + move of the grid's rows.
+fn growth_range(rows: &RowInputs) -> (f64, f64) {
+    (
+        rows.growths.iter().copied().fold(f64::INFINITY, min),
+        rows.growths.iter().copied().fold(0.0, max),
+    )
+}
+
+/// A node's vol in one vol class of the grid now: its scale and σ·√T as the kernel computes them.
+#[derive(Debug, Clone, Copy)]
+struct NodeTotalVol {
+    scale: f64,
+    total_vol: f64,
+}
+
+/// Whether the kernel prices the node in every row (as `node_scenario_scaled` checks): the
+/// forward F₀·g is positive and finite for every growth g of the grid (`growths`: the least and
+/// greatest), and each vol class passes the vol checks with σ·√T large enough for the slack.
+/// Fills `vols` with the node's vol per class.
+fn kernel_prices_every_row(
+    node: &PricingNode,
+    p: &RiskMatrixParams,
+    classes: &GridClasses,
+    (least_growth, most_growth): (f64, f64),
+    vols: &mut Vec<NodeTotalVol>,
+) -> bool {
+    let o = &node.terms;
+    let mut ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
+    vols.clear();
+    vols.extend(classes.firsts.iter().map(|s| {
+        let vol = NodeVol::new(
+            node,
+            vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
+        );
+        let total_vol = o.sigma * vol.scale * node.sqrt_years;
+        ok &= vol.vol_ok && total_vol >= MIN_TOTAL_VOL;
+        NodeTotalVol {
+            scale: vol.scale,
+            total_vol,
+        }
+    }));
+    ok
+}
+
+/// A node's price bound in a row is g·(P + Q·|Δv|) + R with the forward F₀·g now and F₀'·g then
+/// (g = 1 + move) and Δv the change of σ·√T: P covers df·|ΔF| (with the forwards' rounding) and
+/// the slack's forward part, Q the vega bound df·max(F)/√(2π), R the slack's strike part; every
+/// factor rounded generously upwards by (1 + SLACK).
+struct MoveTerms {
+    p_move: f64,
+    q_vega: f64,
+    r_strike: f64,
+}
+
+impl MoveTerms {
+    /// The terms between the node now and its earlier rows at forward `forward_then`.
+    fn new(node: &PricingNode, forward_then: f64) -> MoveTerms {
+        let o = &node.terms;
+        let df = o.discount;
+        let highest = max(o.forward0, forward_then);
+        MoveTerms {
+            p_move: df * ((o.forward0 - forward_then).abs() * UP + 2.0 * SLACK * highest),
+            q_vega: df * highest * UP * FRAC_1_SQRT_2PI * UP,
+            r_strike: df * SLACK * o.strike,
+        }
+    }
+}
 
 /// Bounds of each row's options P&L from the vector's cached and earlier rows, or `None` (see
 /// the module documentation; also `None` when every node is cached for its very inputs: the
-/// exact sums then cost no pricing).
+/// exact sums then cost no pricing). A linear vector without discounted longs takes
+/// [`summed_bounds`] (the same bounds summed in O(nodes × vol classes + rows)), any other
+/// vector [`node_by_node_bounds`] (O(nodes × rows)).
 pub(super) fn bounded_sums(
     nodes: &[PricingNode],
     p: &RiskMatrixParams,
     rows: &RowInputs,
-    cache: &VectorCache,
+    cache: &mut VectorCache,
 ) -> Option<RowBounds> {
-    let width = rows.grid.len();
-    let classes = GridClasses::new(rows.grid);
-    let mut bounds = RowBounds {
-        lo: vec![0.0; width],
-        hi: vec![0.0; width],
-        unit_scale: vec![true; width],
-    };
-    // Per vol class of the node at hand: its vol scale, σ·√T, and whether the kernel prices it.
-    let mut vols: Vec<(f64, f64, bool)> = Vec::with_capacity(classes.firsts.len());
     // The grid's moves are above −100 % (the kernel prices no row otherwise).
     if !rows
         .grid
@@ -178,8 +255,244 @@ pub(super) fn bounded_sums(
     {
         return None;
     }
-    let least_growth = rows.growths.iter().copied().fold(f64::INFINITY, min);
-    let most_growth = rows.growths.iter().copied().fold(0.0, max);
+    let plain = |n: &PricingNode| n.sizes.long_call == 0.0 && n.sizes.long_put == 0.0;
+    if !rows.coin && nodes.len() <= MAX_SUMMED_NODES && nodes.iter().all(plain) {
+        summed_bounds(nodes, p, rows, cache)
+    } else {
+        node_by_node_bounds(nodes, p, rows, cache)
+    }
+}
+
+/// The most nodes [`summed_bounds`] takes: [`SUM_SLACK`] covers the rounding of sums of up to
+/// 2·(this + 8) terms.
+const MAX_SUMMED_NODES: usize = 1000;
+/// The slack per unit of a row's magnitude (the sum of its terms' magnitudes) for the rounding
+/// of the sums: ≥ 4·(2·1008)·2⁻⁵³ ≈ 9·10⁻¹³, the bound on the rounding errors of the exact
+/// row's sum in node order and of the sums [`summed_bounds`] forms in another order.
+const SUM_SLACK: f64 = 1e-12;
+/// How many books' sums a vector keeps for one set of earlier rows.
+const KEPT_SUMS: usize = 4;
+
+/// Sums over the nodes that moved, of the earlier rows they are bounded from (see
+/// [`summed_bounds`]): kept by the vector while its earlier rows stay, for books with the same
+/// moved nodes (places and sizes), so that the next move's bounds cost no pass over the rows.
+#[derive(Debug, Clone)]
+pub(crate) struct EarlierSums {
+    /// Per moved node, in node order: its place (T₀, K, discount) and sizes (call, put), bits.
+    nodes: Vec<[u64; 5]>,
+    /// Per moved node: the forward F₀ its earlier rows were priced at.
+    forwards: Vec<f64>,
+    /// Per moved node and vol class (node after node): the least and greatest σ·√T of its
+    /// earlier rows in that class, as the kernel computed them.
+    total_vols: Vec<(f64, f64)>,
+    /// Per row: Σ over the moved nodes of their legs' value then (call and put sizes × the
+    /// earlier prices), and Σ of the two products' magnitudes.
+    values: Vec<f64>,
+    magnitudes: Vec<f64>,
+}
+
+impl EarlierSums {
+    /// The sums over `moved` (nodes with no long apart, `fingerprint` their places and sizes)
+    /// from the vector's earlier rows; `None` where a node has none, or one the bounds cannot use
+    /// (a row not priced, or σ·√T below [`MIN_TOTAL_VOL`] then).
+    fn new(
+        moved: &[&PricingNode],
+        fingerprint: Vec<[u64; 5]>,
+        classes: &GridClasses,
+        cache: &VectorCache,
+    ) -> Option<EarlierSums> {
+        let width = classes.class_of.len();
+        let count = classes.firsts.len();
+        let mut earlier_nodes: Vec<EarlierRows> = cache.earlier_nodes().collect();
+        earlier_nodes.sort_unstable_by_key(|e| e.place);
+        let mut sums = EarlierSums {
+            nodes: fingerprint,
+            forwards: Vec::with_capacity(moved.len()),
+            total_vols: Vec::with_capacity(moved.len() * count),
+            values: vec![0.0; width],
+            magnitudes: vec![0.0; width],
+        };
+        for (node, place) in moved.iter().zip(&sums.nodes) {
+            let place = [place[0], place[1], place[2]];
+            let earlier = earlier_nodes
+                .binary_search_by_key(&place, |e| e.place)
+                .ok()
+                .and_then(|i| earlier_nodes.get(i))?;
+            let priced_then = earlier.sigma * node.sqrt_years > 0.0;
+            if earlier.rows.len() != width || !priced_then {
+                return None;
+            }
+            let first = sums.total_vols.len();
+            sums.total_vols.extend(std::iter::repeat_n(
+                (f64::INFINITY, f64::NEG_INFINITY),
+                count,
+            ));
+            let per_row = classes
+                .class_of
+                .iter()
+                .zip(earlier.rows)
+                .zip(sums.values.iter_mut().zip(&mut sums.magnitudes));
+            for ((class, then), (value, magnitude)) in per_row {
+                let (call, put) = then.call_put?;
+                // As the kernel computed σ·√T then (σ·scale, then × √T).
+                let total_vol = earlier.sigma * then.scale * node.sqrt_years;
+                // A NaN fails too.
+                let usable = total_vol >= MIN_TOTAL_VOL;
+                if !usable {
+                    return None;
+                }
+                let range = sums.total_vols.get_mut(first + class)?;
+                *range = (min(range.0, total_vol), max(range.1, total_vol));
+                let (call_usd, put_usd) = (node.sizes.call * call, node.sizes.put * put);
+                *value += call_usd + put_usd;
+                *magnitude += call_usd.abs() + put_usd.abs();
+            }
+            sums.forwards.push(earlier.forward0);
+        }
+        let finite = |x: &f64| x.is_finite();
+        (sums.values.iter().all(finite) && sums.magnitudes.iter().all(finite)).then_some(sums)
+    }
+}
+
+/// [`node_by_node_bounds`]'s bounds, summed over the nodes (a linear vector without discounted
+/// longs: a node's P&L in a row is then c·C + p·P − base, affine in its call and put prices).
+///
+/// The exact row s is the rounded sum, in node order, of each node's rounded P&L tₙ. In real
+/// numbers, each moved node's tₙ lies within (c·C' + p·P' − base) ± (|c| + |p|)·bₙ (C', P' its
+/// earlier prices, bₙ the price bound of the module documentation) ± 3u·(its terms' magnitudes),
+/// and s within Σtₙ ± 2N·u·Σ|tₙ| (u = 2⁻⁵³, N nodes). So s lies within
+/// V − B ± (Σ(|c| + |p|)·bₙ) ± slack, where V = Σ(c·C' + p·P') (kept in [`EarlierSums`]), B the
+/// nodes' value now, and the slack [`SUM_SLACK`] × the row's magnitude covers every rounding
+/// above and that of these sums (N ≤ [`MAX_SUMMED_NODES`]). Σ(|c| + |p|)·bₙ is, per row,
+/// g·(Σ(|c| + |p|)·Pₙ + Σ(|c| + |p|)·Qₙ·|Δv|) + Σ(|c| + |p|)·Rₙ: three sums per vol class, formed
+/// once per computation. Nodes cached for their very inputs add their exact P&L as before.
+fn summed_bounds(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    cache: &mut VectorCache,
+) -> Option<RowBounds> {
+    let width = rows.grid.len();
+    let classes = GridClasses::new(rows.grid);
+    let count = classes.firsts.len();
+    let mut bounds = RowBounds::new(width);
+    // Per row, Σ of the exact P&Ls' magnitudes (nodes cached for their very inputs).
+    let mut exact_magnitudes = vec![0.0; width];
+    let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
+    let mut fingerprint: Vec<[u64; 5]> = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let key = node.key();
+        let base = node.base_usd?;
+        if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
+            let per_row = values.iter().zip(rows.growths).zip(&mut exact_magnitudes);
+            for (j, ((value, growth), magnitude)) in per_row.enumerate() {
+                let call_put = value.call_put?;
+                let pnl = node_row_pnl(node, call_put, *growth, rows, p.time_value_discount, base);
+                add(&mut bounds, j, value.scale, pnl, pnl);
+                *magnitude += pnl.abs();
+            }
+            continue;
+        }
+        moved.push(node);
+        fingerprint.push([
+            key[0],
+            key[2],
+            key[4],
+            node.sizes.call.to_bits(),
+            node.sizes.put.to_bits(),
+        ]);
+    }
+    if moved.is_empty() {
+        return None;
+    }
+    let kept = cache
+        .earlier_sums()
+        .iter()
+        .position(|s| s.nodes == fingerprint);
+    let index = match kept {
+        Some(i) => i,
+        None => {
+            let sums = EarlierSums::new(&moved, fingerprint, &classes, cache)?;
+            let kept = cache.earlier_sums();
+            if kept.len() >= KEPT_SUMS {
+                kept.remove(0);
+            }
+            kept.push(sums);
+            kept.len() - 1
+        }
+    };
+    let sums = cache.earlier_sums().get(index)?;
+    let (least_growth, most_growth) = growth_range(rows);
+    let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(count);
+    // Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ; per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every
+    // node's vol scale is 1.
+    let (mut moves, mut strikes) = (0.0, 0.0);
+    let mut vegas = vec![0.0; count];
+    let mut unit_scales = vec![true; count];
+    // Σ base and Σ |base| over the moved nodes.
+    let (mut base, mut base_magnitude) = (0.0, 0.0);
+    let per_node = moved
+        .iter()
+        .zip(&sums.forwards)
+        .zip(sums.total_vols.chunks_exact(count));
+    for ((node, forward_then), vols_then) in per_node {
+        if !kernel_prices_every_row(node, p, &classes, (least_growth, most_growth), &mut vols) {
+            return None;
+        }
+        let terms = MoveTerms::new(node, *forward_then);
+        let amount = node.sizes.call.abs() + node.sizes.put.abs();
+        moves += amount * terms.p_move;
+        strikes += amount * terms.r_strike;
+        let per_class = vols
+            .iter()
+            .zip(vols_then)
+            .zip(vegas.iter_mut().zip(&mut unit_scales));
+        for ((now, (least, most)), (vega, unit)) in per_class {
+            let change = max((now.total_vol - least).abs(), (now.total_vol - most).abs());
+            *vega += amount * terms.q_vega * change;
+            *unit &= now.scale == 1.0;
+        }
+        let now = node.base_usd?;
+        base += now;
+        base_magnitude += now.abs();
+    }
+    let per_row = classes
+        .class_of
+        .iter()
+        .zip(rows.growths)
+        .zip(sums.values.iter().zip(&sums.magnitudes))
+        .zip(&exact_magnitudes);
+    for (j, (((class, growth), (value, magnitude)), exact)) in per_row.enumerate() {
+        let vega = *vegas.get(*class)?;
+        let unit = *unit_scales.get(*class)?;
+        let moved_by = (growth * (moves + vega) + strikes) * UP * UP;
+        let spread = moved_by * (1.0 + 2.0 * SLACK) + SLACK * magnitude;
+        let slack = SUM_SLACK * (magnitude + moved_by + base_magnitude + exact);
+        let center = value - base;
+        add(
+            &mut bounds,
+            j,
+            if unit { 1.0 } else { 0.0 },
+            center - spread - slack,
+            center + spread + slack,
+        );
+    }
+    // A bound that is not finite bounds nothing.
+    bounds.all_finite().then_some(bounds)
+}
+
+/// Bounds node by node (the module documentation's argument in floating point): any vector.
+fn node_by_node_bounds(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    cache: &VectorCache,
+) -> Option<RowBounds> {
+    let width = rows.grid.len();
+    let classes = GridClasses::new(rows.grid);
+    let mut bounds = RowBounds::new(width);
+    let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(classes.firsts.len());
+    let (least_growth, most_growth) = growth_range(rows);
     let mut moved = false;
     // The earlier rows by place (T₀, K, discount); of equal places (the cache held two markets
     // or two vols at one strike), any one bounds: each keeps its own forward, vol and rows.
@@ -216,37 +529,19 @@ pub(super) fn bounded_sums(
         // The kernel prices every row (as `node_scenario_scaled` checks): the forward F₀·g is
         // positive and finite for every growth g of the grid, and each vol class passes the
         // vol checks with σ·√T large enough for the slack.
-        let forward_ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
-        vols.clear();
-        vols.extend(classes.firsts.iter().map(|s| {
-            let vol = NodeVol::new(
-                node,
-                vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
-            );
-            let total_vol = o.sigma * vol.scale * node.sqrt_years;
-            (
-                vol.scale,
-                total_vol,
-                vol.vol_ok && total_vol >= MIN_TOTAL_VOL,
-            )
-        }));
-        if !forward_ok || vols.iter().any(|(_, _, ok)| !ok) {
+        if !kernel_prices_every_row(node, p, &classes, (least_growth, most_growth), &mut vols) {
             return None;
         }
         let sizes = &node.sizes;
         // Longs apart (a discounted time value): the slower bound by the legs' price ends.
         let plain = sizes.long_call == 0.0 && sizes.long_put == 0.0;
         let amount = sizes.call.abs() + sizes.put.abs();
-        // A row's price bound is g·(P + Q·|Δv|) + R with the forward F₀·g now and F₀'·g then
-        // (g = 1 + move) and Δv the change of σ·√T: P covers df·|ΔF| (with the forwards'
-        // rounding) and the slack's forward part, Q the vega bound df·max(F)/√(2π), R the
-        // slack's strike part; every factor rounded generously upwards by (1 + SLACK).
-        let df = o.discount;
-        let highest = max(o.forward0, earlier.forward0);
-        let up = 1.0 + SLACK;
-        let p_move = df * ((o.forward0 - earlier.forward0).abs() * up + 2.0 * SLACK * highest);
-        let q_vega = df * highest * up * FRAC_1_SQRT_2PI * up;
-        let r_strike = df * SLACK * o.strike;
+        // A row's price bound: see `MoveTerms`.
+        let MoveTerms {
+            p_move,
+            q_vega,
+            r_strike,
+        } = MoveTerms::new(node, earlier.forward0);
         let sigma_sqrt_years_then = earlier.sigma * node.sqrt_years;
         let per_row = classes
             .class_of
@@ -258,13 +553,15 @@ pub(super) fn bounded_sums(
         // Every earlier row priced at σ·√T large enough for the slack (a NaN fails too).
         let mut usable = true;
         for ((((class, then), growth), (lo_sum, hi_sum)), unit) in per_row {
-            let (scale, total_vol, _) = *vols.get(*class)?;
+            let NodeTotalVol {
+                scale, total_vol, ..
+            } = *vols.get(*class)?;
             let (call, put) = then.call_put?;
             // As the kernel computes σ·√T then (σ·scale, then × √T).
             let total_vol_then = earlier.sigma * then.scale * node.sqrt_years;
             usable &= total_vol_then >= MIN_TOTAL_VOL && sigma_sqrt_years_then > 0.0;
             let bound =
-                (growth * (p_move + q_vega * (total_vol - total_vol_then).abs()) + r_strike) * up;
+                (growth * (p_move + q_vega * (total_vol - total_vol_then).abs()) + r_strike) * UP;
             let (lo, hi) = if plain {
                 // The legs' value then, and how far the value the grid computes now can be from
                 // it: the prices' moves plus (generously) both evaluations' rounding.
@@ -299,10 +596,7 @@ pub(super) fn bounded_sums(
         }
     }
     // A bound that is not finite (an earlier value or a sum that is not) bounds nothing.
-    if !bounds.lo.iter().chain(&bounds.hi).all(|b| b.is_finite()) {
-        return None;
-    }
-    moved.then_some(bounds)
+    (moved && bounds.all_finite()).then_some(bounds)
 }
 
 /// Adds a node's bounds in row `j`.
@@ -416,13 +710,15 @@ mod tests {
         .unwrap()
     }
 
-    fn books() -> Vec<(&'static str, Account)> {
+    /// The test books, every size × `factor`.
+    fn books(factor: f64) -> Vec<(&'static str, Account)> {
         let mut mixed = Vec::new();
         for (i, expiry) in ["25DEC26", "26MAR27", "25JUN27"].iter().enumerate() {
             for (j, strike) in [80_000, 95_000, 100_000, 120_000].iter().enumerate() {
                 for (kind, sign) in [("C", 1.0), ("P", -1.0)] {
                     #[allow(clippy::cast_precision_loss)] // small integers
                     let size = sign
+                        * factor
                         * (1.0 + (i + 2 * j) as f64 / 4.0)
                         * if j % 2 == 0 { 1.0 } else { -1.0 };
                     for prefix in ["BTC_USDC", "BTC"] {
@@ -436,15 +732,15 @@ mod tests {
             (
                 "deep in-the-money calls",
                 account(json!([
-                    {"instrument": "BTC_USDC-25DEC26-70000-C", "size": 1},
-                    {"instrument": "BTC-25DEC26-70000-C", "size": -2}
+                    {"instrument": "BTC_USDC-25DEC26-70000-C", "size": factor},
+                    {"instrument": "BTC-25DEC26-70000-C", "size": -2.0 * factor}
                 ])),
             ),
             (
                 "near-the-money calls",
                 account(json!([
-                    {"instrument": "BTC_USDC-26MAR27-100000-C", "size": -1},
-                    {"instrument": "BTC-26MAR27-100000-C", "size": 3}
+                    {"instrument": "BTC_USDC-26MAR27-100000-C", "size": -factor},
+                    {"instrument": "BTC-26MAR27-100000-C", "size": 3.0 * factor}
                 ])),
             ),
         ]
@@ -459,6 +755,37 @@ mod tests {
             .collect()
     }
 
+    /// Checks every row of `nodes` (the market after the move) against its bounds from `cache`
+    /// (the rows before it) and returns how many sums of earlier rows the vector keeps.
+    fn check_rows(
+        cache: &ScenarioCache,
+        nodes: &[PricingNode],
+        p: &RiskMatrixParams,
+        inputs: &RowInputs,
+        what: &str,
+    ) -> usize {
+        let (bounds, sums) = cache.with_vector("BTC", inputs.coin, p, |v| {
+            let v = v.unwrap();
+            let bounds = bounded_sums(nodes, p, inputs, v);
+            (bounds, v.earlier_sums().len())
+        });
+        let bounds = bounds.unwrap_or_else(|| panic!("{what}: no bounds"));
+        let full = node_sums(nodes, p, inputs, None);
+        for j in 0..inputs.grid.len() {
+            let exact = exact_row(nodes, p, inputs, j).unwrap();
+            assert_eq!(exact.to_bits(), full.pnl[j].to_bits(), "{what}, row {j}");
+            assert!(full.priced[j], "{what}, row {j}");
+            assert_eq!(bounds.unit_scale[j], full.unit_scale[j], "{what}, row {j}");
+            assert!(
+                bounds.lo[j] <= exact && exact <= bounds.hi[j],
+                "{what}, row {j}: {exact} outside [{}, {}]",
+                bounds.lo[j],
+                bounds.hi[j]
+            );
+        }
+        sums
+    }
+
     #[test]
     fn exact_rows_lie_within_their_bounds() {
         let before = market(1.0, 1.0);
@@ -471,13 +798,17 @@ mod tests {
             (0.99, 1.05),
         ];
         let mut checked = 0;
+        let mut summed_books = 0;
         for (discount, skew) in [(0.0, 0.0), (0.2, 0.3)] {
             let mut params = PortfolioParams::default();
             params.default_underlying.time_value_discount = discount;
             params.default_underlying.skew_shock = skew;
             let p = params.risk_matrix("BTC");
             let rows = GridRows::of(p);
-            for (book, account) in books() {
+            // The same books with other sizes: bounded from the same earlier rows (and, summed,
+            // not from the first book's sums).
+            let resized = books(-1.5);
+            for ((book, account), (_, other)) in books(1.0).into_iter().zip(&resized) {
                 for coin in [false, true] {
                     let legs_before = legs(&before, &account, coin);
                     let s0 = before.underlying("BTC").unwrap().spot();
@@ -490,33 +821,39 @@ mod tests {
                         });
                         cache.forget_underlying("BTC");
                         let after = market(growth, variance);
-                        let legs_after = legs(&after, &account, coin);
                         let s1 = after.underlying("BTC").unwrap().spot();
-                        let (_, nodes) = pricing_nodes(&legs_after, p, s1, coin);
                         let inputs = rows.inputs(s1, coin);
-                        let bounds = cache
-                            .with_vector("BTC", coin, p, |v| {
-                                bounded_sums(&nodes, p, &inputs, v.unwrap())
-                            })
-                            .unwrap_or_else(|| panic!("{what}: no bounds"));
-                        let full = node_sums(&nodes, p, &inputs, None);
-                        for j in 0..rows.grid.len() {
-                            let exact = exact_row(&nodes, p, &inputs, j).unwrap();
-                            assert_eq!(exact.to_bits(), full.pnl[j].to_bits(), "{what}, row {j}");
-                            assert!(full.priced[j], "{what}, row {j}");
-                            assert_eq!(bounds.unit_scale[j], full.unit_scale[j], "{what}, row {j}");
-                            assert!(
-                                bounds.lo[j] <= exact && exact <= bounds.hi[j],
-                                "{what}, row {j}: {exact} outside [{}, {}]",
-                                bounds.lo[j],
-                                bounds.hi[j]
-                            );
-                            checked += 1;
-                        }
+                        let (_, nodes) = pricing_nodes(&legs(&after, &account, coin), p, s1, coin);
+                        let (_, other_nodes) =
+                            pricing_nodes(&legs(&after, other, coin), p, s1, coin);
+                        let first = check_rows(&cache, &nodes, p, &inputs, &what);
+                        let second = check_rows(
+                            &cache,
+                            &other_nodes,
+                            p,
+                            &inputs,
+                            &format!("{what}, resized"),
+                        );
+                        // Linear books without discounted longs are bounded by sums (one per
+                        // book), the others node by node (no sums).
+                        let summed = |nodes: &[PricingNode]| {
+                            usize::from(
+                                !coin
+                                    && nodes.iter().all(|n| {
+                                        n.sizes.long_call == 0.0 && n.sizes.long_put == 0.0
+                                    }),
+                            )
+                        };
+                        let expected = (summed(&nodes), summed(&nodes) + summed(&other_nodes));
+                        assert_eq!((first, second), expected, "{what}");
+                        summed_books += expected.1;
+                        checked += 2 * rows.grid.len();
                     }
                 }
             }
         }
-        assert_eq!(checked, 2 * 3 * 2 * 6 * 35);
+        assert_eq!(checked, 2 * 3 * 2 * 6 * 2 * 35);
+        // Both paths taken: half the cases are coin vectors (node by node).
+        assert!(summed_books >= 2 * 3 * 6, "{summed_books} books summed");
     }
 }
