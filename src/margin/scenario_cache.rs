@@ -23,6 +23,8 @@
 //! that only needs the requirement bounds each row of the moved market from them (a price moves
 //! by at most df·|ΔF| + vega·|Δσ|) and prices exactly only the rows that can set the worst loss
 //! (`portfolio::grid_bounds`). Earlier rows are kept until the next forget that has rows to keep.
+//! With them the vector keeps, for the last few books it bounded, the earlier rows summed over
+//! the book's moved nodes (`grid_bounds::EarlierSums`), dropped whenever the earlier rows change.
 //!
 //! Never: prices anything itself, reads the market, or decides when market data changed — the
 //! owner forgets an underlying when its data moves ([`ScenarioCache::forget_underlying`]); the

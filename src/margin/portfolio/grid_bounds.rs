@@ -3,8 +3,10 @@
 //! exactly the rows that can set the worst loss, and no other row.
 //!
 //! Owns: [`bounded_sums`] (per row, numbers `lo` ≤ s ≤ `hi` around the sum s of the nodes' P&L
-//! that the exact grid, `node_sums`, computes for that row, bit for bit), [`exact_row`] (s for
-//! one row, by the operations `node_sums` uses, so the same bits) and [`bounded_rows`] (the
+//! that the exact grid, `node_sums`, computes for that row, bit for bit), [`EarlierSums`] (the
+//! earlier rows summed over a book's moved nodes, which the vector keeps so that a linear book's
+//! bounds cost O(nodes × vol classes + rows) per move, not O(nodes × rows)), [`exact_row`] (s
+//! for one row, by the operations `node_sums` uses, so the same bits) and [`bounded_rows`] (the
 //! rows to price, from the bounds counted as the grid counts rows, and their exact sums).
 //! Native builds only: the engine in WASM prices every row (same numbers, and no room in the
 //! .wasm budget).
@@ -21,6 +23,10 @@
 //!   monotonically. Evaluated at the ends of the price intervals that favour each side, it gives
 //!   a lower and an upper bound of the P&L the exact grid computes; and the row's sum, added in
 //!   the same node order, keeps them (a rounded sum is monotone in each term).
+//! - For a linear vector without discounted longs a node's P&L is affine in its prices, so the
+//!   nodes' bounds can be summed first (per row: the earlier values' sum, kept, and three sums
+//!   per vol class formed once per move) and the rounding of every sum covered by a slack of
+//!   10⁻¹² × the row's magnitude ([`summed_bounds`]). Other vectors are bounded node by node.
 //!
 //! The earlier rows come from [`ScenarioCache`](super::ScenarioCache): a node's rows at the same
 //! expiry, strike and discount but another forward or vol (the market before the last index,
@@ -375,6 +381,9 @@ fn summed_bounds(
     let width = rows.grid.len();
     let classes = GridClasses::new(rows.grid);
     let count = classes.firsts.len();
+    if count == 0 {
+        return None;
+    }
     let mut bounds = RowBounds::new(width);
     // Per row, Σ of the exact P&Ls' magnitudes (nodes cached for their very inputs).
     let mut exact_magnitudes = vec![0.0; width];
