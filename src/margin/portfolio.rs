@@ -100,6 +100,8 @@ use crate::units::Vol;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::Arc;
 
 /// Parameters of the USD-settled (linear) risk vectors, shared by every underlying (Deribit's
 /// `usd` currency block). Defaults: the official BTC example of 2024-06-17.
@@ -851,36 +853,66 @@ fn vol_scale_with_term(
     log_moneyness: f64,
     s: &Scenario,
 ) -> f64 {
-    let level = match s.vol {
-        VolMove::Up => max(
-            sigma * (1.0 + p.volatility_range_up * term),
-            p.min_volatility_for_shock_up,
-        ),
-        VolMove::Same => sigma,
-        VolMove::Down => max(
-            sigma * (1.0 - p.volatility_range_down * term),
-            p.min_volatility_for_shock_down,
-        ),
-    };
-    let level = match s.weighted {
-        Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
-        None => level,
-    };
-    let side = if s.spot_move > 0.0 {
-        1.0
-    } else if s.spot_move < 0.0 {
-        -1.0
-    } else {
-        0.0
-    };
-    let tilt = 1.0 + p.skew_shock * log_moneyness * side;
-    if s.vol == VolMove::Same && tilt == 1.0 {
-        return 1.0;
+    ScaleParts::new(p, sigma, term, log_moneyness).scale(p, s)
+}
+
+/// What [`vol_scale_with_term`] computes of an option before it looks at the scenario: its
+/// shocked vol levels up and down and its skew tilts on each side of the grid, so that the grid
+/// computes them once per option (or pricing node), not once per vol class.
+struct ScaleParts {
+    sigma: f64,
+    term: f64,
+    up: f64,
+    down: f64,
+    /// 1 + skew shock × ln(K/F₀) × side, for the sides −1, 0 and +1 of a move.
+    tilts: [f64; 3],
+}
+
+impl ScaleParts {
+    fn new(p: &RiskMatrixParams, sigma: f64, term: f64, log_moneyness: f64) -> ScaleParts {
+        let tilt = |side: f64| 1.0 + p.skew_shock * log_moneyness * side;
+        ScaleParts {
+            sigma,
+            term,
+            up: max(
+                sigma * (1.0 + p.volatility_range_up * term),
+                p.min_volatility_for_shock_up,
+            ),
+            down: max(
+                sigma * (1.0 - p.volatility_range_down * term),
+                p.min_volatility_for_shock_down,
+            ),
+            tilts: [tilt(-1.0), tilt(0.0), tilt(1.0)],
+        }
     }
-    min(
-        Vol::SHOCKED_MAX,
-        max(p.min_volatility_for_shock_down, level * tilt),
-    ) / sigma
+
+    /// The option's vol scale in scenario `s`.
+    fn scale(&self, p: &RiskMatrixParams, s: &Scenario) -> f64 {
+        let sigma = self.sigma;
+        let level = match s.weighted {
+            Some((shock, _)) => weighted_vol_level(p, sigma, shock, self.term),
+            None => match s.vol {
+                VolMove::Up => self.up,
+                VolMove::Same => sigma,
+                VolMove::Down => self.down,
+            },
+        };
+        let side = if s.spot_move > 0.0 {
+            2
+        } else if s.spot_move < 0.0 {
+            0
+        } else {
+            1
+        };
+        let tilt = self.tilts[side];
+        if s.vol == VolMove::Same && tilt == 1.0 {
+            return 1.0;
+        }
+        min(
+            Vol::SHOCKED_MAX,
+            max(p.min_volatility_for_shock_down, level * tilt),
+        ) / sigma
+    }
 }
 
 /// An option's vol in an explicit weighted scenario: σ·(1 + shock·term), floored like the grid.
@@ -1304,13 +1336,14 @@ impl VolClass {
 
 /// The grid's vol classes: each scenario's class, numbered in order of first appearance, and
 /// each class's first scenario (a standard grid has at most 9 classes for its rows).
-struct GridClasses<'g> {
+#[derive(Debug)]
+struct GridClasses {
     class_of: Vec<usize>,
-    firsts: Vec<&'g Scenario>,
+    firsts: Vec<Scenario>,
 }
 
-impl<'g> GridClasses<'g> {
-    fn new(grid: &'g [Scenario]) -> GridClasses<'g> {
+impl GridClasses {
+    fn new(grid: &[Scenario]) -> GridClasses {
         let mut classes: Vec<VolClass> = Vec::new();
         let mut firsts = Vec::new();
         let mut class_of = Vec::with_capacity(grid.len());
@@ -1320,7 +1353,7 @@ impl<'g> GridClasses<'g> {
                 Some(i) => i,
                 None => {
                     classes.push(class);
-                    firsts.push(s);
+                    firsts.push(*s);
                     classes.len() - 1
                 }
             });
@@ -1342,17 +1375,21 @@ struct NodeSums {
     unit_scale: Vec<bool>,
 }
 
-/// A risk matrix's rows: its scenarios with ln(1 + move) and 1 + move per row.
-struct GridRows {
+/// A risk matrix's rows: its scenarios with ln(1 + move) and 1 + move per row, and their vol
+/// classes (a function of the parameters alone: the vector cache keeps them, see
+/// [`VectorCache::grid_rows`]).
+#[derive(Debug)]
+pub(crate) struct GridRows {
     grid: Vec<Scenario>,
     /// ln(1 + move) per row (0 where the move is not above −100 %).
     log_growths: Vec<f64>,
     growths: Vec<f64>,
+    classes: GridClasses,
 }
 
 impl GridRows {
     /// The standard grid and extended table, or the weighted list if `p` has one.
-    fn of(p: &RiskMatrixParams) -> GridRows {
+    pub(crate) fn of(p: &RiskMatrixParams) -> GridRows {
         let grid = if p.scenarios.is_empty() {
             scenario_grid(p)
         } else {
@@ -1369,10 +1406,12 @@ impl GridRows {
             })
             .collect();
         let growths = grid.iter().map(|s| 1.0 + s.spot_move).collect();
+        let classes = GridClasses::new(&grid);
         GridRows {
             grid,
             log_growths,
             growths,
+            classes,
         }
     }
 
@@ -1381,6 +1420,7 @@ impl GridRows {
             grid: &self.grid,
             log_growths: &self.log_growths,
             growths: &self.growths,
+            classes: &self.classes,
             s0,
             coin,
         }
@@ -1394,6 +1434,7 @@ struct RowInputs<'g> {
     log_growths: &'g [f64],
     /// 1 + move per row.
     growths: &'g [f64],
+    classes: &'g GridClasses,
     s0: f64,
     coin: bool,
 }
@@ -1410,13 +1451,14 @@ fn node_values(
     out: &mut Vec<NodeScenario>,
 ) {
     let o = &node.terms;
+    let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
     vols.clear();
-    vols.extend(classes.firsts.iter().map(|s| {
-        NodeVol::new(
-            node,
-            vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
-        )
-    }));
+    vols.extend(
+        classes
+            .firsts
+            .iter()
+            .map(|s| NodeVol::new(node, parts.scale(p, s))),
+    );
     out.clear();
     for ((s, class), log_growth) in rows
         .grid
@@ -1511,7 +1553,7 @@ fn node_sums(
     mut cache: Option<&mut VectorCache>,
 ) -> NodeSums {
     let width = rows.grid.len();
-    let classes = GridClasses::new(rows.grid);
+    let classes = rows.classes;
     let mut sums = NodeSums {
         pnl: vec![0.0; width],
         priced: vec![true; width],
@@ -1529,7 +1571,7 @@ fn node_sums(
             add_node(&mut sums, node, values, rows, p.time_value_discount);
             continue;
         }
-        node_values(node, p, rows, &classes, &mut vols, &mut computed);
+        node_values(node, p, rows, classes, &mut vols, &mut computed);
         add_node(&mut sums, node, &computed, rows, p.time_value_discount);
         if let Some(cache) = cache.as_deref_mut() {
             cache.insert(key, &computed);
@@ -1998,9 +2040,17 @@ pub(crate) fn portfolio_requirements_checked(
         } else {
             (p.coin_settlement(), s0, name.to_string())
         };
+        let coin = !linear;
+        // Kept by the vector natively; the `.wasm` builds it per call (no measurable gain there
+        // for its bytes).
+        #[cfg(not(target_arch = "wasm32"))]
+        let grid_rows = match cache {
+            Some(cache) => cache.grid_rows(name, coin, p),
+            None => Arc::new(GridRows::of(p)),
+        };
+        #[cfg(target_arch = "wasm32")]
         let grid_rows = GridRows::of(p);
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
-        let coin = !linear;
         let (node_of_leg, nodes) = pricing_nodes(legs, p, s0, coin);
         let delta1_legs: Vec<&Leg> = legs
             .iter()

@@ -33,6 +33,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use super::portfolio::grid_bounds::EarlierSums;
+#[cfg(not(target_arch = "wasm32"))]
+use super::portfolio::GridRows;
 use super::portfolio::{NodeScenario, RiskMatrixParams};
 use super::valuation::OptionUnitValue;
 use crate::error::Result;
@@ -64,6 +66,9 @@ pub(crate) struct VectorCache {
     underlying: String,
     coin: bool,
     params: RiskMatrixParams,
+    /// The grid of `params` (its rows and vol classes), built on first use (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    grid_rows: Option<Arc<GridRows>>,
     /// Each node's first row in `rows`.
     index: BTreeMap<NodeKey, usize>,
     /// The nodes' values in the grid's rows, node after node, `width` rows each (one
@@ -86,6 +91,14 @@ pub(crate) struct VectorCache {
 }
 
 impl VectorCache {
+    /// The grid of the vector's parameters.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn grid_rows(&mut self) -> Arc<GridRows> {
+        self.grid_rows
+            .get_or_insert_with(|| Arc::new(GridRows::of(&self.params)))
+            .clone()
+    }
+
     /// A node's cached rows, if any.
     pub(crate) fn get(&self, key: &NodeKey) -> Option<&[NodeScenario]> {
         let first = *self.index.get(key)?;
@@ -340,6 +353,19 @@ impl ScenarioCache {
             .map_or(0, |v| v.iter().map(|c| c.index.len()).sum())
     }
 
+    /// The grid of `params` (rows and vol classes), kept by the vector (`underlying`, `coin`):
+    /// built once per set of parameters, not per computation (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn grid_rows(
+        &self,
+        underlying: &str,
+        coin: bool,
+        params: &RiskMatrixParams,
+    ) -> Arc<GridRows> {
+        self.with_vector(underlying, coin, params, |v| v.map(VectorCache::grid_rows))
+            .unwrap_or_else(|| Arc::new(GridRows::of(params)))
+    }
+
     /// Runs `f` on the vector (`underlying`, `coin`) computed under `params`: its cached nodes if
     /// it was last computed under equal parameters, else none (the vector starts over). `f` gets
     /// `None` if the cache is in use (a computation inside another's: not done today).
@@ -361,6 +387,10 @@ impl ScenarioCache {
                 if let Some(v) = vectors.get_mut(i) {
                     if v.params != *params {
                         v.params = params.clone();
+                        #[cfg(not(target_arch = "wasm32"))]
+                        {
+                            v.grid_rows = None;
+                        }
                         v.forget_all();
                     }
                 }
@@ -371,6 +401,8 @@ impl ScenarioCache {
                     underlying: underlying.to_string(),
                     coin,
                     params: params.clone(),
+                    #[cfg(not(target_arch = "wasm32"))]
+                    grid_rows: None,
                     index: BTreeMap::new(),
                     rows: Vec::new(),
                     width: 0,

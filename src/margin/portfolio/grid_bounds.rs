@@ -35,9 +35,9 @@
 //! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
 
 use super::{
-    node_row_pnl, node_scenario, node_usd_split, row_after_offsets, vol_scale_with_term,
-    GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
-    Scenario, SettlementParams, VectorCache,
+    node_row_pnl, node_scenario, node_usd_split, row_after_offsets, GridClasses, NodeScenario,
+    NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, ScaleParts, Scenario,
+    SettlementParams, VectorCache,
 };
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
@@ -202,12 +202,10 @@ fn kernel_prices_every_row(
 ) -> bool {
     let o = &node.terms;
     let mut ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
+    let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
     vols.clear();
     vols.extend(classes.firsts.iter().map(|s| {
-        let vol = NodeVol::new(
-            node,
-            vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s),
-        );
+        let vol = NodeVol::new(node, parts.scale(p, s));
         let total_vol = o.sigma * vol.scale * node.sqrt_years;
         ok &= vol.vol_ok && total_vol >= MIN_TOTAL_VOL;
         NodeTotalVol {
@@ -379,7 +377,7 @@ fn summed_bounds(
     cache: &mut VectorCache,
 ) -> Option<RowBounds> {
     let width = rows.grid.len();
-    let classes = GridClasses::new(rows.grid);
+    let classes = rows.classes;
     let count = classes.firsts.len();
     if count == 0 {
         return None;
@@ -421,7 +419,7 @@ fn summed_bounds(
     let index = match kept {
         Some(i) => i,
         None => {
-            let sums = EarlierSums::new(&moved, fingerprint, &classes, cache)?;
+            let sums = EarlierSums::new(&moved, fingerprint, classes, cache)?;
             let kept = cache.earlier_sums();
             if kept.len() >= KEPT_SUMS {
                 kept.remove(0);
@@ -445,7 +443,7 @@ fn summed_bounds(
         .zip(&sums.forwards)
         .zip(sums.total_vols.chunks_exact(count));
     for ((node, forward_then), vols_then) in per_node {
-        if !kernel_prices_every_row(node, p, &classes, (least_growth, most_growth), &mut vols) {
+        if !kernel_prices_every_row(node, p, classes, (least_growth, most_growth), &mut vols) {
             return None;
         }
         let terms = MoveTerms::new(node, *forward_then);
@@ -498,7 +496,7 @@ fn node_by_node_bounds(
     cache: &VectorCache,
 ) -> Option<RowBounds> {
     let width = rows.grid.len();
-    let classes = GridClasses::new(rows.grid);
+    let classes = rows.classes;
     let mut bounds = RowBounds::new(width);
     let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(classes.firsts.len());
     let (least_growth, most_growth) = growth_range(rows);
@@ -538,7 +536,7 @@ fn node_by_node_bounds(
         // The kernel prices every row (as `node_scenario_scaled` checks): the forward F₀·g is
         // positive and finite for every growth g of the grid, and each vol class passes the
         // vol checks with σ·√T large enough for the slack.
-        if !kernel_prices_every_row(node, p, &classes, (least_growth, most_growth), &mut vols) {
+        if !kernel_prices_every_row(node, p, classes, (least_growth, most_growth), &mut vols) {
             return None;
         }
         let sizes = &node.sizes;
