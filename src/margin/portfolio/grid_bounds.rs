@@ -151,6 +151,8 @@ pub(super) struct RowBounds {
     pub hi: Vec<f64>,
     /// Whether every node's vol scale in the row is exactly 1 (as `NodeSums::unit_scale`).
     pub unit_scale: Vec<bool>,
+    /// Σ of the magnitudes of the exact P&Ls added ([`add_exact`]).
+    exact_magnitudes: Vec<f64>,
 }
 
 impl RowBounds {
@@ -159,6 +161,7 @@ impl RowBounds {
             lo: vec![0.0; width],
             hi: vec![0.0; width],
             unit_scale: vec![true; width],
+            exact_magnitudes: vec![0.0; width],
         }
     }
 
@@ -307,8 +310,7 @@ impl EarlierSums {
     ) -> Option<EarlierSums> {
         let width = classes.class_of.len();
         let count = classes.firsts.len();
-        let mut earlier_nodes: Vec<EarlierRows> = cache.earlier_nodes().collect();
-        earlier_nodes.sort_unstable_by_key(|e| e.place);
+        let earlier_nodes = EarlierByPlace::new(cache);
         let mut sums = EarlierSums {
             nodes: fingerprint,
             forwards: Vec::with_capacity(moved.len()),
@@ -316,12 +318,8 @@ impl EarlierSums {
             values: vec![0.0; width],
             magnitudes: vec![0.0; width],
         };
-        for (node, place) in moved.iter().zip(&sums.nodes) {
-            let place = [place[0], place[1], place[2]];
-            let earlier = earlier_nodes
-                .binary_search_by_key(&place, |e| e.place)
-                .ok()
-                .and_then(|i| earlier_nodes.get(i))?;
+        for node in moved {
+            let earlier = earlier_nodes.find(&node.key())?;
             let priced_then = earlier.sigma * node.sqrt_years > 0.0;
             if earlier.rows.len() != width || !priced_then {
                 return None;
@@ -383,21 +381,13 @@ fn summed_bounds(
         return None;
     }
     let mut bounds = RowBounds::new(width);
-    // Per row, Σ of the exact P&Ls' magnitudes (nodes cached for their very inputs).
-    let mut exact_magnitudes = vec![0.0; width];
     let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
     let mut fingerprint: Vec<[u64; 5]> = Vec::with_capacity(nodes.len());
     for node in nodes {
         let key = node.key();
         let base = node.base_usd?;
         if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
-            let per_row = values.iter().zip(rows.growths).zip(&mut exact_magnitudes);
-            for (j, ((value, growth), magnitude)) in per_row.enumerate() {
-                let call_put = value.call_put?;
-                let pnl = node_row_pnl(node, call_put, *growth, rows, p.time_value_discount, base);
-                add(&mut bounds, j, value.scale, pnl, pnl);
-                *magnitude += pnl.abs();
-            }
+            add_exact(&mut bounds, node, values, rows, p, base)?;
             continue;
         }
         moved.push(node);
@@ -463,26 +453,28 @@ fn summed_bounds(
         base += now;
         base_magnitude += now.abs();
     }
+    let RowBounds {
+        lo,
+        hi,
+        unit_scale,
+        exact_magnitudes,
+    } = &mut bounds;
     let per_row = classes
         .class_of
         .iter()
         .zip(rows.growths)
         .zip(sums.values.iter().zip(&sums.magnitudes))
-        .zip(&exact_magnitudes);
-    for (j, (((class, growth), (value, magnitude)), exact)) in per_row.enumerate() {
+        .zip(exact_magnitudes.iter())
+        .zip(lo.iter_mut().zip(hi.iter_mut()).zip(unit_scale.iter_mut()));
+    for ((((class, growth), (value, magnitude)), exact), ((lo, hi), all_unit)) in per_row {
         let vega = *vegas.get(*class)?;
-        let unit = *unit_scales.get(*class)?;
         let moved_by = (growth * (moves + vega) + strikes) * UP * UP;
         let spread = moved_by * (1.0 + 2.0 * SLACK) + SLACK * magnitude;
         let slack = SUM_SLACK * (magnitude + moved_by + base_magnitude + exact);
         let center = value - base;
-        add(
-            &mut bounds,
-            j,
-            if unit { 1.0 } else { 0.0 },
-            center - spread - slack,
-            center + spread + slack,
-        );
+        *lo += center - spread - slack;
+        *hi += center + spread + slack;
+        *all_unit &= *unit_scales.get(*class)?;
     }
     // A bound that is not finite bounds nothing.
     bounds.all_finite().then_some(bounds)
@@ -501,33 +493,15 @@ fn node_by_node_bounds(
     let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(classes.firsts.len());
     let (least_growth, most_growth) = growth_range(rows);
     let mut moved = false;
-    // The earlier rows by place (T₀, K, discount); of equal places (the cache held two markets
-    // or two vols at one strike), any one bounds: each keeps its own forward, vol and rows.
-    let mut earlier_nodes: Vec<EarlierRows> = cache.earlier_nodes().collect();
-    earlier_nodes.sort_unstable_by_key(|e| e.place);
+    let earlier_nodes = EarlierByPlace::new(cache);
     for node in nodes {
         let key = node.key();
         let base = node.base_usd?;
         if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
-            for (j, value) in values.iter().enumerate() {
-                let growth = *rows.growths.get(j)?;
-                let pnl = node_row_pnl(
-                    node,
-                    value.call_put?,
-                    growth,
-                    rows,
-                    p.time_value_discount,
-                    base,
-                );
-                add(&mut bounds, j, value.scale, pnl, pnl);
-            }
+            add_exact(&mut bounds, node, values, rows, p, base)?;
             continue;
         }
-        let place = [key[0], key[2], key[4]];
-        let earlier = earlier_nodes
-            .binary_search_by_key(&place, |e| e.place)
-            .ok()
-            .and_then(|i| earlier_nodes.get(i))?;
+        let earlier = earlier_nodes.find(&key)?;
         if earlier.rows.len() != width {
             return None;
         }
@@ -606,16 +580,61 @@ fn node_by_node_bounds(
     (moved && bounds.all_finite()).then_some(bounds)
 }
 
-/// Adds a node's bounds in row `j`.
-fn add(bounds: &mut RowBounds, j: usize, scale: f64, lo: f64, hi: f64) {
-    if let (Some(l), Some(h), Some(unit)) = (
+/// Adds bounds in row `j` (`unit`: whether the vol scales they cover are all 1).
+fn add(bounds: &mut RowBounds, j: usize, unit: bool, lo: f64, hi: f64) {
+    if let (Some(l), Some(h), Some(all_unit)) = (
         bounds.lo.get_mut(j),
         bounds.hi.get_mut(j),
         bounds.unit_scale.get_mut(j),
     ) {
         *l += lo;
         *h += hi;
-        *unit &= scale == 1.0;
+        *all_unit &= unit;
+    }
+}
+
+/// Adds the exact P&L of a node cached for its very inputs (`values`, one per row) to every
+/// row, and its magnitude to `bounds.exact_magnitudes`; `None` if a row was not priced.
+fn add_exact(
+    bounds: &mut RowBounds,
+    node: &PricingNode,
+    values: &[NodeScenario],
+    rows: &RowInputs,
+    p: &RiskMatrixParams,
+    base: f64,
+) -> Option<()> {
+    for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
+        let pnl = node_row_pnl(
+            node,
+            value.call_put?,
+            *growth,
+            rows,
+            p.time_value_discount,
+            base,
+        );
+        add(bounds, j, value.scale == 1.0, pnl, pnl);
+        *bounds.exact_magnitudes.get_mut(j)? += pnl.abs();
+    }
+    Some(())
+}
+
+/// The vector's earlier rows sorted by place (T₀, K, discount), to find a node's.
+struct EarlierByPlace<'a>(Vec<EarlierRows<'a>>);
+
+impl<'a> EarlierByPlace<'a> {
+    fn new(cache: &'a VectorCache) -> EarlierByPlace<'a> {
+        let mut earlier: Vec<EarlierRows> = cache.earlier_nodes().collect();
+        earlier.sort_unstable_by_key(|e| e.place);
+        EarlierByPlace(earlier)
+    }
+
+    /// The earlier rows at a node's place (`key`: its node key, T₀, F₀, K, σ, discount); of equal
+    /// places (the cache held two markets or two vols at one strike), any one bounds: each
+    /// keeps its own forward, vol and rows.
+    fn find(&self, key: &[u64; 5]) -> Option<&EarlierRows<'a>> {
+        let place = [key[0], key[2], key[4]];
+        let i = self.0.binary_search_by_key(&place, |e| e.place).ok()?;
+        self.0.get(i)
     }
 }
 
