@@ -160,17 +160,14 @@ impl VectorCache {
     fn forget(&mut self) {
         self.bounded = false;
         // No bounded rows in WASM (`portfolio::grid_bounds` is native only): keep nothing.
-        if self.index.is_empty() || cfg!(target_arch = "wasm32") {
-            self.index.clear();
-            self.rows.clear();
-            return;
+        #[cfg(not(target_arch = "wasm32"))]
+        if !self.index.is_empty() {
+            std::mem::swap(&mut self.index, &mut self.earlier);
+            std::mem::swap(&mut self.rows, &mut self.earlier_rows);
+            self.earlier_sums.clear();
         }
-        std::mem::swap(&mut self.index, &mut self.earlier);
-        std::mem::swap(&mut self.rows, &mut self.earlier_rows);
         self.index.clear();
         self.rows.clear();
-        #[cfg(not(target_arch = "wasm32"))]
-        self.earlier_sums.clear();
     }
 
     /// Drops the rows and the earlier rows (the grid changed).

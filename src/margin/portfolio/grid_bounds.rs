@@ -383,13 +383,9 @@ fn summed_bounds(
     let mut bounds = RowBounds::new(width);
     let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
     let mut fingerprint: Vec<[u64; 5]> = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        let key = node.key();
-        let base = node.base_usd?;
-        if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
-            add_exact(&mut bounds, node, values, rows, p, base)?;
-            continue;
-        }
+    // Σ base and Σ |base| over the moved nodes.
+    let (mut base, mut base_magnitude) = (0.0, 0.0);
+    visit_nodes(&mut bounds, nodes, rows, p, cache, |_, node, key, now| {
         moved.push(node);
         fingerprint.push([
             key[0],
@@ -398,7 +394,10 @@ fn summed_bounds(
             node.sizes.call.to_bits(),
             node.sizes.put.to_bits(),
         ]);
-    }
+        base += now;
+        base_magnitude += now.abs();
+        Some(())
+    })?;
     if moved.is_empty() {
         return None;
     }
@@ -426,8 +425,6 @@ fn summed_bounds(
     let (mut moves, mut strikes) = (0.0, 0.0);
     let mut vegas = vec![0.0; count];
     let mut unit_scales = vec![true; count];
-    // Σ base and Σ |base| over the moved nodes.
-    let (mut base, mut base_magnitude) = (0.0, 0.0);
     let per_node = moved
         .iter()
         .zip(&sums.forwards)
@@ -449,9 +446,6 @@ fn summed_bounds(
             *vega += amount * terms.q_vega * change;
             *unit &= now.scale == 1.0;
         }
-        let now = node.base_usd?;
-        base += now;
-        base_magnitude += now.abs();
     }
     let RowBounds {
         lo,
@@ -494,88 +488,87 @@ fn node_by_node_bounds(
     let (least_growth, most_growth) = growth_range(rows);
     let mut moved = false;
     let earlier_nodes = EarlierByPlace::new(cache);
-    for node in nodes {
-        let key = node.key();
-        let base = node.base_usd?;
-        if let Some(values) = cache.get(&key).filter(|v| v.len() == width) {
-            add_exact(&mut bounds, node, values, rows, p, base)?;
-            continue;
-        }
-        let earlier = earlier_nodes.find(&key)?;
-        if earlier.rows.len() != width {
-            return None;
-        }
-        moved = true;
-        let o = &node.terms;
-        // The kernel prices every row (as `node_scenario_scaled` checks): the forward F₀·g is
-        // positive and finite for every growth g of the grid, and each vol class passes the
-        // vol checks with σ·√T large enough for the slack.
-        if !kernel_prices_every_row(node, p, classes, (least_growth, most_growth), &mut vols) {
-            return None;
-        }
-        let sizes = &node.sizes;
-        // Longs apart (a discounted time value): the slower bound by the legs' price ends.
-        let plain = sizes.long_call == 0.0 && sizes.long_put == 0.0;
-        let amount = sizes.call.abs() + sizes.put.abs();
-        // A row's price bound: see `MoveTerms`.
-        let MoveTerms {
-            p_move,
-            q_vega,
-            r_strike,
-        } = MoveTerms::new(node, earlier.forward0);
-        let sigma_sqrt_years_then = earlier.sigma * node.sqrt_years;
-        let per_row = classes
-            .class_of
-            .iter()
-            .zip(earlier.rows)
-            .zip(rows.growths)
-            .zip(bounds.lo.iter_mut().zip(&mut bounds.hi))
-            .zip(&mut bounds.unit_scale);
-        // Every earlier row priced at σ·√T large enough for the slack (a NaN fails too).
-        let mut usable = true;
-        for ((((class, then), growth), (lo_sum, hi_sum)), unit) in per_row {
-            let NodeTotalVol {
-                scale, total_vol, ..
-            } = *vols.get(*class)?;
-            let (call, put) = then.call_put?;
-            // As the kernel computes σ·√T then (σ·scale, then × √T).
-            let total_vol_then = earlier.sigma * then.scale * node.sqrt_years;
-            usable &= total_vol_then >= MIN_TOTAL_VOL && sigma_sqrt_years_then > 0.0;
-            let bound =
-                (growth * (p_move + q_vega * (total_vol - total_vol_then).abs()) + r_strike) * UP;
-            let (lo, hi) = if plain {
-                // The legs' value then, and how far the value the grid computes now can be from
-                // it: the prices' moves plus (generously) both evaluations' rounding.
-                let (call_usd, put_usd) = (sizes.call * call, sizes.put * put);
-                let value_then = call_usd + put_usd;
-                let spread =
-                    amount * bound * (1.0 + 2.0 * SLACK) + SLACK * (call_usd.abs() + put_usd.abs());
-                let pnl = |value: f64| {
-                    let usd = if rows.coin {
-                        // The kernel's forward F₀·(1 + move), as `node_usd_split` divides.
-                        value / (o.forward0 * growth / (rows.s0 * growth))
-                    } else {
-                        value
+    // Node by node in node order, as the exact row adds them (the monotonicity argument).
+    visit_nodes(
+        &mut bounds,
+        nodes,
+        rows,
+        p,
+        cache,
+        |bounds, node, key, base| {
+            let earlier = earlier_nodes.find(&key)?;
+            // The earlier rows priced at a positive σ·√T (a NaN fails too).
+            let priced_then = earlier.sigma * node.sqrt_years > 0.0;
+            if earlier.rows.len() != width || !priced_then {
+                return None;
+            }
+            moved = true;
+            let o = &node.terms;
+            if !kernel_prices_every_row(node, p, classes, (least_growth, most_growth), &mut vols) {
+                return None;
+            }
+            let sizes = &node.sizes;
+            // Longs apart (a discounted time value): the slower bound by the legs' price ends.
+            let plain = sizes.long_call == 0.0 && sizes.long_put == 0.0;
+            let amount = sizes.call.abs() + sizes.put.abs();
+            // A row's price bound: see `MoveTerms`.
+            let MoveTerms {
+                p_move,
+                q_vega,
+                r_strike,
+            } = MoveTerms::new(node, earlier.forward0);
+            let per_row = classes
+                .class_of
+                .iter()
+                .zip(earlier.rows)
+                .zip(rows.growths)
+                .zip(bounds.lo.iter_mut().zip(&mut bounds.hi))
+                .zip(&mut bounds.unit_scale);
+            // Every earlier row priced at σ·√T large enough for the slack (a NaN fails too).
+            let mut usable = true;
+            for ((((class, then), growth), (lo_sum, hi_sum)), unit) in per_row {
+                let NodeTotalVol {
+                    scale, total_vol, ..
+                } = *vols.get(*class)?;
+                let (call, put) = then.call_put?;
+                // As the kernel computes σ·√T then (σ·scale, then × √T).
+                let total_vol_then = earlier.sigma * then.scale * node.sqrt_years;
+                usable &= total_vol_then >= MIN_TOTAL_VOL;
+                let bound = (growth * (p_move + q_vega * (total_vol - total_vol_then).abs())
+                    + r_strike)
+                    * UP;
+                let (lo, hi) = if plain {
+                    // The legs' value then, and how far the value the grid computes now can be from
+                    // it: the prices' moves plus (generously) both evaluations' rounding.
+                    let (call_usd, put_usd) = (sizes.call * call, sizes.put * put);
+                    let value_then = call_usd + put_usd;
+                    let spread = amount * bound * (1.0 + 2.0 * SLACK)
+                        + SLACK * (call_usd.abs() + put_usd.abs());
+                    let pnl = |value: f64| {
+                        let usd = if rows.coin {
+                            // The kernel's forward F₀·(1 + move), as `node_usd_split` divides.
+                            value / (o.forward0 * growth / (rows.s0 * growth))
+                        } else {
+                            value
+                        };
+                        super::node_pnl_of_usd(usd, base, *growth, rows)
                     };
-                    super::node_pnl_of_usd(usd, base, *growth, rows)
+                    (pnl(value_then - spread), pnl(value_then + spread))
+                } else {
+                    let lo_prices = [call - bound, put - bound];
+                    let hi_prices = [call + bound, put + bound];
+                    (
+                        node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, false),
+                        node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, true),
+                    )
                 };
-                (pnl(value_then - spread), pnl(value_then + spread))
-            } else {
-                let lo_prices = [call - bound, put - bound];
-                let hi_prices = [call + bound, put + bound];
-                (
-                    node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, false),
-                    node_pnl_between(node, lo_prices, hi_prices, *growth, rows, p, base, true),
-                )
-            };
-            *lo_sum += lo;
-            *hi_sum += hi;
-            *unit &= scale == 1.0;
-        }
-        if !usable {
-            return None;
-        }
-    }
+                *lo_sum += lo;
+                *hi_sum += hi;
+                *unit &= scale == 1.0;
+            }
+            usable.then_some(())
+        },
+    )?;
     // A bound that is not finite (an earlier value or a sum that is not) bounds nothing.
     (moved && bounds.all_finite()).then_some(bounds)
 }
@@ -614,6 +607,30 @@ fn add_exact(
         );
         add(bounds, j, value.scale == 1.0, pnl, pnl);
         *bounds.exact_magnitudes.get_mut(j)? += pnl.abs();
+    }
+    Some(())
+}
+
+/// Visits the nodes in node order: adds the exact P&L of each node cached for its very inputs
+/// ([`add_exact`]) and hands every other node, with its key and its legs' value now, to
+/// `moved`. `None` when a node has no value now, a cached row was not priced, or `moved` gives
+/// up.
+fn visit_nodes<'n>(
+    bounds: &mut RowBounds,
+    nodes: &'n [PricingNode],
+    rows: &RowInputs,
+    p: &RiskMatrixParams,
+    cache: &VectorCache,
+    mut moved: impl FnMut(&mut RowBounds, &'n PricingNode, [u64; 5], f64) -> Option<()>,
+) -> Option<()> {
+    let width = rows.grid.len();
+    for node in nodes {
+        let key = node.key();
+        let base = node.base_usd?;
+        match cache.get(&key).filter(|v| v.len() == width) {
+            Some(values) => add_exact(bounds, node, values, rows, p, base)?,
+            None => moved(bounds, node, key, base)?,
+        }
     }
     Some(())
 }
