@@ -10,7 +10,7 @@
 //! models open-order or MMP margin, or rounds money. Positions are valued through
 //! [`value_position`], except in the grid: there the options of one pricing node (bit-equal
 //! expiry, forward, strike, vol, discount) are revalued together, by a price-only Black-76 with
-//! ln(F/K) = ln(F₀/K) + ln(1 + move) (`black76_call_put_from_log`; within 1e-12 of
+//! ln(F/K) = ln(F₀/K) + ln(1 + move) (`black76_call_put_from_total_vol`; within 1e-12 of
 //! `value_position`, not bit-equal), and a row's P&L is the nodes' value in the scenario minus
 //! their value now by the same kernel, plus the perpetuals and futures leg by leg. A node's
 //! values in the grid's rows may come from a [`ScenarioCache`] filled by an earlier computation
@@ -95,7 +95,7 @@ use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
-use crate::pricing::{black76_call_put_from_log, black76_price, OptionKind};
+use crate::pricing::{black76_call_put_from_total_vol, black76_price, OptionKind};
 use crate::units::Vol;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
@@ -1259,6 +1259,8 @@ fn node_scenario(
 struct NodeVol {
     scale: f64,
     vol_ok: bool,
+    /// σ·scale·√T₀, the kernel's total vol (rounded as the kernel would round it).
+    total_vol: f64,
 }
 
 impl NodeVol {
@@ -1271,6 +1273,7 @@ impl NodeVol {
                 && vol > 0.0
                 && vol <= Vol::SHOCKED_MAX
                 && node.terms.years > 0.0,
+            total_vol: vol * node.sqrt_years,
         }
     }
 }
@@ -1280,27 +1283,36 @@ impl NodeVol {
 fn node_scenario_scaled(
     node: &PricingNode,
     s: &Scenario,
-    NodeVol { scale, vol_ok }: NodeVol,
+    vol: NodeVol,
+    log_growth: f64,
+) -> NodeScenario {
+    let movable = s.spot_move > -1.0 && s.spot_move.is_finite();
+    node_row_value(node, &vol, movable, 1.0 + s.spot_move, log_growth)
+}
+
+/// A node's value in a row whose move is `growth` − 1 (`movable`: the move is finite and above
+/// −100 %, [`GridRows::movable`]) and ln(1 + move) is `log_growth`, at the vol `vol`.
+/// `#[inline]`: the body of [`node_values`]' loop over every node and row.
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
+fn node_row_value(
+    node: &PricingNode,
+    vol: &NodeVol,
+    movable: bool,
+    growth: f64,
     log_growth: f64,
 ) -> NodeScenario {
     let o = &node.terms;
-    let forward = o.forward0 * (1.0 + s.spot_move);
-    let vol = o.sigma * scale;
+    let forward = o.forward0 * growth;
     // The checks `scenario_usd` makes for each leg of the node (those on the vol in `vol_ok`).
-    let valid = vol_ok
-        && s.spot_move > -1.0
-        && s.spot_move.is_finite()
-        && forward.is_finite()
-        && forward > 0.0;
+    let valid = vol.vol_ok && movable && forward.is_finite() && forward > 0.0;
     NodeScenario {
-        scale,
+        scale: vol.scale,
         call_put: valid.then(|| {
-            black76_call_put_from_log(
+            black76_call_put_from_total_vol(
                 forward,
                 o.strike,
                 node.log_forward_over_strike + log_growth,
-                node.sqrt_years,
-                vol,
+                vol.total_vol,
                 o.discount,
             )
         }),
@@ -1384,6 +1396,10 @@ pub(crate) struct GridRows {
     /// ln(1 + move) per row (0 where the move is not above −100 %).
     log_growths: Vec<f64>,
     growths: Vec<f64>,
+    /// Per row: the move is finite and above −100 % (the kernel can price it).
+    movable: Vec<bool>,
+    /// Per row: the kernel's inputs are those of now (move +0, ln(1 + move) = +0).
+    at_now: Vec<bool>,
     classes: GridClasses,
 }
 
@@ -1406,11 +1422,24 @@ impl GridRows {
             })
             .collect();
         let growths = grid.iter().map(|s| 1.0 + s.spot_move).collect();
+        let movable = grid
+            .iter()
+            .map(|s| s.spot_move > -1.0 && s.spot_move.is_finite())
+            .collect();
+        let at_now = grid
+            .iter()
+            .zip(&log_growths)
+            .map(|(s, log_growth): (&Scenario, &f64)| {
+                s.spot_move == 0.0 && log_growth.to_bits() == 0
+            })
+            .collect();
         let classes = GridClasses::new(&grid);
         GridRows {
             grid,
             log_growths,
             growths,
+            movable,
+            at_now,
             classes,
         }
     }
@@ -1420,6 +1449,8 @@ impl GridRows {
             grid: &self.grid,
             log_growths: &self.log_growths,
             growths: &self.growths,
+            movable: &self.movable,
+            at_now: &self.at_now,
             classes: &self.classes,
             s0,
             coin,
@@ -1434,6 +1465,10 @@ struct RowInputs<'g> {
     log_growths: &'g [f64],
     /// 1 + move per row.
     growths: &'g [f64],
+    /// [`GridRows::movable`].
+    movable: &'g [bool],
+    /// [`GridRows::at_now`].
+    at_now: &'g [bool],
     classes: &'g GridClasses,
     s0: f64,
     coin: bool,
@@ -1460,23 +1495,19 @@ fn node_values(
             .map(|s| NodeVol::new(node, parts.scale(p, s))),
     );
     out.clear();
-    for ((s, class), log_growth) in rows
+    let now_scale = node.now.scale.to_bits();
+    let row_inputs = rows
         .grid
         .iter()
         .zip(&classes.class_of)
-        .zip(rows.log_growths)
-    {
+        .zip(rows.log_growths.iter().zip(rows.growths))
+        .zip(rows.movable.iter().zip(rows.at_now));
+    for (((s, class), (log_growth, growth)), (movable, at_now)) in row_inputs {
         out.push(match vols.get(*class) {
             // The kernel's inputs are those of the node now (forward F₀·(1 + 0), ln(F/K) + 0,
             // the same vol scale): its value now.
-            Some(vol)
-                if s.spot_move == 0.0
-                    && log_growth.to_bits() == 0
-                    && vol.scale.to_bits() == node.now.scale.to_bits() =>
-            {
-                node.now
-            }
-            Some(vol) => node_scenario_scaled(node, s, *vol, *log_growth),
+            Some(vol) if *at_now && vol.scale.to_bits() == now_scale => node.now,
+            Some(vol) => node_row_value(node, vol, *movable, *growth, *log_growth),
             None => node_scenario(node, p, s, *log_growth),
         });
     }
@@ -1491,13 +1522,17 @@ fn add_node(
     rows: &RowInputs,
     time_value_discount: f64,
 ) {
-    for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
-        if let Some(unit) = sums.unit_scale.get_mut(j) {
-            *unit &= value.scale == 1.0;
-        }
-        let (Some(pnl), Some(priced)) = (sums.pnl.get_mut(j), sums.priced.get_mut(j)) else {
-            continue;
-        };
+    // A linear node without discounted longs is worth call·C + put·P in a row (what
+    // `node_row_pnl` computes then, in the same operations).
+    let sizes = &node.sizes;
+    let plain = !rows.coin && sizes.long_call == 0.0 && sizes.long_put == 0.0;
+    let row_sums = sums
+        .pnl
+        .iter_mut()
+        .zip(sums.priced.iter_mut())
+        .zip(sums.unit_scale.iter_mut());
+    for ((value, growth), ((pnl, priced), unit)) in values.iter().zip(rows.growths).zip(row_sums) {
+        *unit &= value.scale == 1.0;
         if !*priced {
             continue;
         }
@@ -1505,7 +1540,11 @@ fn add_node(
             *priced = false;
             continue;
         };
-        *pnl += node_row_pnl(node, call_put, *growth, rows, time_value_discount, base);
+        *pnl += if plain {
+            (sizes.call * call_put.0 + sizes.put * call_put.1) - base
+        } else {
+            node_row_pnl(node, call_put, *growth, rows, time_value_discount, base)
+        };
     }
 }
 

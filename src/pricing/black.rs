@@ -223,15 +223,8 @@ pub(crate) fn black76_price(
     price_core(theta_sign, f, k, t, sigma, discount).price
 }
 
-/// The call and the put value of one strike for repeated revaluation on a grid of forwards and
-/// vols (the portfolio scenario grid), from precomputed parts: `log_forward_over_strike` =
-/// ln(F/K) (the grid passes ln(F₀/K) + ln(1 + move), two terms computed once per node and once
-/// per move, so this needs no `ln`), `sqrt_t` = √T, `discount` = e^(−rT). Two `erfc`, no Greeks.
-///
-/// Not bit-equal to [`black76_price`] (ln(F₀/K) + ln(1 + m) rounds differently from
-/// ln(fl(F₀·(1 + m))/K), a few ulp of d₁); the out-of-the-money side's time value is computed
-/// directly (no put–call parity), so deep out-of-the-money values keep their relative accuracy.
-/// Inputs: f, k > 0 finite, `sqrt_t` > 0, σ in (0, 10].
+/// [`black76_call_put_from_total_vol`] with σ and √T apart (the tests' form).
+#[cfg(test)]
 pub(crate) fn black76_call_put_from_log(
     f: f64,
     k: f64,
@@ -240,7 +233,27 @@ pub(crate) fn black76_call_put_from_log(
     sigma: f64,
     discount: f64,
 ) -> (f64, f64) {
-    let total_vol = sigma * sqrt_t;
+    black76_call_put_from_total_vol(f, k, log_forward_over_strike, sigma * sqrt_t, discount)
+}
+
+/// The call and the put value of one strike for repeated revaluation on a grid of forwards and
+/// vols (the portfolio scenario grid), from precomputed parts: `log_forward_over_strike` =
+/// ln(F/K) (the grid passes ln(F₀/K) + ln(1 + move), two terms computed once per node and once
+/// per move, so this needs no `ln`), `total_vol` = σ·√T (formed once per node and vol class),
+/// `discount` = e^(−rT). Two `erfc`, no Greeks. `#[inline]`: the grid's inner loop.
+///
+/// Not bit-equal to [`black76_price`] (ln(F₀/K) + ln(1 + m) rounds differently from
+/// ln(fl(F₀·(1 + m))/K), a few ulp of d₁); the out-of-the-money side's time value is computed
+/// directly (no put–call parity), so deep out-of-the-money values keep their relative accuracy.
+/// Inputs: f, k > 0 finite, σ in (0, 10], √T > 0.
+#[cfg_attr(not(target_arch = "wasm32"), inline)]
+pub(crate) fn black76_call_put_from_total_vol(
+    f: f64,
+    k: f64,
+    log_forward_over_strike: f64,
+    total_vol: f64,
+    discount: f64,
+) -> (f64, f64) {
     let d1 = log_forward_over_strike / total_vol + 0.5 * total_vol;
     let d2 = d1 - total_vol;
     // Out-of-the-money side: the call when F ≤ K, else the put; both share its time value.

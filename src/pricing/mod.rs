@@ -13,7 +13,7 @@ mod implied_vol;
 mod request;
 
 pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
-pub(crate) use black::{black76_call_put_from_log, black76_price};
+pub(crate) use black::{black76_call_put_from_total_vol, black76_price};
 pub use implied_vol::{implied_vol, LAST_ITERATIONS};
 pub use request::{
     implied_vol_request, price_request, ImpliedVolRequest, PriceRequest, PriceResult,
