@@ -756,6 +756,13 @@ struct Scenario {
     weighted: Option<(f64, f64)>,
 }
 
+impl Scenario {
+    /// Whether the move is finite and above −100 % (the grid's kernel can price the row).
+    fn movable(&self) -> bool {
+        self.spot_move > -1.0 && self.spot_move.is_finite()
+    }
+}
+
 /// The explicit weighted scenarios, in their listed order.
 fn weighted_grid(p: &RiskMatrixParams) -> Vec<Scenario> {
     p.scenarios
@@ -1286,13 +1293,12 @@ fn node_scenario_scaled(
     vol: NodeVol,
     log_growth: f64,
 ) -> NodeScenario {
-    let movable = s.spot_move > -1.0 && s.spot_move.is_finite();
-    node_row_value(node, &vol, movable, 1.0 + s.spot_move, log_growth)
+    node_row_value(node, &vol, s.movable(), 1.0 + s.spot_move, log_growth)
 }
 
-/// A node's value in a row whose move is `growth` − 1 (`movable`: the move is finite and above
-/// −100 %, [`GridRows::movable`]) and ln(1 + move) is `log_growth`, at the vol `vol`.
-/// `#[inline]`: the body of [`node_values`]' loop over every node and row.
+/// A node's value in a row whose move is `growth` − 1 (`movable`: [`Scenario::movable`]) and
+/// ln(1 + move) is `log_growth`, at the vol `vol`. Inlined natively: the body of
+/// [`node_values`]' loop over every node and row.
 #[cfg_attr(not(target_arch = "wasm32"), inline)]
 fn node_row_value(
     node: &PricingNode,
@@ -1396,7 +1402,7 @@ pub(crate) struct GridRows {
     /// ln(1 + move) per row (0 where the move is not above −100 %).
     log_growths: Vec<f64>,
     growths: Vec<f64>,
-    /// Per row: the move is finite and above −100 % (the kernel can price it).
+    /// [`Scenario::movable`] per row.
     movable: Vec<bool>,
     /// Per row: the kernel's inputs are those of now (move +0, ln(1 + move) = +0).
     at_now: Vec<bool>,
@@ -1414,7 +1420,7 @@ impl GridRows {
         let log_growths = grid
             .iter()
             .map(|s| {
-                if s.spot_move > -1.0 && s.spot_move.is_finite() {
+                if s.movable() {
                     ln(1.0 + s.spot_move)
                 } else {
                     0.0
@@ -1422,10 +1428,7 @@ impl GridRows {
             })
             .collect();
         let growths = grid.iter().map(|s| 1.0 + s.spot_move).collect();
-        let movable = grid
-            .iter()
-            .map(|s| s.spot_move > -1.0 && s.spot_move.is_finite())
-            .collect();
+        let movable = grid.iter().map(Scenario::movable).collect();
         let at_now = grid
             .iter()
             .zip(&log_growths)
@@ -1522,10 +1525,6 @@ fn add_node(
     rows: &RowInputs,
     time_value_discount: f64,
 ) {
-    // A linear node without discounted longs is worth call·C + put·P in a row (what
-    // `node_row_pnl` computes then, in the same operations).
-    let sizes = &node.sizes;
-    let plain = !rows.coin && sizes.long_call == 0.0 && sizes.long_put == 0.0;
     let row_sums = sums
         .pnl
         .iter_mut()
@@ -1540,11 +1539,7 @@ fn add_node(
             *priced = false;
             continue;
         };
-        *pnl += if plain {
-            (sizes.call * call_put.0 + sizes.put * call_put.1) - base
-        } else {
-            node_row_pnl(node, call_put, *growth, rows, time_value_discount, base)
-        };
+        *pnl += node_row_pnl(node, call_put, *growth, rows, time_value_discount, base);
     }
 }
 

@@ -240,7 +240,7 @@ pub(crate) fn black76_call_put_from_log(
 /// vols (the portfolio scenario grid), from precomputed parts: `log_forward_over_strike` =
 /// ln(F/K) (the grid passes ln(F₀/K) + ln(1 + move), two terms computed once per node and once
 /// per move, so this needs no `ln`), `total_vol` = σ·√T (formed once per node and vol class),
-/// `discount` = e^(−rT). Two `erfc`, no Greeks. `#[inline]`: the grid's inner loop.
+/// `discount` = e^(−rT). Two `erfc`, no Greeks. Inlined natively: the grid's inner loop.
 ///
 /// Not bit-equal to [`black76_price`] (ln(F₀/K) + ln(1 + m) rounds differently from
 /// ln(fl(F₀·(1 + m))/K), a few ulp of d₁); the out-of-the-money side's time value is computed

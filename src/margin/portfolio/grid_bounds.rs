@@ -255,11 +255,7 @@ pub(super) fn bounded_sums(
     cache: &mut VectorCache,
 ) -> Option<RowBounds> {
     // The grid's moves are above −100 % (the kernel prices no row otherwise).
-    if !rows
-        .grid
-        .iter()
-        .all(|s| s.spot_move > -1.0 && s.spot_move.is_finite())
-    {
+    if !rows.movable.iter().all(|movable| *movable) {
         return None;
     }
     let plain = |n: &PricingNode| n.sizes.long_call == 0.0 && n.sizes.long_put == 0.0;
