@@ -8,7 +8,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 cargo build -q --release --target wasm32-unknown-unknown --example wasm_margin_bench
 wasm-bindgen --target nodejs --out-dir target/wasm-bench \
   target/wasm32-unknown-unknown/release/examples/wasm_margin_bench.wasm
-wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   target/wasm-bench/wasm_margin_bench_bg.wasm -o target/wasm-bench/wasm_margin_bench_bg.wasm
 echo '{"type": "commonjs"}' > target/wasm-bench/package.json

@@ -23,7 +23,7 @@ for target in web nodejs; do
   # package would lack its wasm and glue (tests/browser/packaging.test.mjs installs from `npm pack`).
   rm -f "$out/.gitignore"
   if [ "$profile" = --release ]; then
-    wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$out/drr_margin_bg.wasm" -o "$out/drr_margin_bg.wasm"
   fi

@@ -9,8 +9,11 @@
 //! Also here: root finding ([`root`]). This module imports nothing else of the crate.
 //! IEEE `+ - * /` and `sqrt` are correctly rounded on every target and are used directly.
 
+mod erfc_pair;
 pub mod root;
 mod special;
+
+pub use erfc_pair::{erfc_pair, norm_cdf_pair};
 
 pub use special::{
     cbrt, erf, erfc, exp, exp_m1, inv_norm_cdf, ln, ln_1p, max, min, norm_cdf, norm_pdf, pow,

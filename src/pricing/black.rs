@@ -1,6 +1,6 @@
 //! Black-76 price and Greeks, with the BSM (spot + carry) and inverse (coin) fronts.
 
-use crate::math::{exp, ln, max, norm_cdf, norm_pdf};
+use crate::math::{exp, ln, max, norm_cdf_pair, norm_pdf};
 use crate::units::{Price, Rate, Vol, YearFrac};
 use serde::{Deserialize, Serialize};
 
@@ -188,8 +188,7 @@ fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64
     } else {
         theta_sign
     };
-    let n_d1 = norm_cdf(otm_sign * d1);
-    let n_d2 = norm_cdf(otm_sign * d2);
+    let (n_d1, n_d2) = norm_cdf_pair(otm_sign * d1, otm_sign * d2);
     // Each term is ≥ 0; rounding can leave a negative residue of a few ulp of F·Φ.
     let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
     PriceCore {
@@ -258,8 +257,7 @@ pub(crate) fn black76_call_put_from_total_vol(
     let d2 = d1 - total_vol;
     // Out-of-the-money side: the call when F ≤ K, else the put; both share its time value.
     let otm_sign = if f > k { -1.0 } else { 1.0 };
-    let n_d1 = norm_cdf(otm_sign * d1);
-    let n_d2 = norm_cdf(otm_sign * d2);
+    let (n_d1, n_d2) = norm_cdf_pair(otm_sign * d1, otm_sign * d2);
     let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
     (
         discount * (max(f - k, 0.0) + time_value),
