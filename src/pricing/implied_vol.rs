@@ -17,7 +17,7 @@
 
 use super::black::OptionKind;
 use crate::error::{Error, ErrorKind, Result};
-use crate::math::{exp, inv_norm_cdf, ln, max, norm_cdf, norm_pdf, FRAC_1_SQRT_2PI};
+use crate::math::{exp, inv_norm_cdf, ln, max, norm_cdf, norm_cdf_pair, norm_pdf, FRAC_1_SQRT_2PI};
 
 /// Iterations of the last solve (diagnostics for benchmarks; not part of the API).
 #[doc(hidden)]
@@ -283,7 +283,8 @@ impl Normalised {
             let b = 2.0 * damping * odd_series(h, t, cdf, pdf);
             (max(b, 0.0), pdf * damping)
         } else {
-            let b = self.exp_half_x * norm_cdf(h + t) - self.exp_minus_half_x * norm_cdf(h - t);
+            let (upper, lower) = norm_cdf_pair(h + t, h - t);
+            let b = self.exp_half_x * upper - self.exp_minus_half_x * lower;
             (max(b, 0.0), FRAC_1_SQRT_2PI * exp(-0.5 * (h * h + t * t)))
         }
     }
@@ -294,7 +295,8 @@ impl Normalised {
     fn gap_to_max_and_vega(&self, s: f64) -> (f64, f64) {
         let h = self.x / s;
         let t = 0.5 * s;
-        let gap = self.exp_half_x * norm_cdf(-h - t) + self.exp_minus_half_x * norm_cdf(h - t);
+        let (above, below) = norm_cdf_pair(-h - t, h - t);
+        let gap = self.exp_half_x * above + self.exp_minus_half_x * below;
         (gap, FRAC_1_SQRT_2PI * exp(-0.5 * (h * h + t * t)))
     }
 
