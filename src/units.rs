@@ -5,6 +5,11 @@
 //! names the field in the error. After construction the value is trusted: pricing code never
 //! re-checks it. Units follow DESIGN.md: prices in quote currency per unit of underlying, time in
 //! years for models (`YearFrac`), volatilities and rates as decimals (0.8 = 80 %).
+//!
+//! The constructors check their accepted range first and build a rejection's message in a
+//! separate `#[cold]` function. Natively the check is inlined (the engine builds about five of
+//! these per option per recomputation: −7 % of the instructions of a portfolio index update);
+//! in wasm32 it stays out of line (inlined, the `.wasm` outgrew its size budget by 0.5 KB).
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -112,7 +117,21 @@ impl Price {
     pub const MAX: f64 = 1e15;
 
     /// A price must be finite and within [[`Price::MIN`], [`Price::MAX`]].
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn new(value: f64, field: &str) -> Result<Self> {
+        // The accepted range, checked inline (false for NaN); the messages out of line.
+        if (Self::MIN..=Self::MAX).contains(&value) {
+            Ok(Price(value))
+        } else {
+            Self::rejected(value, field)
+        }
+    }
+
+    /// The error of [`Price::new`] for a value outside its range.
+    #[cold]
+    #[inline(never)]
+    fn rejected(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
         if value <= 0.0 {
             Err(Error::invalid(
@@ -168,20 +187,30 @@ impl Vol {
         )
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn within(value: f64, max: f64, field: &str, what: &str) -> Result<Self> {
-        if !(value.is_finite() && (Self::MIN..=max).contains(&value)) {
-            return Err(ErrorKind::InvalidVol {
-                field: field.to_string(),
-                reason: format!(
-                    "{what} in [{}, {}], got {}",
-                    crate::numfmt::Sci(Self::MIN, None),
-                    crate::numfmt::Shortest(max),
-                    crate::numfmt::Shortest(value)
-                ),
-            }
-            .into());
+        if value.is_finite() && (Self::MIN..=max).contains(&value) {
+            Ok(Vol(value))
+        } else {
+            Self::rejected(value, max, field, what)
         }
-        Ok(Vol(value))
+    }
+
+    /// The error of [`Vol::within`] for a value outside [`Vol::MIN`, `max`].
+    #[cold]
+    #[inline(never)]
+    fn rejected(value: f64, max: f64, field: &str, what: &str) -> Result<Self> {
+        Err(ErrorKind::InvalidVol {
+            field: field.to_string(),
+            reason: format!(
+                "{what} in [{}, {}], got {}",
+                crate::numfmt::Sci(Self::MIN, None),
+                crate::numfmt::Shortest(max),
+                crate::numfmt::Shortest(value)
+            ),
+        }
+        .into())
     }
 }
 
@@ -194,7 +223,20 @@ impl YearFrac {
     pub const MAX: f64 = 100.0;
 
     /// A year fraction must be finite, ≥ 0 and ≤ [`YearFrac::MAX`].
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn new(value: f64, field: &str) -> Result<Self> {
+        if (0.0..=Self::MAX).contains(&value) {
+            Ok(YearFrac(value))
+        } else {
+            Self::rejected(value, field)
+        }
+    }
+
+    /// The error of [`YearFrac::new`] for a value outside [0, [`YearFrac::MAX`]].
+    #[cold]
+    #[inline(never)]
+    fn rejected(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
         if value > Self::MAX {
             Err(Error::invalid(
@@ -221,7 +263,20 @@ impl YearFrac {
 
 impl Rate {
     /// A rate must be finite with |r| ≤ 1 (a decimal: 0.05 = 5 %).
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub fn new(value: f64, field: &str) -> Result<Self> {
+        if value.abs() <= 1.0 {
+            Ok(Rate(value))
+        } else {
+            Self::rejected(value, field)
+        }
+    }
+
+    /// The error of [`Rate::new`] for a value outside [−1, 1].
+    #[cold]
+    #[inline(never)]
+    fn rejected(value: f64, field: &str) -> Result<Self> {
         let value = finite(value, field)?;
         if value.abs() <= 1.0 {
             Ok(Rate(value))
