@@ -233,8 +233,8 @@ fn tail(x: F2) -> Option<F2> {
     Some(F2::select(negative, F2::splat(2.0) - result, result))
 }
 
-/// libm's `exp` for x in (−708.39, −1.5·ln 2]: k = ⌊x/ln 2 − ½⌉ towards 0, the reduced
-/// argument's rational, then `scalbn`, one product by 2ᵏ in this range.
+/// libm's `exp` for x in (−708.39, −1.5·ln 2]: k = x·log₂e − ½ truncated towards 0, the
+/// reduced argument's rational, then `scalbn`, one product by 2ᵏ in this range.
 #[inline(always)]
 fn exp_below_minus_1_5_ln2(x: F2) -> F2 {
     let k = (F2::splat(INVLN2) * x - F2::splat(0.5)).trunc_to_i32();
