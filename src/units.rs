@@ -124,33 +124,28 @@ impl Price {
         if (Self::MIN..=Self::MAX).contains(&value) {
             Ok(Price(value))
         } else {
-            Self::rejected(value, field)
+            Err(Self::rejected(value, field))
         }
     }
 
     /// The error of [`Price::new`] for a value outside its range.
     #[cold]
     #[inline(never)]
-    fn rejected(value: f64, field: &str) -> Result<Self> {
-        let value = finite(value, field)?;
-        if value <= 0.0 {
-            Err(Error::invalid(
-                field,
-                format!("must be > 0, got {}", crate::numfmt::Shortest(value)),
-            ))
-        } else if !(Self::MIN..=Self::MAX).contains(&value) {
-            Err(Error::invalid(
-                field,
-                format!(
-                    "must be within [{}, {}], got {}",
-                    crate::numfmt::Sci(Self::MIN, None),
-                    crate::numfmt::Sci(Self::MAX, None),
-                    crate::numfmt::Shortest(value),
-                ),
-            ))
-        } else {
-            Ok(Price(value))
+    fn rejected(value: f64, field: &str) -> Error {
+        if let Err(not_finite) = finite(value, field) {
+            return not_finite;
         }
+        let reason = if value <= 0.0 {
+            format!("must be > 0, got {}", crate::numfmt::Shortest(value))
+        } else {
+            format!(
+                "must be within [{}, {}], got {}",
+                crate::numfmt::Sci(Self::MIN, None),
+                crate::numfmt::Sci(Self::MAX, None),
+                crate::numfmt::Shortest(value),
+            )
+        };
+        Error::invalid(field, reason)
     }
 }
 
@@ -193,15 +188,15 @@ impl Vol {
         if value.is_finite() && (Self::MIN..=max).contains(&value) {
             Ok(Vol(value))
         } else {
-            Self::rejected(value, max, field, what)
+            Err(Self::rejected(value, max, field, what))
         }
     }
 
     /// The error of [`Vol::within`] for a value outside [`Vol::MIN`, `max`].
     #[cold]
     #[inline(never)]
-    fn rejected(value: f64, max: f64, field: &str, what: &str) -> Result<Self> {
-        Err(ErrorKind::InvalidVol {
+    fn rejected(value: f64, max: f64, field: &str, what: &str) -> Error {
+        ErrorKind::InvalidVol {
             field: field.to_string(),
             reason: format!(
                 "{what} in [{}, {}], got {}",
@@ -210,7 +205,7 @@ impl Vol {
                 crate::numfmt::Shortest(value)
             ),
         }
-        .into())
+        .into()
     }
 }
 
@@ -229,35 +224,30 @@ impl YearFrac {
         if (0.0..=Self::MAX).contains(&value) {
             Ok(YearFrac(value))
         } else {
-            Self::rejected(value, field)
+            Err(Self::rejected(value, field))
         }
     }
 
     /// The error of [`YearFrac::new`] for a value outside [0, [`YearFrac::MAX`]].
     #[cold]
     #[inline(never)]
-    fn rejected(value: f64, field: &str) -> Result<Self> {
-        let value = finite(value, field)?;
-        if value > Self::MAX {
-            Err(Error::invalid(
-                field,
-                format!(
-                    "must be ≤ {} years, got {}",
-                    crate::numfmt::Shortest(Self::MAX),
-                    crate::numfmt::Shortest(value)
-                ),
-            ))
-        } else if value >= 0.0 {
-            Ok(YearFrac(value))
-        } else {
-            Err(Error::invalid(
-                field,
-                format!(
-                    "must be ≥ 0 years, got {} (an expired option is never priced as live)",
-                    crate::numfmt::Shortest(value)
-                ),
-            ))
+    fn rejected(value: f64, field: &str) -> Error {
+        if let Err(not_finite) = finite(value, field) {
+            return not_finite;
         }
+        let reason = if value > Self::MAX {
+            format!(
+                "must be ≤ {} years, got {}",
+                crate::numfmt::Shortest(Self::MAX),
+                crate::numfmt::Shortest(value)
+            )
+        } else {
+            format!(
+                "must be ≥ 0 years, got {} (an expired option is never priced as live)",
+                crate::numfmt::Shortest(value)
+            )
+        };
+        Error::invalid(field, reason)
     }
 }
 
@@ -269,26 +259,24 @@ impl Rate {
         if value.abs() <= 1.0 {
             Ok(Rate(value))
         } else {
-            Self::rejected(value, field)
+            Err(Self::rejected(value, field))
         }
     }
 
     /// The error of [`Rate::new`] for a value outside [−1, 1].
     #[cold]
     #[inline(never)]
-    fn rejected(value: f64, field: &str) -> Result<Self> {
-        let value = finite(value, field)?;
-        if value.abs() <= 1.0 {
-            Ok(Rate(value))
-        } else {
-            Err(Error::invalid(
-                field,
-                format!(
-                    "must be a decimal rate with |r| ≤ 1 (0.05 = 5 %), got {}",
-                    crate::numfmt::Shortest(value)
-                ),
-            ))
+    fn rejected(value: f64, field: &str) -> Error {
+        if let Err(not_finite) = finite(value, field) {
+            return not_finite;
         }
+        Error::invalid(
+            field,
+            format!(
+                "must be a decimal rate with |r| ≤ 1 (0.05 = 5 %), got {}",
+                crate::numfmt::Shortest(value)
+            ),
+        )
     }
 
     /// A zero rate.
