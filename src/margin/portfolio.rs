@@ -90,6 +90,7 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 // for them, and they change no number).
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) mod grid_bounds;
+mod node_index;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
 use crate::market::{Market, StickyRule};
@@ -877,7 +878,7 @@ struct ScaleParts {
 
 impl ScaleParts {
     fn new(p: &RiskMatrixParams, sigma: f64, term: f64, log_moneyness: f64) -> ScaleParts {
-        let tilt = |side: f64| 1.0 + p.skew_shock * log_moneyness * side;
+        let tilt = |side: f64| Self::tilt(p, log_moneyness, side);
         ScaleParts {
             sigma,
             term,
@@ -890,6 +891,21 @@ impl ScaleParts {
                 p.min_volatility_for_shock_down,
             ),
             tilts: [tilt(-1.0), tilt(0.0), tilt(1.0)],
+        }
+    }
+
+    /// The skew tilt on a side (−1, 0 or +1) of the grid.
+    fn tilt(p: &RiskMatrixParams, log_moneyness: f64, side: f64) -> f64 {
+        1.0 + p.skew_shock * log_moneyness * side
+    }
+
+    /// The option's vol scale without a move or vol shock (the value now): what
+    /// [`ScaleParts::scale`] gives there, 1 unless the unmoved side's tilt is not exactly 1.
+    fn unshocked_scale(p: &RiskMatrixParams, o: &OptionTerms, term: f64, now: &Scenario) -> f64 {
+        if Self::tilt(p, o.log_moneyness, 0.0) == 1.0 {
+            1.0
+        } else {
+            ScaleParts::new(p, o.sigma, term, o.log_moneyness).scale(p, now)
         }
     }
 
@@ -939,6 +955,8 @@ struct OptionTerms {
     /// Years to expiry (T₀).
     years: f64,
     days: f64,
+    /// ln(K/F₀) for the skew tilt, its only reader ([`skew_log_moneyness`]: 0 when the
+    /// skew shock is 0).
     log_moneyness: f64,
     forward0: f64,
     strike: f64,
@@ -972,15 +990,29 @@ struct Leg<'a> {
     spot: f64,
 }
 
+/// The log-moneyness ln(K/F₀) that the skew tilt 1 + skewShock·k·side reads, or 0 where the
+/// skew shock is 0 and ln(K/F₀) is finite (K/F₀ finite and > 0, as for any two validated
+/// prices): the tilt is then 1 + 0·k·side = 1 exactly for either, so the `ln` is skipped.
+fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
+    let ratio = strike / forward0;
+    if skew_shock == 0.0 && ratio > 0.0 && ratio.is_finite() {
+        0.0
+    } else {
+        ln(ratio)
+    }
+}
+
 /// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
 /// (`margin()` values every position unshocked for its report lines: the same call, same bits);
-/// `terms`: an option's pricing inputs as that valuation looked them up, if known.
+/// `terms`: an option's pricing inputs as that valuation looked them up, if known; `skew_shock`:
+/// the position's underlying's `skewShock`.
 fn leg<'a>(
     market: &Market,
     position: &'a Position,
     unshocked: Option<(f64, f64)>,
     terms: Option<UnshockedTerms>,
     discounts: &mut BitsMemo,
+    skew_shock: f64,
 ) -> Result<Leg<'a>> {
     let instrument = &position.instrument;
     let underlying = market.underlying(&instrument.underlying)?;
@@ -1038,7 +1070,7 @@ fn leg<'a>(
                 sigma,
                 years: t0,
                 days: t0 * 365.0,
-                log_moneyness: ln(strike / forward0),
+                log_moneyness: skew_log_moneyness(skew_shock, strike, forward0),
                 forward0,
                 strike,
                 sign: option_kind.sign(),
@@ -1165,8 +1197,8 @@ fn pricing_nodes(
     s0: f64,
     inverse: bool,
 ) -> (Vec<Option<usize>>, Vec<PricingNode>) {
-    let mut index: BTreeMap<[u64; 5], usize> = BTreeMap::new();
-    let mut nodes: Vec<PricingNode> = Vec::new();
+    let mut index = node_index::NodeIndex::with_capacity(legs.len());
+    let mut nodes: Vec<PricingNode> = Vec::with_capacity(legs.len());
     // (30/DTE)^p per expiry, not per node (`p` is fixed here).
     let mut terms = BitsMemo::default();
     let discounted_longs = p.time_value_discount > 0.0;
@@ -1184,21 +1216,25 @@ fn pricing_nodes(
             Some(n) => n,
             None => {
                 let key = node_key(&o);
-                *index.entry(key).or_insert_with(|| {
-                    nodes.push(PricingNode {
-                        terms: o,
-                        term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
-                        log_forward_over_strike: ln(o.forward0 / o.strike),
-                        sqrt_years: o.years.sqrt(),
-                        sizes: NodeSizes::default(),
-                        base_usd: None,
-                        now: NodeScenario {
-                            scale: f64::NAN,
-                            call_put: None,
-                        },
-                    });
-                    nodes.len() - 1
-                })
+                match index.find(&key, |n| nodes.get(n).map(PricingNode::key)) {
+                    Ok(n) => n,
+                    Err(vacant) => {
+                        nodes.push(PricingNode {
+                            terms: o,
+                            term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
+                            log_forward_over_strike: ln(o.forward0 / o.strike),
+                            sqrt_years: o.years.sqrt(),
+                            sizes: NodeSizes::default(),
+                            base_usd: None,
+                            now: NodeScenario {
+                                scale: f64::NAN,
+                                call_put: None,
+                            },
+                        });
+                        index.fill(vacant, nodes.len() - 1);
+                        nodes.len() - 1
+                    }
+                }
             }
         };
         if let Some(node) = nodes.get_mut(n) {
@@ -1221,7 +1257,8 @@ fn pricing_nodes(
         weighted: None,
     };
     for node in &mut nodes {
-        let priced = node_scenario(node, p, &now, 0.0);
+        let scale = ScaleParts::unshocked_scale(p, &node.terms, node.term, &now);
+        let priced = node_scenario_scaled(node, &now, NodeVol::new(node, scale), 0.0);
         node.now = priced;
         node.base_usd = match priced.call_put {
             Some((call, put)) if priced.scale == 1.0 => {
@@ -1275,11 +1312,11 @@ impl NodeVol {
         let vol = node.terms.sigma * scale;
         NodeVol {
             scale,
-            vol_ok: scale > 0.0
-                && vol.is_finite()
-                && vol > 0.0
-                && vol <= Vol::SHOCKED_MAX
-                && node.terms.years > 0.0,
+            // Non-short-circuit: one branch-free test. The range excludes NaN and ±∞.
+            vol_ok: (scale > 0.0)
+                & (vol > 0.0)
+                & (vol <= Vol::SHOCKED_MAX)
+                & (node.terms.years > 0.0),
             total_vol: vol * node.sqrt_years,
         }
     }
@@ -2014,6 +2051,10 @@ pub(crate) fn portfolio_requirements_checked(
     // built (for `first_same`).
     let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
     let mut discounts = BitsMemo::default();
+    // Whether any underlying's grid tilts vols by skew (else no leg needs its log-moneyness).
+    let any_skew = std::iter::once(&params.default_underlying)
+        .chain(params.underlyings.values())
+        .any(|p| p.skew_shock != 0.0);
     for (i, position) in positions.iter().enumerate() {
         if !position.amount.is_finite() {
             return Err(Error::invalid(
@@ -2046,6 +2087,11 @@ pub(crate) fn portfolio_requirements_checked(
                 known,
                 terms.and_then(|t| t.get(i)).copied().flatten(),
                 &mut discounts,
+                if any_skew {
+                    params.risk_matrix(&instrument.underlying).skew_shock
+                } else {
+                    0.0
+                },
             )?,
         };
         let vector = vectors.slot(
@@ -2053,7 +2099,7 @@ pub(crate) fn portfolio_requirements_checked(
                 instrument.underlying.as_str(),
                 instrument.settlement == Settlement::Linear,
             ),
-            Vec::new,
+            || Vec::with_capacity(positions.len()),
         );
         built.push(match leg.kind {
             LegKind::Option(terms) => Some((terms, vector.len(), leg.spot)),
@@ -2489,7 +2535,15 @@ mod tests {
         };
         let s0 = 100_000.0;
         for position in &account.positions {
-            let leg = leg(&market, position, None, None, &mut BitsMemo::default()).unwrap();
+            let leg = leg(
+                &market,
+                position,
+                None,
+                None,
+                &mut BitsMemo::default(),
+                p.skew_shock,
+            )
+            .unwrap();
             for s in scenario_grid(&p) {
                 let scale = match leg.kind {
                     LegKind::Option(o) => vol_scale(&p, o.sigma, o.days, o.log_moneyness, &s),
@@ -2571,7 +2625,17 @@ mod tests {
                     .positions
                     .iter()
                     .filter(|q| (q.instrument.settlement == Settlement::Inverse) == coin)
-                    .map(|q| leg(&market, q, None, None, &mut BitsMemo::default()).unwrap())
+                    .map(|q| {
+                        leg(
+                            &market,
+                            q,
+                            None,
+                            None,
+                            &mut BitsMemo::default(),
+                            p.skew_shock,
+                        )
+                        .unwrap()
+                    })
                     .collect();
                 // Options' notional |q|·F₀ in the vector's currency.
                 let notional: f64 = legs

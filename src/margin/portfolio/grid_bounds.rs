@@ -785,12 +785,27 @@ mod tests {
         ]
     }
 
-    fn legs<'a>(market: &Market, account: &'a Account, coin: bool) -> Vec<Leg<'a>> {
+    fn legs<'a>(
+        market: &Market,
+        account: &'a Account,
+        coin: bool,
+        p: &RiskMatrixParams,
+    ) -> Vec<Leg<'a>> {
         account
             .positions
             .iter()
             .filter(|q| (q.instrument.settlement == Settlement::Inverse) == coin)
-            .map(|q| leg(market, q, None, None, &mut BitsMemo::default()).unwrap())
+            .map(|q| {
+                leg(
+                    market,
+                    q,
+                    None,
+                    None,
+                    &mut BitsMemo::default(),
+                    p.skew_shock,
+                )
+                .unwrap()
+            })
             .collect()
     }
 
@@ -849,7 +864,7 @@ mod tests {
             let resized = books(-1.5);
             for ((book, account), (_, other)) in books(1.0).into_iter().zip(&resized) {
                 for coin in [false, true] {
-                    let legs_before = legs(&before, &account, coin);
+                    let legs_before = legs(&before, &account, coin, p);
                     let s0 = before.underlying("BTC").unwrap().spot();
                     let (_, nodes_before) = pricing_nodes(&legs_before, p, s0, coin);
                     for (growth, variance) in moves {
@@ -862,9 +877,10 @@ mod tests {
                         let after = market(growth, variance);
                         let s1 = after.underlying("BTC").unwrap().spot();
                         let inputs = rows.inputs(s1, coin);
-                        let (_, nodes) = pricing_nodes(&legs(&after, &account, coin), p, s1, coin);
+                        let (_, nodes) =
+                            pricing_nodes(&legs(&after, &account, coin, p), p, s1, coin);
                         let (_, other_nodes) =
-                            pricing_nodes(&legs(&after, other, coin), p, s1, coin);
+                            pricing_nodes(&legs(&after, other, coin, p), p, s1, coin);
                         let first = check_rows(&cache, &nodes, p, &inputs, &what);
                         let second = check_rows(
                             &cache,
