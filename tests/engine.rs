@@ -574,6 +574,15 @@ fn bad_events_are_coded_errors_naming_the_field_and_change_nothing() {
             "account.positions[0].size",
         ),
         (
+            // An index quote two hours old: the recomputation refuses it and the engine puts
+            // the underlying it replaced back.
+            event(
+                json!({"type": "indexUpdate", "underlying": "BTC", "price": 100000, "publishTime": NOW - 7_200_000}),
+            ),
+            "E_STALE_ORACLE",
+            "accounts.a.market.underlyings.BTC.index.publishTime",
+        ),
+        (
             // Two hours later every index quote is stale: refused, the time does not move.
             event(json!({"type": "timeAdvance", "now": NOW + 7_200_000})),
             "E_STALE_ORACLE",

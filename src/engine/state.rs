@@ -496,7 +496,11 @@ impl MarginEngine {
         let Some(market) = self.market.as_mut() else {
             return Err(Error::missing("market", "no market set"));
         };
-        let previous = underlying_spec(market, underlying)?;
+        // Kept for a rollback: the validated underlying itself (no copy of its data).
+        let previous = market
+            .underlying_shared(underlying)
+            .map_err(|e| e.with_field("underlying"))?
+            .clone();
         match vol {
             SameVol::Yes => market.replace_underlying_prices(underlying, spec)?,
             SameVol::No => market.replace_underlying(underlying, spec)?,
@@ -521,7 +525,7 @@ impl MarginEngine {
             Err(e) => {
                 // Roll back: the previous data was valid at this same `now`.
                 if let Some(market) = self.market.as_mut() {
-                    market.replace_underlying(underlying, previous)?;
+                    market.restore_underlying(underlying, previous);
                 }
                 self.scenarios.forget_underlying(underlying);
                 Err(e)

@@ -419,6 +419,12 @@ impl Market {
         self.spec.feed_confidence.as_ref()
     }
 
+    /// Puts back an underlying that [`Market::underlying_shared`] gave (a rollback: the data
+    /// was valid at this same `now`, so nothing is validated again).
+    pub(crate) fn restore_underlying(&mut self, name: &str, underlying: Arc<Underlying>) {
+        self.underlyings.insert(name, underlying);
+    }
+
     /// Replaces (or adds) one underlying's data, validated exactly as [`Market::new`] would, so
     /// the result equals `Market::new` of the updated snapshot; the other underlyings are kept
     /// as they are (the engine's incremental path for oracle, mark and volatility updates). On
