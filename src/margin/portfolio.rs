@@ -894,6 +894,12 @@ impl ScaleParts {
         }
     }
 
+    /// Whether the tilt is the same (bit for bit) on every side of the grid.
+    fn sideless(&self) -> bool {
+        let [down, none, up] = self.tilts.map(f64::to_bits);
+        down == none && none == up
+    }
+
     /// The skew tilt on a side (−1, 0 or +1) of the grid.
     fn tilt(p: &RiskMatrixParams, log_moneyness: f64, side: f64) -> f64 {
         1.0 + p.skew_shock * log_moneyness * side
@@ -1395,6 +1401,9 @@ impl VolClass {
 struct GridClasses {
     class_of: Vec<usize>,
     firsts: Vec<Scenario>,
+    /// Per class, the first class with the same vol move and weighted shock (itself if none
+    /// before): the same class but for the side of the move.
+    same_but_side: Vec<usize>,
 }
 
 impl GridClasses {
@@ -1413,7 +1422,48 @@ impl GridClasses {
                 }
             });
         }
-        GridClasses { class_of, firsts }
+        let same_but_side = classes
+            .iter()
+            .enumerate()
+            .map(|(i, class)| {
+                classes
+                    .iter()
+                    .position(|c| c.vol == class.vol && c.weighted_shock == class.weighted_shock)
+                    .unwrap_or(i)
+            })
+            .collect();
+        GridClasses {
+            class_of,
+            firsts,
+            same_but_side,
+        }
+    }
+
+    /// `out` filled with `of(first scenario)` for each class in order, for an option whose
+    /// shock levels and tilts are `parts`. Where its skew tilt is the same on every side (no
+    /// skew shock, or K = F₀), [`ScaleParts::scale`] does not depend on the side of the move,
+    /// so a class that differs from an earlier one only by side takes that class's value
+    /// (3 of a standard grid's 9 classes are computed instead of 9).
+    fn per_class<T: Copy>(
+        &self,
+        parts: &ScaleParts,
+        out: &mut Vec<T>,
+        mut of: impl FnMut(&Scenario) -> T,
+    ) {
+        out.clear();
+        let sideless = parts.sideless();
+        for (class, s) in self.firsts.iter().enumerate() {
+            let earlier = self
+                .same_but_side
+                .get(class)
+                .filter(|&&first| sideless && first < class)
+                .and_then(|&first| out.get(first).copied());
+            let value = match earlier {
+                Some(value) => value,
+                None => of(s),
+            };
+            out.push(value);
+        }
     }
 }
 
@@ -1527,13 +1577,7 @@ fn node_values(
 ) {
     let o = &node.terms;
     let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
-    vols.clear();
-    vols.extend(
-        classes
-            .firsts
-            .iter()
-            .map(|s| NodeVol::new(node, parts.scale(p, s))),
-    );
+    classes.per_class(&parts, vols, |s| NodeVol::new(node, parts.scale(p, s)));
     out.clear();
     let now_scale = node.now.scale.to_bits();
     let row_inputs = rows

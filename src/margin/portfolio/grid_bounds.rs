@@ -206,8 +206,8 @@ fn kernel_prices_every_row(
     let o = &node.terms;
     let mut ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
     let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
-    vols.clear();
-    vols.extend(classes.firsts.iter().map(|s| {
+    // A class sharing an earlier class's value passed the same checks.
+    classes.per_class(&parts, vols, |s| {
         let vol = NodeVol::new(node, parts.scale(p, s));
         let total_vol = o.sigma * vol.scale * node.sqrt_years;
         ok &= vol.vol_ok && total_vol >= MIN_TOTAL_VOL;
@@ -215,7 +215,7 @@ fn kernel_prices_every_row(
             scale: vol.scale,
             total_vol,
         }
-    }));
+    });
     ok
 }
 
