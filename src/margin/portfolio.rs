@@ -92,7 +92,9 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 pub(super) mod grid_bounds;
 mod node_index;
 use crate::error::{Error, Result};
-use crate::margin::valuation::{value_position, Shock, UnshockedTerms};
+use crate::margin::valuation::{
+    call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
+};
 use crate::market::{Market, StickyRule};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
@@ -970,6 +972,8 @@ struct OptionTerms {
     option_kind: OptionKind,
     /// e^(−rT₀), exactly as `black76` computes it.
     discount: f64,
+    /// ln(F₀/K) and the values now as the account's valuation computed them, if it did.
+    now: ValuesNow,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -1057,6 +1061,7 @@ fn leg<'a>(
                 forward: forward0,
                 vol: sigma,
                 rate,
+                now,
             } = match terms {
                 Some(known) => known,
                 None => {
@@ -1069,6 +1074,7 @@ fn leg<'a>(
                             .option_vol(instrument, &position.id, forward0, t0)?
                             .get(),
                         rate: underlying.rate_at(t0),
+                        now: None,
                     }
                 }
             };
@@ -1082,6 +1088,7 @@ fn leg<'a>(
                 sign: option_kind.sign(),
                 option_kind,
                 discount: discounts.get_or(rate, t0, || exp(-rate * t0)),
+                now,
             })
         }
     };
@@ -1228,7 +1235,9 @@ fn pricing_nodes(
                         nodes.push(PricingNode {
                             terms: o,
                             term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
-                            log_forward_over_strike: ln(o.forward0 / o.strike),
+                            // The valuation's ln(F/K) at F₀ if it has one (the same operation).
+                            log_forward_over_strike: log_forward_over_strike_now(o.now)
+                                .unwrap_or_else(|| ln(o.forward0 / o.strike)),
                             sqrt_years: o.years.sqrt(),
                             sizes: NodeSizes::default(),
                             base_usd: None,
@@ -1263,8 +1272,19 @@ fn pricing_nodes(
         weighted: None,
     };
     for node in &mut nodes {
-        let scale = ScaleParts::unshocked_scale(p, &node.terms, node.term, &now);
-        let priced = node_scenario_scaled(node, &now, NodeVol::new(node, scale), 0.0);
+        let o = &node.terms;
+        let scale = ScaleParts::unshocked_scale(p, o, node.term, &now);
+        let vol = NodeVol::new(node, scale);
+        // The kernel at F₀ (move 0), σ·√T₀ (scale 1) and e^(−rT₀) does the valuation's
+        // operations on the valuation's inputs: its values, where it has them.
+        let valid = vol.vol_ok && o.forward0.is_finite() && o.forward0 > 0.0;
+        let priced = match call_put_now(o.now) {
+            Some(call_put) if valid && scale == 1.0 => NodeScenario {
+                scale,
+                call_put: Some(call_put),
+            },
+            _ => node_scenario_scaled(node, &now, vol, 0.0),
+        };
         node.now = priced;
         node.base_usd = match priced.call_put {
             Some((call, put)) if priced.scale == 1.0 => {
@@ -1442,8 +1462,8 @@ impl GridClasses {
     /// `out` filled with `of(first scenario)` for each class in order, for an option whose
     /// shock levels and tilts are `parts`. Where its skew tilt is the same on every side (no
     /// skew shock, or K = F₀), [`ScaleParts::scale`] does not depend on the side of the move,
-    /// so a class that differs from an earlier one only by side takes that class's value
-    /// (3 of a standard grid's 9 classes are computed instead of 9).
+    /// so natively a class that differs from an earlier one only by side takes that class's
+    /// value (3 of a standard grid's 9 classes are computed instead of 9).
     fn per_class<T: Copy>(
         &self,
         parts: &ScaleParts,
@@ -1451,7 +1471,9 @@ impl GridClasses {
         mut of: impl FnMut(&Scenario) -> T,
     ) {
         out.clear();
-        let sideless = parts.sideless();
+        // Natively only: in the `.wasm` the shared classes cost more bytes than its size budget
+        // has left (every class is computed there, with the same bits).
+        let sideless = cfg!(not(target_arch = "wasm32")) && parts.sideless();
         for (class, s) in self.firsts.iter().enumerate() {
             let earlier = self
                 .same_but_side

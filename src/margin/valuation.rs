@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::market::{Market, StickyRule, Underlying};
 use crate::portfolio::{ContractKind, Position, Settlement};
-use crate::pricing::{black76, BlackInputs};
+use crate::pricing::BlackInputs;
 use crate::units::{Price, Rate, Vol, YearFrac};
 
 /// A move of one underlying's market, relative to the snapshot.
@@ -166,6 +166,34 @@ pub(crate) struct UnshockedTerms {
     pub vol: f64,
     /// `rate_at(T₀)`.
     pub rate: f64,
+    /// ln(F₀/K) and the call's and put's values now (at F₀, T₀, the vol above, `rate`) as
+    /// `black76` computed them on the way: where the option was valued unshocked.
+    pub now: ValuesNow,
+}
+
+/// What the portfolio grid reads of an option's valuation now: natively its
+/// [`crate::pricing::BlackParts`]; in the `.wasm` nothing (`None` of an empty type, no bytes
+/// for its size budget), so the grid computes ln(F₀/K) and prices its nodes now itself there,
+/// with the same bits.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type ValuesNow = Option<crate::pricing::BlackParts>;
+#[cfg(target_arch = "wasm32")]
+pub(crate) type ValuesNow = Option<std::convert::Infallible>;
+
+/// ln(F₀/K) from the valuation now, if it has it.
+pub(crate) fn log_forward_over_strike_now(now: ValuesNow) -> Option<f64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return now.map(|n| n.log_forward_over_strike);
+    #[cfg(target_arch = "wasm32")]
+    return now.map(|n| match n {});
+}
+
+/// The call's and put's values from the valuation now, if it has them.
+pub(crate) fn call_put_now(now: ValuesNow) -> Option<(f64, f64)> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return now.map(|n| n.call_put);
+    #[cfg(target_arch = "wasm32")]
+    return now.map(|n| match n {});
 }
 
 impl OptionUnitValue {
@@ -236,20 +264,34 @@ pub(crate) fn option_unit_value(
                         forward: forward0,
                         vol: base.get(),
                         rate: underlying.rate_at(t0),
+                        now: None,
                     });
                 }
                 Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
             } else {
                 Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
             };
-            let g = black76(&BlackInputs {
+            let inputs = BlackInputs {
                 kind: option_kind,
                 forward: Price::new(forward, field).map_err(named)?,
                 strike: Price::new(strike, field).map_err(named)?,
                 t: YearFrac::new(crate::math::max(t, 0.0), field).map_err(named)?,
                 vol,
                 rate: Rate::new(underlying.rate_at(t0), field).map_err(named)?,
-            });
+            };
+            // The parts go to the portfolio grid natively ([`ValuesNow`]).
+            #[cfg(target_arch = "wasm32")]
+            let (g, parts): (_, ValuesNow) = (crate::pricing::black76(&inputs), None);
+            #[cfg(not(target_arch = "wasm32"))]
+            let (g, parts) = crate::pricing::black76_with_parts(&inputs);
+            // Valued at the terms' own forward, time and vol (no shock moved them): its parts
+            // are the terms' values now.
+            if let Some(terms) = terms.as_mut() {
+                let unshocked = forward.to_bits() == terms.forward.to_bits()
+                    && t.to_bits() == t0.to_bits()
+                    && vol.get().to_bits() == terms.vol.to_bits();
+                terms.now = parts.filter(|_| unshocked);
+            }
             Ok(OptionUnitValue {
                 greeks: g,
                 c: forward / s,

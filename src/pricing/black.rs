@@ -103,6 +103,32 @@ impl Greeks {
 /// exactly at the money (the limit of the ATM delta as T → 0); gamma, vega, theta, rho, vanna and
 /// volga are 0 (the ATM gamma and theta diverge as T → 0; they are reported as 0, not ∞).
 pub fn black76(inputs: &BlackInputs) -> Greeks {
+    black76_core::<false>(inputs).0
+}
+
+/// What [`black76`] computes on its way for T > 0 that the portfolio grid's kernel
+/// ([`black76_call_put_from_total_vol`]) computes too on the same inputs: ln(F/K), and the
+/// call's and put's values (intrinsic + the one time value both share, discounted). The same
+/// bits: d₁, d₂ by the same operations; the out-of-the-money side is the kernel's but at F = K,
+/// where a put takes −(F·Φ(−d₁) − K·Φ(−d₂)) = F·Φ(d₁) − F·Φ(d₂) exactly, the kernel's value
+/// (d₂ = −d₁ exactly there).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) struct BlackParts {
+    pub log_forward_over_strike: f64,
+    pub call_put: (f64, f64),
+}
+
+/// [`black76`] and, for T > 0, its [`BlackParts`] (read natively only: in the `.wasm` they
+/// would cost bytes its size budget does not have).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) fn black76_with_parts(inputs: &BlackInputs) -> (Greeks, Option<BlackParts>) {
+    black76_core::<true>(inputs)
+}
+
+/// [`black76`], and its parts if `PARTS` (so that `black76` itself computes none).
+#[inline]
+fn black76_core<const PARTS: bool>(inputs: &BlackInputs) -> (Greeks, Option<BlackParts>) {
     let theta_sign = inputs.kind.sign();
     let (f, k, t, sigma, r) = (
         inputs.forward.get(),
@@ -120,11 +146,12 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         } else {
             0.0
         };
-        return Greeks {
+        let greeks = Greeks {
             price: intrinsic,
             delta,
             ..Greeks::default()
         };
+        return (greeks, None);
     }
     let discount = exp(-r * t);
     let PriceCore {
@@ -135,8 +162,18 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         otm_sign,
         n_d1,
         price,
-        ..
+        log_forward_over_strike,
+        time_value,
     } = price_core(theta_sign, f, k, t, sigma, discount);
+    // The kernel's values: intrinsic + the shared time value, discounted (`f − k` and `k − f`
+    // as it writes them).
+    let parts = PARTS.then(|| BlackParts {
+        log_forward_over_strike,
+        call_put: (
+            discount * (max(f - k, 0.0) + time_value),
+            discount * (max(k - f, 0.0) + time_value),
+        ),
+    });
     let pdf = norm_pdf(d1);
     // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
     let n_theta_d1 = if otm_sign == theta_sign {
@@ -145,7 +182,7 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         1.0 - n_d1
     };
     let vega = discount * f * pdf * sqrt_t;
-    Greeks {
+    let greeks = Greeks {
         price,
         delta: discount * theta_sign * n_theta_d1,
         gamma: discount * pdf / (f * total_vol),
@@ -154,7 +191,8 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
         rho: -t * price,
         vanna: -discount * pdf * d2 / sigma,
         volga: vega * d1 * d2 / sigma,
-    }
+    };
+    (greeks, parts)
 }
 
 /// The parts of the Black-76 value that the Greeks reuse.
@@ -168,6 +206,10 @@ struct PriceCore {
     /// Φ(otm_sign·d₁).
     n_d1: f64,
     price: f64,
+    /// ln(F/K).
+    log_forward_over_strike: f64,
+    /// The out-of-the-money side's undiscounted value (≥ 0).
+    time_value: f64,
 }
 
 /// The Black-76 value for t > 0 given the discount factor D = e^(−rT): the one implementation
@@ -176,7 +218,8 @@ struct PriceCore {
 fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64) -> PriceCore {
     let sqrt_t = t.sqrt();
     let total_vol = sigma * sqrt_t;
-    let d1 = ln(f / k) / total_vol + 0.5 * total_vol;
+    let log_forward_over_strike = ln(f / k);
+    let d1 = log_forward_over_strike / total_vol + 0.5 * total_vol;
     let d2 = d1 - total_vol;
     // Value = intrinsic + the time value of the out-of-the-money option of the same strike (by
     // put–call parity the time values of call and put are equal). Computing the out-of-the-money
@@ -199,6 +242,8 @@ fn price_core(theta_sign: f64, f: f64, k: f64, t: f64, sigma: f64, discount: f64
         otm_sign,
         n_d1,
         price: discount * (intrinsic + time_value),
+        log_forward_over_strike,
+        time_value,
     }
 }
 
@@ -359,6 +404,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn parts_are_the_grid_kernels_values_now() {
+        // A property: the portfolio grid takes a node's values now from `black76_with_parts`
+        // instead of its kernel, so they must agree to the bit wherever the parts offer them
+        // (T > 0), at the money too, for both kinds of the valued option; ln(F/K) likewise.
+        let mut rng = crate::parity::SplitMix64::new(7);
+        let mut offered = 0;
+        for i in 0..20_000 {
+            let f = 100_000.0 * (0.3 + 2.0 * rng.next_f64());
+            // Every tenth case at the money, where the put's out-of-the-money side differs.
+            let k = if i % 10 == 0 {
+                f
+            } else {
+                100_000.0 * (0.3 + 2.0 * rng.next_f64())
+            };
+            let t = [0.0, 1e-6, 0.02, 0.7, 4.0][i % 5];
+            let v = 0.01 + 3.0 * rng.next_f64();
+            let r = 0.1 * rng.next_f64() - 0.03;
+            for kind in [OptionKind::Call, OptionKind::Put] {
+                let (greeks, parts) = black76_with_parts(&inputs(kind, f, k, t, v, r));
+                assert_eq!(
+                    greeks.price.to_bits(),
+                    black76(&inputs(kind, f, k, t, v, r)).price.to_bits()
+                );
+                let Some(parts) = parts else {
+                    assert_eq!(t, 0.0, "{kind:?} {f} {k} {t} {v} {r}");
+                    continue;
+                };
+                let log = ln(f / k);
+                assert_eq!(parts.log_forward_over_strike.to_bits(), log.to_bits());
+                let discount = crate::math::exp(-r * t);
+                let kernel = black76_call_put_from_total_vol(f, k, log, v * t.sqrt(), discount);
+                let (call, put) = parts.call_put;
+                offered += 1;
+                assert_eq!(
+                    (call.to_bits(), put.to_bits()),
+                    (kernel.0.to_bits(), kernel.1.to_bits()),
+                    "{kind:?} {f} {k} {t} {v} {r}"
+                );
+                let own = if kind == OptionKind::Call { call } else { put };
+                assert_eq!(own.to_bits(), greeks.price.to_bits());
+            }
+        }
+        assert_eq!(offered, 32_000);
     }
 
     #[test]

@@ -14,6 +14,9 @@ mod request;
 
 pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
 pub(crate) use black::{black76_call_put_from_total_vol, black76_price};
+// The portfolio grid's values now from the valuation: native only (src/margin/valuation.rs).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use black::{black76_with_parts, BlackParts};
 pub use implied_vol::{implied_vol, LAST_ITERATIONS};
 pub use request::{
     implied_vol_request, price_request, ImpliedVolRequest, PriceRequest, PriceResult,
