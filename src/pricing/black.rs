@@ -165,14 +165,9 @@ fn black76_core<const PARTS: bool>(inputs: &BlackInputs) -> (Greeks, Option<Blac
         log_forward_over_strike,
         time_value,
     } = price_core(theta_sign, f, k, t, sigma, discount);
-    // The kernel's values: intrinsic + the shared time value, discounted (`f − k` and `k − f`
-    // as it writes them).
     let parts = PARTS.then(|| BlackParts {
         log_forward_over_strike,
-        call_put: (
-            discount * (max(f - k, 0.0) + time_value),
-            discount * (max(k - f, 0.0) + time_value),
-        ),
+        call_put: call_put_from_time_value(f, k, time_value, discount),
     });
     let pdf = norm_pdf(d1);
     // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
@@ -304,6 +299,14 @@ pub(crate) fn black76_call_put_from_total_vol(
     let otm_sign = if f > k { -1.0 } else { 1.0 };
     let (n_d1, n_d2) = norm_cdf_pair(otm_sign * d1, otm_sign * d2);
     let time_value = max(otm_sign * (f * n_d1 - k * n_d2), 0.0);
+    call_put_from_time_value(f, k, time_value, discount)
+}
+
+/// A strike's call and put values from the time value they share: D·((F − K)⁺ + time value)
+/// and D·((K − F)⁺ + time value). The grid's kernel and [`black76`]'s parts both take them
+/// from here, so that their bits agree.
+#[inline(always)]
+fn call_put_from_time_value(f: f64, k: f64, time_value: f64, discount: f64) -> (f64, f64) {
     (
         discount * (max(f - k, 0.0) + time_value),
         discount * (max(k - f, 0.0) + time_value),
