@@ -197,44 +197,46 @@ fn grid_butterfly(slice: &Slice) -> Option<SurfaceWarning> {
             (exp(k), normalised_call(k, node.variance * slice.t), k)
         })
         .collect();
-    let mut worst: Option<(f64, f64, String)> = None;
+    // (k, excess, c, the left neighbour's c, whether a right neighbour exists) of the worst
+    // node: its message is only written if it becomes a warning.
+    let mut worst: Option<(f64, f64, f64, f64, bool)> = None;
     let mut left = (0.0, 1.0);
     for (j, &(x, c, k)) in points.iter().enumerate() {
-        let (excess, detail) = match points.get(j + 1) {
+        let (excess, inner) = match points.get(j + 1) {
             Some(&(x_right, c_right, _)) => {
                 let weight = (x_right - x) / (x_right - left.0);
-                let chord = weight * left.1 + (1.0 - weight) * c_right;
-                (
-                    c - chord,
-                    format!(
-                        "normalised call price {} at k = {} lies {} above the \
-                         chord of its neighbours: not convex in strike (a butterfly spread \
-                         with negative price)",
-                        Sci(c, Some(6)),
-                        Fixed(k, 4),
-                        Sci(c - chord, Some(3))
-                    ),
-                )
+                (c - (weight * left.1 + (1.0 - weight) * c_right), true)
             }
-            None => (
-                c - left.1,
-                format!(
-                    "normalised call price {} at k = {} exceeds {} at the previous \
-                     strike: increasing in strike, so not convex with a zero limit",
-                    Sci(c, Some(6)),
-                    Fixed(k, 4),
-                    Sci(left.1, Some(6))
-                ),
-            ),
+            None => (c - left.1, false),
         };
-        if worst.as_ref().is_none_or(|(_, e, _)| excess > *e) {
-            worst = Some((k, excess, detail));
+        if worst.is_none_or(|(_, e, ..)| excess > e) {
+            worst = Some((k, excess, c, left.1, inner));
         }
         left = (x, c);
     }
-    let (k, excess, detail) = worst?;
+    let (k, excess, c, c_left, inner) = worst?;
+    let detail = || {
+        if inner {
+            format!(
+                "normalised call price {} at k = {} lies {} above the \
+                 chord of its neighbours: not convex in strike (a butterfly spread \
+                 with negative price)",
+                Sci(c, Some(6)),
+                Fixed(k, 4),
+                Sci(excess, Some(3))
+            )
+        } else {
+            format!(
+                "normalised call price {} at k = {} exceeds {} at the previous \
+                 strike: increasing in strike, so not convex with a zero limit",
+                Sci(c, Some(6)),
+                Fixed(k, 4),
+                Sci(c_left, Some(6))
+            )
+        }
+    };
     (excess > CONVEXITY_TOLERANCE)
-        .then(|| warning(SurfaceWarningCode::ButterflyArbitrage, slice, k, detail))
+        .then(|| warning(SurfaceWarningCode::ButterflyArbitrage, slice, k, detail()))
 }
 
 fn grid_nodes(slice: &Slice) -> impl Iterator<Item = f64> + '_ {
