@@ -75,11 +75,12 @@ impl<K: Ord, V> VecMap<K, V> {
     /// Sets `key` to `value`, returning the value it replaces. A key above every key present
     /// (input already in order) is appended without a search.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        if self.0.last().is_none_or(|(last, _)| *last < key) {
-            self.0.push((key, value));
-            return None;
-        }
-        match self.position(&key) {
+        let at = if self.0.last().is_none_or(|(last, _)| *last < key) {
+            Err(self.0.len())
+        } else {
+            self.position(&key)
+        };
+        match at {
             Ok(at) => self.0.get_mut(at).map(|(_, v)| std::mem::replace(v, value)),
             Err(at) => {
                 self.0.insert(at, (key, value));
@@ -88,7 +89,6 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
-    /// The value at `key`.
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,

@@ -153,13 +153,20 @@ impl Compound<'_> {
     }
 
     /// One struct field: a separator, the key, a colon, then the value (one instance per value
-    /// type).
+    /// type, the key's part shared by all).
     #[inline(never)]
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
+        self.key(key)?;
+        value.serialize(&mut *self.writer)
+    }
+
+    /// A field's separator, key and colon.
+    #[inline(never)]
+    fn key(&mut self, key: &str) -> Result<()> {
         self.writer.separate(&mut self.first);
         self.writer.string(key)?;
         self.writer.out.push(b':');
-        value.serialize(&mut *self.writer)
+        Ok(())
     }
 
     fn close(self) -> Result<()> {
