@@ -18,8 +18,20 @@ const COLUMNS = 8; // value, delta, gamma, vega, theta, requirement initial/main
 export function marginVia(marginParts, market, account, params) {
   const columns = accountColumns(account);
   if (columns === null) return reportFromParts(marginParts(market, account, params));
-  const parts = marginParts(market, columns.rest, params, columns.numbers, columns.ids, columns.flags);
-  return reportFromParts(parts, columns.idList);
+  const { rest, numbers, ids, flags } = columns;
+  // The token instead of the ids when they are the ones it stands for in this module's WASM
+  // instance; an empty array when that no longer holds them (another account was validated
+  // since): then the ids.
+  let parts;
+  if (columns.held && held.marginParts === marginParts) {
+    parts = marginParts(market, rest, params, numbers, held.token, flags);
+  }
+  if (parts === undefined || parts.length === 0) {
+    parts = marginParts(market, rest, params, numbers, ids.join('\n'), flags);
+  }
+  const report = reportFromParts(parts, ids);
+  if (typeof parts[2] === 'number') held = { marginParts, ids, token: parts[2] };
+  return report;
 }
 
 /** `whatIf()` through `__whatIfColumns` (the wasm-bindgen module's, passed by each entry point,
@@ -28,7 +40,7 @@ export function marginVia(marginParts, market, account, params) {
 export function whatIfVia(whatIfColumns, whatIf, market, account, order, params, options) {
   const columns = accountColumns(account);
   if (columns === null) return whatIf(market, account, order, params, options);
-  return whatIfColumns(market, columns.rest, order, params, options, columns.numbers, columns.ids, columns.flags);
+  return whatIfColumns(market, columns.rest, order, params, options, columns.numbers, columns.ids.join('\n'), columns.flags);
 }
 
 const POSITION_COLUMNS = 3; // size, entryPrice, isolatedMargin (src/portfolio/columns.rs)
@@ -36,8 +48,13 @@ const PRINTABLE_ID = /^[\x20-\x7e]+$/;
 // The ids of the last account sent as columns, each of which passed PRINTABLE_ID: an id equal to
 // the one at its index there needs no second test (a page sends one book again and again).
 let printableIds = [];
+// The ids the WASM side holds for the last account it validated as columns, as `__marginParts`
+// (of that WASM instance) last reported them, and its token for them (src/wasm/account_cache.rs):
+// the token stands for exactly these ids, joined by '\n', while the WASM side holds them.
+let held = { marginParts: undefined, ids: [], token: 0 };
 
-/** The account without its positions (`rest`) and the positions as columns, or null when the
+/** The account without its positions (`rest`) and the positions as columns (`numbers`, the
+ * array of `ids`, `flags`; `held`: the ids are the ones `held` names), or null when the
  * columns could not say exactly what `JSON.stringify(account)` says: then the account goes as
  * JSON text and the decoder reports whatever is wrong with it, with its code and field. Only
  * plain position objects with an `instrument` id of printable ASCII, a finite `size` and
@@ -53,6 +70,8 @@ export function accountColumns(account) {
   const numbers = new Float64Array(POSITION_COLUMNS * count);
   const flags = new Uint8Array(count);
   const ids = new Array(count);
+  const heldIds = held.ids;
+  let same = count === heldIds.length;
   for (let i = 0, k = 0; i < count; i++, k += POSITION_COLUMNS) {
     const p = positions[i];
     if (p === null || typeof p !== 'object') return null;
@@ -69,6 +88,7 @@ export function accountColumns(account) {
     if (typeof id !== 'string' || (id !== printableIds[i] && !PRINTABLE_ID.test(id))) return null;
     if (typeof size !== 'number' || !Number.isFinite(size)) return null;
     ids[i] = id;
+    if (same && id !== heldIds[i]) same = false;
     numbers[k] = size;
     let flag = 0;
     const entry = p.entryPrice;
@@ -90,20 +110,20 @@ export function accountColumns(account) {
   for (const key of Object.keys(account)) {
     if (key !== 'positions') rest[key] = account[key];
   }
-  return { rest, numbers, ids: ids.join('\n'), idList: ids, flags };
+  return { rest, numbers, ids, flags, held: same };
 }
 
 /** The report from `__marginParts`'s `[text]` or `[text, numbers, ids, flags]`, the latter
  * optionally followed by the portfolio's scenario rows as `scenarioNumbers, scenarioStrings,
- * scenarioFlags`. `ids` is `undefined` when the lines' ids are the position ids sent in, line for
- * line: `inputIds`, the array `accountColumns` joined. */
+ * scenarioFlags`. `ids` is a number when the lines' ids are the position ids sent in, line for
+ * line (`inputIds`, from `accountColumns`): the WASM side's token for them. */
 export function reportFromParts(parts, inputIds) {
   const report = JSON.parse(parts[0]);
   if (parts.length === 1) return report;
   const numbers = parts[1];
   const flags = parts[3];
   const count = flags.length;
-  const ids = parts[2] === undefined ? inputIds : count > 0 ? parts[2].split('\n') : [];
+  const ids = typeof parts[2] === 'number' ? inputIds : count > 0 ? parts[2].split('\n') : [];
   const lines = [];
   for (let i = 0, k = 0; i < count; i++, k += COLUMNS) {
     const instrument = ids[i];

@@ -21,6 +21,7 @@ use crate::margin::{profiles, MarginReport, RiskParams};
 use crate::market::MarketSpec;
 use crate::portfolio::decode::account_spec;
 use crate::portfolio::AccountSpec;
+use crate::portfolio::{Account, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsify::Ts;
@@ -46,7 +47,7 @@ pub fn margin(
     account: Ts<AccountSpec>,
     #[wasm_bindgen(unchecked_optional_param_type = "RiskParamsInput")] params: Option<JsValue>,
 ) -> Result<Ts<MarginReport>, JsValue> {
-    let report = compute(market.js_value(), account.js_value(), params, None)?;
+    let (report, _) = compute(market.js_value(), account.js_value(), params, None, true)?;
     Ok(Ts::new_unchecked(to_js(&report)?))
 }
 
@@ -54,7 +55,8 @@ pub fn margin(
 /// report of [`margin`] as `[text]`, the report's JSON text, or, when its position lines can
 /// travel as columns, `[text, numbers, ids, flags]`: `text` with `"positions": []`, `numbers` a
 /// `Float64Array` of [`COLUMNS`] numbers per line, `ids` the lines' instrument ids joined by
-/// `\n` (`undefined` when they are `position_ids` as given, line for line), `flags` a
+/// `\n`, or, when they are the position ids sent in, line for line, the token JS may send
+/// instead of those ids next time (see below), `flags` a
 /// `Uint8Array` per line (bit 0: `requirement` present, bit 1: `isolatedHealth`);
 /// followed, when the report has portfolio scenario rows that can travel as columns, by
 /// `scenarioNumbers, scenarioStrings, scenarioFlags` ([`ScenarioColumns`]; `text` then has
@@ -62,30 +64,76 @@ pub fn margin(
 ///
 /// `position_numbers`, `position_ids`, `position_flags`: the account's positions as columns
 /// ([`crate::portfolio::columns`]), `account` then being the account without them; `undefined`:
-/// the positions are in `account`.
+/// the positions are in `account`. `position_ids` is the ids joined by `\n`, or the token a
+/// previous call returned for the ids it was sent ([`HeldIds`]): while that is still the last
+/// ids sent, the token is as good as them; once it is not, the result is an empty array, before
+/// any argument is decoded, and JS sends the ids.
 #[wasm_bindgen(js_name = "__marginParts", skip_typescript)]
 pub fn margin_parts(
     market: JsValue,
     account: JsValue,
     params: Option<JsValue>,
     position_numbers: Option<Vec<f64>>,
-    position_ids: Option<js_sys::JsString>,
+    position_ids: Option<JsValue>,
     position_flags: Option<Vec<u8>>,
 ) -> Result<js_sys::Array, JsValue> {
+    let parts = js_sys::Array::new();
+    let mut token = 0.0;
     let columns = match (position_numbers, position_ids, position_flags) {
-        // The ids through `TextEncoder` (wasm-bindgen's `String` argument copies ASCII in a JS
-        // loop: 9 % of the call for the bench book's 500 ids).
         (Some(numbers), Some(ids), Some(flags)) => {
-            Some((numbers, super::text::utf8(&ids).unwrap_or_default(), flags))
+            let text = match ids.as_f64() {
+                Some(sent) => {
+                    token = sent;
+                    // Taken out until this call ends: a call made meanwhile (a `toJSON` of an
+                    // argument may call margin()) finds no token held.
+                    let held = HELD_IDS.with_borrow_mut(|held| {
+                        (held.token == sent).then(|| {
+                            held.token = f64::NAN;
+                            std::mem::take(&mut held.text)
+                        })
+                    });
+                    match held {
+                        Some(text) => text,
+                        None => return Ok(parts),
+                    }
+                }
+                // The ids through `TextEncoder` (wasm-bindgen's `String` argument copies ASCII
+                // in a JS loop: 9 % of the call for the bench book's 500 ids).
+                None => {
+                    token = HELD_IDS.with_borrow_mut(|held| {
+                        held.issued += 1.0;
+                        held.issued
+                    });
+                    super::text::utf8(ids.unchecked_ref()).unwrap_or_default()
+                }
+            };
+            Some((numbers, text, flags))
         }
         _ => None,
     };
-    let columns = columns
-        .as_ref()
-        .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice()));
-    let mut report = compute(market, account, params, columns)?;
-    let parts = js_sys::Array::new();
-    match PositionColumns::of(&report.positions, columns.map(|(_, ids, _)| ids)) {
+    // The lines' ids are the account's position ids: read there, not cloned into the lines.
+    let computed = compute(
+        market,
+        account,
+        params,
+        columns
+            .as_ref()
+            .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice())),
+        false,
+    );
+    // Whether the lines' ids are the ids sent in, line for line (JS then reuses its strings).
+    let mut as_given = false;
+    if let Some((_, text, _)) = columns {
+        if let Ok((_, account)) = &computed {
+            as_given = same_ids(text.as_bytes(), &account.positions);
+        }
+        HELD_IDS.with_borrow_mut(|held| {
+            held.token = token;
+            held.text = text;
+        });
+    }
+    let (mut report, account) = computed?;
+    match PositionColumns::of(&report.positions, &account.positions, as_given) {
         Some(columns) => {
             report.positions = Vec::new();
             let scenarios = report.portfolio.as_mut().and_then(|portfolio| {
@@ -95,12 +143,10 @@ pub fn margin_parts(
             });
             parts.push(&JsValue::from_str(&json(&report)?));
             parts.push(&js_sys::Float64Array::from(columns.numbers.as_slice()).into());
-            parts.push(
-                &columns
-                    .ids
-                    .as_deref()
-                    .map_or(JsValue::UNDEFINED, JsValue::from_str),
-            );
+            parts.push(&match &columns.ids {
+                Some(ids) => JsValue::from_str(ids),
+                None => JsValue::from_f64(token),
+            });
             parts.push(&js_sys::Uint8Array::from(columns.flags.as_slice()).into());
             if let Some(scenarios) = scenarios {
                 parts.push(&js_sys::Float64Array::from(scenarios.numbers.as_slice()).into());
@@ -109,10 +155,33 @@ pub fn margin_parts(
             }
         }
         None => {
+            for line in &mut report.positions {
+                if let Some(position) = account.positions.get(line.position) {
+                    line.instrument = position.id.clone();
+                }
+            }
             parts.push(&JsValue::from_str(&json(&report)?));
         }
     }
     Ok(parts)
+}
+
+/// The position ids `__marginParts` was last sent (joined by `\n`, or by their token) and their
+/// token, unique in this instance: `__marginParts` hands the token to JS, and JS sends it
+/// instead of the ids while every id is the one it sent with them, which spares joining,
+/// copying and decoding 500 ids (`js/report.js`). A token names only the ids it was issued for:
+/// one that is not the last one here is refused (JS then sends the ids).
+struct HeldIds {
+    token: f64,
+    text: String,
+    /// The last token issued (exact in an f64, and so in JS, up to 2⁵³).
+    issued: f64,
+}
+
+thread_local! {
+    static HELD_IDS: RefCell<HeldIds> = const {
+        RefCell::new(HeldIds { token: f64::NAN, text: String::new(), issued: 0.0 })
+    };
 }
 
 /// Numbers per position line in `__marginParts`: value, delta, gamma, vega, theta, the
@@ -128,14 +197,14 @@ struct PositionColumns {
     flags: Vec<u8>,
 }
 
-/// Whether `ids` (joined by `\n`) are the lines' ids, in order: each compared in place, eight
-/// bytes at a time (no split, no `memcmp`: see [`crate::bytes`]).
-fn same_ids(ids: &[u8], lines: &[PositionLine]) -> bool {
+/// Whether `ids` (joined by `\n`) are the positions' ids, in order: each compared in place,
+/// eight bytes at a time (no split, no `memcmp`: see [`crate::bytes`]).
+fn same_ids(ids: &[u8], positions: &[Position]) -> bool {
     let mut at = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let id = line.instrument.as_bytes();
+    for (i, position) in positions.iter().enumerate() {
+        let id = position.id.as_bytes();
         let end = at + id.len();
-        let separated = if i + 1 == lines.len() {
+        let separated = if i + 1 == positions.len() {
             end == ids.len()
         } else {
             ids.get(end) == Some(&b'\n')
@@ -150,17 +219,20 @@ fn same_ids(ids: &[u8], lines: &[PositionLine]) -> bool {
         at = end + 1;
     }
     // Zero lines are never "as given" (JS sends no id column for an account without positions).
-    !lines.is_empty()
+    !positions.is_empty()
 }
 
 impl PositionColumns {
-    /// The columns of `lines`, or None when JS could not rebuild exactly what `JSON.parse` of
-    /// their JSON text gives: a non-finite number (JSON `null`), a line not at its own index or an id
-    /// containing the separator. `input_ids`: the account's position ids as JS sent them
-    /// (joined by `\n`), if it sent them as columns.
-    fn of(lines: &[PositionLine], input_ids: Option<&str>) -> Option<PositionColumns> {
-        // Canonical ids are most often the ids as given: then JS reuses its own strings.
-        let as_given = input_ids.is_some_and(|ids| same_ids(ids.as_bytes(), lines));
+    /// The columns of `lines`, whose ids are those of `positions` line for line, or None when
+    /// JS could not rebuild exactly what `JSON.parse` of their JSON text gives: a non-finite
+    /// number (JSON `null`), a line not at its own index or an id containing the separator.
+    /// `as_given`: the positions' ids are the ids JS sent, line for line (JS then reuses its own
+    /// strings; canonical ids most often are the ids as given).
+    fn of(
+        lines: &[PositionLine],
+        positions: &[Position],
+        as_given: bool,
+    ) -> Option<PositionColumns> {
         let mut columns = PositionColumns {
             numbers: Vec::with_capacity(COLUMNS * lines.len()),
             ids: (!as_given).then(|| String::with_capacity(32 * lines.len())),
@@ -193,13 +265,14 @@ impl PositionColumns {
             }
             columns.numbers.extend_from_slice(&numbers);
             if let Some(ids) = columns.ids.as_mut() {
-                if line.instrument.contains('\n') {
+                let id = positions.get(i)?.id.as_str();
+                if id.contains('\n') {
                     return None;
                 }
                 if i > 0 {
                     ids.push('\n');
                 }
-                ids.push_str(&line.instrument);
+                ids.push_str(id);
             }
             columns.flags.push(flags);
         }
@@ -269,15 +342,17 @@ fn json(report: &MarginReport) -> Result<String, JsValue> {
     crate::json::write::to_string(report).map_err(to_js_error)
 }
 
-/// Decodes the arguments and computes the report (the parameters through [`checked_params`]).
-/// `positions`: the account's positions as columns (numbers, ids, flags), if they are not in
-/// `account`.
+/// Decodes the arguments and computes the report (the parameters through [`checked_params`]),
+/// with the validated account. `positions`: the account's positions as columns (numbers, ids,
+/// flags), if they are not in `account`. `line_ids`: whether the report's position lines carry
+/// their instrument ids (else they are empty: the account's positions have them).
 fn compute(
     market: JsValue,
     account: JsValue,
     params: Option<JsValue>,
     positions: Option<(&[f64], &str, &[u8])>,
-) -> Result<MarginReport, JsValue> {
+    line_ids: bool,
+) -> Result<(MarginReport, Rc<Account>), JsValue> {
     // Validated below, after the other arguments are decoded (the CLI's order of errors).
     let market = MarketArg::decode(&market)?;
     let account = decoded(&account, "account", account_spec)?;
@@ -292,8 +367,13 @@ fn compute(
     });
     let market = market.validated()?;
     let account = account.validated()?;
+    let compute = if line_ids {
+        crate::margin::compute::margin_hashed
+    } else {
+        crate::margin::compute::margin_hashed_without_line_ids
+    };
     super::market_cache::with_scenarios(|scenarios| {
-        crate::margin::compute::margin_hashed(
+        compute(
             &market,
             &account,
             &params,
@@ -302,6 +382,7 @@ fn compute(
             Some(scenarios),
         )
     })
+    .map(|report| (report, account))
     .map_err(to_js_error)
 }
 

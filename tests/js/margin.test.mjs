@@ -148,20 +148,20 @@ test('position lines built in JS from columns equal JSON.parse of the whole repo
 });
 
 test('report lines reuse the ids sent in only where they are the canonical ids (js/report.js)', async () => {
-  // __marginParts leaves the lines' ids out (undefined) when every line's canonical id is the id
-  // sent in at its index; JS then reuses its own strings. Ids in other accepted forms come back
-  // canonical, as the JSON text path gives them.
+  // __marginParts leaves the lines' ids out (a number, the token for the ids sent in) when every
+  // line's canonical id is the id sent in at its index; JS then reuses its own strings. Ids in
+  // other accepted forms come back canonical, as the JSON text path gives them.
   const raw = await import('../../pkg/node/drr_margin.js');
   const { accountColumns } = await import('../../js/report.js');
   const parts = (acct) => {
     const c = accountColumns(acct);
-    return raw.__marginParts(market, c.rest, undefined, c.numbers, c.ids, c.flags);
+    return raw.__marginParts(market, c.rest, undefined, c.numbers, c.ids.join('\n'), c.flags);
   };
   const canonical = { mode: 'cross', collateral: { USDC: 100000 }, positions: [
     { instrument: 'BTC_USDC-25DEC26-100000-C', size: -1 },
     { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, entryPrice: 97000 },
   ] };
-  assert.equal(parts(canonical)[2], undefined);
+  assert.equal(typeof parts(canonical)[2], 'number');
   const other = { ...canonical, positions: [
     ...canonical.positions,
     { instrument: 'BTC-PERP', size: 0.25, entryPrice: 98000 },
@@ -174,6 +174,62 @@ test('report lines reuse the ids sent in only where they are the canonical ids (
   assert.notEqual(report.positions[2].instrument, 'BTC-PERP');
   assert.equal(JSON.stringify(report), JSON.stringify(raw.margin(market, other)));
   assert.equal(JSON.stringify(margin(market, canonical)), JSON.stringify(raw.margin(market, canonical)));
+});
+
+test('a token stands for the ids it was issued for, and only while they are the last sent (js/report.js, src/wasm/margin.rs HeldIds)', async () => {
+  // margin() sends the WASM side's token instead of the ids when they are the ids it sent with
+  // them; whatever happened in between, the report must be the JSON text path's.
+  const raw = await import('../../pkg/node/drr_margin.js');
+  const { marginVia, accountColumns, reportFromParts } = await import('../../js/report.js');
+  const sent = [];
+  const spy = (...args) => {
+    const parts = raw.__marginParts(...args);
+    sent.push(`${typeof args[4]}${parts.length > 0 ? '' : ' refused'}`);
+    return parts;
+  };
+  // The JSON text path's reports, computed first.
+  const a = structuredClone(account);
+  const doubled = { ...a, positions: a.positions.map((p) => ({ ...p, size: p.size * 2 })) };
+  const other = { ...a, positions: a.positions.slice(1) };
+  const edited = structuredClone(a);
+  edited.positions[0].instrument = a.positions[1].instrument;
+  const [wantA, wantDoubled, wantOther, wantEdited] = [a, doubled, other, edited]
+    .map((acct) => JSON.stringify(raw.margin(market, acct)));
+  const same = (acct, want, label) =>
+    assert.equal(JSON.stringify(marginVia(spy, market, acct)), want, label);
+  same(a, wantA, 'first call');
+  sent.length = 0;
+  same(a, wantA, 'the same account');
+  same(doubled, wantDoubled, 'other sizes, same ids');
+  // An account validated meanwhile through the JSON text path changes nothing here.
+  raw.margin(market, other);
+  same(a, wantA, 'after another account');
+  assert.deepEqual(sent, ['number', 'number', 'number'], 'the token went instead of the ids');
+  // Other ids, then the first ones again: the ids go each time.
+  sent.length = 0;
+  same(other, wantOther, 'other ids');
+  same(a, wantA, 'the first ids again');
+  assert.deepEqual(sent, ['string', 'string']);
+  // Other ids sent to the WASM side by someone else (another copy of js/report.js): the token
+  // is refused before anything is decoded (an empty array), and the ids go.
+  const c = accountColumns(other);
+  raw.__marginParts(market, c.rest, undefined, c.numbers, c.ids.join('\n'), c.flags);
+  sent.length = 0;
+  same(a, wantA, 'after other ids elsewhere');
+  assert.deepEqual(sent, ['number refused', 'string']);
+  // One id changed in place: the ids go, never the token of the old ones.
+  sent.length = 0;
+  a.positions[0].instrument = a.positions[1].instrument;
+  same(a, wantEdited, 'an id changed in place');
+  assert.deepEqual(sent, ['string']);
+  // A token never issued is refused; an issued one works until other ids are sent.
+  assert.equal(raw.__marginParts(market, c.rest, undefined, c.numbers, 1e15, c.flags).length, 0);
+  const token = raw.__marginParts(market, c.rest, undefined, c.numbers, c.ids.join('\n'), c.flags)[2];
+  assert.equal(typeof token, 'number');
+  const byToken = raw.__marginParts(market, c.rest, undefined, c.numbers, token, c.flags);
+  assert.equal(JSON.stringify(reportFromParts(byToken, c.ids)), wantOther);
+  marginVia(spy, market, a);
+  assert.equal(raw.__marginParts(market, c.rest, undefined, c.numbers, token, c.flags).length, 0);
 });
 
 test('positions sent as columns give what their JSON text gives, results and errors alike', async () => {
