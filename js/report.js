@@ -21,9 +21,9 @@ export function marginVia(marginParts, market, account, params) {
   const columns = accountColumns(account);
   if (columns === null) return reportFromParts(marginParts(market, account, params));
   const { rest, numbers, ids, flags } = columns;
-  // The token instead of the ids when they are the ones it stands for in this module's WASM
-  // instance; an empty array when that no longer holds them (another account was validated
-  // since): then the ids.
+  // The token instead of the ids when they are the ones it stands for in this WASM instance; an
+  // empty array when the instance no longer holds them (other ids were sent to it since): then
+  // the ids.
   let parts;
   if (columns.held && held.marginParts === marginParts) {
     parts = marginParts(market, rest, params, numbers, held.token, flags);
@@ -50,9 +50,9 @@ const PRINTABLE_ID = /^[\x20-\x7e]+$/;
 // The ids of the last account sent as columns, each of which passed PRINTABLE_ID: an id equal to
 // the one at its index there needs no second test (a page sends one book again and again).
 let printableIds = [];
-// The ids the WASM side holds for the last account it validated as columns, as `__marginParts`
-// (of that WASM instance) last reported them, and its token for them (src/wasm/account_cache.rs):
-// the token stands for exactly these ids, joined by '\n', while the WASM side holds them.
+// The ids last sent to `__marginParts` (of the WASM instance it belongs to) whose token it
+// returned, and that token (src/wasm/margin.rs `HeldIds`): the token stands for exactly these
+// ids, joined by '\n', while they are the last ids sent to that instance.
 let held = { marginParts: undefined, ids: [], token: 0 };
 
 /** The account without its positions (`rest`) and the positions as columns (`numbers`, the

@@ -89,6 +89,7 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
+    /// The value at `key`.
     pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
     where
         K: Borrow<Q>,
