@@ -90,7 +90,7 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 // for them, and they change no number).
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) mod grid_bounds;
-mod node_index;
+pub(crate) mod node_index;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{
     call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
@@ -1309,6 +1309,22 @@ pub(crate) struct NodeScenario {
     /// node: same σ, term and ln(K/F₀)).
     scale: f64,
     call_put: Option<(f64, f64)>,
+}
+
+#[cfg(test)]
+impl NodeScenario {
+    /// A row with these values (tests of the scenario cache).
+    pub(crate) fn for_test(scale: f64) -> NodeScenario {
+        NodeScenario {
+            scale,
+            call_put: Some((scale, -scale)),
+        }
+    }
+
+    /// The row's vol scale.
+    pub(crate) fn scale(&self) -> f64 {
+        self.scale
+    }
 }
 
 /// `log_growth` = ln(1 + `s.spot_move`) (any value if the move is not above −100 %).

@@ -33,6 +33,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 use super::portfolio::grid_bounds::EarlierSums;
+use super::portfolio::node_index::NodeIndex;
 #[cfg(not(target_arch = "wasm32"))]
 use super::portfolio::GridRows;
 use super::portfolio::{NodeScenario, RiskMatrixParams};
@@ -41,7 +42,6 @@ use crate::error::Result;
 use crate::market::Underlying;
 use crate::portfolio::Millis;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A pricing node's key: the bits of T₀, F₀, K, σ and the discount factor.
@@ -69,15 +69,19 @@ pub(crate) struct VectorCache {
     /// The grid of `params` (its rows and vol classes), built on first use (native).
     #[cfg(not(target_arch = "wasm32"))]
     grid_rows: Option<Arc<GridRows>>,
-    /// Each node's first row in `rows`.
-    index: BTreeMap<NodeKey, usize>,
+    /// The nodes' keys in the order they came: node n's rows are `rows[n·width..(n + 1)·width]`.
+    keys: Vec<NodeKey>,
+    /// The nodes by key (an open-addressing table over `keys`: inserting into a `BTreeMap` here
+    /// was ≈ 6 % of a new-market `margin()` in wasm32).
+    index: NodeIndex,
     /// The nodes' values in the grid's rows, node after node, `width` rows each (one
     /// allocation for all nodes, kept when the vector is forgotten).
     rows: Vec<NodeScenario>,
     width: usize,
-    /// Earlier rows: the nodes' keys and first rows in `earlier_rows` as `index` and `rows` held
-    /// them when the underlying last moved (`width` rows each).
-    earlier: BTreeMap<NodeKey, usize>,
+    /// Earlier rows: the nodes' keys and first rows in `earlier_rows` as `keys` and `rows` held
+    /// them when the underlying last moved (`width` rows each), in the order the nodes came.
+    #[cfg(not(target_arch = "wasm32"))]
+    earlier: Vec<(NodeKey, usize)>,
     earlier_rows: Vec<NodeScenario>,
     /// Whether a computation bounded its rows from the earlier rows since the underlying last
     /// moved ([`VectorCache::bound_turn`]).
@@ -100,9 +104,15 @@ impl VectorCache {
     }
 
     /// A node's cached rows, if any.
+    #[inline]
     pub(crate) fn get(&self, key: &NodeKey) -> Option<&[NodeScenario]> {
-        let first = *self.index.get(key)?;
-        self.rows.get(first..first + self.width)
+        // Right after a move the vector holds nothing (no key to hash).
+        if self.keys.is_empty() {
+            return None;
+        }
+        let n = self.index.find(key, |n| self.keys.get(n).copied()).ok()?;
+        let first = n.checked_mul(self.width)?;
+        self.rows.get(first..first.checked_add(self.width)?)
     }
 
     /// The earlier rows, node by node (see the module documentation).
@@ -143,16 +153,39 @@ impl VectorCache {
 
     /// Remembers a node's rows (starting over when the vector holds too many nodes).
     pub(crate) fn insert(&mut self, key: NodeKey, rows: &[NodeScenario]) {
-        if self.index.len() >= ScenarioCache::MAX_NODES_PER_VECTOR || rows.len() != self.width {
+        if self.keys.len() >= ScenarioCache::MAX_NODES_PER_VECTOR || rows.len() != self.width {
             if rows.len() != self.width {
                 self.forget_all();
             }
-            self.index.clear();
-            self.rows.clear();
+            self.clear_nodes();
             self.width = rows.len();
         }
-        self.index.insert(key, self.rows.len());
-        self.rows.extend_from_slice(rows);
+        match self.index.find(&key, |n| self.keys.get(n).copied()) {
+            // The key again: its rows are these.
+            Ok(n) => {
+                let first = n * self.width;
+                if let Some(held) = self.rows.get_mut(first..first + self.width) {
+                    held.copy_from_slice(rows);
+                }
+            }
+            Err(vacant) => {
+                let n = self.keys.len();
+                self.keys.push(key);
+                if self.index.room_for(n) {
+                    self.index.fill(vacant, n);
+                } else {
+                    self.index = index_of(&self.keys);
+                }
+                self.rows.extend_from_slice(rows);
+            }
+        }
+    }
+
+    /// Drops the nodes and their rows (their allocations stay).
+    fn clear_nodes(&mut self) {
+        self.keys.clear();
+        self.index.clear();
+        self.rows.clear();
     }
 
     /// The underlying moved: the rows held become the earlier rows (if there are any; else the
@@ -161,24 +194,41 @@ impl VectorCache {
         self.bounded = false;
         // No bounded rows in WASM (`portfolio::grid_bounds` is native only): keep nothing.
         #[cfg(not(target_arch = "wasm32"))]
-        if !self.index.is_empty() {
-            std::mem::swap(&mut self.index, &mut self.earlier);
+        if !self.keys.is_empty() {
+            let width = self.width;
+            self.earlier.clear();
+            self.earlier.extend(
+                self.keys
+                    .iter()
+                    .enumerate()
+                    .map(|(n, key)| (*key, n * width)),
+            );
             std::mem::swap(&mut self.rows, &mut self.earlier_rows);
             self.earlier_sums.clear();
         }
-        self.index.clear();
-        self.rows.clear();
+        self.clear_nodes();
     }
 
     /// Drops the rows and the earlier rows (the grid changed).
     fn forget_all(&mut self) {
-        self.index.clear();
-        self.rows.clear();
+        self.clear_nodes();
+        #[cfg(not(target_arch = "wasm32"))]
         self.earlier.clear();
         self.earlier_rows.clear();
         #[cfg(not(target_arch = "wasm32"))]
         self.earlier_sums.clear();
     }
+}
+
+/// A node index over `keys` (node n has key `keys[n]`), with room for as many more.
+fn index_of(keys: &[NodeKey]) -> NodeIndex {
+    let mut index = NodeIndex::with_capacity(keys.len().saturating_mul(2));
+    for (n, key) in keys.iter().enumerate() {
+        if let Err(vacant) = index.find(key, |m| keys.get(m).copied()) {
+            index.fill(vacant, n);
+        }
+    }
+    index
 }
 
 /// An option's terms as its unit value reads them: strike (bits), expiry, call, inverse,
@@ -347,7 +397,7 @@ impl ScenarioCache {
     pub fn nodes(&self) -> usize {
         self.vectors
             .try_borrow()
-            .map_or(0, |v| v.iter().map(|c| c.index.len()).sum())
+            .map_or(0, |v| v.iter().map(|c| c.keys.len()).sum())
     }
 
     /// The grid of `params` (rows and vol classes), kept by the vector (`underlying`, `coin`):
@@ -400,10 +450,12 @@ impl ScenarioCache {
                     params: params.clone(),
                     #[cfg(not(target_arch = "wasm32"))]
                     grid_rows: None,
-                    index: BTreeMap::new(),
+                    keys: Vec::new(),
+                    index: NodeIndex::with_capacity(0),
                     rows: Vec::new(),
                     width: 0,
-                    earlier: BTreeMap::new(),
+                    #[cfg(not(target_arch = "wasm32"))]
+                    earlier: Vec::new(),
                     earlier_rows: Vec::new(),
                     #[cfg(not(target_arch = "wasm32"))]
                     earlier_sums: Vec::new(),
@@ -414,5 +466,87 @@ impl ScenarioCache {
             }
         };
         f(vectors.get_mut(index))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vector() -> VectorCache {
+        let cache = ScenarioCache::new();
+        cache.with_vector("BTC", false, &RiskMatrixParams::default(), |v| {
+            v.cloned().expect("a vector")
+        })
+    }
+
+    /// The rows of node `i` in a cache of width 3: scales i·10 + 0, 1, 2.
+    fn rows(i: u64) -> Vec<NodeScenario> {
+        (0..3u64)
+            .map(|r| NodeScenario::for_test((i * 10 + r) as f64))
+            .collect()
+    }
+
+    fn scales(rows: Option<&[NodeScenario]>) -> Option<Vec<f64>> {
+        rows.map(|rows| rows.iter().map(NodeScenario::scale).collect())
+    }
+
+    #[test]
+    fn nodes_are_found_by_key_as_the_table_grows_and_a_key_again_takes_its_new_rows() {
+        let mut v = vector();
+        // Keys that share most words and fold to few home slots, past several table sizes.
+        let key = |i: u64| -> NodeKey { [i % 7, 1 << 52, i, 0, i / 7] };
+        for i in 0..300 {
+            v.insert(key(i), &rows(i));
+        }
+        assert_eq!(v.keys.len(), 300);
+        for i in 0..300 {
+            assert_eq!(scales(v.get(&key(i))), scales(Some(&rows(i))), "node {i}");
+        }
+        assert_eq!(v.get(&key(300)).map(<[_]>::len), None);
+        // The same key again: its rows are the new ones, no second node.
+        v.insert(key(5), &rows(999));
+        assert_eq!(v.keys.len(), 300);
+        assert_eq!(scales(v.get(&key(5))), scales(Some(&rows(999))));
+        assert_eq!(scales(v.get(&key(6))), scales(Some(&rows(6))));
+        // Another width starts over.
+        v.insert(key(1), &rows(1)[..2]);
+        assert_eq!(v.keys.len(), 1);
+        assert_eq!(v.get(&key(2)).map(<[_]>::len), None);
+        assert_eq!(scales(v.get(&key(1))), scales(Some(&rows(1)[..2])));
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // earlier rows are kept natively only
+    fn forgotten_nodes_become_the_earlier_rows() {
+        let mut v = vector();
+        let keys: Vec<NodeKey> = [9u64, 2, 7, 4]
+            .iter()
+            .map(|&i| [1, i << 52, i, 0, 3])
+            .collect();
+        for (i, key) in keys.iter().enumerate() {
+            v.insert(*key, &rows(i as u64));
+        }
+        v.forget();
+        assert!(v.keys.is_empty() && v.get(&keys[0]).is_none());
+        type Earlier = (f64, [u64; 3], Option<Vec<f64>>);
+        let earlier: Vec<Earlier> = v
+            .earlier_nodes()
+            .map(|e| (e.forward0, e.place, scales(Some(e.rows))))
+            .collect();
+        // Each node's place, forward and rows, in the order the nodes came.
+        let expected: Vec<Earlier> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let place = [k[0], k[2], k[4]];
+                (f64::from_bits(k[1]), place, scales(Some(&rows(i as u64))))
+            })
+            .collect();
+        assert_eq!(earlier, expected);
+        // New nodes after the move fill the emptied table.
+        v.insert(keys[1], &rows(7));
+        assert_eq!(scales(v.get(&keys[1])), scales(Some(&rows(7))));
+        assert!(v.get(&keys[0]).is_none());
     }
 }

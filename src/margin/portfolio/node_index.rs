@@ -1,12 +1,15 @@
-//! The pricing nodes' lookup by key while a vector's legs are grouped into nodes: an
-//! open-addressing table of node indices, deterministic (a fixed hash of the key's bits, no
-//! random state) and allocated once per grouping. It replaces a `BTreeMap` whose node
-//! allocations and 5-word key comparisons cost ≈ 5 % of the engine's index update.
+//! The pricing nodes' lookup by key: an open-addressing table of node indices, deterministic (a
+//! fixed hash of the key's bits, no random state). Used while a vector's legs are grouped into
+//! nodes (allocated once per grouping) and by the scenario cache's nodes (rebuilt larger as it
+//! fills: [`NodeIndex::room_for`]). It replaces `BTreeMap`s whose node allocations and 5-word
+//! key comparisons cost ≈ 5 % of the engine's index update and ≈ 6 % of a new-market
+//! `margin()` in wasm32.
 
 use crate::margin::scenario_cache::NodeKey;
 
 /// Node indices by key; the keys themselves live in the caller's nodes.
-pub(super) struct NodeIndex {
+#[derive(Debug, Clone)]
+pub(crate) struct NodeIndex {
     /// A node index per slot, `EMPTY` where free; a power-of-two length at least twice the most
     /// nodes the grouping can create, so a probe always ends at an empty slot.
     slots: Vec<usize>,
@@ -16,11 +19,11 @@ pub(super) struct NodeIndex {
 const EMPTY: usize = usize::MAX;
 
 /// A free slot for a key that [`NodeIndex::find`] did not find.
-pub(super) struct Vacant(usize);
+pub(crate) struct Vacant(usize);
 
 impl NodeIndex {
     /// A table for up to `most` nodes.
-    pub(super) fn with_capacity(most: usize) -> NodeIndex {
+    pub(crate) fn with_capacity(most: usize) -> NodeIndex {
         let len = most.saturating_mul(2).max(8).next_power_of_two();
         NodeIndex {
             slots: vec![EMPTY; len],
@@ -30,7 +33,8 @@ impl NodeIndex {
 
     /// The index of the node whose key (`key_of`) equals `key`, or the free slot where such a
     /// node's index goes ([`NodeIndex::fill`]).
-    pub(super) fn find(
+    #[inline]
+    pub(crate) fn find(
         &self,
         key: &NodeKey,
         key_of: impl Fn(usize) -> Option<NodeKey>,
@@ -48,13 +52,25 @@ impl NodeIndex {
 
     /// Records node `n` in the slot [`NodeIndex::find`] returned for its key. At most the
     /// capacity's number of nodes.
-    pub(super) fn fill(&mut self, Vacant(slot): Vacant, n: usize) {
+    pub(crate) fn fill(&mut self, Vacant(slot): Vacant, n: usize) {
         if let Some(free) = self.slots.get_mut(slot) {
             *free = n;
         }
     }
 
     /// A key's first slot: the Fx hash's multiply-and-rotate over its words, top bits.
+    /// Empties the table, keeping its size.
+    pub(crate) fn clear(&mut self) {
+        self.slots.fill(EMPTY);
+    }
+
+    /// Whether the table keeps its probes short (at most half full) with `len` + 1 nodes; when
+    /// not, the owner builds a larger one ([`NodeIndex::with_capacity`]) and fills it again.
+    pub(crate) fn room_for(&self, len: usize) -> bool {
+        len.saturating_add(1).saturating_mul(2) <= self.slots.len()
+    }
+
+    #[inline]
     fn home(&self, key: &NodeKey) -> usize {
         const K: u64 = 0x517c_c1b7_2722_0a95;
         let hash = key
