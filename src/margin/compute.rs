@@ -96,31 +96,6 @@ pub(crate) fn margin_hashed(
     )
 }
 
-/// [`margin_hashed`] with the position lines' instrument ids left empty: each is the id of the
-/// account's position the line names (`account.positions[line.position].id`), which a caller
-/// holding the account can read there. The JS binding's `margin()` sends the lines as columns
-/// and compares the ids there: cloning 500 ids into the lines and dropping them was 3 % of a
-/// 500-leg `margin()` in wasm32.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn margin_hashed_without_line_ids(
-    market: &Market,
-    account: &Account,
-    params: &RiskParams,
-    params_hash: &str,
-    params_checked: bool,
-    cache: Option<&ScenarioCache>,
-) -> Result<MarginReport> {
-    margin_detailed(
-        market,
-        account,
-        params,
-        params_hash,
-        params_checked,
-        Detail::WithoutLineIds,
-        cache,
-    )
-}
-
 /// The report's figures for a caller that reads only its totals: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
 /// requirements carry no instrument ids, there are no warnings, no statistical VaR (not part of
@@ -149,17 +124,22 @@ pub(crate) fn margin_summary(
 
 /// How much of the report [`margin_detailed`] builds: the numbers are the same in each.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Detail {
+pub(crate) enum Detail {
     /// The whole report ([`margin_hashed`]).
     Full,
-    /// The whole report but the position lines' instrument ids
-    /// ([`margin_hashed_without_line_ids`]).
+    /// The whole report but the position lines' instrument ids, left empty: each is the id of
+    /// the account's position the line names (`account.positions[line.position].id`), which a
+    /// caller holding the account reads there. The JS binding's `margin()` sends the lines as
+    /// columns and compares the ids there: cloning 500 ids into the lines and dropping them was
+    /// 3 % of a 500-leg `margin()` in wasm32.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     WithoutLineIds,
     /// The figures only ([`margin_summary`]).
     Summary,
 }
 
-fn margin_detailed(
+/// The report of [`margin_hashed`] (`detail`: [`Detail::Full`]) or parts of it.
+pub(crate) fn margin_detailed(
     market: &Market,
     account: &Account,
     params: &RiskParams,

@@ -78,10 +78,10 @@ pub(crate) struct VectorCache {
     /// allocation for all nodes, kept when the vector is forgotten).
     rows: Vec<NodeScenario>,
     width: usize,
-    /// Earlier rows: the nodes' keys and first rows in `earlier_rows` as `keys` and `rows` held
-    /// them when the underlying last moved (`width` rows each), in the order the nodes came.
+    /// Earlier rows: `keys` and `rows` as they were when the underlying last moved (node n's
+    /// rows at `earlier_rows[n·width..]`).
     #[cfg(not(target_arch = "wasm32"))]
-    earlier: Vec<(NodeKey, usize)>,
+    earlier: Vec<NodeKey>,
     earlier_rows: Vec<NodeScenario>,
     /// Whether a computation bounded its rows from the earlier rows since the underlying last
     /// moved ([`VectorCache::bound_turn`]).
@@ -118,12 +118,13 @@ impl VectorCache {
     /// The earlier rows, node by node (see the module documentation).
     #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
     pub(crate) fn earlier_nodes(&self) -> impl Iterator<Item = EarlierRows<'_>> {
-        self.earlier.iter().filter_map(|(key, first)| {
+        self.earlier.iter().enumerate().filter_map(|(n, key)| {
+            let first = n * self.width;
             Some(EarlierRows {
                 place: [key[0], key[2], key[4]],
                 forward0: f64::from_bits(key[1]),
                 sigma: f64::from_bits(key[3]),
-                rows: self.earlier_rows.get(*first..*first + self.width)?,
+                rows: self.earlier_rows.get(first..first + self.width)?,
             })
         })
     }
@@ -153,12 +154,11 @@ impl VectorCache {
 
     /// Remembers a node's rows (starting over when the vector holds too many nodes).
     pub(crate) fn insert(&mut self, key: NodeKey, rows: &[NodeScenario]) {
-        if self.keys.len() >= ScenarioCache::MAX_NODES_PER_VECTOR || rows.len() != self.width {
-            if rows.len() != self.width {
-                self.forget_all();
-            }
-            self.clear_nodes();
+        if rows.len() != self.width {
+            self.forget_all();
             self.width = rows.len();
+        } else if self.keys.len() >= ScenarioCache::MAX_NODES_PER_VECTOR {
+            self.clear_nodes();
         }
         match self.index.find(&key, |n| self.keys.get(n).copied()) {
             // The key again: its rows are these.
@@ -195,14 +195,7 @@ impl VectorCache {
         // No bounded rows in WASM (`portfolio::grid_bounds` is native only): keep nothing.
         #[cfg(not(target_arch = "wasm32"))]
         if !self.keys.is_empty() {
-            let width = self.width;
-            self.earlier.clear();
-            self.earlier.extend(
-                self.keys
-                    .iter()
-                    .enumerate()
-                    .map(|(n, key)| (*key, n * width)),
-            );
+            std::mem::swap(&mut self.keys, &mut self.earlier);
             std::mem::swap(&mut self.rows, &mut self.earlier_rows);
             self.earlier_sums.clear();
         }

@@ -14,6 +14,7 @@
 use super::account_cache::AccountArg;
 use super::convert::{decoded, json_text, params_from_js, to_js, to_js_error};
 use super::market_cache::MarketArg;
+use crate::margin::compute::Detail;
 use crate::margin::params::params_hash;
 use crate::margin::portfolio::ScenarioPnl;
 use crate::margin::report::PositionLine;
@@ -78,12 +79,10 @@ pub fn margin_parts(
     position_flags: Option<Vec<u8>>,
 ) -> Result<js_sys::Array, JsValue> {
     let parts = js_sys::Array::new();
-    let mut token = 0.0;
     let columns = match (position_numbers, position_ids, position_flags) {
         (Some(numbers), Some(ids), Some(flags)) => {
-            let text = match ids.as_f64() {
+            let (text, token) = match ids.as_f64() {
                 Some(sent) => {
-                    token = sent;
                     // Taken out until this call ends: a call made meanwhile (a `toJSON` of an
                     // argument may call margin()) finds no token held.
                     let held = HELD_IDS.with_borrow_mut(|held| {
@@ -93,21 +92,22 @@ pub fn margin_parts(
                         })
                     });
                     match held {
-                        Some(text) => text,
+                        Some(text) => (text, sent),
                         None => return Ok(parts),
                     }
                 }
                 // The ids through `TextEncoder` (wasm-bindgen's `String` argument copies ASCII
                 // in a JS loop: 9 % of the call for the bench book's 500 ids).
                 None => {
-                    token = HELD_IDS.with_borrow_mut(|held| {
+                    let token = HELD_IDS.with_borrow_mut(|held| {
                         held.issued += 1.0;
                         held.issued
                     });
-                    super::text::utf8(ids.unchecked_ref()).unwrap_or_default()
+                    let text = super::text::utf8(ids.unchecked_ref()).unwrap_or_default();
+                    (text, token)
                 }
             };
-            Some((numbers, text, flags))
+            Some((numbers, text, flags, token))
         }
         _ => None,
     };
@@ -118,14 +118,15 @@ pub fn margin_parts(
         params,
         columns
             .as_ref()
-            .map(|(numbers, ids, flags)| (numbers.as_slice(), ids.as_str(), flags.as_slice())),
+            .map(|(numbers, ids, flags, _)| (numbers.as_slice(), ids.as_str(), flags.as_slice())),
         false,
     );
-    // Whether the lines' ids are the ids sent in, line for line (JS then reuses its strings).
-    let mut as_given = false;
-    if let Some((_, text, _)) = columns {
+    // The token of the ids sent in, when they are the lines' ids, line for line (JS then
+    // reuses its strings).
+    let mut as_given = None;
+    if let Some((_, text, _, token)) = columns {
         if let Ok((_, account)) = &computed {
-            as_given = same_ids(text.as_bytes(), &account.positions);
+            as_given = same_ids(text.as_bytes(), &account.positions).then_some(token);
         }
         HELD_IDS.with_borrow_mut(|held| {
             held.token = token;
@@ -133,7 +134,7 @@ pub fn margin_parts(
         });
     }
     let (mut report, account) = computed?;
-    match PositionColumns::of(&report.positions, &account.positions, as_given) {
+    match PositionColumns::of(&report.positions, &account.positions, as_given.is_some()) {
         Some(columns) => {
             report.positions = Vec::new();
             let scenarios = report.portfolio.as_mut().and_then(|portfolio| {
@@ -143,9 +144,9 @@ pub fn margin_parts(
             });
             parts.push(&JsValue::from_str(&json(&report)?));
             parts.push(&js_sys::Float64Array::from(columns.numbers.as_slice()).into());
-            parts.push(&match &columns.ids {
-                Some(ids) => JsValue::from_str(ids),
-                None => JsValue::from_f64(token),
+            parts.push(&match (&columns.ids, as_given) {
+                (Some(ids), _) => JsValue::from_str(ids),
+                (None, token) => JsValue::from_f64(token.unwrap_or(f64::NAN)),
             });
             parts.push(&js_sys::Uint8Array::from(columns.flags.as_slice()).into());
             if let Some(scenarios) = scenarios {
@@ -367,18 +368,19 @@ fn compute(
     });
     let market = market.validated()?;
     let account = account.validated()?;
-    let compute = if line_ids {
-        crate::margin::compute::margin_hashed
+    let detail = if line_ids {
+        Detail::Full
     } else {
-        crate::margin::compute::margin_hashed_without_line_ids
+        Detail::WithoutLineIds
     };
     super::market_cache::with_scenarios(|scenarios| {
-        compute(
+        crate::margin::compute::margin_detailed(
             &market,
             &account,
             &params,
             &hash,
             models_checked,
+            detail,
             Some(scenarios),
         )
     })
