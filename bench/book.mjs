@@ -38,7 +38,8 @@ export function distinctBook(legs = 500) {
   return { mode: 'cross', collateral: { USDC: 5_000_000 }, positions };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// (`process` only in Node: bench/browser.mjs bundles this module for a page.)
+if (globalThis.process?.argv && import.meta.url === `file://${process.argv[1]}`) {
   const make = process.argv[3] === 'distinct' ? distinctBook : book;
   process.stdout.write(JSON.stringify(make(Number(process.argv[2] ?? 500))) + '\n');
 }
