@@ -6,6 +6,7 @@
 const wasm = require('../pkg/node/drr_margin.js');
 const { DrrMarginError, ERROR_CODES } = require('./errors.js'); // an ES module: require(esm), Node ≥ 20.19
 const { marginVia, whatIfVia } = require('./report.js'); // likewise
+const { priceVia, impliedVolVia } = require('./scalar.js'); // likewise
 
 module.exports = {
   ...wasm,
@@ -16,6 +17,14 @@ module.exports = {
   /** The account before and after an order fills; the positions cross as columns (js/report.js). */
   whatIf(market, account, order, params, options) {
     return whatIfVia(wasm.__whatIfColumns, wasm.whatIf, market, account, order, params, options);
+  },
+  /** One option's value and Greeks; a request of plain numbers crosses as numbers (js/scalar.js). */
+  price(request) {
+    return priceVia(wasm.__priceScalars, wasm.__scalarsView, wasm.price, request);
+  },
+  /** One option price's implied volatility; likewise. */
+  impliedVol(request) {
+    return impliedVolVia(wasm.__impliedVolScalars, wasm.impliedVol, request);
   },
   DrrMarginError,
   ERROR_CODES,

@@ -2,8 +2,12 @@
 //
 // The .wasm is read from disk and instantiated synchronously on import: no fetch, no init call.
 // `init()`/`initSync()` exist only so code shared with the browser entry runs unchanged.
-import { __marginParts, __whatIfColumns, whatIf as whatIfWhole } from '../pkg/node/drr_margin.js';
+import {
+  __marginParts, __whatIfColumns, whatIf as whatIfWhole,
+  __priceScalars, __scalarsView, __impliedVolScalars, price as priceWhole, impliedVol as impliedVolWhole,
+} from '../pkg/node/drr_margin.js';
 import { marginVia, whatIfVia } from './report.js';
+import { priceVia, impliedVolVia } from './scalar.js';
 
 export * from '../pkg/node/drr_margin.js';
 export { DrrMarginError, ERROR_CODES } from './errors.js';
@@ -17,6 +21,18 @@ export function margin(market, account, params) {
  * positions cross as columns (js/report.js). */
 export function whatIf(market, account, order, params, options) {
   return whatIfVia(__whatIfColumns, whatIfWhole, market, account, order, params, options);
+}
+
+/** Black-76 value and Greeks of one option (types: pkg/web/drr_margin.d.ts); a request of plain
+ * numbers crosses as numbers (js/scalar.js). */
+export function price(request) {
+  return priceVia(__priceScalars, __scalarsView, priceWhole, request);
+}
+
+/** The implied volatility of one option price (types: pkg/web/drr_margin.d.ts); a request of
+ * plain numbers crosses as numbers (js/scalar.js). */
+export function impliedVol(request) {
+  return impliedVolVia(__impliedVolScalars, impliedVolWhole, request);
 }
 
 /** No-op in Node: the module is ready on import. */

@@ -11,6 +11,7 @@ mod engine;
 mod liquidation;
 mod margin;
 mod market_cache;
+mod scalar;
 mod text;
 mod what_if_cache;
 
