@@ -13,29 +13,26 @@
 // where a number goes) and any request the model refuses go to the typed function, which
 // returns the same result or throws the coded error naming the field.
 
-// A request's fields as `read` found them (undefined: absent).
-const fields = {
-  kind: undefined, price: undefined, forward: undefined, strike: undefined,
-  t: undefined, vol: undefined, rate: undefined, inverse: undefined,
-};
-
-/** Reads `request`'s fields into `fields` and says whether it is a plain object whose keys are
+/** `request`'s fields (undefined: absent), or null unless it is a plain object whose keys are
  * all its own and all among `kind`, `forward`, `strike`, `t`, `rate`, `inverse` and `other`
  * (`vol` or `price`). One `for…in` pass that reads each value by its key: V8 makes that fast for
  * every object, where named loads (destructuring) of a key an object lacks cost ≈ 1 µs on
- * objects built by spreading another (`{ ...rest, price }`). */
+ * objects built by spreading another (`{ ...rest, price }`). A fresh object per call: a getter
+ * may call `price()` itself. */
 function read(request, other) {
-  if (request === null || typeof request !== 'object') return false;
+  if (request === null || typeof request !== 'object') return null;
   const proto = Object.getPrototypeOf(request);
-  if (proto !== Object.prototype && proto !== null) return false;
-  if (typeof request.toJSON === 'function') return false;
+  if (proto !== Object.prototype && proto !== null) return null;
+  if (typeof request.toJSON === 'function') return null;
+  const fields = {
+    kind: undefined, price: undefined, forward: undefined, strike: undefined,
+    t: undefined, vol: undefined, rate: undefined, inverse: undefined,
+  };
   // A getter that throws: the typed function reports it (as an input that cannot be written as
   // JSON), with its code.
   try {
-    fields.kind = fields.price = fields.forward = fields.strike = undefined;
-    fields.t = fields.vol = fields.rate = fields.inverse = undefined;
     for (const key in request) {
-      if (!Object.prototype.hasOwnProperty.call(request, key)) return false;
+      if (!Object.prototype.hasOwnProperty.call(request, key)) return null;
       const value = request[key];
       switch (key) {
         case 'kind': fields.kind = value; break;
@@ -44,15 +41,15 @@ function read(request, other) {
         case 't': fields.t = value; break;
         case 'rate': fields.rate = value; break;
         case 'inverse': fields.inverse = value; break;
-        case 'vol': if (other !== 'vol') return false; fields.vol = value; break;
-        case 'price': if (other !== 'price') return false; fields.price = value; break;
-        default: return false;
+        case 'vol': if (other !== 'vol') return null; fields.vol = value; break;
+        case 'price': if (other !== 'price') return null; fields.price = value; break;
+        default: return null;
       }
     }
   } catch {
-    return false;
+    return null;
   }
-  return true;
+  return fields;
 }
 
 /** A number as JSON.parse of its JSON text gives it: a non-finite one is written as null. */
@@ -72,7 +69,8 @@ let results = { scalarsView: undefined, view: new Float64Array(0) };
 /** `price()` through `__priceScalars` (its result read through `__scalarsView`) where the
  * request qualifies, else `price` (the typed function). */
 export function priceVia(priceScalars, scalarsView, price, request) {
-  if (!read(request, 'vol')) return price(request);
+  const fields = read(request, 'vol');
+  if (fields === null) return price(request);
   const { kind, forward, strike, t, vol, rate, inverse } = fields;
   const code = kindCode(kind);
   const qualifies = code !== 0 && Number.isFinite(forward) && Number.isFinite(strike)
@@ -96,7 +94,8 @@ export function priceVia(priceScalars, scalarsView, price, request) {
 /** `impliedVol()` through `__impliedVolScalars` where the request qualifies, else `impliedVol`
  * (the typed function). */
 export function impliedVolVia(impliedVolScalars, impliedVol, request) {
-  if (!read(request, 'price')) return impliedVol(request);
+  const fields = read(request, 'price');
+  if (fields === null) return impliedVol(request);
   const { kind, price, forward, strike, t, rate, inverse } = fields;
   const code = kindCode(kind);
   const qualifies = code !== 0 && Number.isFinite(price) && Number.isFinite(forward)

@@ -151,6 +151,17 @@ test('a polluted Object.prototype changes nothing (JSON.stringify reads own keys
   pollute('toJSON', { enumerable: false, value() { return { ...this, t: 2 }; } });
 });
 
+test('a getter that calls price() itself does not disturb the outer request', () => {
+  const inner = { kind: 'put', forward: 3_400, strike: 3_000, t: 0.1, vol: 1.2, rate: -0.5, inverse: true };
+  const outer = { kind: 'call', forward: 100_000, strike: 90_000 };
+  let innerResult;
+  Object.defineProperty(outer, 't', { enumerable: true, get: () => { innerResult = price(inner); return 0.5; } });
+  outer.vol = 0.6;
+  const plainOuter = { kind: 'call', forward: 100_000, strike: 90_000, t: 0.5, vol: 0.6 };
+  assertSame({ result: price(outer) }, outcome(typed.price, plainOuter), 'outer');
+  assertSame({ result: innerResult }, outcome(typed.price, inner), 'inner');
+});
+
 test('a plain request goes as numbers, anything else to the typed function', () => {
   const calls = [];
   const scalars = (...args) => { calls.push(['scalars', args]); return true; };
