@@ -5,8 +5,8 @@
 //! for the model. Here the request is the one the decoder would build from that text (JS sends
 //! only finite numbers, −0 as 0, `"call"`/`"put"` as ±1, absent optional fields as absent), it
 //! is evaluated by the same code, and the result comes back as numbers. Anything the model
-//! refuses gives `false` (NaN for `impliedVol`), and JS calls the typed function, whose error is the one to throw: the
-//! errors have one source.
+//! refuses gives `false` (NaN for `impliedVol`), and JS calls the typed function, whose error is
+//! the one to throw: the errors have one source.
 //!
 //! Not part of the typed API (`skip_typescript`).
 
