@@ -1,11 +1,13 @@
-// The WASM benchmarks in a browser: Vite bundles bench/browser/ (the margin and pricing suites,
-// the package's browser entry js/web.js → pkg/web, and the npm peers), a localhost server serves
+// The WASM benchmarks in a browser: Vite bundles bench/browser/ (the margin, pricing, engine and
+// what-if suites, the package's browser entry js/web.js → pkg/web, and the npm peers), a
+// localhost server serves
 // it cross-origin isolated (so that performance.now() is precise to 5 µs), and Debian's headless
 // Chromium (playwright-core, never a downloaded browser) runs it; the tables print here. The
-// same suites run in Node as bench/margin.mjs and bench/pricing.mjs. No CPU clock in a page: the
-// margin table's JS-side parts are wall-clock medians.
+// same suites run in Node as bench/margin.mjs, bench/pricing.mjs, bench/engine.mjs and
+// bench/whatif.mjs. No CPU clock in a page: the margin table's JS-side parts are wall-clock medians.
 //
-// Usage: node bench/browser.mjs [--only margin|pricing] [--reps 31] [--n 10000] [--pricing-reps 7]
+// Usage: node bench/browser.mjs [--only margin,pricing,engine,whatif] [--reps 31] [--legs 500]
+//   [--n 10000] [--pricing-reps 7] [--per-rep 200] [--whatif-legs 100]
 // (build pkg/ first: `bash scripts/build-pkg.sh`; `npm run bench:browser` does both checks).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,9 @@ const option = (name) => {
   return i < 0 ? undefined : args[i + 1];
 };
 const query = new URLSearchParams();
-for (const [flag, key] of [['only', 'only'], ['reps', 'reps'], ['n', 'n'], ['pricing-reps', 'pricingReps'], ['legs', 'legs']]) {
+const flags = [['only', 'only'], ['reps', 'reps'], ['n', 'n'], ['pricing-reps', 'pricingReps'], ['legs', 'legs'],
+  ['per-rep', 'perRep'], ['whatif-legs', 'whatIfLegs']];
+for (const [flag, key] of flags) {
   const value = option(flag);
   if (value !== undefined) query.set(key, value);
 }
@@ -56,6 +60,8 @@ try {
     failed = true;
   } else {
     const { marginTable } = await import('./margin-suite.mjs');
+    const { engineTable } = await import('./engine-suite.mjs');
+    const { whatIfTable } = await import('./whatif-suite.mjs');
     console.log(`${result.env} (${await browser.version()})`);
     if (!result.isolated) console.log('warning: not cross-origin isolated: performance.now() is coarsened to 100 µs');
     if (result.margin) {
@@ -65,6 +71,14 @@ try {
     if (result.pricing) {
       console.log('');
       for (const line of result.pricing) console.log(line);
+    }
+    if (result.engine) {
+      console.log(`\nMarginEngine.apply, 50-option account in Chromium, ${query.get('perRep') ?? 200} events × 9 reps`);
+      for (const line of engineTable(result.engine)) console.log(line);
+    }
+    if (result.whatIf) {
+      console.log(`\n${query.get('whatIfLegs') ?? 100} positions (cross, drr profile) in Chromium`);
+      for (const line of whatIfTable(result.whatIf)) console.log(line);
     }
   }
 } finally {

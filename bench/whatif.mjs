@@ -1,61 +1,13 @@
-// Benchmark: whatIf() and liquidationPrices() on an N-position cross account (default 100: BTC
-// options across 3 expiries × strikes, mixed signs, plus BTC and ETH perpetuals) against the
-// sample market, through the npm package in Node (WASM). Median of repetitions after warm-up
-// (101 for the fast calls, 3 for the slow ones).
+// Benchmark: whatIf(), liquidationPrices() and maxSize() through the npm package in Node (WASM);
+// the cases, timing and table are bench/whatif-suite.mjs's (bench/browser.mjs runs the same suite
+// in headless Chromium).
 // Usage: node bench/whatif.mjs [positions]
-import { whatIf, liquidationPrices, margin, maxSize } from 'drr-margin';
+import * as pkg from 'drr-margin';
 import { readFileSync } from 'node:fs';
+import { runWhatIfSuite, whatIfTable } from './whatif-suite.mjs';
 
 const market = JSON.parse(readFileSync(new URL('../tests/fixtures/market.json', import.meta.url)));
 const legs = Number(process.argv[2] ?? 100);
-const expiries = ['25DEC26', '26MAR27', '25JUN27'];
-const positions = [];
-let seed = 11;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-for (let i = 0; positions.length < legs - 2; i++) {
-  const expiry = expiries[i % expiries.length];
-  const strike = 60000 + 2500 * Math.floor(rnd() * 32);
-  positions.push({ instrument: `BTC_USDC-${expiry}-${strike}-${rnd() < 0.5 ? 'C' : 'P'}`, size: Math.round((rnd() - 0.5) * 40) / 10 || 0.1 });
-}
-positions.push({ instrument: 'BTC_USDC-PERPETUAL', size: 3.5, entryPrice: 97000 });
-positions.push({ instrument: 'ETH_USDC-PERPETUAL', size: -20, entryPrice: 3400 });
-const account = { mode: 'cross', collateral: { USDC: 2_000_000 }, positions };
-const order = { instrument: 'BTC_USDC-PERPETUAL', size: 0.5, side: 'buy' };
-
-// Warm-up: 20 calls (2 for the slow ones), so that the figures are the steady state, not the JIT's
-// tier-up (with 2 warm-up calls the medians of the fast calls varied up to 2× run to run).
-function time(label, f, reps = 101) {
-  for (let i = 0; i < (reps > 10 ? 20 : 2); i++) f();
-  const xs = [];
-  for (let r = 0; r < reps; r++) { const t = process.hrtime.bigint(); f(); xs.push(Number(process.hrtime.bigint() - t) / 1e6); }
-  xs.sort((a, b) => a - b);
-  console.log(`${label.padEnd(52)} median ${xs[reps >> 1].toFixed(3)} ms  (min ${xs[0].toFixed(3)})`);
-}
-console.log(`${positions.length} positions (cross, drr profile), Node ${process.version}`);
-time('margin() (reference: one full revaluation)', () => margin(market, account));
-// The binding keeps the last call's account before the order (src/wasm/what_if_cache.rs). "cold"
-// alternates two accounts (collateral 2,000,000 and 2,000,001 USDC), so no call finds it: every
-// call computes before and after. "order form" keeps the account and changes the order's size on
-// every call, as a page does while the user types: the account before is computed once.
-const accounts = [account, { ...account, collateral: { USDC: 2_000_001 } }];
-let call = 0;
-const cold = () => accounts[call++ % 2];
-const sizes = [0.1, 0.2, 0.3, 0.5, 0.8, 1.3, 2.1, 3.4];
-const typed = () => ({ ...order, size: sizes[call++ % sizes.length] });
-time("whatIf 'none' (2 margins), cold", () => whatIf(market, cold(), order, undefined, { whatIfPrices: 'none' }));
-time("whatIf 'estimate' (default: 2 + 8), cold", () => whatIf(market, cold(), order));
-time("whatIf 'estimate', order form (1 + 4)", () => whatIf(market, account, typed()));
-time("whatIf 'exact', cold", () => whatIf(market, cold(), order, undefined, { whatIfPrices: 'exact' }), 3);
-time("whatIf 'exact', order form", () => whatIf(market, account, typed(), undefined, { whatIfPrices: 'exact' }), 3);
-time('liquidationPrices', () => liquidationPrices(market, account), 3);
-time('maxSize (increment 0.001)', () => maxSize(market, account, 'BTC_USDC-PERPETUAL', 'buy', undefined, { sizeIncrement: 0.001 }), 3);
-// The same account in portfolio mode (risk matrix): what-if's before and after share every
-// pricing node but the order's, and maxSize's trials all of them (src/margin/scenario_cache.rs).
-const pm = { ...account, mode: 'portfolio' };
-const pmAccounts = [pm, { ...pm, collateral: { USDC: 2_000_001 } }];
-const pmCold = () => pmAccounts[call++ % 2];
-const optionOrder = { instrument: 'BTC_USDC-26MAR27-110000-C', size: 1, side: 'sell' };
-console.log('portfolio mode:');
-time('margin() (reference: one full revaluation)', () => margin(market, pm));
-time("whatIf 'estimate' (default), option order, 2 accounts", () => whatIf(market, pmCold(), optionOrder));
-time('maxSize of that option (increment 0.001)', () => maxSize(market, pm, optionOrder.instrument, 'sell', undefined, { sizeIncrement: 0.001 }), 3);
+const rows = runWhatIfSuite({ pkg, market, legs, now: () => performance.now() });
+console.log(`${legs} positions (cross, drr profile), Node ${process.version}`);
+for (const line of whatIfTable(rows)) console.log(line);
