@@ -1,8 +1,9 @@
 // Packaging test (as automerge does): the npm package as a user installs it — `npm pack` of this
 // repository, unpacked into a fresh app's node_modules — bundled by a Vite production build and
 // opened in Debian's headless Chromium. The page computes a margin report on the main thread
-// and in a module Web Worker; both must equal the report Node computes from the same inputs,
-// byte for byte (the JSON text), with no console error. A missing file in package.json "files"
+// and in a module Web Worker, and answers the price()/impliedVol() requests of
+// tests/packaging/vite-app/pricing.json; each must equal what Node computes from the same inputs,
+// byte for byte (the JSON text; errors by code and message), with no console error. A missing file in package.json "files"
 // or a broken `exports` condition fails here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { margin } from 'drr-margin';
+import { margin, price, impliedVol } from 'drr-margin';
 import { listen } from '../../scripts/serve.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,6 +69,22 @@ test('Vite production build: main thread and Web Worker compute what Node comput
   const inNode = JSON.stringify(margin(market, account, { profile: 'deribit-portfolio' }));
   assert.equal(mainThread, inNode, 'browser main thread = Node, byte for byte');
   assert.equal(worker, inNode, 'Web Worker = Node, byte for byte');
+  const pricing = JSON.parse(readFileSync(join(repo, 'tests/packaging/vite-app/pricing.json'), 'utf8'));
+  const answer = (f, request) => {
+    try {
+      return { result: f(request) };
+    } catch (err) {
+      return { error: [err.name, err.code, err.field, err.message] };
+    }
+  };
+  const pricingInNode = JSON.stringify({
+    price: pricing.price.map((request) => answer(price, request)),
+    impliedVol: pricing.impliedVol.map((request) => answer(impliedVol, request)),
+  }, (_, v) => (Object.is(v, -0) ? '-0' : v));
+  assert.equal(await read('pricing'), pricingInNode, 'price()/impliedVol() in the browser = Node');
+  assert.match(pricingInNode, /"result"/);
+  assert.match(pricingInNode, /E_INVALID_INPUT|E_INVALID_VOL/);
+  assert.match(pricingInNode, /E_NO_ARBITRAGE_BOUND/);
   mkdirSync(artefacts, { recursive: true });
   await page.screenshot({ path: join(artefacts, 'packaging-vite.png') });
   assert.deepEqual(problems, []);
