@@ -45,18 +45,17 @@ impl<T: Copy> Column<'_, T> {
 
 /// Kind column: +1 call, −1 put.
 fn kind_at(kind: &Column<'_, i8>, i: usize) -> Result<OptionKind> {
-    match kind.at(i) {
-        1 => Ok(OptionKind::Call),
-        -1 => Ok(OptionKind::Put),
-        other => Err(Error::invalid(
+    let code = kind.at(i);
+    OptionKind::from_code(code).ok_or_else(|| {
+        Error::invalid(
             if matches!(kind, Column::Scalar(_)) {
                 "kind".to_string()
             } else {
                 format!("kind[{i}]")
             },
-            format!("must be 1 (call) or -1 (put), got {other}"),
-        )),
-    }
+            format!("must be 1 (call) or -1 (put), got {code}"),
+        )
+    })
 }
 
 /// Columns of a batch price request.

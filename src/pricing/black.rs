@@ -24,6 +24,16 @@ impl OptionKind {
             OptionKind::Put => -1.0,
         }
     }
+
+    /// The kind a `±1` code names (1 call, −1 put: the batch functions' kind column and the
+    /// binding's scalar `price`/`impliedVol`), or `None`.
+    pub fn from_code(code: i8) -> Option<OptionKind> {
+        match code {
+            1 => Some(OptionKind::Call),
+            -1 => Some(OptionKind::Put),
+            _ => None,
+        }
+    }
 }
 
 /// Validated Black-76 inputs.

@@ -3,10 +3,10 @@
 //! typed functions (`price`, `impliedVol` in `mod.rs`) stringify, copy, parse and decode, and
 //! whose result `price` writes as JSON text for JS to parse: ≈ 6–9 µs a call, against ≈ 0.1 µs
 //! for the model. Here the request is the one the decoder would build from that text (JS sends
-//! only finite numbers, −0 as 0, `"call"`/`"put"` as ±1, absent optional fields as absent), it
-//! is evaluated by the same code, and the result comes back as numbers. Anything the model
-//! refuses gives `false` (NaN for `impliedVol`), and JS calls the typed function, whose error is
-//! the one to throw: the errors have one source.
+//! only finite numbers, −0 as 0, `"call"`/`"put"` as ±1 ([`OptionKind::from_code`]), absent
+//! optional fields as absent), it is evaluated by the same code, and the result comes back as
+//! numbers. Anything the model refuses gives `false` (NaN for `impliedVol`), and JS calls the
+//! typed function, whose error is the one to throw: the errors have one source.
 //!
 //! Not part of the typed API (`skip_typescript`).
 
@@ -21,21 +21,12 @@ thread_local! {
     static OUT: Cell<[f64; 8]> = const { Cell::new([0.0; 8]) };
 }
 
-/// The option kind JS sends: 1 = call, −1 = put (as `priceBatch`'s kind column).
-fn kind(code: i32) -> Option<OptionKind> {
-    match code {
-        1 => Some(OptionKind::Call),
-        -1 => Some(OptionKind::Put),
-        _ => None,
-    }
-}
-
 /// `price(request)` for a request of these fields: `true` and the result's fields in `OUT`, in
 /// their order in the typed function's result (price, delta, gamma, vega, theta, rho, vanna,
 /// volga), or `false` where the typed function throws.
 #[wasm_bindgen(js_name = "__priceScalars", skip_typescript)]
 pub fn price_scalars(
-    kind_code: i32,
+    kind_code: i8,
     forward: f64,
     strike: f64,
     t: f64,
@@ -43,7 +34,7 @@ pub fn price_scalars(
     rate: Option<f64>,
     inverse: Option<bool>,
 ) -> bool {
-    let Some(kind) = kind(kind_code) else {
+    let Some(kind) = OptionKind::from_code(kind_code) else {
         return false;
     };
     let request = PriceRequest {
@@ -81,7 +72,7 @@ pub fn scalars_view() -> js_sys::Float64Array {
 /// that as two values, and V8 builds an array for them (≈ 1 µs a call here).
 #[wasm_bindgen(js_name = "__impliedVolScalars", skip_typescript)]
 pub fn implied_vol_scalars(
-    kind_code: i32,
+    kind_code: i8,
     price: f64,
     forward: f64,
     strike: f64,
@@ -89,7 +80,7 @@ pub fn implied_vol_scalars(
     rate: Option<f64>,
     inverse: Option<bool>,
 ) -> f64 {
-    let Some(kind) = kind(kind_code) else {
+    let Some(kind) = OptionKind::from_code(kind_code) else {
         return f64::NAN;
     };
     let request = ImpliedVolRequest {
