@@ -1,11 +1,11 @@
 // The benchmark book: a BTC options book of `legs` legs (3 expiries × strikes 60 000–137 500 ×
-// calls/puts with mixed signs, from a fixed linear congruential sequence), plus a BTC and an ETH
-// perpetual, in cross mode with 5M USDC. Shared by bench/margin.mjs and, bit for bit, by
-// benches/margin.rs (same arithmetic in f64). `node bench/book.mjs [legs] [distinct]` prints the account JSON.
-export function book(legs = 500) {
+// calls/puts with mixed signs, from a fixed linear congruential sequence started at `seed`), plus
+// a BTC and an ETH perpetual, in cross mode with 5M USDC. Shared by bench/margin.mjs and, bit for
+// bit, by benches/margin.rs (same arithmetic in f64; seed 7); bench/whatif-suite.mjs takes seed 11.
+// `node bench/book.mjs [legs] [distinct]` prints the account JSON.
+export function book(legs = 500, seed = 7) {
   const expiries = ['25DEC26', '26MAR27', '25JUN27'];
   const positions = [];
-  let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   for (let i = 0; positions.length < legs - 2; i++) {
     const expiry = expiries[i % expiries.length];

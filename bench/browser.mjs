@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
 import { listen } from '../scripts/serve.mjs';
+import { marginTable } from './margin-suite.mjs';
+import { engineTable } from './engine-suite.mjs';
+import { whatIfTable } from './whatif-suite.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -59,9 +62,6 @@ try {
     console.error(`bench/browser: the page failed: ${result.error ?? errors.join('\n')}`);
     failed = true;
   } else {
-    const { marginTable } = await import('./margin-suite.mjs');
-    const { engineTable } = await import('./engine-suite.mjs');
-    const { whatIfTable } = await import('./whatif-suite.mjs');
     console.log(`${result.env} (${await browser.version()})`);
     if (!result.isolated) console.log('warning: not cross-origin isolated: performance.now() is coarsened to 100 µs');
     if (result.margin) {

@@ -5,20 +5,11 @@
 // same account in portfolio mode, against the sample market. Median and minimum of repetitions
 // after warm-up (101 for the fast calls, 3 for the slow ones), in milliseconds (`now()`).
 
-/** The N-position cross account and the perpetual order of the bench. */
+import { book } from './book.mjs';
+
+/** The N-position cross account of the bench: bench/book.mjs's book from seed 11, with 2M USDC. */
 export function whatIfAccount(legs = 100) {
-  const expiries = ['25DEC26', '26MAR27', '25JUN27'];
-  const positions = [];
-  let seed = 11;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (let i = 0; positions.length < legs - 2; i++) {
-    const expiry = expiries[i % expiries.length];
-    const strike = 60000 + 2500 * Math.floor(rnd() * 32);
-    positions.push({ instrument: `BTC_USDC-${expiry}-${strike}-${rnd() < 0.5 ? 'C' : 'P'}`, size: Math.round((rnd() - 0.5) * 40) / 10 || 0.1 });
-  }
-  positions.push({ instrument: 'BTC_USDC-PERPETUAL', size: 3.5, entryPrice: 97000 });
-  positions.push({ instrument: 'ETH_USDC-PERPETUAL', size: -20, entryPrice: 3400 });
-  return { mode: 'cross', collateral: { USDC: 2_000_000 }, positions };
+  return { ...book(legs, 11), collateral: { USDC: 2_000_000 } };
 }
 
 /** Runs every case with the package's `whatIf`, `liquidationPrices`, `margin`, `maxSize`. */
