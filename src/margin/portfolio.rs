@@ -1416,12 +1416,17 @@ struct VolClass {
 }
 
 impl VolClass {
-    fn of(s: &Scenario) -> VolClass {
+    /// `s`'s class; `sided`: whether the grid tilts vols by skew (else the side of the move is
+    /// no part of the class: every tilt is 1 + 0·ln(K/F₀)·side, the same bits on every side, so
+    /// [`ScaleParts::scale`] gives a node the same scale on both sides of the grid).
+    fn of(s: &Scenario, sided: bool) -> VolClass {
         VolClass {
             vol: s.vol,
             weighted_shock: s.weighted.map(|(shock, _)| shock.to_bits()),
             // As `vol_scale_with_term` takes the side (a NaN move counts as 0).
-            side: if s.spot_move > 0.0 {
+            side: if !sided {
+                0
+            } else if s.spot_move > 0.0 {
                 1
             } else if s.spot_move < 0.0 {
                 -1
@@ -1433,7 +1438,8 @@ impl VolClass {
 }
 
 /// The grid's vol classes: each scenario's class, numbered in order of first appearance, and
-/// each class's first scenario (a standard grid has at most 9 classes for its rows).
+/// each class's first scenario (a standard grid has 3 classes, vol up, same and down, or 9 when
+/// it tilts vols by skew: each also by the side of the move).
 #[derive(Debug)]
 struct GridClasses {
     class_of: Vec<usize>,
@@ -1444,12 +1450,12 @@ struct GridClasses {
 }
 
 impl GridClasses {
-    fn new(grid: &[Scenario]) -> GridClasses {
+    fn new(grid: &[Scenario], sided: bool) -> GridClasses {
         let mut classes: Vec<VolClass> = Vec::new();
         let mut firsts = Vec::new();
         let mut class_of = Vec::with_capacity(grid.len());
         for s in grid {
-            let class = VolClass::of(s);
+            let class = VolClass::of(s, sided);
             class_of.push(match classes.iter().position(|c| *c == class) {
                 Some(i) => i,
                 None => {
@@ -1477,10 +1483,10 @@ impl GridClasses {
     }
 
     /// `out` filled with `of(first scenario)` for each class in order, for an option whose
-    /// shock levels and tilts are `parts`. Where its skew tilt is the same on every side (no
-    /// skew shock, or K = F₀), [`ScaleParts::scale`] does not depend on the side of the move,
-    /// so natively a class that differs from an earlier one only by side takes that class's
-    /// value (3 of a standard grid's 9 classes are computed instead of 9).
+    /// shock levels and tilts are `parts`. Where its skew tilt is the same on every side
+    /// (K = F₀ on a grid with a skew shock), [`ScaleParts::scale`] does not depend on the side
+    /// of the move, so natively a class that differs from an earlier one only by side takes
+    /// that class's value (3 of such a grid's 9 classes are computed instead of 9).
     fn per_class<T: Copy>(
         &self,
         parts: &ScaleParts,
@@ -1562,7 +1568,7 @@ impl GridRows {
                 s.spot_move == 0.0 && log_growth.to_bits() == 0
             })
             .collect();
-        let classes = GridClasses::new(&grid);
+        let classes = GridClasses::new(&grid, p.skew_shock != 0.0);
         GridRows {
             grid,
             log_growths,
