@@ -816,7 +816,7 @@ pub(crate) fn level_of(config: &EngineConfig, equity: i128, maintenance: i128) -
 
 /// Whether a requirement moved from `before` to `now` by more than the configured threshold.
 pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128) -> bool {
-    let scale = crate::math::pow(10.0, f64::from(decimals));
+    let scale = crate::math::pow10(decimals);
     #[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
     let (delta, reference) = ((now - before).abs() as f64, before.abs() as f64);
     delta

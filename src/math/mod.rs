@@ -17,5 +17,5 @@ pub use erfc_pair::{erfc_pair, norm_cdf_pair};
 
 pub use special::{
     cbrt, erf, erfc, exp, exp_m1, inv_norm_cdf, ln, ln_1p, max, min, norm_cdf, norm_pdf, pow,
-    FRAC_1_SQRT_2PI,
+    pow10, FRAC_1_SQRT_2PI,
 };
