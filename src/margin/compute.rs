@@ -20,11 +20,77 @@ use super::report::{Component, Components, MarginReport, PositionLine, Warning};
 use super::scenario_cache::ScenarioCache;
 use super::standard::standard_requirements_checked;
 use super::statistical::statistical_risk;
-use super::valuation::{option_unit_value, value_position, OptionUnitValue, Shock, UnshockedTerms};
+use super::valuation::{
+    option_unit_value_now, value_position, ExpiryTerms, OptionUnitValue, Shock, UnshockedTerms,
+};
 use crate::error::{Error, Quoted, Result};
 use crate::market::{Market, MarketSpec};
-use crate::portfolio::{Account, AccountSpec, MarginMode, Settlement};
+use crate::portfolio::{Account, AccountSpec, MarginMode, Millis, Settlement};
 use crate::vec_map::VecMap;
+
+/// An underlying of the book as [`margin_detailed`] meets it position by position.
+struct BookUnderlying<'a> {
+    name: &'a str,
+    /// The market's data of it.
+    data: &'a std::sync::Arc<crate::market::Underlying>,
+    /// The net Greeks of its positions so far.
+    greeks: NetGreeks,
+    /// Whether its options' unit values are kept in the cache (its data if so), decided when
+    /// the first of them is valued.
+    kept: Option<Option<&'a std::sync::Arc<crate::market::Underlying>>>,
+}
+
+/// The entry of underlying `name` in `met`, added (with the market's data of it) if it is not
+/// there yet, and its index; the market's error if it has no such underlying.
+fn book_underlying<'m, 'a>(
+    met: &'m mut Vec<BookUnderlying<'a>>,
+    name: &'a str,
+    market: &'a Market,
+) -> Result<(usize, &'m mut BookUnderlying<'a>)> {
+    // Names compared as the market compares them (length first: a book has few underlyings).
+    let found = met
+        .iter()
+        .position(|u| u.name.len() == name.len() && crate::bytes::same_text(u.name, name));
+    let slot = match found {
+        Some(slot) => slot,
+        None => {
+            met.push(BookUnderlying {
+                name,
+                data: market.underlying_shared(name)?,
+                greeks: NetGreeks::default(),
+                kept: None,
+            });
+            met.len() - 1
+        }
+    };
+    match met.get_mut(slot) {
+        Some(book) => Ok((slot, book)),
+        // Not reached: `slot` indexes `met`.
+        None => market.underlying_shared(name).and_then(|_| {
+            Err(Error::missing(
+                format!("underlyings.{name}"),
+                "no market data for this underlying",
+            ))
+        }),
+    }
+}
+
+/// The terms of `expiry` on underlying `slot` (`data`), from `met` if an option of that
+/// expiry was valued before in this computation, else computed and added there.
+fn expiry_terms(
+    met: &mut Vec<(usize, Millis, ExpiryTerms)>,
+    slot: usize,
+    market: &Market,
+    data: &crate::market::Underlying,
+    expiry: Millis,
+) -> Result<ExpiryTerms> {
+    if let Some((_, _, terms)) = met.iter().find(|(s, e, _)| *e == expiry && *s == slot) {
+        return Ok(*terms);
+    }
+    let terms = ExpiryTerms::new(market, data, expiry)?;
+    met.push((slot, expiry, terms));
+    Ok(terms)
+}
 
 /// Computes the margin report of `account` against `market` under `params`.
 pub fn margin(
@@ -152,9 +218,9 @@ pub(crate) fn margin_detailed(
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(account.positions.len());
-    // Net Greeks per underlying in order of first appearance (an account has a few), summed
-    // position by position; keyed by name once all positions are in.
-    let mut net: Vec<(&str, NetGreeks)> = Vec::new();
+    // The book's underlyings in order of first appearance (an account has a few), with their
+    // net Greeks summed position by position; keyed by name once all positions are in.
+    let mut met: Vec<BookUnderlying> = Vec::new();
     // Books hold many positions in few options: each option is valued once, each position
     // scaled from that by the operations `value_position` uses, so the bits are the same. The
     // account knows, from its validation, which earlier position holds the same option (equal
@@ -162,15 +228,16 @@ pub(crate) fn margin_detailed(
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
     // Each position's first position with the same option (itself if none before).
     let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
-    // Per underlying met: its shared data if its unit values are kept in `cache`.
-    let mut kept_units: Vec<(&str, Option<&std::sync::Arc<crate::market::Underlying>>)> =
-        Vec::new();
+    // The terms of each expiry met, by underlying (its index in `met`) and expiry.
+    let mut expiries: Vec<(usize, Millis, ExpiryTerms)> = Vec::new();
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
+        let name = position.instrument.underlying.as_str();
+        // Valuing the position would look its underlying up first: the same error.
+        let (slot, book) = book_underlying(&mut met, name, market).map_err(|e| e.within(&at()))?;
         let v = match position.option_terms_key() {
             Some(key) => {
-                let instrument = &position.instrument;
                 let known = account
                     .same_option_as(i, &key)
                     .and_then(|first| Some((first, units.get(first).copied().flatten()?)));
@@ -180,22 +247,18 @@ pub(crate) fn margin_detailed(
                         unit
                     }
                     None => {
-                        let compute = || option_unit_value(position, market, &Shock::NONE);
+                        let data: &crate::market::Underlying = book.data;
+                        let mut compute = || {
+                            let terms = expiry_terms(&mut expiries, slot, market, data, key.1)?;
+                            option_unit_value_now(position, data, &terms)
+                        };
                         // Kept across computations for an underlying that did not change (the
                         // ones a liquidation or what-if trial does not move).
-                        let name = instrument.underlying.as_str();
-                        let shared = match kept_units.iter().find(|(n, _)| *n == name) {
-                            Some(&(_, shared)) => shared,
-                            None => {
-                                let shared = cache.and_then(|cache| {
-                                    market.underlying_shared(name).ok().filter(|shared| {
-                                        cache.units_kept(name, shared, market.now())
-                                    })
-                                });
-                                kept_units.push((name, shared));
-                                shared
-                            }
-                        };
+                        let shared = *book.kept.get_or_insert_with(|| {
+                            cache
+                                .filter(|cache| cache.units_kept(name, book.data, market.now()))
+                                .map(|_| book.data)
+                        });
                         let unit = match (cache, shared) {
                             (Some(cache), Some(shared)) => cache.unit_value(
                                 name,
@@ -220,21 +283,11 @@ pub(crate) fn margin_detailed(
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
         };
-        let underlying = position.instrument.underlying.as_str();
-        let add = |g: &mut NetGreeks| {
-            g.delta += v.delta;
-            g.gamma += v.gamma;
-            g.vega += v.vega;
-            g.theta += v.theta;
-        };
-        match net.iter_mut().find(|(name, _)| *name == underlying) {
-            Some((_, g)) => add(g),
-            None => {
-                let mut g = NetGreeks::default();
-                add(&mut g);
-                net.push((underlying, g));
-            }
-        }
+        let g = &mut book.greeks;
+        g.delta += v.delta;
+        g.gamma += v.gamma;
+        g.vega += v.vega;
+        g.theta += v.theta;
         lines.push(PositionLine {
             position: i,
             instrument: if detail == Detail::Full {
@@ -252,8 +305,8 @@ pub(crate) fn margin_detailed(
         });
     }
     let mut greeks: VecMap<String, NetGreeks> = VecMap::new();
-    for (name, g) in net {
-        greeks.insert(name.to_string(), g);
+    for book in met {
+        greeks.insert(book.name.to_string(), book.greeks);
     }
     let collateral =
         value_collateral(&account.collateral, market, params).map_err(|e| e.within("market"))?;

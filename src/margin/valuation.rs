@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::market::{Market, StickyRule, Underlying};
-use crate::portfolio::{ContractKind, Position, Settlement};
+use crate::portfolio::{ContractKind, Millis, Position, Settlement};
 use crate::pricing::BlackInputs;
 use crate::units::{Price, Rate, Vol, YearFrac};
 
@@ -232,73 +232,153 @@ pub(crate) fn option_unit_value(
     market: &Market,
     shock: &Shock,
 ) -> Result<OptionUnitValue> {
-    let instrument = &position.instrument;
-    let (underlying, s0, growth, s) = shocked_spot(position, market, shock)?;
-    match instrument.contract {
+    let (underlying, _, growth, s) = shocked_spot(position, market, shock)?;
+    match position.instrument.contract {
         ContractKind::Perpetual | ContractKind::Future { .. } => Err(Error::invalid(
             "instrument",
             "an option's unit value of a perpetual or future",
         )),
-        ContractKind::Option {
-            expiry,
-            strike,
-            option_kind,
-        } => {
-            let t0 = market.time_to(expiry)?.get();
-            let t = t0 - shock.time_shift;
-            let forward0 = underlying.forward_at(s0, t0);
-            let forward = forward0 * growth;
-            // Field paths are only formatted when something is rejected.
-            let field = "option";
-            let named = |e: Error| e.with_field(format!("options.{}", position.id));
-            let mut terms = None;
-            let vol = if t > 0.0 {
-                let reference = match shock.sticky {
-                    StickyRule::Strike => forward0,
-                    StickyRule::Moneyness => forward,
-                };
-                let base = underlying.option_vol(instrument, &position.id, reference, t0)?;
-                if t0 > 0.0 && reference.to_bits() == forward0.to_bits() {
-                    terms = Some(UnshockedTerms {
-                        years: t0,
-                        forward: forward0,
-                        vol: base.get(),
-                        rate: underlying.rate_at(t0),
-                        now: None,
-                    });
-                }
-                Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
-            } else {
-                Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
-            };
-            let inputs = BlackInputs {
-                kind: option_kind,
-                forward: Price::new(forward, field).map_err(named)?,
-                strike: Price::new(strike, field).map_err(named)?,
-                t: YearFrac::new(crate::math::max(t, 0.0), field).map_err(named)?,
-                vol,
-                rate: Rate::new(underlying.rate_at(t0), field).map_err(named)?,
-            };
-            // The parts go to the portfolio grid natively ([`ValuesNow`]).
-            #[cfg(target_arch = "wasm32")]
-            let (g, parts): (_, ValuesNow) = (crate::pricing::black76(&inputs), None);
-            #[cfg(not(target_arch = "wasm32"))]
-            let (g, parts) = crate::pricing::black76_with_parts(&inputs);
-            // Valued at the terms' own forward, time and vol (no shock moved them): its parts
-            // are the terms' values now.
-            if let Some(terms) = terms.as_mut() {
-                let unshocked = forward.to_bits() == terms.forward.to_bits()
-                    && t.to_bits() == t0.to_bits()
-                    && vol.get().to_bits() == terms.vol.to_bits();
-                terms.now = parts.filter(|_| unshocked);
-            }
-            Ok(OptionUnitValue {
-                greeks: g,
-                c: forward / s,
-                terms,
-            })
+        ContractKind::Option { expiry, .. } => {
+            let terms = ExpiryTerms::new(market, underlying, expiry)?;
+            shocked_unit_value(position, underlying, &terms, None, shock, growth, s)
         }
     }
+}
+
+/// What the valuation of an option reads of its expiry on its underlying, the same for every
+/// option of that expiry in one market: a book values many options of a few expiries, so a
+/// computation looks these up once per expiry ([`option_unit_value_now`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExpiryTerms {
+    /// T₀ = `time_to(expiry)` in years (> 0).
+    years: f64,
+    /// F₀ = `forward_at(spot, T₀)`.
+    forward: f64,
+    /// `rate_at(T₀)`.
+    rate: f64,
+    /// e^(−r·T₀) as Black-76 computes it at T₀ (`exp(-rate * years)`).
+    discount: f64,
+}
+
+impl ExpiryTerms {
+    /// The terms of `expiry` on `underlying` in `market`; the error of `time_to` for an
+    /// expired one.
+    pub(crate) fn new(market: &Market, underlying: &Underlying, expiry: Millis) -> Result<Self> {
+        let years = market.time_to(expiry)?.get();
+        let rate = underlying.rate_at(years);
+        Ok(ExpiryTerms {
+            years,
+            forward: underlying.forward_at(underlying.spot(), years),
+            rate,
+            discount: crate::math::exp(-rate * years),
+        })
+    }
+}
+
+/// [`option_unit_value`] under [`Shock::NONE`] of an option position on `underlying` (the
+/// market's data of its underlying) whose expiry has `terms` in that market: the same value,
+/// bit for bit, or the same error.
+pub(crate) fn option_unit_value_now(
+    position: &Position,
+    underlying: &Underlying,
+    terms: &ExpiryTerms,
+) -> Result<OptionUnitValue> {
+    let shock = Shock::NONE;
+    let s = underlying.spot() * (1.0 + shock.spot_move);
+    shocked_unit_value(
+        position,
+        underlying,
+        terms,
+        Some(terms.discount),
+        &shock,
+        1.0 + shock.spot_move,
+        s,
+    )
+}
+
+/// The option's [`OptionUnitValue`] under `shock` (valid: [`shocked_spot`] checked it), with
+/// the shock's growth factor and shocked index `s` and its expiry's `terms`; `discount` is
+/// `terms.discount` if the caller computed it (used when the shock keeps T₀).
+#[inline]
+fn shocked_unit_value(
+    position: &Position,
+    underlying: &Underlying,
+    terms: &ExpiryTerms,
+    discount: Option<f64>,
+    shock: &Shock,
+    growth: f64,
+    s: f64,
+) -> Result<OptionUnitValue> {
+    let instrument = &position.instrument;
+    let ContractKind::Option {
+        strike,
+        option_kind,
+        ..
+    } = instrument.contract
+    else {
+        return Err(Error::invalid(
+            "instrument",
+            "an option's unit value of a perpetual or future",
+        ));
+    };
+    let t0 = terms.years;
+    let t = t0 - shock.time_shift;
+    let forward0 = terms.forward;
+    let forward = forward0 * growth;
+    // Field paths are only formatted when something is rejected.
+    let field = "option";
+    let named = |e: Error| e.with_field(format!("options.{}", position.id));
+    let mut unshocked_terms = None;
+    let vol = if t > 0.0 {
+        let reference = match shock.sticky {
+            StickyRule::Strike => forward0,
+            StickyRule::Moneyness => forward,
+        };
+        let base = underlying.option_vol(instrument, &position.id, reference, t0)?;
+        if t0 > 0.0 && reference.to_bits() == forward0.to_bits() {
+            unshocked_terms = Some(UnshockedTerms {
+                years: t0,
+                forward: forward0,
+                vol: base.get(),
+                rate: terms.rate,
+                now: None,
+            });
+        }
+        Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
+    } else {
+        Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
+    };
+    let inputs = BlackInputs {
+        kind: option_kind,
+        forward: Price::new(forward, field).map_err(named)?,
+        strike: Price::new(strike, field).map_err(named)?,
+        t: YearFrac::new(crate::math::max(t, 0.0), field).map_err(named)?,
+        vol,
+        rate: Rate::new(terms.rate, field).map_err(named)?,
+    };
+    // Black-76's own discount factor: the terms' when the time to expiry is theirs.
+    let discount = match discount {
+        Some(discount) if inputs.t.get().to_bits() == t0.to_bits() => discount,
+        _ => crate::math::exp(-inputs.rate.get() * inputs.t.get()),
+    };
+    // The parts go to the portfolio grid natively ([`ValuesNow`]).
+    #[cfg(target_arch = "wasm32")]
+    let (g, parts): (_, ValuesNow) = (crate::pricing::black76_discounted(&inputs, discount), None);
+    #[cfg(not(target_arch = "wasm32"))]
+    let (g, parts) = crate::pricing::black76_with_parts(&inputs, discount);
+    // Valued at the terms' own forward, time and vol (no shock moved them): its parts
+    // are the terms' values now.
+    if let Some(terms) = unshocked_terms.as_mut() {
+        let unshocked = forward.to_bits() == terms.forward.to_bits()
+            && t.to_bits() == t0.to_bits()
+            && vol.get().to_bits() == terms.vol.to_bits();
+        terms.now = parts.filter(|_| unshocked);
+    }
+    Ok(OptionUnitValue {
+        greeks: g,
+        c: forward / s,
+        terms: unshocked_terms,
+    })
 }
 
 #[cfg(test)]

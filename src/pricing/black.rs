@@ -113,7 +113,14 @@ impl Greeks {
 /// exactly at the money (the limit of the ATM delta as T → 0); gamma, vega, theta, rho, vanna and
 /// volga are 0 (the ATM gamma and theta diverge as T → 0; they are reported as 0, not ∞).
 pub fn black76(inputs: &BlackInputs) -> Greeks {
-    black76_core::<false>(inputs).0
+    black76_discounted(inputs, exp(-inputs.rate.get() * inputs.t.get()))
+}
+
+/// [`black76`] with its discount factor D = e^(−rT) given: `discount` must be `exp(-r * t)` of
+/// the inputs' rate and time, as [`black76`] computes it (a caller valuing many options of one
+/// expiry computes it once; unused at T = 0).
+pub(crate) fn black76_discounted(inputs: &BlackInputs, discount: f64) -> Greeks {
+    black76_core::<false>(inputs, discount).0
 }
 
 /// What [`black76`] computes on its way for T > 0 that the portfolio grid's kernel
@@ -129,16 +136,22 @@ pub(crate) struct BlackParts {
     pub call_put: (f64, f64),
 }
 
-/// [`black76`] and, for T > 0, its [`BlackParts`] (read natively only: in the `.wasm` they
-/// would cost bytes its size budget does not have).
+/// [`black76_discounted`] and, for T > 0, its [`BlackParts`] (read natively only: in the
+/// `.wasm` they would cost bytes its size budget does not have).
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) fn black76_with_parts(inputs: &BlackInputs) -> (Greeks, Option<BlackParts>) {
-    black76_core::<true>(inputs)
+pub(crate) fn black76_with_parts(
+    inputs: &BlackInputs,
+    discount: f64,
+) -> (Greeks, Option<BlackParts>) {
+    black76_core::<true>(inputs, discount)
 }
 
-/// [`black76`], and its parts if `PARTS` (so that `black76` itself computes none).
+/// [`black76_discounted`], and its parts if `PARTS` (so that `black76` itself computes none).
 #[inline]
-fn black76_core<const PARTS: bool>(inputs: &BlackInputs) -> (Greeks, Option<BlackParts>) {
+fn black76_core<const PARTS: bool>(
+    inputs: &BlackInputs,
+    discount: f64,
+) -> (Greeks, Option<BlackParts>) {
     let theta_sign = inputs.kind.sign();
     let (f, k, t, sigma, r) = (
         inputs.forward.get(),
@@ -163,7 +176,6 @@ fn black76_core<const PARTS: bool>(inputs: &BlackInputs) -> (Greeks, Option<Blac
         };
         return (greeks, None);
     }
-    let discount = exp(-r * t);
     let PriceCore {
         sqrt_t,
         total_vol,

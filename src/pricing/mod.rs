@@ -14,6 +14,10 @@ mod request;
 
 pub use black::{black76, bsm, BlackInputs, Greeks, OptionKind, SpotGreeks};
 pub(crate) use black::{black76_call_put_from_total_vol, black76_price};
+// The valuation's Black-76 at a discount factor computed once per expiry (natively it takes
+// `black76_with_parts`).
+#[cfg(target_arch = "wasm32")]
+pub(crate) use black::black76_discounted;
 // The portfolio grid's values now from the valuation: native only (src/margin/valuation.rs).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use black::{black76_with_parts, BlackParts};
