@@ -148,10 +148,21 @@ pub fn value_position(
 /// instrument ([`OptionUnitValue::position_value`] gives each position's bits).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OptionUnitValue {
-    greeks: crate::pricing::Greeks,
+    greeks: UnitGreeks,
     c: f64,
     /// The inputs before the shock, if the option has not expired.
     terms: Option<UnshockedTerms>,
+}
+
+/// The Black-76 value and the Greeks of it that [`OptionUnitValue::position_value`] reads (the
+/// others are left uncomputed, and a unit value is copied per position).
+#[derive(Debug, Clone, Copy)]
+struct UnitGreeks {
+    price: f64,
+    delta: f64,
+    gamma: f64,
+    vega: f64,
+    theta: f64,
 }
 
 /// An option's pricing inputs as [`option_unit_value`] looked them up, before the shock: what the
@@ -375,7 +386,13 @@ fn shocked_unit_value(
         terms.now = parts.filter(|_| unshocked);
     }
     Ok(OptionUnitValue {
-        greeks: g,
+        greeks: UnitGreeks {
+            price: g.price,
+            delta: g.delta,
+            gamma: g.gamma,
+            vega: g.vega,
+            theta: g.theta,
+        },
         c: forward / s,
         terms: unshocked_terms,
     })

@@ -450,7 +450,8 @@ mod tests {
             let v = 0.01 + 3.0 * rng.next_f64();
             let r = 0.1 * rng.next_f64() - 0.03;
             for kind in [OptionKind::Call, OptionKind::Put] {
-                let (greeks, parts) = black76_with_parts(&inputs(kind, f, k, t, v, r));
+                let discount = crate::math::exp(-r * t);
+                let (greeks, parts) = black76_with_parts(&inputs(kind, f, k, t, v, r), discount);
                 assert_eq!(
                     greeks.price.to_bits(),
                     black76(&inputs(kind, f, k, t, v, r)).price.to_bits()
@@ -461,7 +462,6 @@ mod tests {
                 };
                 let log = ln(f / k);
                 assert_eq!(parts.log_forward_over_strike.to_bits(), log.to_bits());
-                let discount = crate::math::exp(-r * t);
                 let kernel = black76_call_put_from_total_vol(f, k, log, v * t.sqrt(), discount);
                 let (call, put) = parts.call_put;
                 offered += 1;
