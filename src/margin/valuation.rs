@@ -309,8 +309,10 @@ pub(crate) fn option_unit_value_now(
 
 /// The option's [`OptionUnitValue`] under `shock` (valid: [`shocked_spot`] checked it), with
 /// the shock's growth factor and shocked index `s` and its expiry's `terms`; `discount` is
-/// `terms.discount` if the caller computed it (used when the shock keeps T₀).
-#[inline]
+/// `terms.discount` if the caller computed it (used when the shock keeps T₀). Always inlined
+/// natively, so that [`option_unit_value_now`]'s copy folds the no-shock arithmetic and checks
+/// away (one copy in the `.wasm`, for its size budget).
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn shocked_unit_value(
     position: &Position,
     underlying: &Underlying,
