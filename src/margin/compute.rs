@@ -66,12 +66,10 @@ fn book_underlying<'m, 'a>(
     match met.get_mut(slot) {
         Some(book) => Ok((slot, book)),
         // Not reached: `slot` indexes `met`.
-        None => market.underlying_shared(name).and_then(|_| {
-            Err(Error::missing(
-                format!("underlyings.{name}"),
-                "no market data for this underlying",
-            ))
-        }),
+        None => Err(Error::missing(
+            "underlyings",
+            "no slot for an underlying of the book",
+        )),
     }
 }
 

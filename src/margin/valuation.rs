@@ -313,6 +313,7 @@ pub(crate) fn option_unit_value_now(
 /// natively, so that [`option_unit_value_now`]'s copy folds the no-shock arithmetic and checks
 /// away (one copy in the `.wasm`, for its size budget).
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 fn shocked_unit_value(
     position: &Position,
     underlying: &Underlying,

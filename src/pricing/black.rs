@@ -118,7 +118,9 @@ pub fn black76(inputs: &BlackInputs) -> Greeks {
 
 /// [`black76`] with its discount factor D = e^(−rT) given: `discount` must be `exp(-r * t)` of
 /// the inputs' rate and time, as [`black76`] computes it (a caller valuing many options of one
-/// expiry computes it once; unused at T = 0).
+/// expiry computes it once; unused at T = 0). Out of line in the `.wasm`: one copy of the
+/// pricer for both callers.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 pub(crate) fn black76_discounted(inputs: &BlackInputs, discount: f64) -> Greeks {
     black76_core::<false>(inputs, discount).0
 }
