@@ -200,23 +200,48 @@ fn kernel_prices_every_row(
     node: &PricingNode,
     p: &RiskMatrixParams,
     classes: &GridClasses,
-    (least_growth, most_growth): (f64, f64),
+    growths: (f64, f64),
     vols: &mut Vec<NodeTotalVol>,
 ) -> bool {
     let o = &node.terms;
-    let mut ok = o.forward0 * least_growth > 0.0 && (o.forward0 * most_growth).is_finite();
+    let mut ok = forward_prices_every_row(node, growths);
     let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
     // A class sharing an earlier class's value passed the same checks.
     classes.per_class(&parts, vols, |s| {
-        let vol = NodeVol::new(node, parts.scale(p, s));
-        let total_vol = o.sigma * vol.scale * node.sqrt_years;
-        ok &= vol.vol_ok && total_vol >= MIN_TOTAL_VOL;
+        let (vol, usable) = class_vol(node, p, &parts, s);
+        ok &= usable;
+        vol
+    });
+    ok
+}
+
+/// Whether the node's forward F₀·g is positive and finite for every growth g of the grid
+/// (`growths`: the least and greatest), as `node_scenario_scaled` checks it in each row.
+fn forward_prices_every_row(node: &PricingNode, (least_growth, most_growth): (f64, f64)) -> bool {
+    let forward0 = node.terms.forward0;
+    forward0 * least_growth > 0.0 && (forward0 * most_growth).is_finite()
+}
+
+/// The node's vol in the vol class whose first scenario is `s` (`parts`: the node's
+/// [`ScaleParts`]), and whether it passes the kernel's vol checks with σ·√T large enough for
+/// the slack.
+#[inline(always)]
+fn class_vol(
+    node: &PricingNode,
+    p: &RiskMatrixParams,
+    parts: &ScaleParts,
+    s: &Scenario,
+) -> (NodeTotalVol, bool) {
+    let vol = NodeVol::new(node, parts.scale(p, s));
+    // σ·scale·√T, as the kernel computes it.
+    let total_vol = vol.total_vol;
+    (
         NodeTotalVol {
             scale: vol.scale,
             total_vol,
-        }
-    });
-    ok
+        },
+        vol.vol_ok && total_vol >= MIN_TOTAL_VOL,
+    )
 }
 
 /// A node's price bound in a row is g·(P + Q·|Δv|) + R with the forward F₀·g now and F₀'·g then
@@ -414,8 +439,7 @@ fn summed_bounds(
         }
     };
     let sums = cache.earlier_sums().get(index)?;
-    let (least_growth, most_growth) = growth_range(rows);
-    let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(count);
+    let growths = growth_range(rows);
     // Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ; per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every
     // node's vol scale is 1.
     let (mut moves, mut strikes) = (0.0, 0.0);
@@ -426,21 +450,28 @@ fn summed_bounds(
         .zip(&sums.forwards)
         .zip(sums.total_vols.chunks_exact(count));
     for ((node, forward_then), vols_then) in per_node {
-        if !kernel_prices_every_row(node, p, classes, (least_growth, most_growth), &mut vols) {
-            return None;
-        }
+        let o = &node.terms;
+        let mut ok = forward_prices_every_row(node, growths);
+        let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
         let terms = MoveTerms::new(node, *forward_then);
         let amount = node.sizes.call.abs() + node.sizes.put.abs();
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
-        let per_class = vols
+        // Every class's vol computed here (none taken from another class: the same bits).
+        let per_class = classes
+            .firsts
             .iter()
             .zip(vols_then)
             .zip(vegas.iter_mut().zip(&mut unit_scales));
-        for ((now, (least, most)), (vega, unit)) in per_class {
+        for ((s, (least, most)), (vega, unit)) in per_class {
+            let (now, usable) = class_vol(node, p, &parts, s);
+            ok &= usable;
             let change = max((now.total_vol - least).abs(), (now.total_vol - most).abs());
             *vega += amount * terms.q_vega * change;
             *unit &= now.scale == 1.0;
+        }
+        if !ok {
+            return None;
         }
     }
     let RowBounds {
