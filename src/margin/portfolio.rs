@@ -863,7 +863,17 @@ fn vol_scale_with_term(
     log_moneyness: f64,
     s: &Scenario,
 ) -> f64 {
-    ScaleParts::new(p, sigma, term, log_moneyness).scale(p, s)
+    // Only the scenario's level and side: [`ScaleParts::scale`]'s operands, the same bits.
+    let level = match s.weighted {
+        Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
+        None => match s.vol {
+            VolMove::Up => ScaleParts::level_up(p, sigma, term),
+            VolMove::Same => sigma,
+            VolMove::Down => ScaleParts::level_down(p, sigma, term),
+        },
+    };
+    let side = [-1.0, 0.0, 1.0][ScaleParts::side(s)];
+    ScaleParts::scale_of(p, sigma, level, ScaleParts::tilt(p, log_moneyness, side), s)
 }
 
 /// What [`vol_scale_with_term`] computes of an option before it looks at the scenario: its
@@ -884,15 +894,36 @@ impl ScaleParts {
         ScaleParts {
             sigma,
             term,
-            up: max(
-                sigma * (1.0 + p.volatility_range_up * term),
-                p.min_volatility_for_shock_up,
-            ),
-            down: max(
-                sigma * (1.0 - p.volatility_range_down * term),
-                p.min_volatility_for_shock_down,
-            ),
+            up: Self::level_up(p, sigma, term),
+            down: Self::level_down(p, sigma, term),
             tilts: [tilt(-1.0), tilt(0.0), tilt(1.0)],
+        }
+    }
+
+    /// The shocked-up vol level σ·(1 + range·term), floored.
+    fn level_up(p: &RiskMatrixParams, sigma: f64, term: f64) -> f64 {
+        max(
+            sigma * (1.0 + p.volatility_range_up * term),
+            p.min_volatility_for_shock_up,
+        )
+    }
+
+    /// The shocked-down vol level σ·(1 − range·term), floored.
+    fn level_down(p: &RiskMatrixParams, sigma: f64, term: f64) -> f64 {
+        max(
+            sigma * (1.0 - p.volatility_range_down * term),
+            p.min_volatility_for_shock_down,
+        )
+    }
+
+    /// The index in `tilts` of the side of `s`'s move (a NaN move counts as no move).
+    fn side(s: &Scenario) -> usize {
+        if s.spot_move > 0.0 {
+            2
+        } else if s.spot_move < 0.0 {
+            0
+        } else {
+            1
         }
     }
 
@@ -928,14 +959,11 @@ impl ScaleParts {
                 VolMove::Down => self.down,
             },
         };
-        let side = if s.spot_move > 0.0 {
-            2
-        } else if s.spot_move < 0.0 {
-            0
-        } else {
-            1
-        };
-        let tilt = self.tilts[side];
+        Self::scale_of(p, sigma, level, self.tilts[Self::side(s)], s)
+    }
+
+    /// The vol scale in `s` of an option of vol `sigma` from its vol level and skew tilt there.
+    fn scale_of(p: &RiskMatrixParams, sigma: f64, level: f64, tilt: f64, s: &Scenario) -> f64 {
         if s.vol == VolMove::Same && tilt == 1.0 {
             return 1.0;
         }
