@@ -244,6 +244,17 @@ fn class_vol(
     )
 }
 
+/// The greater of two non-negative magnitudes, by one comparison: what [`max`] gives where
+/// neither is NaN (a NaN σ·√T fails the vol checks, so no bound is formed from it).
+#[inline(always)]
+fn greater(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// A node's price bound in a row is g·(P + Q·|Δv|) + R with the forward F₀·g now and F₀'·g then
 /// (g = 1 + move) and Δv the change of σ·√T: P covers df·|ΔF| (with the forwards' rounding) and
 /// the slack's forward part, Q the vega bound df·max(F)/√(2π), R the slack's strike part; every
@@ -466,7 +477,7 @@ fn summed_bounds(
         for ((s, (least, most)), (vega, unit)) in per_class {
             let (now, usable) = class_vol(node, p, &parts, s);
             ok &= usable;
-            let change = max((now.total_vol - least).abs(), (now.total_vol - most).abs());
+            let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
             *vega += amount * terms.q_vega * change;
             *unit &= now.scale == 1.0;
         }
