@@ -146,6 +146,12 @@ impl VectorCache {
         &mut self.earlier_sums
     }
 
+    /// The sums of the earlier rows kept, to read (see [`EarlierSums`]).
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn kept_sums(&self) -> &[EarlierSums] {
+        &self.earlier_sums
+    }
+
     /// Counts a computation whose rows were bounded.
     #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
     pub(crate) fn count_bounded(&mut self) {

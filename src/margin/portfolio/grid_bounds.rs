@@ -388,6 +388,18 @@ impl EarlierSums {
     }
 }
 
+/// A moved node's entry in [`EarlierSums::nodes`] (`key`: its node key): its place (T₀, K,
+/// discount) and sizes (call, put), bits.
+fn moved_place(node: &PricingNode, key: &[u64; 5]) -> [u64; 5] {
+    [
+        key[0],
+        key[2],
+        key[4],
+        node.sizes.call.to_bits(),
+        node.sizes.put.to_bits(),
+    ]
+}
+
 /// [`node_by_node_bounds`]'s bounds, summed over the nodes (a linear vector without discounted
 /// longs: a node's P&L in a row is then c·C + p·P − base, affine in its call and put prices).
 ///
@@ -414,18 +426,18 @@ fn summed_bounds(
     }
     let mut bounds = RowBounds::new(width);
     let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
-    let mut fingerprint: Vec<[u64; 5]> = Vec::with_capacity(nodes.len());
     // Σ base and Σ |base| over the moved nodes.
     let (mut base, mut base_magnitude) = (0.0, 0.0);
+    // Which kept sums are for the moved nodes so far (compared as the nodes come: no
+    // fingerprint is built unless none is).
+    let kept = cache.kept_sums();
+    let mut matching = [true; KEPT_SUMS];
     visit_nodes(&mut bounds, nodes, rows, p, cache, |_, node, key, now| {
+        let place = moved_place(node, &key);
+        for (sums, matches) in kept.iter().zip(&mut matching) {
+            *matches &= sums.nodes.get(moved.len()) == Some(&place);
+        }
         moved.push(node);
-        fingerprint.push([
-            key[0],
-            key[2],
-            key[4],
-            node.sizes.call.to_bits(),
-            node.sizes.put.to_bits(),
-        ]);
         base += now;
         base_magnitude += now.abs();
         Some(())
@@ -433,13 +445,14 @@ fn summed_bounds(
     if moved.is_empty() {
         return None;
     }
-    let kept = cache
-        .earlier_sums()
+    let found = kept
         .iter()
-        .position(|s| s.nodes == fingerprint);
-    let index = match kept {
+        .zip(matching)
+        .position(|(sums, matches)| matches && sums.nodes.len() == moved.len());
+    let index = match found {
         Some(i) => i,
         None => {
+            let fingerprint = moved.iter().map(|n| moved_place(n, &n.key())).collect();
             let sums = EarlierSums::new(&moved, fingerprint, classes, cache)?;
             let kept = cache.earlier_sums();
             if kept.len() >= KEPT_SUMS {
