@@ -467,8 +467,7 @@ fn summed_bounds(
     // Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ; per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every
     // node's vol scale is 1.
     let (mut moves, mut strikes) = (0.0, 0.0);
-    let mut vegas = vec![0.0; count];
-    let mut unit_scales = vec![true; count];
+    let mut per_class = vec![(0.0, true); count];
     let per_node = moved
         .iter()
         .zip(&sums.forwards)
@@ -482,12 +481,12 @@ fn summed_bounds(
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
         // Every class's vol computed here (none taken from another class: the same bits).
-        let per_class = classes
+        let class_sums = classes
             .firsts
             .iter()
             .zip(vols_then)
-            .zip(vegas.iter_mut().zip(&mut unit_scales));
-        for ((s, (least, most)), (vega, unit)) in per_class {
+            .zip(&mut per_class);
+        for ((s, (least, most)), (vega, unit)) in class_sums {
             let (now, usable) = class_vol(node, p, &parts, s);
             ok &= usable;
             let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
@@ -512,14 +511,14 @@ fn summed_bounds(
         .zip(exact_magnitudes.iter())
         .zip(lo.iter_mut().zip(hi.iter_mut()).zip(unit_scale.iter_mut()));
     for ((((class, growth), (value, magnitude)), exact), ((lo, hi), all_unit)) in per_row {
-        let vega = *vegas.get(*class)?;
+        let (vega, class_unit) = *per_class.get(*class)?;
         let moved_by = (growth * (moves + vega) + strikes) * UP * UP;
         let spread = moved_by * (1.0 + 2.0 * SLACK) + SLACK * magnitude;
         let slack = SUM_SLACK * (magnitude + moved_by + base_magnitude + exact);
         let center = value - base;
         *lo += center - spread - slack;
         *hi += center + spread + slack;
-        *all_unit &= *unit_scales.get(*class)?;
+        *all_unit &= class_unit;
     }
     // A bound that is not finite bounds nothing.
     bounds.all_finite().then_some(bounds)
