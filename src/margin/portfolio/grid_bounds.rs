@@ -122,12 +122,8 @@ fn rows_to_price(
         |s: &Scenario, pnl: f64| row_after_offsets(v.p, v.settlement, v.usd_per_unit, s, pnl);
     let mut lows = Vec::with_capacity(grid.len());
     let mut least_high = f64::INFINITY;
-    let rows = grid
-        .iter()
-        .zip(&bounds.lo)
-        .zip(&bounds.hi)
-        .zip(&bounds.unit_scale);
-    for (((s, lo), hi), unit) in rows {
+    let rows = grid.iter().zip(&bounds.lo_hi).zip(&bounds.unit_scale);
+    for ((s, (lo, hi)), unit) in rows {
         let lo = count(s, with_delta1(s, *lo, *unit)?);
         let hi = count(s, with_delta1(s, *hi, *unit)?);
         if !(lo.is_finite() && hi.is_finite()) {
@@ -147,26 +143,27 @@ fn rows_to_price(
 
 /// The bounds of every row's options P&L (see the module documentation).
 pub(super) struct RowBounds {
-    pub lo: Vec<f64>,
-    pub hi: Vec<f64>,
+    /// Per row, the lower and the upper bound.
+    pub lo_hi: Vec<(f64, f64)>,
     /// Whether every node's vol scale in the row is exactly 1 (as `NodeSums::unit_scale`).
     pub unit_scale: Vec<bool>,
-    /// Σ of the magnitudes of the exact P&Ls added ([`add_exact`]).
+    /// Σ of the magnitudes of the exact P&Ls added ([`add_exact`]): empty (all 0) until one is.
     exact_magnitudes: Vec<f64>,
 }
 
 impl RowBounds {
     fn new(width: usize) -> RowBounds {
         RowBounds {
-            lo: vec![0.0; width],
-            hi: vec![0.0; width],
+            lo_hi: vec![(0.0, 0.0); width],
             unit_scale: vec![true; width],
-            exact_magnitudes: vec![0.0; width],
+            exact_magnitudes: Vec::new(),
         }
     }
 
     fn all_finite(&self) -> bool {
-        self.lo.iter().chain(&self.hi).all(|b| b.is_finite())
+        self.lo_hi
+            .iter()
+            .all(|(lo, hi)| lo.is_finite() && hi.is_finite())
     }
 }
 
@@ -481,11 +478,7 @@ fn summed_bounds(
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
         // Every class's vol computed here (none taken from another class: the same bits).
-        let class_sums = classes
-            .firsts
-            .iter()
-            .zip(vols_then)
-            .zip(&mut per_class);
+        let class_sums = classes.firsts.iter().zip(vols_then).zip(&mut per_class);
         for ((s, (least, most)), (vega, unit)) in class_sums {
             let (now, usable) = class_vol(node, p, &parts, s);
             ok &= usable;
@@ -498,18 +491,19 @@ fn summed_bounds(
         }
     }
     let RowBounds {
-        lo,
-        hi,
+        lo_hi,
         unit_scale,
         exact_magnitudes,
     } = &mut bounds;
+    // No exact magnitudes (none added): 0 in every row.
+    let exacts = exact_magnitudes.iter().chain(std::iter::repeat(&0.0));
     let per_row = classes
         .class_of
         .iter()
         .zip(rows.growths)
         .zip(sums.values.iter().zip(&sums.magnitudes))
-        .zip(exact_magnitudes.iter())
-        .zip(lo.iter_mut().zip(hi.iter_mut()).zip(unit_scale.iter_mut()));
+        .zip(exacts)
+        .zip(lo_hi.iter_mut().zip(unit_scale.iter_mut()));
     for ((((class, growth), (value, magnitude)), exact), ((lo, hi), all_unit)) in per_row {
         let (vega, class_unit) = *per_class.get(*class)?;
         let moved_by = (growth * (moves + vega) + strikes) * UP * UP;
@@ -572,7 +566,7 @@ fn node_by_node_bounds(
                 .iter()
                 .zip(earlier.rows)
                 .zip(rows.growths)
-                .zip(bounds.lo.iter_mut().zip(&mut bounds.hi))
+                .zip(&mut bounds.lo_hi)
                 .zip(&mut bounds.unit_scale);
             // Every earlier row priced at σ·√T large enough for the slack (a NaN fails too).
             let mut usable = true;
@@ -625,11 +619,8 @@ fn node_by_node_bounds(
 
 /// Adds bounds in row `j` (`unit`: whether the vol scales they cover are all 1).
 fn add(bounds: &mut RowBounds, j: usize, unit: bool, lo: f64, hi: f64) {
-    if let (Some(l), Some(h), Some(all_unit)) = (
-        bounds.lo.get_mut(j),
-        bounds.hi.get_mut(j),
-        bounds.unit_scale.get_mut(j),
-    ) {
+    if let (Some((l, h)), Some(all_unit)) = (bounds.lo_hi.get_mut(j), bounds.unit_scale.get_mut(j))
+    {
         *l += lo;
         *h += hi;
         *all_unit &= unit;
@@ -646,6 +637,9 @@ fn add_exact(
     p: &RiskMatrixParams,
     base: f64,
 ) -> Option<()> {
+    if bounds.exact_magnitudes.is_empty() {
+        bounds.exact_magnitudes.resize(values.len(), 0.0);
+    }
     for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
         let pnl = node_row_pnl(
             node,
@@ -885,10 +879,10 @@ mod tests {
             assert!(full.priced[j], "{what}, row {j}");
             assert_eq!(bounds.unit_scale[j], full.unit_scale[j], "{what}, row {j}");
             assert!(
-                bounds.lo[j] <= exact && exact <= bounds.hi[j],
+                bounds.lo_hi[j].0 <= exact && exact <= bounds.lo_hi[j].1,
                 "{what}, row {j}: {exact} outside [{}, {}]",
-                bounds.lo[j],
-                bounds.hi[j]
+                bounds.lo_hi[j].0,
+                bounds.lo_hi[j].1
             );
         }
         sums
