@@ -95,7 +95,7 @@ use crate::error::{Error, Result};
 use crate::margin::valuation::{
     call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
 };
-use crate::market::{Market, StickyRule};
+use crate::market::{Market, StickyRule, Underlying};
 use crate::math::{exp, ln, max, min, pow};
 use crate::portfolio::{ContractKind, Position, Settlement};
 use crate::pricing::{black76_call_put_from_total_vol, black76_price, OptionKind};
@@ -855,6 +855,27 @@ impl BitsMemo {
     }
 }
 
+/// The last underlying looked up by name: a book's positions are mostly on one underlying, so
+/// its legs share one `market.underlying` call (same data, and the same error for a missing one:
+/// a miss calls it).
+#[derive(Default)]
+struct UnderlyingMemo<'m> {
+    last: Option<(&'m str, &'m Underlying)>,
+}
+
+impl<'m> UnderlyingMemo<'m> {
+    fn get(&mut self, market: &'m Market, name: &'m str) -> Result<&'m Underlying> {
+        if let Some((last, underlying)) = self.last {
+            if crate::bytes::same_text(last, name) {
+                return Ok(underlying);
+            }
+        }
+        let underlying = market.underlying(name)?;
+        self.last = Some((name, underlying));
+        Ok(underlying)
+    }
+}
+
 /// [`vol_scale`] with its term factor from [`vol_term`].
 fn vol_scale_with_term(
     p: &RiskMatrixParams,
@@ -1044,6 +1065,7 @@ fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
 /// (`margin()` values every position unshocked for its report lines: the same call, same bits);
 /// `terms`: an option's pricing inputs as that valuation looked them up, if known; `skew_shock`:
 /// the position's underlying's `skewShock`.
+#[cfg(test)]
 fn leg<'a>(
     market: &Market,
     position: &'a Position,
@@ -1052,8 +1074,24 @@ fn leg<'a>(
     discounts: &mut BitsMemo,
     skew_shock: f64,
 ) -> Result<Leg<'a>> {
+    let underlying = market.underlying(&position.instrument.underlying)?;
+    leg_on(
+        market, underlying, position, unshocked, terms, discounts, skew_shock,
+    )
+}
+
+/// [`leg`] with the position's underlying looked up by the caller (`market.underlying` of its
+/// name: once per run of positions on one underlying, not once per leg).
+fn leg_on<'a>(
+    market: &Market,
+    underlying: &Underlying,
+    position: &'a Position,
+    unshocked: Option<(f64, f64)>,
+    terms: Option<UnshockedTerms>,
+    discounts: &mut BitsMemo,
+    skew_shock: f64,
+) -> Result<Leg<'a>> {
     let instrument = &position.instrument;
-    let underlying = market.underlying(&instrument.underlying)?;
     let s0 = underlying.spot();
     let (base_usd, base_delta) = match unshocked {
         Some(known) => known,
@@ -2166,10 +2204,10 @@ pub(crate) fn portfolio_requirements_checked(
     }
     // Vectors by (underlying, linear): the coin vector sorts before the USD one.
     let mut vectors: VecMap<(&str, bool), Vec<Leg>> = VecMap::new();
-    // Each position's option terms, index in its vector and underlying's spot once its leg is
-    // built (for `first_same`).
-    let mut built: Vec<Option<(OptionTerms, usize, f64)>> = Vec::with_capacity(positions.len());
+    // Each option position's index in its vector once its leg is built (for `first_same`).
+    let mut built: Vec<Option<usize>> = Vec::with_capacity(positions.len());
     let mut discounts = BitsMemo::default();
+    let mut underlyings = UnderlyingMemo::default();
     // Whether any underlying's grid tilts vols by skew (else no leg needs its log-moneyness).
     let any_skew = std::iter::once(&params.default_underlying)
         .chain(params.underlyings.values())
@@ -2186,22 +2224,35 @@ pub(crate) fn portfolio_requirements_checked(
         }
         let instrument = &position.instrument;
         let known = unshocked.and_then(|u| u.get(i)).copied();
+        let vector = vectors.slot(
+            (
+                instrument.underlying.as_str(),
+                instrument.settlement == Settlement::Linear,
+            ),
+            || Vec::with_capacity(positions.len()),
+        );
+        // The first position with an equal instrument: the same vector, so its leg is there.
         let same = first_same
             .and_then(|f| f.get(i))
             .filter(|&&first| first < i)
-            .and_then(|&first| built.get(first).copied().flatten());
+            .and_then(|&first| {
+                let at = built.get(first).copied().flatten()?;
+                let leg = vector.get(at)?;
+                std::ptr::eq(leg.position, positions.get(first)?).then_some((leg, at))
+            });
         let leg = match (same, known) {
-            (Some((terms, first, spot)), Some((base_usd, base_delta))) => Leg {
+            (Some((first, at)), Some((base_usd, base_delta))) => Leg {
                 position,
                 base_usd,
                 // The same underlying as the first position's: the same spot.
-                delta_usd: base_delta * spot,
-                kind: LegKind::Option(terms),
-                same_as: Some(first),
-                spot,
+                delta_usd: base_delta * first.spot,
+                kind: first.kind,
+                same_as: Some(at),
+                spot: first.spot,
             },
-            _ => leg(
+            _ => leg_on(
                 market,
+                underlyings.get(market, &instrument.underlying)?,
                 position,
                 known,
                 terms.and_then(|t| t.get(i)).copied().flatten(),
@@ -2213,15 +2264,8 @@ pub(crate) fn portfolio_requirements_checked(
                 },
             )?,
         };
-        let vector = vectors.slot(
-            (
-                instrument.underlying.as_str(),
-                instrument.settlement == Settlement::Linear,
-            ),
-            || Vec::with_capacity(positions.len()),
-        );
         built.push(match leg.kind {
-            LegKind::Option(terms) => Some((terms, vector.len(), leg.spot)),
+            LegKind::Option(_) => Some(vector.len()),
             LegKind::Delta1 { .. } => None,
         });
         vector.push(leg);
