@@ -1054,7 +1054,8 @@ struct Leg<'a> {
 /// prices): the tilt is then 1 + 0·k·side = 1 exactly for either, so the `ln` is skipped.
 fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
     let ratio = strike / forward0;
-    if skew_shock == 0.0 && ratio > 0.0 && ratio.is_finite() {
+    // 0 < ratio < ∞: finite and positive (NaN fails both), in two comparisons.
+    if skew_shock == 0.0 && ratio > 0.0 && ratio < f64::INFINITY {
         0.0
     } else {
         ln(ratio)
@@ -2301,8 +2302,10 @@ pub(crate) fn portfolio_requirements_checked(
             .filter_map(|(leg, node)| node.is_none().then_some(leg))
             .collect();
         let mut rows = Vec::with_capacity(grid.len());
-        let mut raw_rows = Vec::with_capacity(grid.len());
-        let mut priced = Vec::with_capacity(nodes.len());
+        // The raw rows are read by the table only.
+        let mut raw_rows = Vec::with_capacity(if without_table { 0 } else { grid.len() });
+        // Nodes' prices in a row with a node the kernel cannot price (allocated if one is met).
+        let mut priced = Vec::new();
         let inputs = grid_rows.inputs(s0, coin);
         // Whether every node's value now is finite and counts its longs at full value: then a
         // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
@@ -2373,7 +2376,9 @@ pub(crate) fn portfolio_requirements_checked(
                 .is_some_and(|priced| !priced.get(j).copied().unwrap_or(true))
             {
                 // A row the bounds place above the worst: never the worst, never read.
-                raw_rows.push(f64::INFINITY);
+                if !without_table {
+                    raw_rows.push(f64::INFINITY);
+                }
                 rows.push(f64::INFINITY);
                 continue;
             }
@@ -2408,7 +2413,9 @@ pub(crate) fn portfolio_requirements_checked(
                     pnl
                 }
             };
-            raw_rows.push(pnl);
+            if !without_table {
+                raw_rows.push(pnl);
+            }
             rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
         }
         let worst = worst_row(grid, &rows);
