@@ -1284,7 +1284,7 @@ fn pricing_nodes(
     let discounted_longs = p.time_value_discount > 0.0;
     let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
     for leg in legs {
-        let LegKind::Option(o) = leg.kind else {
+        let LegKind::Option(o) = &leg.kind else {
             node_of_leg.push(None);
             continue;
         };
@@ -1295,12 +1295,12 @@ fn pricing_nodes(
         let n = match known {
             Some(n) => n,
             None => {
-                let key = node_key(&o);
+                let key = node_key(o);
                 match index.find(&key, |n| nodes.get(n).map(PricingNode::key)) {
                     Ok(n) => n,
                     Err(vacant) => {
                         nodes.push(PricingNode {
-                            terms: o,
+                            terms: *o,
                             term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
                             // The valuation's ln(F/K) at F₀ if it has one (the same operation).
                             log_forward_over_strike: log_forward_over_strike_now(o.now)
