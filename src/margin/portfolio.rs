@@ -91,6 +91,7 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) mod grid_bounds;
 pub(crate) mod node_index;
+use crate::bytes::same_text;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{
     call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
@@ -866,7 +867,7 @@ struct UnderlyingMemo<'m> {
 impl<'m> UnderlyingMemo<'m> {
     fn get(&mut self, market: &'m Market, name: &'m str) -> Result<&'m Underlying> {
         if let Some((last, underlying)) = self.last {
-            if crate::bytes::same_text(last, name) {
+            if same_text(last, name) {
                 return Ok(underlying);
             }
         }
@@ -2075,11 +2076,38 @@ struct Floors {
     short_option_minimum: f64,
 }
 
+/// The legs by vector (underlying, linear), in key order as a `VecMap` keeps them: the coin
+/// vector sorts before the USD one.
+type Vectors<'p> = Vec<((&'p str, bool), Vec<Leg<'p>>)>;
+
+/// The legs of vector `key`, added empty (room for `room` legs) if absent. `last`: the index of
+/// the vector found before, tried first, then set to this one's.
+fn vector_of<'v, 'p>(
+    vectors: &'v mut Vectors<'p>,
+    last: &mut usize,
+    key: (&'p str, bool),
+    room: usize,
+) -> &'v mut Vec<Leg<'p>> {
+    let same = |(name, linear): &(&str, bool)| *linear == key.1 && same_text(name, key.0);
+    if !vectors.get(*last).is_some_and(|(k, _)| same(k)) {
+        *last = match vectors.iter().position(|(k, _)| *k >= key) {
+            Some(at) if vectors.get(at).is_some_and(|(k, _)| same(k)) => at,
+            found => {
+                let at = found.unwrap_or(vectors.len());
+                vectors.insert(at, (key, Vec::with_capacity(room)));
+                at
+            }
+        };
+    }
+    // In bounds by construction (found there or just inserted there).
+    &mut vectors[*last].1
+}
+
 /// Paradex's minimum delta top-up max(0, MinDeltaRisk − loss), SPAN's intra-commodity spread
 /// charge and SPAN's short option minimum top-up max(0, SOM − (loss + the two before)), per
 /// underlying.
 fn underlying_floors(
-    vectors: &VecMap<(&str, bool), Vec<Leg>>,
+    vectors: &Vectors,
     params: &PortfolioParams,
     losses: &VecMap<&str, f64>,
     market: &Market,
@@ -2091,13 +2119,13 @@ fn underlying_floors(
             || p.short_option_minimum > 0.0
     };
     if !vectors
-        .keys()
-        .any(|(name, _)| enabled(params.risk_matrix(name)))
+        .iter()
+        .any(|((name, _), _)| enabled(params.risk_matrix(name)))
     {
         return Ok(Floors::default());
     }
     let mut by_underlying: VecMap<&str, Vec<&Leg>> = VecMap::new();
-    for (&(name, _), legs) in vectors {
+    for ((name, _), legs) in vectors {
         by_underlying.slot(name, Vec::new).extend(legs.iter());
     }
     let mut floors = Floors::default();
@@ -2203,8 +2231,9 @@ pub(crate) fn portfolio_requirements_checked(
             market, positions, collateral, derive,
         );
     }
-    // Vectors by (underlying, linear): the coin vector sorts before the USD one.
-    let mut vectors: VecMap<(&str, bool), Vec<Leg>> = VecMap::new();
+    let mut vectors: Vectors = Vec::new();
+    // The vector of the previous position (tried first: positions come in runs on one vector).
+    let mut last_vector = 0;
     // Each option position's index in its vector once its leg is built (for `first_same`).
     let mut built: Vec<Option<usize>> = Vec::with_capacity(positions.len());
     let mut discounts = BitsMemo::default();
@@ -2225,13 +2254,11 @@ pub(crate) fn portfolio_requirements_checked(
         }
         let instrument = &position.instrument;
         let known = unshocked.and_then(|u| u.get(i)).copied();
-        let vector = vectors.slot(
-            (
-                instrument.underlying.as_str(),
-                instrument.settlement == Settlement::Linear,
-            ),
-            || Vec::with_capacity(positions.len()),
+        let key = (
+            instrument.underlying.as_str(),
+            instrument.settlement == Settlement::Linear,
         );
+        let vector = vector_of(&mut vectors, &mut last_vector, key, positions.len());
         // The first position with an equal instrument: the same vector, so its leg is there.
         let same = first_same
             .and_then(|f| f.get(i))
@@ -2276,7 +2303,7 @@ pub(crate) fn portfolio_requirements_checked(
     let mut losses: VecMap<&str, f64> = VecMap::new();
     let mut unchanged_price_losses: VecMap<&str, f64> = VecMap::new();
     let mut net_delta: VecMap<&str, f64> = VecMap::new();
-    for (&(name, linear), legs) in &vectors {
+    for &((name, linear), ref legs) in &vectors {
         let p = params.risk_matrix(name);
         let s0 = market.underlying(name)?.spot();
         let (settlement, usd_per_unit, currency) = if linear {
