@@ -2268,17 +2268,19 @@ pub(crate) fn portfolio_requirements_checked(
                 let leg = vector.get(at)?;
                 std::ptr::eq(leg.position, positions.get(first)?).then_some((leg, at))
             });
-        let leg = match (same, known) {
-            (Some((first, at)), Some((base_usd, base_delta))) => Leg {
+        let at = vector.len();
+        // Pushed as built (a leg is large: no copy through a local).
+        match (same, known) {
+            (Some((first, first_at)), Some((base_usd, base_delta))) => vector.push(Leg {
                 position,
                 base_usd,
                 // The same underlying as the first position's: the same spot.
                 delta_usd: base_delta * first.spot,
                 kind: first.kind,
-                same_as: Some(at),
+                same_as: Some(first_at),
                 spot: first.spot,
-            },
-            _ => leg_on(
+            }),
+            _ => vector.push(leg_on(
                 market,
                 underlyings.get(market, &instrument.underlying)?,
                 position,
@@ -2290,13 +2292,12 @@ pub(crate) fn portfolio_requirements_checked(
                 } else {
                     0.0
                 },
-            )?,
-        };
-        built.push(match leg.kind {
-            LegKind::Option(_) => Some(vector.len()),
-            LegKind::Delta1 { .. } => None,
-        });
-        vector.push(leg);
+            )?),
+        }
+        let option = vector
+            .get(at)
+            .is_some_and(|leg| matches!(leg.kind, LegKind::Option(_)));
+        built.push(option.then_some(at));
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
