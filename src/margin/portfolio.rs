@@ -1063,10 +1063,7 @@ fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
     }
 }
 
-/// `unshocked`: the position's (USD value, delta) under [`Shock::NONE`] if the caller has them
-/// (`margin()` values every position unshocked for its report lines: the same call, same bits);
-/// `terms`: an option's pricing inputs as that valuation looked them up, if known; `skew_shock`:
-/// the position's underlying's `skewShock`.
+/// [`leg_on`] with the position's underlying looked up here (the tests' legs).
 #[cfg(test)]
 fn leg<'a>(
     market: &Market,
@@ -1082,8 +1079,12 @@ fn leg<'a>(
     )
 }
 
-/// [`leg`] with the position's underlying looked up by the caller (`market.underlying` of its
-/// name: once per run of positions on one underlying, not once per leg).
+/// A position's leg. `underlying`: `market.underlying` of its underlying's name, looked up by
+/// the caller (once per run of positions on one underlying, not once per leg); `unshocked`: the
+/// position's (USD value, delta) under [`Shock::NONE`] if the caller has them (`margin()` values
+/// every position unshocked for its report lines: the same call, same bits); `terms`: an
+/// option's pricing inputs as that valuation looked them up, if known; `skew_shock`: the
+/// position's underlying's `skewShock`.
 fn leg_on<'a>(
     market: &Market,
     underlying: &Underlying,
