@@ -21,7 +21,7 @@ use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, ErrorKind, Quoted, Result};
 use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
-use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
+use crate::market::{FeedConfidenceUpdate, IndexData, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use crate::vec_map::VecMap;
 use serde::Serialize;
@@ -213,19 +213,24 @@ impl MarginEngine {
                 publish_time,
             }) => {
                 let market = self.require_market()?;
-                let mut spec = underlying_spec(market, &underlying)?;
+                market
+                    .underlying(&underlying)
+                    .map_err(|e| e.with_field("underlying"))?;
                 if publish_time > market.now() {
                     return Err(Error::invalid(
                         "publishTime",
                         format!("{publish_time} is after now ({})", market.now()),
                     ));
                 }
-                spec.index = IndexQuote {
-                    price,
-                    conf,
-                    publish_time,
-                };
-                self.update_underlying(&underlying, spec, SameVol::Yes)
+                let data = market.index_data(
+                    &underlying,
+                    IndexQuote {
+                        price,
+                        conf,
+                        publish_time,
+                    },
+                )?;
+                self.update_index(&underlying, data)
             }
             Event::MarkUpdate(MarkUpdate { instrument, price }) => {
                 let market = self.require_market()?;
@@ -506,6 +511,33 @@ impl MarginEngine {
             SameVol::No => market.replace_underlying(underlying, spec)?,
         }
         self.scenarios.forget_underlying(underlying);
+        self.recompute_holders(underlying, |market| {
+            market.restore_underlying(underlying, previous);
+        })
+    }
+
+    /// Installs one underlying's new index quote (validated: [`Market::index_data`]) and
+    /// recomputes the accounts that hold a position on it.
+    fn update_index(&mut self, underlying: &str, data: IndexData) -> Result<Vec<MarginUpdate>> {
+        // Forgotten first: the cache holding the underlying would make the swap copy it.
+        self.scenarios.forget_underlying(underlying);
+        let Some(market) = self.market.as_mut() else {
+            return Err(Error::missing("market", "no market set"));
+        };
+        let previous = market.swap_index(underlying, data);
+        self.recompute_holders(underlying, |market| {
+            market.swap_index(underlying, previous);
+        })
+    }
+
+    /// Recomputes the accounts holding a position on `underlying`, whose data just moved (its
+    /// cached values already forgotten), and emits their updates; on error `rollback` puts the
+    /// previous data back (it was valid at this same `now`).
+    fn recompute_holders(
+        &mut self,
+        underlying: &str,
+        rollback: impl FnOnce(&mut Market),
+    ) -> Result<Vec<MarginUpdate>> {
         let ids: Vec<String> = self
             .accounts
             .iter()
@@ -523,11 +555,10 @@ impl MarginEngine {
         match self.compute(&ids, None) {
             Ok(reports) => self.emit(reports),
             Err(e) => {
-                // Roll back: the previous data was valid at this same `now`.
-                if let Some(market) = self.market.as_mut() {
-                    market.restore_underlying(underlying, previous);
-                }
                 self.scenarios.forget_underlying(underlying);
+                if let Some(market) = self.market.as_mut() {
+                    rollback(market);
+                }
                 Err(e)
             }
         }

@@ -43,9 +43,9 @@ pub use feed_confidence::{
     UnderlyingConfidence, UnderlyingConfidenceUpdate,
 };
 pub use listed::canonical_mark_iv;
-pub(crate) use snapshot::PinnedVols;
 pub use snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, Market, MarketSpec, RiskFlag,
     Underlying, UnderlyingSpec,
 };
+pub(crate) use snapshot::{IndexData, PinnedVols};
 pub use vol_surface::{StickyRule, VolSliceSpec, VolSurface, VolSurfaceSpec};

@@ -214,6 +214,14 @@ impl PinnedVols {
     }
 }
 
+/// An underlying's index quote and the forwards' carry at its price ([`Market::index_data`]).
+#[derive(Debug)]
+pub(crate) struct IndexData {
+    index: IndexQuote,
+    /// As [`Underlying`]'s `carry`.
+    carry: Vec<(f64, f64)>,
+}
+
 /// A validated market snapshot.
 ///
 /// Each underlying is validated once and shared (`Arc`): a market with one underlying's prices
@@ -245,6 +253,13 @@ impl Underlyings {
             .map(|(_, u)| u)
     }
 
+    fn get_mut(&mut self, name: &str) -> Option<&mut Arc<Underlying>> {
+        self.0
+            .iter_mut()
+            .find(|(n, _)| n.len() == name.len() && crate::bytes::same_text(n, name))
+            .map(|(_, u)| u)
+    }
+
     /// Adds `name`, or replaces its data.
     fn insert(&mut self, name: &str, underlying: Arc<Underlying>) {
         self.0.insert(name.to_string(), underlying);
@@ -265,6 +280,61 @@ fn positive_at(value: f64, field: impl FnOnce() -> String) -> Result<f64> {
     named_on_error(|f| positive(value, f), field)
 }
 
+/// Validates an underlying's index quote at `now` (field paths `underlyings.<name>.index.…`);
+/// its price (the spot) if valid.
+fn checked_index(name: &str, index: &IndexQuote, now: Millis) -> Result<f64> {
+    let at = |f: &str| format!("underlyings.{name}.{f}");
+    let spot = positive_at(index.price, || at("index.price"))?;
+    if !(index.conf.is_finite() && index.conf >= 0.0 && index.conf <= spot) {
+        return Err(Error::invalid(
+            at("index.conf"),
+            format!(
+                "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
+                crate::numfmt::Shortest(index.conf),
+                spot = crate::numfmt::Shortest(spot),
+            ),
+        ));
+    }
+    named_on_error(
+        |f| crate::units::timestamp(index.publish_time, f),
+        || at("index.publishTime"),
+    )?;
+    if index.publish_time > now {
+        return Err(Error::invalid(
+            at("index.publishTime"),
+            format!("{} is after now ({now})", index.publish_time),
+        ));
+    }
+    Ok(spot)
+}
+
+/// The validated forwards' curves at index price `spot`: (T, carry ln(F/S)/T) and (T, discount
+/// rate) of those that quote one, each sorted by T (field paths `underlyings.<name>.forwards…`).
+fn forward_curves(
+    name: &str,
+    forwards: &[ForwardQuote],
+    spot: f64,
+    now: Millis,
+) -> Result<(Vec<(f64, f64)>, Vec<(f64, f64)>)> {
+    let at = |f: &str| format!("underlyings.{name}.{f}");
+    let mut carry = Vec::with_capacity(forwards.len());
+    let mut rates = Vec::new();
+    for (i, f) in forwards.iter().enumerate() {
+        let price = positive_at(f.price, || at(&format!("forwards[{i}].price")))?;
+        let t = year_fraction(now, f.expiry)
+            .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
+        carry.push((t, ln(price / spot) / t));
+        if let Some(rate) = f.rate {
+            crate::units::Rate::new(rate, &at(&format!("forwards[{i}].rate")))?;
+            rates.push((t, rate));
+        }
+    }
+    // One expiry per forward: short lists, usually listed in order already.
+    crate::sort::insertion_sort_by(&mut carry, later);
+    crate::sort::insertion_sort_by(&mut rates, later);
+    Ok((carry, rates))
+}
+
 impl Underlying {
     /// Validates one underlying's data at valuation time `now` (field paths
     /// `underlyings.<name>.…`).
@@ -282,43 +352,9 @@ impl Underlying {
         surface: Option<Arc<VolSurface>>,
     ) -> Result<Underlying> {
         let at = |f: &str| format!("underlyings.{name}.{f}");
-        let spot = positive_at(u.index.price, || at("index.price"))?;
-        if !(u.index.conf.is_finite() && u.index.conf >= 0.0 && u.index.conf <= spot) {
-            return Err(Error::invalid(
-                at("index.conf"),
-                format!(
-                    "must be a finite number in [0, index.price = {spot}] (an interval wider than the price means no price), got {}",
-                    crate::numfmt::Shortest(u.index.conf),
-                    spot = crate::numfmt::Shortest(spot),
-                ),
-            ));
-        }
-        named_on_error(
-            |f| crate::units::timestamp(u.index.publish_time, f),
-            || at("index.publishTime"),
-        )?;
-        if u.index.publish_time > now {
-            return Err(Error::invalid(
-                at("index.publishTime"),
-                format!("{} is after now ({now})", u.index.publish_time),
-            ));
-        }
+        let spot = checked_index(name, &u.index, now)?;
         named_on_error(|f| crate::units::Rate::new(u.rate, f), || at("rate"))?;
-        let mut carry = Vec::with_capacity(u.forwards.len());
-        let mut rates = Vec::new();
-        for (i, f) in u.forwards.iter().enumerate() {
-            let price = positive_at(f.price, || at(&format!("forwards[{i}].price")))?;
-            let t = year_fraction(now, f.expiry)
-                .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
-            carry.push((t, ln(price / spot) / t));
-            if let Some(rate) = f.rate {
-                crate::units::Rate::new(rate, &at(&format!("forwards[{i}].rate")))?;
-                rates.push((t, rate));
-            }
-        }
-        // One expiry per forward: short lists, usually listed in order already.
-        crate::sort::insertion_sort_by(&mut carry, later);
-        crate::sort::insertion_sort_by(&mut rates, later);
+        let (carry, rates) = forward_curves(name, &u.forwards, spot, now)?;
         for (id, mark) in &u.marks {
             positive_at(*mark, || at(&format!("marks.{id}")))?;
         }
@@ -436,6 +472,31 @@ impl Market {
         let underlying = Underlying::build(name, spec, self.spec.now)?;
         self.underlyings.insert(name, Arc::new(underlying));
         Ok(())
+    }
+
+    /// Underlying `name`'s index quote replaced by `index`, validated as [`Market::new`] would
+    /// validate it, with the forwards' carry at its price (nothing else of a validated
+    /// underlying depends on its index); installed by [`Market::swap_index`]. The engine's
+    /// oracle updates: neither the underlying's other data nor its surface is copied or
+    /// validated again.
+    pub(crate) fn index_data(&self, name: &str, index: IndexQuote) -> Result<IndexData> {
+        let u = self.underlying(name)?;
+        let spot = checked_index(name, &index, self.spec.now)?;
+        let (carry, _) = forward_curves(name, &u.spec.forwards, spot, self.spec.now)?;
+        Ok(IndexData { index, carry })
+    }
+
+    /// Installs `data` ([`Market::index_data`]) as underlying `name`'s index; returns what it
+    /// replaced (swapping that back is the rollback). Changed in place when this market alone
+    /// holds the underlying, else on a copy (`Arc::make_mut`): whoever shares it keeps its data,
+    /// so equal `Arc`s stay the same data.
+    pub(crate) fn swap_index(&mut self, name: &str, mut data: IndexData) -> IndexData {
+        if let Some(shared) = self.underlyings.get_mut(name) {
+            let underlying = Arc::make_mut(shared);
+            std::mem::swap(&mut underlying.spec.index, &mut data.index);
+            std::mem::swap(&mut underlying.carry, &mut data.carry);
+        }
+        data
     }
 
     /// [`Market::replace_underlying`] for data whose volatility (`vol`; `markIv` may gain
