@@ -275,7 +275,8 @@ fn positive(value: f64, field: &str) -> Result<f64> {
 }
 
 /// [`positive`] with the field path formatted only on error (the engine revalidates an
-/// underlying on every index update: a path per mark would be most of that work).
+/// underlying on every mark update, the liquidation solver on every trial market: a path per
+/// mark would be most of that work).
 fn positive_at(value: f64, field: impl FnOnce() -> String) -> Result<f64> {
     named_on_error(|f| positive(value, f), field)
 }
@@ -463,7 +464,8 @@ impl Market {
 
     /// Replaces (or adds) one underlying's data, validated exactly as [`Market::new`] would, so
     /// the result equals `Market::new` of the updated snapshot; the other underlyings are kept
-    /// as they are (the engine's incremental path for oracle, mark and volatility updates). On
+    /// as they are (the engine's incremental path for mark and volatility updates; an oracle
+    /// update replaces only the index: [`Market::index_data`]). On
     /// error the market is unchanged. `spec`'s `marks` and `markIv` must be keyed by canonical
     /// id already, as this market's own are: the engine re-keys what its events add
     /// ([`super::canonical_mark_iv`]; `markUpdate` names its instrument by canonical id), so an
@@ -500,7 +502,7 @@ impl Market {
     }
 
     /// [`Market::replace_underlying`] for data whose volatility (`vol`; `markIv` may gain
-    /// entries) is the current one's (an index or mark update, a moved market): the validated
+    /// entries) is the current one's (a mark update, a moved market): the validated
     /// surface, and any vols pinned on it, are kept instead of rebuilt — `replace_underlying`
     /// would build the same surface again from the same data at the same `now`. On error the
     /// market is unchanged.
