@@ -309,6 +309,9 @@ fn checked_index(name: &str, index: &IndexQuote, now: Millis) -> Result<f64> {
     Ok(spot)
 }
 
+/// Points (T in years, value), sorted by T.
+type Curve = Vec<(f64, f64)>;
+
 /// The validated forwards' curves at index price `spot`: (T, carry ln(F/S)/T) and (T, discount
 /// rate) of those that quote one, each sorted by T (field paths `underlyings.<name>.forwards…`).
 fn forward_curves(
@@ -316,7 +319,7 @@ fn forward_curves(
     forwards: &[ForwardQuote],
     spot: f64,
     now: Millis,
-) -> Result<(Vec<(f64, f64)>, Vec<(f64, f64)>)> {
+) -> Result<(Curve, Curve)> {
     let at = |f: &str| format!("underlyings.{name}.{f}");
     let mut carry = Vec::with_capacity(forwards.len());
     let mut rates = Vec::new();
