@@ -76,18 +76,20 @@ pub(super) fn bounded_rows(
     let Some(bounds) = bounded_sums(v.nodes, v.p, v.inputs, cache) else {
         return Ok(None);
     };
-    let Some(priced) = rows_to_price(v, &bounds, with_delta1)? else {
+    let Some((priced, lows)) = rows_to_price(v, &bounds, with_delta1)? else {
         return Ok(None);
     };
     cache.count_bounded();
     let width = v.inputs.grid.len();
+    // The lows' buffer, read: it takes the rows' sums (+0 in the rows not priced).
     let mut sums = NodeSums {
-        pnl: vec![0.0; width],
+        pnl: lows,
         priced: vec![true; width],
         unit_scale: bounds.unit_scale,
     };
     let rows = sums.pnl.iter_mut().zip(&mut sums.priced).zip(&priced);
     for (j, ((pnl, row_priced), price)) in rows.enumerate() {
+        *pnl = 0.0;
         if *price {
             let exact = exact_row(v.nodes, v.p, v.inputs, j);
             *pnl = exact.unwrap_or(0.0);
@@ -99,15 +101,15 @@ pub(super) fn bounded_rows(
 
 /// The rows to price exactly: those whose counted P&L can be the lowest (counted lower bound
 /// ≤ the least counted upper bound: the worst row is among them) and, with
-/// `v.keep_unchanged`, the standard rows without a move. `None` (price every row) when more
-/// than a quarter of the grid remains, when a bound is not finite, or when counting a row is
-/// not monotone in its P&L (a negative offset or cap; weights and fractions are ≥ 0 by
-/// validation).
+/// `v.keep_unchanged`, the standard rows without a move; with the counted lower bounds (their
+/// buffer serves the caller's sums). `None` (price every row) when more than a quarter of the
+/// grid remains, when a bound is not finite, or when counting a row is not monotone in its
+/// P&L (a negative offset or cap; weights and fractions are ≥ 0 by validation).
 fn rows_to_price(
     v: &Vector,
     bounds: &RowBounds,
     with_delta1: &WithDelta1,
-) -> Result<Option<Vec<bool>>> {
+) -> Result<Option<(Vec<bool>, Vec<f64>)>> {
     let cap = v.settlement.max_offsetable_pnl / v.usd_per_unit;
     let monotone = v.settlement.pnl_offset >= 0.0
         && cap >= 0.0
@@ -138,7 +140,7 @@ fn rows_to_price(
         .map(|(s, lo)| *lo <= least_high || (v.keep_unchanged && s.spot_move == 0.0 && !s.extended))
         .collect();
     let priced = rows.iter().filter(|r| **r).count();
-    Ok((priced * 4 <= grid.len()).then_some(rows))
+    Ok((priced * 4 <= grid.len()).then_some((rows, lows)))
 }
 
 /// The bounds of every row's options P&L (see the module documentation).
@@ -241,8 +243,9 @@ fn class_vol(
     )
 }
 
-/// The greater of two non-negative magnitudes, by one comparison: what [`max`] gives where
-/// neither is NaN (a NaN σ·√T fails the vol checks, so no bound is formed from it).
+/// The greater of two numbers, by one comparison: what [`max`] gives where neither is NaN and
+/// they are not zeros of both signs (each caller says why; e.g. of two magnitudes, a NaN σ·√T
+/// fails the vol checks, so no bound is formed from it).
 #[inline(always)]
 fn greater(a: f64, b: f64) -> f64 {
     if a > b {
@@ -267,7 +270,10 @@ impl MoveTerms {
     fn new(node: &PricingNode, forward_then: f64) -> MoveTerms {
         let o = &node.terms;
         let df = o.discount;
-        let highest = max(o.forward0, forward_then);
+        // `greater`, not `max`: the forwards differ from a NaN or −0 only where the node gives
+        // up (F₀ not positive fails `forward_prices_every_row`; a NaN earlier forward makes
+        // `p_move`, hence the bounds, not finite).
+        let highest = greater(o.forward0, forward_then);
         MoveTerms {
             p_move: df * ((o.forward0 - forward_then).abs() * UP + 2.0 * SLACK * highest),
             q_vega: df * highest * UP * FRAC_1_SQRT_2PI * UP,
