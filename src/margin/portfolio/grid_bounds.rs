@@ -35,9 +35,9 @@
 //! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
 
 use super::{
-    node_row_pnl, node_scenario, node_usd_split, row_after_offsets, GridClasses, NodeScenario,
-    NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, ScaleParts, Scenario,
-    SettlementParams, VectorCache,
+    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_with_term,
+    GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
+    ScaleParts, Scenario, SettlementParams, VectorCache,
 };
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
@@ -747,9 +747,15 @@ pub(super) fn exact_row(
     let s = rows.grid.get(j)?;
     let log_growth = *rows.log_growths.get(j)?;
     let growth = *rows.growths.get(j)?;
+    let movable = *rows.movable.get(j)?;
     let mut pnl = 0.0;
     for node in nodes {
-        let NodeScenario { call_put, .. } = node_scenario(node, p, s, log_growth);
+        // `node_scenario`'s steps, with the row's 1 + move and `movable` read once (the same
+        // bits: `GridRows` computes them as `node_scenario_scaled` does).
+        let o = &node.terms;
+        let scale = vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s);
+        let vol = NodeVol::new(node, scale);
+        let NodeScenario { call_put, .. } = node_row_value(node, &vol, movable, growth, log_growth);
         pnl += node_row_pnl(
             node,
             call_put?,
