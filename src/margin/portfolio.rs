@@ -94,7 +94,8 @@ pub(crate) mod node_index;
 use crate::bytes::same_text;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{
-    call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
+    call_put_now, discount_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms,
+    ValuesNow,
 };
 use crate::market::{Market, StickyRule, Underlying};
 use crate::math::{exp, ln, max, min, pow};
@@ -1156,7 +1157,10 @@ fn leg_on<'a>(
                 strike,
                 sign: option_kind.sign(),
                 option_kind,
-                discount: discounts.get_or(rate, t0, || exp(-rate * t0)),
+                // The valuation's e^(−rT₀) where it has one (the same operation on the same
+                // inputs), else one per expiry.
+                discount: discount_now(now)
+                    .unwrap_or_else(|| discounts.get_or(rate, t0, || exp(-rate * t0))),
                 now,
             })
         }

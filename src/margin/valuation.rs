@@ -199,6 +199,15 @@ pub(crate) fn log_forward_over_strike_now(now: ValuesNow) -> Option<f64> {
     return now.map(|n| match n {});
 }
 
+/// The discount factor e^(−r·T₀) of the valuation now, if it has it: `black76`'s own, at the
+/// terms' rate and T₀ (the valuation keeps its parts only where its time to expiry is T₀).
+pub(crate) fn discount_now(now: ValuesNow) -> Option<f64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return now.map(|n| n.discount);
+    #[cfg(target_arch = "wasm32")]
+    return now.map(|n| match n {});
+}
+
 /// The call's and put's values from the valuation now, if it has them.
 pub(crate) fn call_put_now(now: ValuesNow) -> Option<(f64, f64)> {
     #[cfg(not(target_arch = "wasm32"))]
