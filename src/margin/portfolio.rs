@@ -1275,23 +1275,53 @@ struct NodeSizes {
     long_put: f64,
 }
 
-/// The pricing nodes of a vector's legs: each leg's node (`None` for perpetuals and futures) and
-/// the nodes, with their legs' summed amounts (longs apart when `p.time_value_discount` > 0).
+/// [`vector_nodes`]' each leg's node and the nodes.
+#[cfg(test)]
 fn pricing_nodes(
     legs: &[Leg],
     p: &RiskMatrixParams,
     s0: f64,
     inverse: bool,
 ) -> (Vec<Option<usize>>, Vec<PricingNode>) {
+    let VectorNodes {
+        node_of_leg, nodes, ..
+    } = vector_nodes(legs, p, s0, inverse);
+    (node_of_leg, nodes)
+}
+
+/// A vector's legs grouped into pricing nodes ([`vector_nodes`]).
+struct VectorNodes<'l, 'p> {
+    /// Each leg's node (`None` for perpetuals and futures).
+    node_of_leg: Vec<Option<usize>>,
+    /// The nodes, with their legs' summed amounts (longs apart when `p.time_value_discount` > 0).
+    nodes: Vec<PricingNode>,
+    /// The perpetuals and futures, in leg order (priced leg by leg).
+    delta1_legs: Vec<&'l Leg<'p>>,
+    /// Whether every node's value now is finite and counts its longs at full value: then a
+    /// node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
+    /// on the same inputs as its value now and with the same sizes (no long apart), so its
+    /// P&L is exactly +0 (the value now is computed so that this holds).
+    unchanged_is_zero: bool,
+}
+
+/// The pricing nodes of a vector's legs (see [`VectorNodes`]).
+fn vector_nodes<'l, 'p>(
+    legs: &'l [Leg<'p>],
+    p: &RiskMatrixParams,
+    s0: f64,
+    inverse: bool,
+) -> VectorNodes<'l, 'p> {
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
     let mut nodes: Vec<PricingNode> = Vec::with_capacity(legs.len());
     // (30/DTE)^p per expiry, not per node (`p` is fixed here).
     let mut terms = BitsMemo::default();
     let discounted_longs = p.time_value_discount > 0.0;
     let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
+    let mut delta1_legs = Vec::new();
     for leg in legs {
         let LegKind::Option(o) = &leg.kind else {
             node_of_leg.push(None);
+            delta1_legs.push(leg);
             continue;
         };
         // A leg with an earlier leg of an equal instrument shares its node (same key).
@@ -1344,6 +1374,7 @@ fn pricing_nodes(
         extended: false,
         weighted: None,
     };
+    let mut unchanged_is_zero = true;
     for node in &mut nodes {
         let o = &node.terms;
         let scale = ScaleParts::unshocked_scale(p, o, node.term, &now);
@@ -1370,8 +1401,16 @@ fn pricing_nodes(
             }
             _ => None,
         };
+        unchanged_is_zero &= node.base_usd.is_some_and(f64::is_finite)
+            && node.sizes.long_call == 0.0
+            && node.sizes.long_put == 0.0;
     }
-    (node_of_leg, nodes)
+    VectorNodes {
+        node_of_leg,
+        nodes,
+        delta1_legs,
+        unchanged_is_zero,
+    }
 }
 
 /// A pricing node in one scenario: its vol scale and, where the shock is valid, the call and
@@ -2328,27 +2367,18 @@ pub(crate) fn portfolio_requirements_checked(
         #[cfg(target_arch = "wasm32")]
         let grid_rows = GridRows::of(p);
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
-        let (node_of_leg, nodes) = pricing_nodes(legs, p, s0, coin);
-        let delta1_legs: Vec<&Leg> = legs
-            .iter()
-            .zip(&node_of_leg)
-            .filter_map(|(leg, node)| node.is_none().then_some(leg))
-            .collect();
+        let VectorNodes {
+            node_of_leg,
+            nodes,
+            delta1_legs,
+            unchanged_is_zero,
+        } = vector_nodes(legs, p, s0, coin);
         let mut rows = Vec::with_capacity(grid.len());
         // The raw rows are read by the table only.
         let mut raw_rows = Vec::with_capacity(if without_table { 0 } else { grid.len() });
         // Nodes' prices in a row with a node the kernel cannot price (allocated if one is met).
         let mut priced = Vec::new();
         let inputs = grid_rows.inputs(s0, coin);
-        // Whether every node's value now is finite and counts its longs at full value: then a
-        // node in a scenario without a move whose vol scale is exactly 1 is priced by the kernel
-        // on the same inputs as its value now and with the same sizes (no long apart), so its
-        // P&L is exactly +0 (`pricing_nodes` computes the value now so that this holds).
-        let unchanged_is_zero = nodes.iter().all(|n| {
-            n.base_usd.is_some_and(f64::is_finite)
-                && n.sizes.long_call == 0.0
-                && n.sizes.long_put == 0.0
-        });
         // Whether every node's P&L in a row is +0 (see `unchanged_is_zero`).
         let nodes_are_zero =
             |s: &Scenario, unit_scale: bool| unchanged_is_zero && s.spot_move == 0.0 && unit_scale;
