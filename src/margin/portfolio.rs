@@ -2125,15 +2125,21 @@ struct Floors {
 type Vectors<'p> = Vec<((&'p str, bool), Vec<Leg<'p>>)>;
 
 /// The legs of vector `key`, added empty (room for `room` legs) if absent. `last`: the index of
-/// the vector found before, tried first, then set to this one's.
+/// the vector found before, tried first, then set to this one's; `same_name`: whether that
+/// vector's underlying is known to be `key`'s (its name is then not compared again).
 fn vector_of<'v, 'p>(
     vectors: &'v mut Vectors<'p>,
     last: &mut usize,
     key: (&'p str, bool),
+    same_name: bool,
     room: usize,
 ) -> &'v mut Vec<Leg<'p>> {
     let same = |(name, linear): &(&str, bool)| *linear == key.1 && same_text(name, key.0);
-    if !vectors.get(*last).is_some_and(|(k, _)| same(k)) {
+    let same_as_last = |(_, linear): &(&str, bool)| *linear == key.1 && same_name;
+    if !vectors
+        .get(*last)
+        .is_some_and(|(k, _)| same_as_last(k) || same(k))
+    {
         *last = match vectors.iter().position(|(k, _)| *k >= key) {
             Some(at) if vectors.get(at).is_some_and(|(k, _)| same(k)) => at,
             found => {
@@ -2282,6 +2288,11 @@ pub(crate) fn portfolio_requirements_checked(
     let mut built: Vec<Option<usize>> = Vec::with_capacity(positions.len());
     let mut discounts = BitsMemo::default();
     let mut underlyings = UnderlyingMemo::default();
+    // The previous position's underlying name, and its data once looked up: positions come in
+    // runs on one underlying, so one name comparison per position serves its vector and its
+    // underlying.
+    let mut previous: Option<&str> = None;
+    let mut run_underlying: Option<&Underlying> = None;
     // Whether any underlying's grid tilts vols by skew (else no leg needs its log-moneyness).
     let any_skew = std::iter::once(&params.default_underlying)
         .chain(params.underlyings.values())
@@ -2298,11 +2309,20 @@ pub(crate) fn portfolio_requirements_checked(
         }
         let instrument = &position.instrument;
         let known = unshocked.and_then(|u| u.get(i)).copied();
-        let key = (
-            instrument.underlying.as_str(),
-            instrument.settlement == Settlement::Linear,
+        let name = instrument.underlying.as_str();
+        let same_name = previous.is_some_and(|last| same_text(last, name));
+        previous = Some(name);
+        if !same_name {
+            run_underlying = None;
+        }
+        let key = (name, instrument.settlement == Settlement::Linear);
+        let vector = vector_of(
+            &mut vectors,
+            &mut last_vector,
+            key,
+            same_name,
+            positions.len(),
         );
-        let vector = vector_of(&mut vectors, &mut last_vector, key, positions.len());
         // The first position with an equal instrument: the same vector, so its leg is there.
         let same = first_same
             .and_then(|f| f.get(i))
@@ -2326,7 +2346,10 @@ pub(crate) fn portfolio_requirements_checked(
             }),
             _ => vector.push(leg_on(
                 market,
-                underlyings.get(market, &instrument.underlying)?,
+                match run_underlying {
+                    Some(underlying) => underlying,
+                    None => *run_underlying.insert(underlyings.get(market, name)?),
+                },
                 position,
                 known,
                 terms.and_then(|t| t.get(i)).copied().flatten(),
