@@ -43,7 +43,9 @@ impl NodeIndex {
         let mut slot = self.home(key) & mask;
         loop {
             match self.slots.get(slot).copied() {
-                Some(n) if n != EMPTY && key_of(n).as_ref() == Some(key) => return Ok(n),
+                Some(n) if n != EMPTY && key_of(n).is_some_and(|k| same_key(&k, key)) => {
+                    return Ok(n)
+                }
                 Some(n) if n != EMPTY => slot = (slot + 1) & mask,
                 _ => return Err(Vacant(slot)),
             }
@@ -79,6 +81,13 @@ impl NodeIndex {
         // `shift` < 64 since the table has at least 8 slots.
         (hash >> self.shift) as usize
     }
+}
+
+/// Whether two keys are equal (`a == b`), word by word in line: `==` on the arrays calls
+/// `memcmp` (a call per probe, in wasm32 a loop over single bytes).
+#[inline]
+fn same_key(a: &NodeKey, b: &NodeKey) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 #[cfg(test)]
