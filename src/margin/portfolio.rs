@@ -2348,7 +2348,7 @@ pub(crate) fn portfolio_requirements_checked(
                 market,
                 match run_underlying {
                     Some(underlying) => underlying,
-                    None => *run_underlying.insert(underlyings.get(market, name)?),
+                    None => run_underlying.insert(underlyings.get(market, name)?),
                 },
                 position,
                 known,
