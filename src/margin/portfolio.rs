@@ -94,8 +94,7 @@ pub(crate) mod node_index;
 use crate::bytes::same_text;
 use crate::error::{Error, Result};
 use crate::margin::valuation::{
-    call_put_now, discount_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms,
-    ValuesNow,
+    call_put_now, log_forward_over_strike_now, value_position, Shock, UnshockedTerms, ValuesNow,
 };
 use crate::market::{Market, StickyRule, Underlying};
 use crate::math::{exp, ln, max, min, pow};
@@ -1130,7 +1129,7 @@ fn leg_on<'a>(
                 years: t0,
                 forward: forward0,
                 vol: sigma,
-                rate,
+                discount,
                 now,
             } = match terms {
                 Some(known) => known,
@@ -1143,7 +1142,11 @@ fn leg_on<'a>(
                         vol: underlying
                             .option_vol(instrument, &position.id, forward0, t0)?
                             .get(),
-                        rate: underlying.rate_at(t0),
+                        // One `exp` per expiry (and rate).
+                        discount: {
+                            let rate = underlying.rate_at(t0);
+                            discounts.get_or(rate, t0, || exp(-rate * t0))
+                        },
                         now: None,
                     }
                 }
@@ -1157,10 +1160,7 @@ fn leg_on<'a>(
                 strike,
                 sign: option_kind.sign(),
                 option_kind,
-                // The valuation's e^(−rT₀) where it has one (the same operation on the same
-                // inputs), else one per expiry.
-                discount: discount_now(now)
-                    .unwrap_or_else(|| discounts.get_or(rate, t0, || exp(-rate * t0))),
+                discount,
                 now,
             })
         }

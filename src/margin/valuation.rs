@@ -175,8 +175,9 @@ pub(crate) struct UnshockedTerms {
     pub forward: f64,
     /// `option_vol(instrument, id, F₀, T₀)`.
     pub vol: f64,
-    /// `rate_at(T₀)`.
-    pub rate: f64,
+    /// e^(−r·T₀) with r = `rate_at(T₀)`, as [`ExpiryTerms`] computes it (Black-76's discount
+    /// factor at T₀).
+    pub discount: f64,
     /// ln(F₀/K) and the call's and put's values now (at F₀, T₀, the vol above, `rate`) as
     /// `black76` computed them on the way: where the option was valued unshocked.
     pub now: ValuesNow,
@@ -195,15 +196,6 @@ pub(crate) type ValuesNow = Option<std::convert::Infallible>;
 pub(crate) fn log_forward_over_strike_now(now: ValuesNow) -> Option<f64> {
     #[cfg(not(target_arch = "wasm32"))]
     return now.map(|n| n.log_forward_over_strike);
-    #[cfg(target_arch = "wasm32")]
-    return now.map(|n| match n {});
-}
-
-/// The discount factor e^(−r·T₀) of the valuation now, if it has it: `black76`'s own, at the
-/// terms' rate and T₀ (the valuation keeps its parts only where its time to expiry is T₀).
-pub(crate) fn discount_now(now: ValuesNow) -> Option<f64> {
-    #[cfg(not(target_arch = "wasm32"))]
-    return now.map(|n| n.discount);
     #[cfg(target_arch = "wasm32")]
     return now.map(|n| match n {});
 }
@@ -363,7 +355,7 @@ fn shocked_unit_value(
                 years: t0,
                 forward: forward0,
                 vol: base.get(),
-                rate: terms.rate,
+                discount: terms.discount,
                 now: None,
             });
         }

@@ -130,14 +130,12 @@ pub(crate) fn black76_discounted(inputs: &BlackInputs, discount: f64) -> Greeks 
 /// call's and put's values (intrinsic + the one time value both share, discounted). The same
 /// bits: d₁, d₂ by the same operations; the out-of-the-money side is the kernel's but at F = K,
 /// where a put takes −(F·Φ(−d₁) − K·Φ(−d₂)) = F·Φ(d₁) − F·Φ(d₂) exactly, the kernel's value
-/// (d₂ = −d₁ exactly there). With them the discount factor the values were discounted by
-/// (the caller's e^(−r·T)).
+/// (d₂ = −d₁ exactly there).
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) struct BlackParts {
     pub log_forward_over_strike: f64,
     pub call_put: (f64, f64),
-    pub discount: f64,
 }
 
 /// [`black76_discounted`] and, for T > 0, its [`BlackParts`] (read natively only: in the
@@ -194,7 +192,6 @@ fn black76_core<const PARTS: bool>(
     let parts = PARTS.then(|| BlackParts {
         log_forward_over_strike,
         call_put: call_put_from_time_value(f, k, time_value, discount),
-        discount,
     });
     let pdf = norm_pdf(d1);
     // Φ(θd₁) for delta: the out-of-the-money side's Φ, or its complement when in the money.
