@@ -178,7 +178,7 @@ pub(crate) struct UnshockedTerms {
     /// e^(−r·T₀) with r = `rate_at(T₀)`, as [`ExpiryTerms`] computes it (Black-76's discount
     /// factor at T₀).
     pub discount: f64,
-    /// ln(F₀/K) and the call's and put's values now (at F₀, T₀, the vol above, `rate`) as
+    /// ln(F₀/K) and the call's and put's values now (at F₀, T₀, the vol above, r) as
     /// `black76` computed them on the way: where the option was valued unshocked.
     pub now: ValuesNow,
 }
