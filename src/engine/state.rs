@@ -21,7 +21,9 @@ use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, ErrorKind, Quoted, Result};
 use crate::margin::compute::{margin_hashed, margin_summary};
 use crate::margin::{MarginReport, ScenarioCache};
-use crate::market::{FeedConfidenceUpdate, IndexData, IndexQuote, Market, MarketSpec};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::market::IndexData;
+use crate::market::{FeedConfidenceUpdate, IndexQuote, Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis};
 use crate::vec_map::VecMap;
 use serde::Serialize;
@@ -213,6 +215,18 @@ impl MarginEngine {
                 publish_time,
             }) => {
                 let market = self.require_market()?;
+                let quote = IndexQuote {
+                    price,
+                    conf,
+                    publish_time,
+                };
+                // Natively the quote is swapped in place ([`MarginEngine::update_index`]); the
+                // `.wasm` replaces the underlying's data as a mark update does (the same
+                // numbers: the carry is the one data of the underlying that follows the index),
+                // since the in-place swap costs ≈ 1.7 KB gzip its size budget does not have.
+                #[cfg(target_arch = "wasm32")]
+                let mut spec = underlying_spec(market, &underlying)?;
+                #[cfg(not(target_arch = "wasm32"))]
                 market
                     .underlying(&underlying)
                     .map_err(|e| e.with_field("underlying"))?;
@@ -222,15 +236,16 @@ impl MarginEngine {
                         format!("{publish_time} is after now ({})", market.now()),
                     ));
                 }
-                let data = market.index_data(
-                    &underlying,
-                    IndexQuote {
-                        price,
-                        conf,
-                        publish_time,
-                    },
-                )?;
-                self.update_index(&underlying, data)
+                #[cfg(target_arch = "wasm32")]
+                {
+                    spec.index = quote;
+                    self.update_underlying(&underlying, spec, SameVol::Yes)
+                }
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let data = market.index_data(&underlying, quote)?;
+                    self.update_index(&underlying, data)
+                }
             }
             Event::MarkUpdate(MarkUpdate { instrument, price }) => {
                 let market = self.require_market()?;
@@ -517,7 +532,9 @@ impl MarginEngine {
     }
 
     /// Installs one underlying's new index quote (validated: [`Market::index_data`]) and
-    /// recomputes the accounts that hold a position on it.
+    /// recomputes the accounts that hold a position on it. Native only (see the index update in
+    /// [`MarginEngine::apply`]).
+    #[cfg(not(target_arch = "wasm32"))]
     fn update_index(&mut self, underlying: &str, data: IndexData) -> Result<Vec<MarginUpdate>> {
         // Forgotten first: the cache holding the underlying would make the swap copy it.
         self.scenarios.forget_underlying(underlying);

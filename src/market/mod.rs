@@ -43,9 +43,11 @@ pub use feed_confidence::{
     UnderlyingConfidence, UnderlyingConfidenceUpdate,
 };
 pub use listed::canonical_mark_iv;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use snapshot::IndexData;
+pub(crate) use snapshot::PinnedVols;
 pub use snapshot::{
     CollateralQuote, Depth, ForwardQuote, Funding, IndexQuote, Market, MarketSpec, RiskFlag,
     Underlying, UnderlyingSpec,
 };
-pub(crate) use snapshot::{IndexData, PinnedVols};
 pub use vol_surface::{StickyRule, VolSliceSpec, VolSurface, VolSurfaceSpec};

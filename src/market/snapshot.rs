@@ -215,6 +215,7 @@ impl PinnedVols {
 }
 
 /// An underlying's index quote and the forwards' carry at its price ([`Market::index_data`]).
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug)]
 pub(crate) struct IndexData {
     index: IndexQuote,
@@ -253,6 +254,7 @@ impl Underlyings {
             .map(|(_, u)| u)
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn get_mut(&mut self, name: &str) -> Option<&mut Arc<Underlying>> {
         self.0
             .iter_mut()
@@ -484,6 +486,7 @@ impl Market {
     /// underlying depends on its index); installed by [`Market::swap_index`]. The engine's
     /// oracle updates: neither the underlying's other data nor its surface is copied or
     /// validated again.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn index_data(&self, name: &str, index: IndexQuote) -> Result<IndexData> {
         let u = self.underlying(name)?;
         let spot = checked_index(name, &index, self.spec.now)?;
@@ -495,6 +498,7 @@ impl Market {
     /// replaced (swapping that back is the rollback). Changed in place when this market alone
     /// holds the underlying, else on a copy (`Arc::make_mut`): whoever shares it keeps its data,
     /// so equal `Arc`s stay the same data.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn swap_index(&mut self, name: &str, mut data: IndexData) -> IndexData {
         if let Some(shared) = self.underlyings.get_mut(name) {
             let underlying = Arc::make_mut(shared);
