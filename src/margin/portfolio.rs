@@ -836,7 +836,8 @@ fn vol_term(p: &RiskMatrixParams, days: f64) -> f64 {
 /// `exp`/`pow` calls instead of one each. A hit returns the bits the function returned.
 #[derive(Default)]
 pub(crate) struct BitsMemo {
-    entries: Vec<([u64; 2], f64)>,
+    /// The inputs' bits as a pair, not an array: `==` on `[u64; 2]` calls `memcmp`.
+    entries: Vec<((u64, u64), f64)>,
 }
 
 impl BitsMemo {
@@ -844,7 +845,7 @@ impl BitsMemo {
     const CAPACITY: usize = 32;
 
     fn get_or(&mut self, a: f64, b: f64, f: impl FnOnce() -> f64) -> f64 {
-        let key = [a.to_bits(), b.to_bits()];
+        let key = (a.to_bits(), b.to_bits());
         if let Some((_, value)) = self.entries.iter().find(|(k, _)| *k == key) {
             return *value;
         }

@@ -39,6 +39,7 @@ use super::{
     GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
     ScaleParts, Scenario, SettlementParams, VectorCache,
 };
+use super::node_index::same_key;
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
 use crate::math::{max, min, FRAC_1_SQRT_2PI};
@@ -56,8 +57,11 @@ pub(super) struct Vector<'a> {
 }
 
 /// A row's raw P&L from its options' part and whether every node's vol scale in it is 1
-/// (the caller's: its perpetuals and futures added leg by leg).
-pub(super) type WithDelta1<'a> = dyn Fn(&Scenario, f64, bool) -> Result<f64> + 'a;
+/// (the caller's: its perpetuals and futures added leg by leg). Generic rather than `dyn`, so
+/// that the caller's closure is inlined into [`rows_to_price`]'s loop (two calls per row).
+pub(super) trait WithDelta1: Fn(&Scenario, f64, bool) -> Result<f64> {}
+
+impl<F: Fn(&Scenario, f64, bool) -> Result<f64>> WithDelta1 for F {}
 
 /// The vector's options' part in the rows that can set the worst loss, exactly (each row as
 /// `node_sums` computes it), and which rows those are; `None` when this computation is not the
@@ -68,7 +72,7 @@ pub(super) type WithDelta1<'a> = dyn Fn(&Scenario, f64, bool) -> Result<f64> + '
 pub(super) fn bounded_rows(
     v: &Vector,
     cache: &mut VectorCache,
-    with_delta1: &WithDelta1,
+    with_delta1: &impl WithDelta1,
 ) -> Result<Option<(NodeSums, Vec<bool>)>> {
     if !cache.bound_turn() {
         return Ok(None);
@@ -108,7 +112,7 @@ pub(super) fn bounded_rows(
 fn rows_to_price(
     v: &Vector,
     bounds: &RowBounds,
-    with_delta1: &WithDelta1,
+    with_delta1: &impl WithDelta1,
 ) -> Result<Option<(Vec<bool>, Vec<f64>)>> {
     let cap = v.settlement.max_offsetable_pnl / v.usd_per_unit;
     let monotone = v.settlement.pnl_offset >= 0.0
@@ -438,7 +442,10 @@ fn summed_bounds(
     visit_nodes(&mut bounds, nodes, rows, p, cache, |_, node, key, now| {
         let place = moved_place(node, &key);
         for (sums, matches) in kept.iter().zip(&mut matching) {
-            *matches &= sums.nodes.get(moved.len()) == Some(&place);
+            *matches &= sums
+                .nodes
+                .get(moved.len())
+                .is_some_and(|kept| same_key(kept, &place));
         }
         moved.push(node);
         base += now;

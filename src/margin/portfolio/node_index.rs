@@ -86,7 +86,7 @@ impl NodeIndex {
 /// Whether two keys are equal (`a == b`), word by word in line: `==` on the arrays calls
 /// `memcmp` (a call per probe, in wasm32 a loop over single bytes).
 #[inline]
-fn same_key(a: &NodeKey, b: &NodeKey) -> bool {
+pub(super) fn same_key(a: &NodeKey, b: &NodeKey) -> bool {
     a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
