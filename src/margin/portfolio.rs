@@ -886,6 +886,19 @@ fn vol_scale_with_term(
     log_moneyness: f64,
     s: &Scenario,
 ) -> f64 {
+    vol_scale_on_side(p, sigma, term, log_moneyness, s, Side::of(s))
+}
+
+/// [`vol_scale_with_term`] with the side of `s`'s move known (`Side::of(s)`: a caller pricing
+/// many options in one row decodes it once).
+fn vol_scale_on_side(
+    p: &RiskMatrixParams,
+    sigma: f64,
+    term: f64,
+    log_moneyness: f64,
+    s: &Scenario,
+    side: Side,
+) -> f64 {
     // Only the scenario's level and side: [`ScaleParts::scale`]'s operands, the same bits.
     let level = match s.weighted {
         Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
@@ -895,8 +908,29 @@ fn vol_scale_with_term(
             VolMove::Down => ScaleParts::level_down(p, sigma, term),
         },
     };
-    let side = [-1.0, 0.0, 1.0][ScaleParts::side(s)];
+    let side = [-1.0, 0.0, 1.0][side as usize];
     ScaleParts::scale_of(p, sigma, level, ScaleParts::tilt(p, log_moneyness, side), s)
+}
+
+/// The side of a scenario's move, as an index in [`ScaleParts`]'s tilts (a NaN move counts as
+/// no move).
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Down = 0,
+    Unmoved = 1,
+    Up = 2,
+}
+
+impl Side {
+    fn of(s: &Scenario) -> Side {
+        if s.spot_move > 0.0 {
+            Side::Up
+        } else if s.spot_move < 0.0 {
+            Side::Down
+        } else {
+            Side::Unmoved
+        }
+    }
 }
 
 /// What [`vol_scale_with_term`] computes of an option before it looks at the scenario: its
@@ -939,17 +973,6 @@ impl ScaleParts {
         )
     }
 
-    /// The index in `tilts` of the side of `s`'s move (a NaN move counts as no move).
-    fn side(s: &Scenario) -> usize {
-        if s.spot_move > 0.0 {
-            2
-        } else if s.spot_move < 0.0 {
-            0
-        } else {
-            1
-        }
-    }
-
     /// Whether the tilt is the same (bit for bit) on every side of the grid.
     fn sideless(&self) -> bool {
         let [down, none, up] = self.tilts.map(f64::to_bits);
@@ -973,6 +996,12 @@ impl ScaleParts {
 
     /// The option's vol scale in scenario `s`.
     fn scale(&self, p: &RiskMatrixParams, s: &Scenario) -> f64 {
+        self.scale_on_side(p, s, Side::of(s))
+    }
+
+    /// [`ScaleParts::scale`] with the side of `s`'s move known (`Side::of(s)`: a caller pricing
+    /// many options in one scenario decodes it once).
+    fn scale_on_side(&self, p: &RiskMatrixParams, s: &Scenario, side: Side) -> f64 {
         let sigma = self.sigma;
         let level = match s.weighted {
             Some((shock, _)) => weighted_vol_level(p, sigma, shock, self.term),
@@ -982,7 +1011,7 @@ impl ScaleParts {
                 VolMove::Down => self.down,
             },
         };
-        Self::scale_of(p, sigma, level, self.tilts[Self::side(s)], s)
+        Self::scale_of(p, sigma, level, self.tilts[side as usize], s)
     }
 
     /// The vol scale in `s` of an option of vol `sigma` from its vol level and skew tilt there.

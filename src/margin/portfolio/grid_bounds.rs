@@ -35,9 +35,9 @@
 //! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
 
 use super::{
-    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_with_term,
+    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_on_side,
     GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
-    ScaleParts, Scenario, SettlementParams, VectorCache,
+    ScaleParts, Scenario, SettlementParams, Side, VectorCache,
 };
 use super::node_index::same_key;
 use crate::error::Result;
@@ -211,7 +211,7 @@ fn kernel_prices_every_row(
     let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
     // A class sharing an earlier class's value passed the same checks.
     classes.per_class(&parts, vols, |s| {
-        let (vol, usable) = class_vol(node, p, &parts, s);
+        let (vol, usable) = class_vol(node, p, &parts, s, Side::of(s));
         ok &= usable;
         vol
     });
@@ -234,8 +234,9 @@ fn class_vol(
     p: &RiskMatrixParams,
     parts: &ScaleParts,
     s: &Scenario,
+    side: Side,
 ) -> (NodeTotalVol, bool) {
-    let vol = NodeVol::new(node, parts.scale(p, s));
+    let vol = NodeVol::new(node, parts.scale_on_side(p, s, side));
     // σ·scale·√T, as the kernel computes it.
     let total_vol = vol.total_vol;
     (
@@ -478,6 +479,8 @@ fn summed_bounds(
     // node's vol scale is 1.
     let (mut moves, mut strikes) = (0.0, 0.0);
     let mut per_class = vec![(0.0, true); count];
+    // Each class's side, decoded once rather than once per node.
+    let sides: Vec<Side> = classes.firsts.iter().map(Side::of).collect();
     let per_node = moved
         .iter()
         .zip(&sums.forwards)
@@ -491,9 +494,14 @@ fn summed_bounds(
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
         // Every class's vol computed here (none taken from another class: the same bits).
-        let class_sums = classes.firsts.iter().zip(vols_then).zip(&mut per_class);
-        for ((s, (least, most)), (vega, unit)) in class_sums {
-            let (now, usable) = class_vol(node, p, &parts, s);
+        let class_sums = classes
+            .firsts
+            .iter()
+            .zip(&sides)
+            .zip(vols_then)
+            .zip(&mut per_class);
+        for (((s, side), (least, most)), (vega, unit)) in class_sums {
+            let (now, usable) = class_vol(node, p, &parts, s, *side);
             ok &= usable;
             let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
             *vega += amount * terms.q_vega * change;
@@ -755,12 +763,13 @@ pub(super) fn exact_row(
     let log_growth = *rows.log_growths.get(j)?;
     let growth = *rows.growths.get(j)?;
     let movable = *rows.movable.get(j)?;
+    let side = Side::of(s);
     let mut pnl = 0.0;
     for node in nodes {
         // `node_scenario`'s steps, with the row's 1 + move and `movable` read once (the same
         // bits: `GridRows` computes them as `node_scenario_scaled` does).
         let o = &node.terms;
-        let scale = vol_scale_with_term(p, o.sigma, node.term, o.log_moneyness, s);
+        let scale = vol_scale_on_side(p, o.sigma, node.term, o.log_moneyness, s, side);
         let vol = NodeVol::new(node, scale);
         let NodeScenario { call_put, .. } = node_row_value(node, &vol, movable, growth, log_growth);
         pnl += node_row_pnl(
