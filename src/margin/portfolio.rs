@@ -886,30 +886,28 @@ fn vol_scale_with_term(
     log_moneyness: f64,
     s: &Scenario,
 ) -> f64 {
-    vol_scale_on_side(p, sigma, term, log_moneyness, s, Side::of(s))
+    vol_scale_in(p, sigma, term, log_moneyness, &ScaleShock::of(s))
 }
 
-/// [`vol_scale_with_term`] with the side of `s`'s move known (`Side::of(s)`: a caller pricing
-/// many options in one row decodes it once).
-fn vol_scale_on_side(
+/// [`vol_scale_with_term`] in a scenario decoded by [`ScaleShock::of`] (a caller pricing many
+/// options in one row decodes it once).
+fn vol_scale_in(
     p: &RiskMatrixParams,
     sigma: f64,
     term: f64,
     log_moneyness: f64,
-    s: &Scenario,
-    side: Side,
+    shock: &ScaleShock,
 ) -> f64 {
     // Only the scenario's level and side: [`ScaleParts::scale`]'s operands, the same bits.
-    let level = match s.weighted {
-        Some((shock, _)) => weighted_vol_level(p, sigma, shock, term),
-        None => match s.vol {
-            VolMove::Up => ScaleParts::level_up(p, sigma, term),
-            VolMove::Same => sigma,
-            VolMove::Down => ScaleParts::level_down(p, sigma, term),
-        },
+    let level = match shock.level {
+        Level::Weighted(weighted) => weighted_vol_level(p, sigma, weighted, term),
+        Level::Up => ScaleParts::level_up(p, sigma, term),
+        Level::Same => sigma,
+        Level::Down => ScaleParts::level_down(p, sigma, term),
     };
-    let side = [-1.0, 0.0, 1.0][side as usize];
-    ScaleParts::scale_of(p, sigma, level, ScaleParts::tilt(p, log_moneyness, side), s)
+    let side = [-1.0, 0.0, 1.0][shock.side as usize];
+    let tilt = ScaleParts::tilt(p, log_moneyness, side);
+    ScaleParts::scale_of(p, sigma, level, tilt, shock.same_vol)
 }
 
 /// The side of a scenario's move, as an index in [`ScaleParts`]'s tilts (a NaN move counts as
@@ -919,6 +917,41 @@ enum Side {
     Down = 0,
     Unmoved = 1,
     Up = 2,
+}
+
+/// What an option's vol scale reads of a scenario: its vol level's kind, whether its vol move
+/// is [`VolMove::Same`], and the side of its move.
+#[derive(Debug, Clone, Copy)]
+struct ScaleShock {
+    level: Level,
+    same_vol: bool,
+    side: Side,
+}
+
+/// A scenario's vol level: an explicit weighted shock's, else its vol move's.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    Weighted(f64),
+    Up,
+    Same,
+    Down,
+}
+
+impl ScaleShock {
+    fn of(s: &Scenario) -> ScaleShock {
+        ScaleShock {
+            level: match s.weighted {
+                Some((shock, _)) => Level::Weighted(shock),
+                None => match s.vol {
+                    VolMove::Up => Level::Up,
+                    VolMove::Same => Level::Same,
+                    VolMove::Down => Level::Down,
+                },
+            },
+            same_vol: s.vol == VolMove::Same,
+            side: Side::of(s),
+        }
+    }
 }
 
 impl Side {
@@ -996,27 +1029,32 @@ impl ScaleParts {
 
     /// The option's vol scale in scenario `s`.
     fn scale(&self, p: &RiskMatrixParams, s: &Scenario) -> f64 {
-        self.scale_on_side(p, s, Side::of(s))
+        self.scale_in(p, &ScaleShock::of(s))
     }
 
-    /// [`ScaleParts::scale`] with the side of `s`'s move known (`Side::of(s)`: a caller pricing
-    /// many options in one scenario decodes it once).
-    fn scale_on_side(&self, p: &RiskMatrixParams, s: &Scenario, side: Side) -> f64 {
+    /// [`ScaleParts::scale`] in a scenario decoded by [`ScaleShock::of`] (a caller scaling many
+    /// options in one scenario decodes it once).
+    fn scale_in(&self, p: &RiskMatrixParams, shock: &ScaleShock) -> f64 {
         let sigma = self.sigma;
-        let level = match s.weighted {
-            Some((shock, _)) => weighted_vol_level(p, sigma, shock, self.term),
-            None => match s.vol {
-                VolMove::Up => self.up,
-                VolMove::Same => sigma,
-                VolMove::Down => self.down,
-            },
+        let level = match shock.level {
+            Level::Weighted(weighted) => weighted_vol_level(p, sigma, weighted, self.term),
+            Level::Up => self.up,
+            Level::Same => sigma,
+            Level::Down => self.down,
         };
-        Self::scale_of(p, sigma, level, self.tilts[side as usize], s)
+        Self::scale_of(
+            p,
+            sigma,
+            level,
+            self.tilts[shock.side as usize],
+            shock.same_vol,
+        )
     }
 
-    /// The vol scale in `s` of an option of vol `sigma` from its vol level and skew tilt there.
-    fn scale_of(p: &RiskMatrixParams, sigma: f64, level: f64, tilt: f64, s: &Scenario) -> f64 {
-        if s.vol == VolMove::Same && tilt == 1.0 {
+    /// The vol scale of an option of vol `sigma` from its vol level and skew tilt in a scenario
+    /// (`same_vol`: whether its vol move is [`VolMove::Same`]).
+    fn scale_of(p: &RiskMatrixParams, sigma: f64, level: f64, tilt: f64, same_vol: bool) -> f64 {
+        if same_vol && tilt == 1.0 {
             return 1.0;
         }
         min(

@@ -34,12 +34,12 @@
 //! exact values. Gives up (`None`, the caller prices every row) when a node has neither, when an
 //! earlier or new row cannot be priced by the kernel, or when a bound is not finite.
 
-use super::{
-    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_on_side,
-    GridClasses, NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs,
-    ScaleParts, Scenario, SettlementParams, Side, VectorCache,
-};
 use super::node_index::same_key;
+use super::{
+    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_in, GridClasses,
+    NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, ScaleParts,
+    ScaleShock, Scenario, SettlementParams, VectorCache,
+};
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
 use crate::math::{max, min, FRAC_1_SQRT_2PI};
@@ -211,7 +211,7 @@ fn kernel_prices_every_row(
     let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
     // A class sharing an earlier class's value passed the same checks.
     classes.per_class(&parts, vols, |s| {
-        let (vol, usable) = class_vol(node, p, &parts, s, Side::of(s));
+        let (vol, usable) = class_vol(node, p, &parts, &ScaleShock::of(s));
         ok &= usable;
         vol
     });
@@ -233,10 +233,9 @@ fn class_vol(
     node: &PricingNode,
     p: &RiskMatrixParams,
     parts: &ScaleParts,
-    s: &Scenario,
-    side: Side,
+    shock: &ScaleShock,
 ) -> (NodeTotalVol, bool) {
-    let vol = NodeVol::new(node, parts.scale_on_side(p, s, side));
+    let vol = NodeVol::new(node, parts.scale_in(p, shock));
     // σ·scale·√T, as the kernel computes it.
     let total_vol = vol.total_vol;
     (
@@ -479,8 +478,8 @@ fn summed_bounds(
     // node's vol scale is 1.
     let (mut moves, mut strikes) = (0.0, 0.0);
     let mut per_class = vec![(0.0, true); count];
-    // Each class's side, decoded once rather than once per node.
-    let sides: Vec<Side> = classes.firsts.iter().map(Side::of).collect();
+    // Each class's vol shock, decoded once rather than once per node.
+    let shocks: Vec<ScaleShock> = classes.firsts.iter().map(ScaleShock::of).collect();
     let per_node = moved
         .iter()
         .zip(&sums.forwards)
@@ -494,14 +493,9 @@ fn summed_bounds(
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
         // Every class's vol computed here (none taken from another class: the same bits).
-        let class_sums = classes
-            .firsts
-            .iter()
-            .zip(&sides)
-            .zip(vols_then)
-            .zip(&mut per_class);
-        for (((s, side), (least, most)), (vega, unit)) in class_sums {
-            let (now, usable) = class_vol(node, p, &parts, s, *side);
+        let class_sums = shocks.iter().zip(vols_then).zip(&mut per_class);
+        for ((shock, (least, most)), (vega, unit)) in class_sums {
+            let (now, usable) = class_vol(node, p, &parts, shock);
             ok &= usable;
             let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
             *vega += amount * terms.q_vega * change;
@@ -763,13 +757,13 @@ pub(super) fn exact_row(
     let log_growth = *rows.log_growths.get(j)?;
     let growth = *rows.growths.get(j)?;
     let movable = *rows.movable.get(j)?;
-    let side = Side::of(s);
+    let shock = ScaleShock::of(s);
     let mut pnl = 0.0;
     for node in nodes {
         // `node_scenario`'s steps, with the row's 1 + move and `movable` read once (the same
         // bits: `GridRows` computes them as `node_scenario_scaled` does).
         let o = &node.terms;
-        let scale = vol_scale_on_side(p, o.sigma, node.term, o.log_moneyness, s, side);
+        let scale = vol_scale_in(p, o.sigma, node.term, o.log_moneyness, &shock);
         let vol = NodeVol::new(node, scale);
         let NodeScenario { call_put, .. } = node_row_value(node, &vol, movable, growth, log_growth);
         pnl += node_row_pnl(
