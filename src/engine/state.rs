@@ -19,7 +19,13 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, ErrorKind, Quoted, Result};
-use crate::margin::compute::{margin_hashed, margin_summary};
+use crate::margin::compute::margin_hashed;
+// The engine's recomputations: natively without the amounts' texts (see `totals_of`).
+#[cfg(not(target_arch = "wasm32"))]
+use crate::margin::compute::margin_figures as margin_totals;
+#[cfg(target_arch = "wasm32")]
+use crate::margin::compute::margin_summary as margin_totals;
+use crate::margin::money::{base_units, Rounding};
 use crate::margin::{MarginReport, ScenarioCache};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::market::IndexData;
@@ -156,9 +162,10 @@ impl MarginEngine {
 
     /// One account's figures for an event: the numbers of [`Self::margin_of`] (the same
     /// computation) without the position lines' ids, the warnings or the hash, which no update
-    /// reads.
+    /// reads; natively also without the amounts' decimal texts, the account's id or the margin
+    /// asset's name ([`figures`] reads the amounts' integers, the parameters name the asset).
     fn totals_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
-        margin_summary(
+        margin_totals(
             market,
             account,
             self.params.risk(),
@@ -186,7 +193,7 @@ impl MarginEngine {
                 }
                 let ids: Vec<String> = self.accounts.keys().cloned().collect();
                 self.scenarios.clear();
-                self.commit_market(market, &ids)
+                self.commit_market(market, ids)
             }
             Event::UpsertAccount(UpsertAccount { id, account }) => {
                 if account.id.as_ref().is_some_and(|given| *given != id) {
@@ -346,7 +353,7 @@ impl MarginEngine {
                     })
                     .map(|(id, _)| id.clone())
                     .collect();
-                self.commit_market(moved, &ids)
+                self.commit_market(moved, ids)
             }
             Event::Funding(FundingPayment { underlying, rate }) => {
                 let market = self.require_market()?;
@@ -451,7 +458,7 @@ impl MarginEngine {
             })
             .map(|(id, _)| id.clone())
             .collect();
-        self.commit_market(next, &ids)
+        self.commit_market(next, ids)
     }
 
     fn transfer(&mut self, account: &str, asset: &str, amount: f64) -> Result<Vec<MarginUpdate>> {
@@ -487,14 +494,23 @@ impl MarginEngine {
         let report = self
             .totals_of(market, &validated)
             .map_err(|e| e.within(&format!("accounts.{account}")))?;
-        if units(&report.free_collateral.units, "freeCollateral")? < 0 {
+        let decimals = market
+            .collateral(&self.params.risk().margin_asset)?
+            .decimals;
+        if base_units(
+            report.free_collateral.value,
+            decimals,
+            Rounding::Down,
+            "freeCollateral",
+        )? < 0
+        {
             return Err(ErrorKind::InsufficientMargin {
                 field: "amount".into(),
                 reason: format!(
                     "withdrawing {amount} {asset} would leave free collateral {} {} \
                      (equity {} − initial margin {})",
                     crate::numfmt::Shortest(report.free_collateral.value),
-                    report.margin_asset,
+                    self.params.risk().margin_asset,
                     crate::numfmt::Shortest(report.equity.value),
                     crate::numfmt::Shortest(report.initial_margin.value),
                     amount = crate::numfmt::Shortest(amount),
@@ -569,7 +585,7 @@ impl MarginEngine {
         if ids.len() > 1 {
             self.scenarios.shared_next(underlying);
         }
-        match self.compute(&ids, None) {
+        match self.compute(ids, None) {
             Ok(reports) => self.emit(reports),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
@@ -584,7 +600,7 @@ impl MarginEngine {
     /// Reports of `ids` against the current market; `replacement` stands in for one account.
     fn compute(
         &self,
-        ids: &[String],
+        ids: Vec<String>,
         replacement: Option<(&str, &Account)>,
     ) -> Result<Vec<(String, MarginReport, bool)>> {
         let Some(market) = self.market.as_ref() else {
@@ -594,7 +610,7 @@ impl MarginEngine {
         for id in ids {
             let account = match replacement {
                 Some((r, account)) if r == id => account,
-                _ => match self.accounts.get(id) {
+                _ => match self.accounts.get(&id) {
                     Some(state) => &state.account,
                     None => continue,
                 },
@@ -602,12 +618,12 @@ impl MarginEngine {
             let report = self
                 .totals_of(market, account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
-            out.push((id.clone(), report, false));
+            out.push((id, report, false));
         }
         Ok(out)
     }
 
-    fn commit_market(&mut self, market: Market, ids: &[String]) -> Result<Vec<MarginUpdate>> {
+    fn commit_market(&mut self, market: Market, ids: Vec<String>) -> Result<Vec<MarginUpdate>> {
         let previous = self.market.replace(market);
         match self.compute(ids, None) {
             Ok(reports) => self.emit(reports),
@@ -625,8 +641,7 @@ impl MarginEngine {
         account: Account,
         first: bool,
     ) -> Result<Vec<MarginUpdate>> {
-        let ids = [id.to_string()];
-        let mut reports = self.compute(&ids, Some((id, &account)))?;
+        let mut reports = self.compute(vec![id.to_string()], Some((id, &account)))?;
         for r in &mut reports {
             r.2 = first;
         }
@@ -777,9 +792,7 @@ impl MarginEngine {
         let config = self.params.config();
         let mut candidates = Vec::new();
         for (id, report, first) in reports {
-            let initial = units(&report.initial_margin.units, "initialMargin")?;
-            let maintenance = units(&report.maintenance_margin.units, "maintenanceMargin")?;
-            let equity = units(&report.equity.units, "equity")?;
+            let (initial, maintenance, equity) = figures(&report, decimals)?;
             let level = level_of(config, equity, maintenance);
             let last = if first {
                 None
@@ -847,6 +860,27 @@ impl MarginEngine {
     pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
         self.params.set_config(config)
     }
+}
+
+/// A report's initial margin, maintenance margin and equity in base units (of the margin asset,
+/// with `decimals`): the integers its `Money` amounts carry, derived from their values as the
+/// report derived them (an engine report may leave the texts out: [`MarginEngine::totals_of`]).
+fn figures(report: &MarginReport, decimals: u8) -> Result<(i128, i128, i128)> {
+    Ok((
+        base_units(
+            report.initial_margin.value,
+            decimals,
+            Rounding::Up,
+            "initialMargin",
+        )?,
+        base_units(
+            report.maintenance_margin.value,
+            decimals,
+            Rounding::Up,
+            "maintenanceMargin",
+        )?,
+        base_units(report.equity.value, decimals, Rounding::Down, "equity")?,
+    ))
 }
 
 /// The health level of `equity` against `maintenance` (base units).

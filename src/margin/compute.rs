@@ -13,7 +13,7 @@ use super::collateral::value_collateral;
 use super::derive_standard::derive_standard_contingencies;
 use super::drr::{drr_add_on, NetGreeks};
 use super::liquidity::liquidity_charges;
-use super::money::{to_base_units, Rounding};
+use super::money::{to_base_units, Money, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
 use super::portfolio::{portfolio_requirements_checked, Known};
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
@@ -186,6 +186,28 @@ pub(crate) fn margin_summary(
     )
 }
 
+/// [`margin_summary`] without the amounts' decimal texts, the account's id or the margin asset's
+/// name ([`Detail::Figures`]): the same numbers and errors, for a caller that rounds the amounts
+/// itself ([`super::money::base_units`]) and names the margin asset from the parameters.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn margin_figures(
+    market: &Market,
+    account: &Account,
+    params: &RiskParams,
+    params_checked: bool,
+    cache: Option<&ScenarioCache>,
+) -> Result<MarginReport> {
+    margin_detailed(
+        market,
+        account,
+        params,
+        "",
+        params_checked,
+        Detail::Figures,
+        cache,
+    )
+}
+
 /// How much of the report [`margin_detailed`] builds: the numbers are the same in each.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Detail {
@@ -200,6 +222,12 @@ pub(crate) enum Detail {
     WithoutLineIds,
     /// The figures only ([`margin_summary`]).
     Summary,
+    /// [`Detail::Summary`] without the amounts' decimal texts (`Money::units` left empty), the
+    /// account's id or the margin asset's name: the engine's recomputations
+    /// ([`margin_figures`]), which derive the integers from the amounts themselves. Native only:
+    /// the `.wasm` engine reads summaries (no size budget for a second path).
+    #[cfg(not(target_arch = "wasm32"))]
+    Figures,
 }
 
 /// The report of [`margin_hashed`] (`detail`: [`Detail::Full`]) or parts of it.
@@ -212,7 +240,7 @@ pub(crate) fn margin_detailed(
     detail: Detail,
     cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
-    let described = detail != Detail::Summary;
+    let described = detail == Detail::Full || detail == Detail::WithoutLineIds;
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(account.positions.len());
@@ -531,29 +559,34 @@ pub(crate) fn margin_detailed(
         collateral_haircut,
         total,
     };
+    #[cfg(target_arch = "wasm32")]
+    let texts = true;
+    #[cfg(not(target_arch = "wasm32"))]
+    let texts = detail != Detail::Figures;
+    let money = |usd: f64, rounding: Rounding, field: &str| -> Result<Money> {
+        let amount = in_asset(usd);
+        if texts {
+            return to_base_units(amount, decimals, rounding, field);
+        }
+        // The same errors as `to_base_units`, without the text.
+        super::money::base_units(amount, decimals, rounding, field)?;
+        Ok(Money {
+            units: String::new(),
+            value: amount,
+        })
+    };
     Ok(MarginReport {
-        account: account.id.clone(),
+        account: if texts { account.id.clone() } else { None },
         mode: account.mode,
-        margin_asset: params.margin_asset.clone(),
-        equity: to_base_units(in_asset(equity), decimals, Rounding::Down, "equity")?,
-        initial_margin: to_base_units(
-            in_asset(total.initial),
-            decimals,
-            Rounding::Up,
-            "initialMargin",
-        )?,
-        maintenance_margin: to_base_units(
-            in_asset(total.maintenance),
-            decimals,
-            Rounding::Up,
-            "maintenanceMargin",
-        )?,
-        free_collateral: to_base_units(
-            in_asset(equity - total.initial),
-            decimals,
-            Rounding::Down,
-            "freeCollateral",
-        )?,
+        margin_asset: if texts {
+            params.margin_asset.clone()
+        } else {
+            String::new()
+        },
+        equity: money(equity, Rounding::Down, "equity")?,
+        initial_margin: money(total.initial, Rounding::Up, "initialMargin")?,
+        maintenance_margin: money(total.maintenance, Rounding::Up, "maintenanceMargin")?,
+        free_collateral: money(equity - total.initial, Rounding::Down, "freeCollateral")?,
         health: (total.maintenance > 0.0).then(|| equity / total.maintenance),
         components,
         positions: lines,

@@ -38,6 +38,20 @@ fn next_toward(x: f64, up: bool) -> f64 {
 
 /// Converts `amount` (whole units of an asset with `decimals`) to base units, rounding as told.
 pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str) -> Result<Money> {
+    Ok(Money {
+        units: integer_text(base_units(amount, decimals, rounding, field)?),
+        value: amount,
+    })
+}
+
+/// [`to_base_units`]'s integer, for callers that compare amounts rather than show them (the
+/// engine's updates): the same number and errors, without the decimal text.
+pub(crate) fn base_units(
+    amount: f64,
+    decimals: u8,
+    rounding: Rounding,
+    field: &str,
+) -> Result<i128> {
     if !amount.is_finite() {
         return Err(Error::invalid(
             field,
@@ -45,10 +59,7 @@ pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str)
         ));
     }
     if amount == 0.0 {
-        return Ok(Money {
-            units: "0".into(),
-            value: 0.0,
-        });
+        return Ok(0);
     }
     let scale = crate::math::pow10(decimals);
     let scaled = next_toward(amount * scale, rounding == Rounding::Up);
@@ -64,11 +75,7 @@ pub fn to_base_units(amount: f64, decimals: u8, rounding: Rounding, field: &str)
         ));
     }
     #[allow(clippy::cast_possible_truncation)] // integral, finite and < 1e36 (checked above)
-    let units = integral as i128;
-    Ok(Money {
-        units: integer_text(units),
-        value: amount,
-    })
+    Ok(integral as i128)
 }
 
 /// `units` in decimal, as `i128`'s `to_string` writes it, through `i64` where it fits (money
