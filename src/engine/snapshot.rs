@@ -7,7 +7,7 @@
 //! changes the engine's behaviour.
 
 use super::config::{EngineConfig, EngineParams};
-use super::state::{AccountState, Emitted, MarginEngine};
+use super::state::{AccountState, Emitted, Last, MarginEngine};
 use super::update::HealthLevel;
 use crate::error::{Error, Result};
 use crate::json::fields::{integer, map_of, variant, Fields};
@@ -65,7 +65,7 @@ impl MarginEngine {
                 id.clone(),
                 AccountSnapshot {
                     account: s.spec.clone(),
-                    last: s.last.clone(),
+                    last: s.last.as_ref().map(|last| last.emitted.clone()),
                 },
             )
         }));
@@ -113,25 +113,16 @@ impl MarginEngine {
             super::event::account_id(&id).map_err(|e| e.with_field(format!("accounts.{id}")))?;
             let account =
                 Account::new(&a.account).map_err(|e| e.within(&format!("accounts.{id}")))?;
-            if let Some(last) = &a.last {
-                for (amount, name) in [
-                    (&last.initial_margin, "initialMargin"),
-                    (&last.maintenance_margin, "maintenanceMargin"),
-                ] {
-                    if amount.parse::<i128>().is_err() {
-                        return Err(Error::invalid(
-                            format!("accounts.{id}.last.{name}"),
-                            format!("not an integer amount: {}", crate::error::Quoted(amount)),
-                        ));
-                    }
-                }
-            }
+            let last = match a.last {
+                Some(emitted) => Some(Last::new(emitted, &format!("accounts.{id}.last"))?),
+                None => None,
+            };
             accounts.insert(
                 id,
                 AccountState {
                     spec: a.account,
                     account,
-                    last: a.last,
+                    last,
                 },
             );
         }
@@ -158,7 +149,7 @@ impl Serialize for AccountsView<'_> {
                 id,
                 AccountSnapshot {
                     account: &state.spec,
-                    last: state.last.as_ref(),
+                    last: state.last.as_ref().map(|last| &last.emitted),
                 },
             )
         }))
