@@ -166,7 +166,8 @@ pub(crate) fn margin_hashed(
 /// the requirement) and the risk matrix's scenario table is empty (building those strings, and serialising the parameters for their hash, cost a
 /// good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
-/// objective and the engine's recomputations; never returned to a caller. `params_checked` and
+/// objective and the `.wasm` engine's recomputations (natively [`margin_figures`]); never
+/// returned to a caller. `params_checked` and
 /// `cache` as in [`margin_hashed`].
 pub(crate) fn margin_summary(
     market: &Market,
