@@ -19,12 +19,7 @@ use super::event::{
 use super::ledger;
 use super::update::{HealthLevel, MarginUpdate, UpdateFields, UpdateReason};
 use crate::error::{Error, ErrorKind, Quoted, Result};
-use crate::margin::compute::margin_hashed;
-// The engine's recomputations: natively without the amounts' texts (see `totals_of`).
-#[cfg(not(target_arch = "wasm32"))]
-use crate::margin::compute::margin_figures as margin_totals;
-#[cfg(target_arch = "wasm32")]
-use crate::margin::compute::margin_summary as margin_totals;
+use crate::margin::compute::{margin_detailed, margin_hashed, Detail};
 use crate::margin::money::{base_units, Rounding};
 use crate::margin::{MarginReport, ScenarioCache};
 #[cfg(not(target_arch = "wasm32"))]
@@ -207,11 +202,17 @@ impl MarginEngine {
     /// reads; natively also without the amounts' decimal texts, the account's id or the margin
     /// asset's name ([`figures`] reads the amounts' integers, the parameters name the asset).
     fn totals_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
-        margin_totals(
+        #[cfg(not(target_arch = "wasm32"))]
+        const DETAIL: Detail = Detail::Figures;
+        #[cfg(target_arch = "wasm32")]
+        const DETAIL: Detail = Detail::Summary;
+        margin_detailed(
             market,
             account,
             self.params.risk(),
+            "",
             true,
+            DETAIL,
             Some(&self.scenarios),
         )
     }

@@ -163,12 +163,12 @@ pub(crate) fn margin_hashed(
 /// The report's figures for a caller that reads only its totals: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
 /// requirements carry no instrument ids, there are no warnings, no statistical VaR (not part of
-/// the requirement) and the risk matrix's scenario table is empty (building those strings, and serialising the parameters for their hash, cost a
-/// good part of a cross-margin computation).
+/// the requirement) and the risk matrix's scenario table is empty (building those strings, and
+/// serialising the parameters for their hash, cost a good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
-/// objective and the `.wasm` engine's recomputations (natively [`margin_figures`]); never
-/// returned to a caller. `params_checked` and
-/// `cache` as in [`margin_hashed`].
+/// objective and the `.wasm` engine's recomputations (natively the engine's read
+/// [`Detail::Figures`]); never returned to a caller. `params_checked` and `cache` as in
+/// [`margin_hashed`].
 pub(crate) fn margin_summary(
     market: &Market,
     account: &Account,
@@ -183,28 +183,6 @@ pub(crate) fn margin_summary(
         "",
         params_checked,
         Detail::Summary,
-        cache,
-    )
-}
-
-/// [`margin_summary`] without the amounts' decimal texts, the account's id or the margin asset's
-/// name ([`Detail::Figures`]): the same numbers and errors, for a caller that rounds the amounts
-/// itself ([`super::money::base_units`]) and names the margin asset from the parameters.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn margin_figures(
-    market: &Market,
-    account: &Account,
-    params: &RiskParams,
-    params_checked: bool,
-    cache: Option<&ScenarioCache>,
-) -> Result<MarginReport> {
-    margin_detailed(
-        market,
-        account,
-        params,
-        "",
-        params_checked,
-        Detail::Figures,
         cache,
     )
 }
@@ -224,8 +202,8 @@ pub(crate) enum Detail {
     /// The figures only ([`margin_summary`]).
     Summary,
     /// [`Detail::Summary`] without the amounts' decimal texts (`Money::units` left empty), the
-    /// account's id or the margin asset's name: the engine's recomputations
-    /// ([`margin_figures`]), which derive the integers from the amounts themselves. Native only:
+    /// account's id or the margin asset's name: the engine's recomputations, which derive the
+    /// integers from the amounts themselves (`money::base_units`). Native only:
     /// the `.wasm` engine reads summaries (no size budget for a second path).
     #[cfg(not(target_arch = "wasm32"))]
     Figures,
