@@ -92,6 +92,17 @@ pub(crate) struct AccountState {
     pub last: Option<Last>,
 }
 
+impl AccountState {
+    /// A new account's state: nothing emitted for it yet.
+    fn new(spec: AccountSpec, account: Account) -> AccountState {
+        AccountState {
+            spec,
+            account,
+            last: None,
+        }
+    }
+}
+
 /// The real-time recalibration engine (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct MarginEngine {
@@ -689,14 +700,8 @@ impl MarginEngine {
             r.2 = first;
         }
         if first {
-            self.accounts.insert(
-                id.to_string(),
-                AccountState {
-                    spec,
-                    account,
-                    last: None,
-                },
-            );
+            self.accounts
+                .insert(id.to_string(), AccountState::new(spec, account));
             return self.emit(reports);
         }
         self.commit_reported(id, spec, account, reports)
@@ -717,14 +722,8 @@ impl MarginEngine {
                 state.account = account;
             }
             None => {
-                self.accounts.insert(
-                    id.to_string(),
-                    AccountState {
-                        spec,
-                        account,
-                        last: None,
-                    },
-                );
+                self.accounts
+                    .insert(id.to_string(), AccountState::new(spec, account));
             }
         }
         self.emit(reports)
