@@ -139,8 +139,11 @@ pub(crate) struct BlackParts {
 }
 
 /// [`black76_discounted`] and, for T > 0, its [`BlackParts`] (read natively only: in the
-/// `.wasm` they would cost bytes its size budget does not have).
+/// `.wasm` they would cost bytes its size budget does not have). Always inlined: its one caller
+/// (an option's valuation) reads the value and four Greeks, so the others (ρ, vanna, volga,
+/// two of them divisions) are never computed there.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn black76_with_parts(
     inputs: &BlackInputs,
     discount: f64,
@@ -149,7 +152,9 @@ pub(crate) fn black76_with_parts(
 }
 
 /// [`black76_discounted`], and its parts if `PARTS` (so that `black76` itself computes none).
-#[inline]
+/// Always inlined natively, so that a caller's unread Greeks are not computed.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline)]
 fn black76_core<const PARTS: bool>(
     inputs: &BlackInputs,
     discount: f64,
