@@ -718,6 +718,9 @@ impl Underlying {
     /// The volatility of an option: its mark IV if given, else the surface at the option's
     /// strike and forward; `E_MISSING_MARKET_DATA` if neither exists.
     /// `id` is the instrument's canonical id ([`Instrument::id`], e.g. a position's `id`).
+    /// Always inlined natively: every option valuation asks it, and its call frame and the
+    /// result's trip through memory cost a good part of its own work (one copy in the `.wasm`).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn option_vol(
         &self,
         instrument: &Instrument,
