@@ -306,12 +306,6 @@ impl VolSurface {
             .get_or_init(|| arbitrage::warnings(&self.slices))
     }
 
-    /// The volatility at `strike` for `forward` (named `forward_field` if rejected), `t_years`
-    /// away. Always inlined natively, into [`Underlying::option_vol`] on every option
-    /// valuation (one copy in the `.wasm`).
-    ///
-    /// [`Underlying::option_vol`]: super::Underlying::option_vol
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn vol_at(&self, strike: f64, forward: f64, forward_field: &str, t_years: f64) -> Result<Vol> {
         let strike = Price::new(strike, "strike")?.get();
         let forward = Price::new(forward, forward_field)?.get();
