@@ -139,9 +139,9 @@ pub(crate) struct BlackParts {
 }
 
 /// [`black76_discounted`] and, for T > 0, its [`BlackParts`] (read natively only: in the
-/// `.wasm` they would cost bytes its size budget does not have). Always inlined: its one caller
-/// (an option's valuation) reads the value and four Greeks, so the others (ρ, vanna, volga,
-/// two of them divisions) are never computed there.
+/// `.wasm` they would cost bytes its size budget does not have). Always inlined natively: its
+/// one caller (an option's valuation) reads the value and four Greeks, so the others (ρ, vanna,
+/// volga, two of them divisions) are never computed there.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn black76_with_parts(
