@@ -209,9 +209,10 @@ impl MarginEngine {
     }
 
     /// One account's figures for an event: the numbers of [`Self::margin_of`] (the same
-    /// computation) without the position lines' ids, the warnings or the hash, which no update
-    /// reads; natively also without the amounts' decimal texts, the account's id or the margin
-    /// asset's name ([`figures`] reads the amounts' integers, the parameters name the asset).
+    /// computation) without the position lines' ids, the per-asset and per-underlying detail,
+    /// the warnings or the hash, which no update reads; natively also without the position
+    /// lines, the amounts' decimal texts, the account's id or the margin asset's name
+    /// ([`figures`] reads the amounts' integers, the parameters name the asset).
     fn totals_of(&self, market: &Market, account: &Account) -> Result<MarginReport> {
         #[cfg(not(target_arch = "wasm32"))]
         const DETAIL: Detail = Detail::Figures;

@@ -43,43 +43,63 @@ pub fn value_collateral(
     market: &Market,
     params: &RiskParams,
 ) -> Result<Vec<CollateralValue>> {
-    let horizon = (params.drr.horizon_ms + params.drr.oracle_latency_ms) / YearFrac::MS_PER_YEAR;
+    let horizon = horizon_years(params);
     let mut out = Vec::with_capacity(collateral.len());
     for (asset, &amount) in collateral {
-        let quote = market.collateral(asset)?;
-        let rules = params
-            .collateral
-            .get(asset)
-            .unwrap_or(&params.default_collateral);
-        let depegged = market
-            .flags()
-            .iter()
-            .any(|f| f.kind == "depeg" && f.scope.as_deref() == Some(asset.as_str()));
-        let h = haircut(rules, depegged, horizon);
-        let market_value = amount * quote.price;
-        let value = if market_value >= 0.0 {
-            let size_weight = if rules.size_factor > 0.0 {
-                let scale = (market_value / 1e6).sqrt();
-                crate::math::min(
-                    1.0,
-                    (1.0 + rules.size_factor) / (1.0 + rules.size_factor * scale),
-                )
-            } else {
-                1.0
-            };
-            market_value * (1.0 - h) * size_weight
-        } else {
-            market_value * (1.0 + h)
-        };
-        out.push(CollateralValue {
-            asset: asset.clone(),
-            amount,
-            market_value,
-            haircut: h,
-            value,
-        });
+        let mut value = value_balance(asset, amount, market, params, horizon)?;
+        value.asset = asset.clone();
+        out.push(value);
     }
     Ok(out)
+}
+
+/// The liquidation horizon (years) over which volatility-scaled haircuts apply.
+pub(crate) fn horizon_years(params: &RiskParams) -> f64 {
+    (params.drr.horizon_ms + params.drr.oracle_latency_ms) / YearFrac::MS_PER_YEAR
+}
+
+/// Values a balance of `amount` of `asset` (`horizon`: [`horizon_years`]), its `asset` left
+/// empty: a caller that shows it names it (a figures-only report does not, and allocates no
+/// name).
+pub(crate) fn value_balance(
+    asset: &str,
+    amount: f64,
+    market: &Market,
+    params: &RiskParams,
+    horizon: f64,
+) -> Result<CollateralValue> {
+    let quote = market.collateral(asset)?;
+    let rules = params
+        .collateral
+        .get(asset)
+        .unwrap_or(&params.default_collateral);
+    let depegged = market
+        .flags()
+        .iter()
+        .any(|f| f.kind == "depeg" && f.scope.as_deref() == Some(asset));
+    let h = haircut(rules, depegged, horizon);
+    let market_value = amount * quote.price;
+    let value = if market_value >= 0.0 {
+        let size_weight = if rules.size_factor > 0.0 {
+            let scale = (market_value / 1e6).sqrt();
+            crate::math::min(
+                1.0,
+                (1.0 + rules.size_factor) / (1.0 + rules.size_factor * scale),
+            )
+        } else {
+            1.0
+        };
+        market_value * (1.0 - h) * size_weight
+    } else {
+        market_value * (1.0 + h)
+    };
+    Ok(CollateralValue {
+        asset: String::new(),
+        amount,
+        market_value,
+        haircut: h,
+        value,
+    })
 }
 
 #[cfg(test)]

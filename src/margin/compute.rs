@@ -9,10 +9,10 @@
 //!    multiplier. Nothing here ever lowers a requirement.
 //! 5. Round to the margin asset: requirements up, equity down.
 
-use super::collateral::value_collateral;
+use super::collateral::{horizon_years, value_balance};
 use super::derive_standard::derive_standard_contingencies;
-use super::drr::{drr_add_on, NetGreeks};
-use super::liquidity::liquidity_charges;
+use super::drr::{underlying_add_on, NetGreeks};
+use super::liquidity::{no_depth_warning, underlying_charge, Liquidity};
 use super::money::{to_base_units, Money, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
 use super::portfolio::{portfolio_requirements_checked, Known};
@@ -27,6 +27,10 @@ use crate::error::{Error, Quoted, Result};
 use crate::market::{Market, MarketSpec};
 use crate::portfolio::{Account, AccountSpec, MarginMode, Millis, Settlement};
 use crate::vec_map::VecMap;
+
+/// Where `Iterator::sum` of `f64` starts: a figure summed item by item from here, in the order
+/// the items come, has the bits of the same items collected and summed, without keeping them.
+const EMPTY_SUM: f64 = -0.0;
 
 /// An underlying of the book as [`margin_detailed`] meets it position by position.
 struct BookUnderlying<'a> {
@@ -160,11 +164,12 @@ pub(crate) fn margin_hashed(
     )
 }
 
-/// The report's figures for a caller that reads only its totals: the numbers of
+/// The report's figures for a caller that reads only its totals and lines: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
-/// requirements carry no instrument ids, there are no warnings, no statistical VaR (not part of
-/// the requirement) and the risk matrix's scenario table is empty (building those strings, and
-/// serialising the parameters for their hash, cost a good part of a cross-margin computation).
+/// requirements carry no instrument ids, there is no per-asset collateral, per-underlying
+/// Greeks, DRR or liquidity detail (only their sums, in the components), no warnings, no statistical VaR (not part of the requirement) and an empty
+/// scenario table for the risk matrix (building those vectors and strings, and serialising the
+/// parameters for their hash, cost a good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
 /// objective and the `.wasm` engine's recomputations (natively the engine's read
 /// [`Detail::Figures`]); never returned to a caller. `params_checked` and `cache` as in
@@ -199,10 +204,10 @@ pub(crate) enum Detail {
     /// 3 % of a 500-leg `margin()` in wasm32.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     WithoutLineIds,
-    /// The figures only ([`margin_summary`]).
+    /// The totals and components only ([`margin_summary`]).
     Summary,
-    /// [`Detail::Summary`] without the amounts' decimal texts (`Money::units` left empty), the
-    /// account's id or the margin asset's name: the engine's recomputations, which derive the
+    /// [`Detail::Summary`] without the position lines, the amounts' decimal texts
+    /// (`Money::units` left empty), the account's id or the margin asset's name: the engine's recomputations, which derive the
     /// integers from the amounts themselves (`money::base_units`). Native only:
     /// the `.wasm` engine reads summaries (no size budget for a second path).
     #[cfg(not(target_arch = "wasm32"))]
@@ -219,10 +224,19 @@ pub(crate) fn margin_detailed(
     detail: Detail,
     cache: Option<&ScenarioCache>,
 ) -> Result<MarginReport> {
+    // Only a described report has per-underlying and per-asset detail and warnings: summaries
+    // are read for their totals and position lines (see [`margin_summary`]).
     let described = detail == Detail::Full || detail == Detail::WithoutLineIds;
+    // The engine's figures have no position lines either.
+    #[cfg(target_arch = "wasm32")]
+    let lined = true;
+    #[cfg(not(target_arch = "wasm32"))]
+    let lined = detail != Detail::Figures;
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
-    let mut lines = Vec::with_capacity(account.positions.len());
+    let mut lines = Vec::with_capacity(if lined { account.positions.len() } else { 0 });
+    // Each position's unshocked (USD value, delta): its equity and what the models reuse.
+    let mut unshocked: Vec<(f64, f64)> = Vec::with_capacity(account.positions.len());
     // The book's underlyings in order of first appearance (an account has a few), with their
     // net Greeks summed position by position; keyed by name once all positions are in.
     let mut met: Vec<BookUnderlying> = Vec::new();
@@ -293,6 +307,10 @@ pub(crate) fn margin_detailed(
         g.gamma += v.gamma;
         g.vega += v.vega;
         g.theta += v.theta;
+        unshocked.push((v.usd, v.delta));
+        if !lined {
+            continue;
+        }
         lines.push(PositionLine {
             position: i,
             instrument: if detail == Detail::Full {
@@ -309,15 +327,28 @@ pub(crate) fn margin_detailed(
             isolated_health: None,
         });
     }
+    // In name order, as the report's `greeks` map (and so the DRR and liquidity sums) iterate.
+    crate::sort::insertion_sort_by(&mut met, |a, b| a.name > b.name);
     let mut greeks: VecMap<String, NetGreeks> = VecMap::new();
-    for book in met {
-        greeks.insert(book.name.to_string(), book.greeks);
+    if described {
+        for book in &met {
+            greeks.insert(book.name.to_string(), book.greeks);
+        }
     }
-    let collateral =
-        value_collateral(&account.collateral, market, params).map_err(|e| e.within("market"))?;
-    let collateral_value: f64 = collateral.iter().map(|c| c.value).sum();
-    let collateral_haircut: f64 = collateral.iter().map(|c| c.market_value - c.value).sum();
-    let positions_value: f64 = lines.iter().map(|l| l.value).sum();
+    let horizon = horizon_years(params);
+    let mut collateral = Vec::new();
+    let (mut collateral_value, mut collateral_haircut) = (EMPTY_SUM, EMPTY_SUM);
+    for (asset, &amount) in &account.collateral {
+        let mut c = value_balance(asset, amount, market, params, horizon)
+            .map_err(|e| e.within("market"))?;
+        collateral_value += c.value;
+        collateral_haircut += c.market_value - c.value;
+        if described {
+            c.asset = asset.clone();
+            collateral.push(c);
+        }
+    }
+    let positions_value: f64 = unshocked.iter().map(|u| u.0).sum();
     let equity = collateral_value + positions_value;
 
     // 3. The mode's model.
@@ -331,12 +362,12 @@ pub(crate) fn margin_detailed(
                     .map_err(|e| e.within("params.standard"))?;
             }
             // The positions were valued unshocked above: short options' marks come from there.
-            let unshocked: Vec<f64> = lines.iter().map(|l| l.value).collect();
+            let values: Vec<f64> = unshocked.iter().map(|u| u.0).collect();
             let standard = standard_requirements_checked(
                 market,
                 &account.positions,
                 &params.standard,
-                Some(&unshocked),
+                Some(&values),
                 false, // the report's lines carry the ids
             )?;
             for requirement in standard.positions {
@@ -373,7 +404,6 @@ pub(crate) fn margin_detailed(
                     .map_err(|e| e.within("params.portfolio"))?;
             }
             // The positions were valued unshocked above: the grid reuses those values.
-            let unshocked: Vec<(f64, f64)> = lines.iter().map(|l| (l.value, l.delta)).collect();
             let terms: Vec<Option<UnshockedTerms>> = units
                 .iter()
                 .map(|unit| unit.and_then(|u| u.terms()))
@@ -408,13 +438,29 @@ pub(crate) fn margin_detailed(
     }
 
     // 4. DRR, liquidity, flags, stale oracle.
-    let drr = drr_add_on(market, &greeks, params).map_err(|e| e.within("market"))?;
+    let mut drr = Vec::new();
+    let mut drr_sums = [EMPTY_SUM; 3];
+    let mut stale = false;
+    let mut liquidity = Vec::new();
+    let (mut liquidity_maintenance, mut liquidity_initial) = (EMPTY_SUM, EMPTY_SUM);
+    for book in &met {
+        let mut d = underlying_add_on(market, book.data, book.name, &book.greeks, params)
+            .map_err(|e| e.within("market"))?;
+        drr_sums[0] += d.maintenance;
+        drr_sums[1] += d.initial;
+        drr_sums[2] += d.oracle_buffer;
+        stale |= d.stale;
+        if described {
+            d.underlying = book.name.to_string();
+            drr.push(d);
+        }
+    }
     let counted = if params.drr.enabled { 1.0 } else { 0.0 };
     let drr_total = Component {
-        maintenance: counted * drr.iter().map(|d| d.maintenance).sum::<f64>(),
-        initial: counted * drr.iter().map(|d| d.initial).sum::<f64>(),
+        maintenance: counted * drr_sums[0],
+        initial: counted * drr_sums[1],
     };
-    let oracle_buffer: f64 = counted * drr.iter().map(|d| d.oracle_buffer).sum::<f64>();
+    let oracle_buffer: f64 = counted * drr_sums[2];
     let combined = match params.drr.mode {
         DrrMode::Floor => Component {
             maintenance: crate::math::max(model.maintenance, drr_total.maintenance),
@@ -425,16 +471,27 @@ pub(crate) fn margin_detailed(
             initial: model.initial + drr_total.initial,
         },
     };
-    let (liquidity, no_depth) = liquidity_charges(market, &greeks, &params.liquidity)?;
-    if described {
-        warnings.extend(no_depth.into_iter().map(|message| Warning {
-            code: "W_NO_DEPTH".into(),
-            message,
-        }));
+    for book in &met {
+        match underlying_charge(book.data, &book.greeks, &params.liquidity) {
+            Liquidity::Flat => {}
+            Liquidity::NoDepth if described => warnings.push(Warning {
+                code: "W_NO_DEPTH".into(),
+                message: no_depth_warning(book.name),
+            }),
+            Liquidity::NoDepth => {}
+            Liquidity::Charge(mut charge) => {
+                liquidity_maintenance += charge.maintenance;
+                liquidity_initial += charge.initial;
+                if described {
+                    charge.underlying = book.name.to_string();
+                    liquidity.push(charge);
+                }
+            }
+        }
     }
     let liquidity_total = Component {
-        maintenance: liquidity.iter().map(|l| l.maintenance).sum(),
-        initial: liquidity.iter().map(|l| l.initial).sum(),
+        maintenance: liquidity_maintenance,
+        initial: liquidity_initial,
     };
     let before_flags = Component {
         maintenance: combined.maintenance + liquidity_total.maintenance,
@@ -442,8 +499,9 @@ pub(crate) fn margin_detailed(
     };
     let (mut multiplier, mut add_on) = (1.0, 0.0);
     // A flag scoped to an underlying of the book or an asset of its collateral concerns it.
-    let concerned =
-        |scope: &str| greeks.contains_key(scope) || account.collateral.contains_key(scope);
+    let concerned = |scope: &str| {
+        met.iter().any(|book| book.name == scope) || account.collateral.contains_key(scope)
+    };
     for (i, flag) in market.flags().iter().enumerate() {
         let rule = params.flags.get(&flag.kind).ok_or_else(|| {
             Error::invalid(
@@ -478,7 +536,7 @@ pub(crate) fn margin_detailed(
             });
         }
     }
-    if drr.iter().any(|d| d.stale) {
+    if stale {
         multiplier *= params.oracle.stale_multiplier;
         if described {
             warnings.push(Warning {
@@ -494,12 +552,11 @@ pub(crate) fn margin_detailed(
         maintenance: before_flags.maintenance * multiplier + add_on,
         initial: before_flags.initial * multiplier + add_on,
     };
-    for name in greeks.keys() {
-        let surface = market.underlying(name)?.surface();
-        if let Some(surface) = surface.filter(|_| described) {
+    for book in met.iter().filter(|_| described) {
+        if let Some(surface) = book.data.surface() {
             warnings.extend(surface.arbitrage_warnings().iter().map(|w| Warning {
                 code: w.code.as_str().to_string(),
-                message: format!("{name}: {}", w.detail),
+                message: format!("{}: {}", book.name, w.detail),
             }));
         }
     }
@@ -584,6 +641,19 @@ pub(crate) fn margin_detailed(
 mod tests {
     use super::*;
 
+    #[test]
+    fn empty_sum_is_where_sums_start() {
+        assert_eq!(
+            std::iter::empty::<f64>().sum::<f64>().to_bits(),
+            EMPTY_SUM.to_bits()
+        );
+        // A single +0.0 stays +0.0, as `sum` leaves it.
+        assert_eq!(
+            (EMPTY_SUM + 0.0).to_bits(),
+            [0.0_f64].iter().sum::<f64>().to_bits()
+        );
+    }
+
     /// The summary every trial and engine update reads has the full report's numbers, bit for
     /// bit, without the scenario table, ids or hash.
     #[test]
@@ -632,6 +702,10 @@ mod tests {
                     checked += 1;
                 }
                 assert!(summary.params_hash.is_empty() && summary.warnings.is_empty());
+                assert_eq!(summary.positions.len(), full.positions.len());
+                assert!(summary.greeks.is_empty());
+                assert!(summary.drr.is_empty() && summary.collateral.is_empty());
+                assert_eq!(summary.components, full.components, "{profile}");
             }
         }
         assert_eq!(checked, 3);

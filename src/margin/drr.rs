@@ -86,61 +86,75 @@ pub fn drr_add_on(
     greeks: &VecMap<String, NetGreeks>,
     params: &RiskParams,
 ) -> Result<Vec<DrrUnderlying>> {
-    let p = &params.drr;
     let mut out = Vec::with_capacity(greeks.len());
     for (name, g) in greeks {
-        let u = market.underlying(name)?;
-        let spot = u.spot();
-        // i64 ms differences are exact in f64 below 2^53.
-        #[allow(clippy::cast_precision_loss)]
-        let staleness_ms = (market.now() - u.index().publish_time) as f64;
-        let stale = staleness_ms > params.oracle.max_staleness_ms;
-        if stale && params.oracle.stale_mode == StaleMode::Refuse {
-            return Err(ErrorKind::StaleOracle {
-                field: format!("underlyings.{name}.index.publishTime"),
-                reason: format!(
-                    "index quote is {staleness_ms} ms old, past oracle.maxStalenessMs = {}",
-                    crate::numfmt::Shortest(params.oracle.max_staleness_ms),
-                    staleness_ms = crate::numfmt::Shortest(staleness_ms),
-                ),
-            }
-            .into());
-        }
-        let base_ms = p.horizon_ms + p.oracle_latency_ms;
-        let dt_base = base_ms / YearFrac::MS_PER_YEAR;
-        let dt = (base_ms + staleness_ms) / YearFrac::MS_PER_YEAR;
-        let vol = match u.surface() {
-            Some(surface) => {
-                let f = u.forward_at(spot, crate::math::max(dt, 1e-9));
-                surface.vol(f, f, crate::math::max(dt, 1e-9))?.get()
-            }
-            None => p.default_vol,
-        };
-        let conf = params.oracle.confidence_multiple * u.index().conf;
-        let shock = |k: f64, dt: f64| k * vol * spot * dt.sqrt();
-        let maintenance = loss(g, shock(p.k_maintenance, dt) + conf, dt, vol, p.vol_shock);
-        let initial = loss(g, shock(p.k_initial, dt) + conf, dt, vol, p.vol_shock);
-        let without_oracle = loss(
-            g,
-            shock(p.k_maintenance, dt_base),
-            dt_base,
-            vol,
-            p.vol_shock,
-        );
-        out.push(DrrUnderlying {
-            underlying: name.clone(),
-            spot,
-            vol,
-            staleness_ms,
-            shock_maintenance: shock(p.k_maintenance, dt) + conf,
-            shock_initial: shock(p.k_initial, dt) + conf,
-            maintenance,
-            initial,
-            oracle_buffer: crate::math::max(maintenance - without_oracle, 0.0),
-            stale,
-        });
+        let mut add_on = underlying_add_on(market, market.underlying(name)?, name, g, params)?;
+        add_on.underlying = name.clone();
+        out.push(add_on);
     }
     Ok(out)
+}
+
+/// The add-on of underlying `name` (`u`, the market's data of it) for net Greeks `g`, its
+/// `underlying` left empty: a caller that shows it names it (a figures-only report does not,
+/// and allocates no name).
+pub(crate) fn underlying_add_on(
+    market: &Market,
+    u: &crate::market::Underlying,
+    name: &str,
+    g: &NetGreeks,
+    params: &RiskParams,
+) -> Result<DrrUnderlying> {
+    let p = &params.drr;
+    let spot = u.spot();
+    // i64 ms differences are exact in f64 below 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    let staleness_ms = (market.now() - u.index().publish_time) as f64;
+    let stale = staleness_ms > params.oracle.max_staleness_ms;
+    if stale && params.oracle.stale_mode == StaleMode::Refuse {
+        return Err(ErrorKind::StaleOracle {
+            field: format!("underlyings.{name}.index.publishTime"),
+            reason: format!(
+                "index quote is {staleness_ms} ms old, past oracle.maxStalenessMs = {}",
+                crate::numfmt::Shortest(params.oracle.max_staleness_ms),
+                staleness_ms = crate::numfmt::Shortest(staleness_ms),
+            ),
+        }
+        .into());
+    }
+    let base_ms = p.horizon_ms + p.oracle_latency_ms;
+    let dt_base = base_ms / YearFrac::MS_PER_YEAR;
+    let dt = (base_ms + staleness_ms) / YearFrac::MS_PER_YEAR;
+    let vol = match u.surface() {
+        Some(surface) => {
+            let f = u.forward_at(spot, crate::math::max(dt, 1e-9));
+            surface.vol(f, f, crate::math::max(dt, 1e-9))?.get()
+        }
+        None => p.default_vol,
+    };
+    let conf = params.oracle.confidence_multiple * u.index().conf;
+    let shock = |k: f64, dt: f64| k * vol * spot * dt.sqrt();
+    let maintenance = loss(g, shock(p.k_maintenance, dt) + conf, dt, vol, p.vol_shock);
+    let initial = loss(g, shock(p.k_initial, dt) + conf, dt, vol, p.vol_shock);
+    let without_oracle = loss(
+        g,
+        shock(p.k_maintenance, dt_base),
+        dt_base,
+        vol,
+        p.vol_shock,
+    );
+    Ok(DrrUnderlying {
+        underlying: String::new(),
+        spot,
+        vol,
+        staleness_ms,
+        shock_maintenance: shock(p.k_maintenance, dt) + conf,
+        shock_initial: shock(p.k_initial, dt) + conf,
+        maintenance,
+        initial,
+        oracle_buffer: crate::math::max(maintenance - without_oracle, 0.0),
+        stale,
+    })
 }
 
 #[cfg(test)]

@@ -42,47 +42,74 @@ pub fn liquidity_charges(
     let mut charges = Vec::new();
     let mut warnings = Vec::new();
     for (name, g) in greeks {
-        let u = market.underlying(name)?;
-        let spot = u.spot();
-        let exposure = (g.delta * spot).abs();
-        if exposure == 0.0 {
-            continue;
+        match underlying_charge(market.underlying(name)?, g, params) {
+            Liquidity::Flat => {}
+            Liquidity::NoDepth => warnings.push(no_depth_warning(name)),
+            Liquidity::Charge(mut charge) => {
+                charge.underlying = name.clone();
+                charges.push(charge);
+            }
         }
-        let Some(book) = &u.spec().depth else {
-            warnings.push(format!(
-                "no order-book depth for {name}: liquidity charge not applied"
-            ));
-            continue;
-        };
-        let levels = if g.delta > 0.0 {
-            &book.bids
-        } else {
-            &book.asks
-        };
-        let depth: f64 = levels
-            .iter()
-            .filter(|[price, _]| (price / spot - 1.0).abs() <= params.band)
-            .map(|[price, size]| price * size)
-            .sum();
-        let slippage = if depth > 0.0 {
-            crate::math::min(
-                params.impact * (exposure / depth).sqrt(),
-                params.max_slippage,
-            )
-        } else {
-            params.max_slippage
-        };
-        let maintenance = exposure * slippage;
-        charges.push(LiquidityCharge {
-            underlying: name.clone(),
-            exposure,
-            depth,
-            slippage,
-            maintenance,
-            initial: maintenance * params.initial_multiplier,
-        });
     }
     Ok((charges, warnings))
+}
+
+/// What the liquidity charge makes of one underlying's net Greeks.
+pub(crate) enum Liquidity {
+    /// No net delta: nothing to unwind, no charge.
+    Flat,
+    /// A net delta but no order-book depth to price its unwind: no charge, a warning.
+    NoDepth,
+    /// The charge, its `underlying` left empty (a caller that shows it names it).
+    Charge(LiquidityCharge),
+}
+
+/// The liquidity charge for net Greeks `g` on an underlying (`u`, the market's data of it).
+pub(crate) fn underlying_charge(
+    u: &crate::market::Underlying,
+    g: &NetGreeks,
+    params: &LiquidityParams,
+) -> Liquidity {
+    let spot = u.spot();
+    let exposure = (g.delta * spot).abs();
+    if exposure == 0.0 {
+        return Liquidity::Flat;
+    }
+    let Some(book) = &u.spec().depth else {
+        return Liquidity::NoDepth;
+    };
+    let levels = if g.delta > 0.0 {
+        &book.bids
+    } else {
+        &book.asks
+    };
+    let depth: f64 = levels
+        .iter()
+        .filter(|[price, _]| (price / spot - 1.0).abs() <= params.band)
+        .map(|[price, size]| price * size)
+        .sum();
+    let slippage = if depth > 0.0 {
+        crate::math::min(
+            params.impact * (exposure / depth).sqrt(),
+            params.max_slippage,
+        )
+    } else {
+        params.max_slippage
+    };
+    let maintenance = exposure * slippage;
+    Liquidity::Charge(LiquidityCharge {
+        underlying: String::new(),
+        exposure,
+        depth,
+        slippage,
+        maintenance,
+        initial: maintenance * params.initial_multiplier,
+    })
+}
+
+/// The warning for underlying `name`, which has a net delta but no order-book depth.
+pub(crate) fn no_depth_warning(name: &str) -> String {
+    format!("no order-book depth for {name}: liquidity charge not applied")
 }
 
 #[cfg(test)]
