@@ -247,6 +247,10 @@ pub(crate) fn margin_detailed(
     let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
     // Each position's first position with the same option (itself if none before).
     let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
+    // Each position's option pricing inputs as valued here, for the risk matrix only.
+    let matrix = account.mode == MarginMode::Portfolio;
+    let mut terms: Vec<Option<UnshockedTerms>> =
+        Vec::with_capacity(if matrix { account.positions.len() } else { 0 });
     // The terms of each expiry met, by underlying (its index in `met`) and expiry.
     let mut expiries: Vec<(usize, Millis, ExpiryTerms)> = Vec::new();
     for (i, position) in account.positions.iter().enumerate() {
@@ -294,10 +298,16 @@ pub(crate) fn margin_detailed(
                     }
                 };
                 units.push(Some(unit));
+                if matrix {
+                    terms.push(unit.terms());
+                }
                 unit.position_value(position.amount, inverse)
             }
             None => {
                 units.push(None);
+                if matrix {
+                    terms.push(None);
+                }
                 first_same.push(i);
                 value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
             }
@@ -404,10 +414,6 @@ pub(crate) fn margin_detailed(
                     .map_err(|e| e.within("params.portfolio"))?;
             }
             // The positions were valued unshocked above: the grid reuses those values.
-            let terms: Vec<Option<UnshockedTerms>> = units
-                .iter()
-                .map(|unit| unit.and_then(|u| u.terms()))
-                .collect();
             let result = portfolio_requirements_checked(
                 market,
                 &account.positions,
