@@ -912,8 +912,10 @@ fn vol_scale_with_term(
 }
 
 /// [`vol_scale_with_term`] in a scenario decoded by [`ScaleShock::of`] (a caller pricing many
-/// options in one row decodes it once).
+/// options in one row decodes it once). Inlined: the body of `grid_bounds::exact_row`'s loop
+/// over the nodes.
 #[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
 fn vol_scale_in(
     p: &RiskMatrixParams,
     sigma: f64,
