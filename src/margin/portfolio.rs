@@ -90,6 +90,8 @@ use super::scenario_cache::{NodeKey, ScenarioCache, VectorCache};
 // for them, and they change no number).
 #[cfg(not(target_arch = "wasm32"))]
 pub(super) mod grid_bounds;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod layout;
 pub(crate) mod node_index;
 use crate::bytes::same_text;
 use crate::error::{Error, Result};
@@ -834,7 +836,7 @@ fn vol_term(p: &RiskMatrixParams, days: f64) -> f64 {
 /// Values of a pure function of two floats kept by the inputs' bits: a book's options share a
 /// few expiries (and rates), so its legs' discount factors and its nodes' term factors take a few
 /// `exp`/`pow` calls instead of one each. A hit returns the bits the function returned.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct BitsMemo {
     entries: Vec<([u64; 2], f64)>,
 }
@@ -859,6 +861,14 @@ impl BitsMemo {
             self.entries.push((key, value));
         }
         value
+    }
+
+    /// Forgets every kept value if no more can be kept (a memo kept across computations).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn clear_if_full(&mut self) {
+        if self.entries.len() >= Self::CAPACITY {
+            self.entries.clear();
+        }
     }
 }
 
@@ -1399,7 +1409,7 @@ fn pricing_nodes(
 ) -> (Vec<Option<usize>>, Vec<PricingNode>) {
     let VectorNodes {
         node_of_leg, nodes, ..
-    } = vector_nodes(legs, p, s0, inverse);
+    } = vector_nodes(legs, p, s0, inverse, &mut BitsMemo::default());
     (node_of_leg, nodes)
 }
 
@@ -1418,17 +1428,18 @@ struct VectorNodes<'l, 'p> {
     unchanged_is_zero: bool,
 }
 
-/// The pricing nodes of a vector's legs (see [`VectorNodes`]).
+/// The pricing nodes of a vector's legs (see [`VectorNodes`]). `terms`: the vol-shock term
+/// factors [`vol_term`] under `p` by days (bits), kept by the caller (one per expiry, not per
+/// node).
 fn vector_nodes<'l, 'p>(
     legs: &'l [Leg<'p>],
     p: &RiskMatrixParams,
     s0: f64,
     inverse: bool,
+    terms: &mut BitsMemo,
 ) -> VectorNodes<'l, 'p> {
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
     let mut nodes: Vec<PricingNode> = Vec::with_capacity(legs.len());
-    // (30/DTE)^p per expiry, not per node (`p` is fixed here).
-    let mut terms = BitsMemo::default();
     let discounted_longs = p.time_value_discount > 0.0;
     let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
     let mut delta1_legs = Vec::new();
@@ -2488,28 +2499,33 @@ pub(crate) fn portfolio_requirements_checked(
     for &((name, linear), ref legs) in &vectors {
         let p = params.risk_matrix(name);
         let s0 = market.underlying(name)?.spot();
-        let (settlement, usd_per_unit, currency) = if linear {
-            (params.usd.clone(), 1.0, "USD".to_string())
+        let (settlement, usd_per_unit) = if linear {
+            (params.usd.clone(), 1.0)
         } else {
-            (p.coin_settlement(), s0, name.to_string())
+            (p.coin_settlement(), s0)
         };
         let coin = !linear;
         // Kept by the vector natively; the `.wasm` builds it per call (no measurable gain there
         // for its bytes).
+        // With the vector's layout natively (its term factors kept across computations).
         #[cfg(not(target_arch = "wasm32"))]
-        let grid_rows = match cache {
+        let (grid_rows, mut layout) = match cache {
             Some(cache) => cache.grid_rows(name, coin, p),
-            None => Arc::new(GridRows::of(p)),
+            None => (Arc::new(GridRows::of(p)), layout::VectorLayout::default()),
         };
+        #[cfg(not(target_arch = "wasm32"))]
+        let terms = layout.vol_terms();
         #[cfg(target_arch = "wasm32")]
         let grid_rows = GridRows::of(p);
+        #[cfg(target_arch = "wasm32")]
+        let terms = &mut BitsMemo::default();
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
         let VectorNodes {
             node_of_leg,
             nodes,
             delta1_legs,
             unchanged_is_zero,
-        } = vector_nodes(legs, p, s0, coin);
+        } = vector_nodes(legs, p, s0, coin, terms);
         let mut rows = Vec::with_capacity(grid.len());
         // The raw rows are read by the table only.
         let mut raw_rows = Vec::with_capacity(if without_table { 0 } else { grid.len() });
@@ -2546,6 +2562,9 @@ pub(crate) fn portfolio_requirements_checked(
                     #[cfg(not(target_arch = "wasm32"))]
                     let vector = {
                         let mut vector = vector;
+                        if let Some(v) = vector.as_deref_mut() {
+                            v.keep_layout(std::mem::take(&mut layout));
+                        }
                         let bounded = grid_bounds::Vector {
                             p,
                             nodes: &nodes,
@@ -2639,7 +2658,7 @@ pub(crate) fn portfolio_requirements_checked(
         {
             scenarios.push(ScenarioPnl {
                 underlying: name.to_string(),
-                currency: currency.clone(),
+                currency: if linear { "USD" } else { name }.to_string(),
                 spot_move: s.spot_move,
                 vol: s.vol.name().to_string(),
                 extended: s.extended,

@@ -35,7 +35,7 @@
 use super::portfolio::grid_bounds::EarlierSums;
 use super::portfolio::node_index::NodeIndex;
 #[cfg(not(target_arch = "wasm32"))]
-use super::portfolio::GridRows;
+use super::portfolio::{layout::VectorLayout, GridRows};
 use super::portfolio::{NodeScenario, RiskMatrixParams};
 use super::valuation::OptionUnitValue;
 use crate::error::Result;
@@ -69,6 +69,11 @@ pub(crate) struct VectorCache {
     /// The grid of `params` (its rows and vol classes), built on first use (native).
     #[cfg(not(target_arch = "wasm32"))]
     grid_rows: Option<Arc<GridRows>>,
+    /// What the vector's computations keep of their books beside the rows (native; lent to
+    /// each computation by [`ScenarioCache::grid_rows`], given back by
+    /// [`VectorCache::keep_layout`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    layout: VectorLayout,
     /// The nodes' keys in the order they came: node n's rows are `rows[n·width..(n + 1)·width]`.
     keys: Vec<NodeKey>,
     /// The nodes by key (an open-addressing table over `keys`: inserting into a `BTreeMap` here
@@ -101,6 +106,12 @@ impl VectorCache {
         self.grid_rows
             .get_or_insert_with(|| Arc::new(GridRows::of(&self.params)))
             .clone()
+    }
+
+    /// Gives back the layout lent by [`ScenarioCache::grid_rows`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn keep_layout(&mut self, layout: VectorLayout) {
+        self.layout = layout;
     }
 
     /// A node's cached rows, if any.
@@ -400,16 +411,19 @@ impl ScenarioCache {
     }
 
     /// The grid of `params` (rows and vol classes), kept by the vector (`underlying`, `coin`):
-    /// built once per set of parameters, not per computation (native).
+    /// built once per set of parameters, not per computation; and the vector's layout, lent
+    /// until [`VectorCache::keep_layout`] (empty if none was kept). Native.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn grid_rows(
         &self,
         underlying: &str,
         coin: bool,
         params: &RiskMatrixParams,
-    ) -> Arc<GridRows> {
-        self.with_vector(underlying, coin, params, |v| v.map(VectorCache::grid_rows))
-            .unwrap_or_else(|| Arc::new(GridRows::of(params)))
+    ) -> (Arc<GridRows>, VectorLayout) {
+        self.with_vector(underlying, coin, params, |v| {
+            v.map(|v| (v.grid_rows(), std::mem::take(&mut v.layout)))
+        })
+        .unwrap_or_else(|| (Arc::new(GridRows::of(params)), VectorLayout::default()))
     }
 
     /// Runs `f` on the vector (`underlying`, `coin`) computed under `params`: its cached nodes if
@@ -436,6 +450,7 @@ impl ScenarioCache {
                         #[cfg(not(target_arch = "wasm32"))]
                         {
                             v.grid_rows = None;
+                            v.layout = VectorLayout::default();
                         }
                         v.forget_all();
                     }
@@ -449,6 +464,8 @@ impl ScenarioCache {
                     params: params.clone(),
                     #[cfg(not(target_arch = "wasm32"))]
                     grid_rows: None,
+                    #[cfg(not(target_arch = "wasm32"))]
+                    layout: VectorLayout::default(),
                     keys: Vec::new(),
                     index: NodeIndex::with_capacity(0),
                     rows: Vec::new(),
