@@ -294,3 +294,63 @@ fn unit_values_kept_for_unmoved_underlyings_never_change_a_report() {
     }
     assert_eq!(compared, 3 * 3 * 4);
 }
+
+/// The vector's kept grouping of legs into pricing nodes is checked, never trusted: one cache
+/// computes a book, then the book with one amount changed, with one option swapped for the call
+/// or put of another leg's expiry and strike (nodes merge), with a leg removed, and the markets
+/// where one option's own σ splits a call and put's node; every report equals the uncached one.
+#[test]
+fn a_kept_grouping_of_legs_is_never_reused_for_another_book_or_market() {
+    let positions = |edit: &dyn Fn(&mut Vec<Value>)| {
+        let mut positions = vec![
+            json!({"instrument": "BTC_USDC-25DEC26-90000-C", "size": 1.5}),
+            json!({"instrument": "BTC_USDC-25DEC26-90000-P", "size": -2}),
+            json!({"instrument": "BTC_USDC-26MAR27-90000-P", "size": 0.5}),
+            json!({"instrument": "BTC_USDC-25DEC26-100000-C", "size": -1}),
+            json!({"instrument": "BTC_USDC-PERPETUAL", "size": 0.3, "entryPrice": 98000}),
+            json!({"instrument": "BTC_USDC-25DEC26-90000-C", "size": 0.25}),
+        ];
+        edit(&mut positions);
+        let spec: AccountSpec = json::from_value(json!({
+            "mode": "portfolio",
+            "collateral": {"USDC": 2_000_000},
+            "positions": positions
+        }))
+        .unwrap();
+        Account::new(&spec).unwrap()
+    };
+    let books = [
+        positions(&|_| {}),
+        positions(&|p| p[1]["size"] = json!(-2.5)),
+        positions(&|p| p[3]["instrument"] = json!("BTC_USDC-26MAR27-90000-C")),
+        positions(&|p| p[2]["instrument"] = json!("BTC_USDC-25DEC26-100000-P")),
+        positions(&|p| {
+            p.remove(0);
+        }),
+        positions(&|p| p.swap(0, 3)),
+    ];
+    let base = market_value();
+    let mut split = base.clone();
+    // The put's own σ: the 25DEC26 90000 call and put no longer share a node.
+    split["underlyings"]["BTC"]["markIv"] = json!({"BTC_USDC-25DEC26-90000-P": 0.61});
+    // Each book on the fixture, then split, then joined again: the kept grouping must be
+    // found wrong both ways.
+    let markets = [market(&base), market(&split), market(&base)];
+    let cache = ScenarioCache::new();
+    for profile in ["drr", "deribit-portfolio"] {
+        let risk = params(profile, json!({}));
+        for (b, account) in books.iter().enumerate() {
+            for (m, market) in markets.iter().enumerate() {
+                // Each book twice in a row: the second computation reuses its own grouping.
+                for call in 0..2 {
+                    let fresh = margin_validated(market, account, &risk).unwrap();
+                    let cached = margin_validated_cached(market, account, &risk, &cache).unwrap();
+                    assert!(
+                        report_json(&cached) == report_json(&fresh),
+                        "{profile}, market {m}, book {b}, call {call}: cached report differs"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1407,10 +1407,21 @@ fn pricing_nodes(
     s0: f64,
     inverse: bool,
 ) -> (Vec<Option<usize>>, Vec<PricingNode>) {
+    let grouped = group_by_key(legs, p, &mut BitsMemo::default());
     let VectorNodes {
         node_of_leg, nodes, ..
-    } = vector_nodes(legs, p, s0, inverse, &mut BitsMemo::default());
+    } = vector_nodes(grouped, p, s0, inverse);
     (node_of_leg, nodes)
+}
+
+/// A vector's legs grouped into pricing nodes, not yet priced ([`group_by_key`]).
+struct GroupedLegs<'l, 'p> {
+    /// Each leg's node (`None` for perpetuals and futures).
+    node_of_leg: Vec<Option<usize>>,
+    /// The nodes in order of their first leg, with their legs' summed amounts.
+    nodes: Vec<PricingNode>,
+    /// The perpetuals and futures, in leg order.
+    delta1_legs: Vec<&'l Leg<'p>>,
 }
 
 /// A vector's legs grouped into pricing nodes ([`vector_nodes`]).
@@ -1428,16 +1439,50 @@ struct VectorNodes<'l, 'p> {
     unchanged_is_zero: bool,
 }
 
-/// The pricing nodes of a vector's legs (see [`VectorNodes`]). `terms`: the vol-shock term
-/// factors [`vol_term`] under `p` by days (bits), kept by the caller (one per expiry, not per
-/// node).
-fn vector_nodes<'l, 'p>(
+impl PricingNode {
+    /// A node of the option terms `o`, without legs and not yet priced now. `terms`: the
+    /// vol-shock term factors by days (bits) under `p`.
+    // Inlined: built in place in the caller's `Vec` (a call returns it through a copy).
+    #[inline(always)]
+    fn unpriced(o: &OptionTerms, p: &RiskMatrixParams, terms: &mut BitsMemo) -> PricingNode {
+        PricingNode {
+            terms: *o,
+            term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
+            // The valuation's ln(F/K) at F₀ if it has one (the same operation).
+            log_forward_over_strike: log_forward_over_strike_now(o.now)
+                .unwrap_or_else(|| ln(o.forward0 / o.strike)),
+            sqrt_years: o.years.sqrt(),
+            sizes: NodeSizes::default(),
+            base_usd: None,
+            now: NodeScenario {
+                scale: f64::NAN,
+                call_put: None,
+            },
+        }
+    }
+}
+
+impl NodeSizes {
+    /// Adds an option leg's amount `q` (its longs apart when `discounted_longs`).
+    fn add(&mut self, kind: OptionKind, q: f64, discounted_longs: bool) {
+        let long = discounted_longs && q > 0.0;
+        match (kind, long) {
+            (OptionKind::Call, false) => self.call += q,
+            (OptionKind::Put, false) => self.put += q,
+            (OptionKind::Call, true) => self.long_call += q,
+            (OptionKind::Put, true) => self.long_put += q,
+        }
+    }
+}
+
+/// A vector's legs grouped into pricing nodes by their keys' bits (see [`GroupedLegs`]).
+/// `terms`: the vol-shock term factors [`vol_term`] under `p` by days (bits), kept by the
+/// caller (one per expiry, not per node).
+fn group_by_key<'l, 'p>(
     legs: &'l [Leg<'p>],
     p: &RiskMatrixParams,
-    s0: f64,
-    inverse: bool,
     terms: &mut BitsMemo,
-) -> VectorNodes<'l, 'p> {
+) -> GroupedLegs<'l, 'p> {
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
     let mut nodes: Vec<PricingNode> = Vec::with_capacity(legs.len());
     let discounted_longs = p.time_value_discount > 0.0;
@@ -1460,20 +1505,7 @@ fn vector_nodes<'l, 'p>(
                 match index.find(&key, |n| nodes.get(n).map(PricingNode::key)) {
                     Ok(n) => n,
                     Err(vacant) => {
-                        nodes.push(PricingNode {
-                            terms: *o,
-                            term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
-                            // The valuation's ln(F/K) at F₀ if it has one (the same operation).
-                            log_forward_over_strike: log_forward_over_strike_now(o.now)
-                                .unwrap_or_else(|| ln(o.forward0 / o.strike)),
-                            sqrt_years: o.years.sqrt(),
-                            sizes: NodeSizes::default(),
-                            base_usd: None,
-                            now: NodeScenario {
-                                scale: f64::NAN,
-                                call_put: None,
-                            },
-                        });
+                        nodes.push(PricingNode::unpriced(o, p, terms));
                         index.fill(vacant, nodes.len() - 1);
                         nodes.len() - 1
                     }
@@ -1481,18 +1513,30 @@ fn vector_nodes<'l, 'p>(
             }
         };
         if let Some(node) = nodes.get_mut(n) {
-            let q = leg.position.amount;
-            let sizes = &mut node.sizes;
-            let long = discounted_longs && q > 0.0;
-            match (o.option_kind, long) {
-                (OptionKind::Call, false) => sizes.call += q,
-                (OptionKind::Put, false) => sizes.put += q,
-                (OptionKind::Call, true) => sizes.long_call += q,
-                (OptionKind::Put, true) => sizes.long_put += q,
-            }
+            node.sizes
+                .add(o.option_kind, leg.position.amount, discounted_longs);
         }
         node_of_leg.push(Some(n));
     }
+    GroupedLegs {
+        node_of_leg,
+        nodes,
+        delta1_legs,
+    }
+}
+
+/// The pricing nodes of a vector's grouped legs, priced now (see [`VectorNodes`]).
+fn vector_nodes<'l, 'p>(
+    grouped: GroupedLegs<'l, 'p>,
+    p: &RiskMatrixParams,
+    s0: f64,
+    inverse: bool,
+) -> VectorNodes<'l, 'p> {
+    let GroupedLegs {
+        node_of_leg,
+        mut nodes,
+        delta1_legs,
+    } = grouped;
     let now = Scenario {
         spot_move: 0.0,
         vol: VolMove::Same,
@@ -2507,25 +2551,32 @@ pub(crate) fn portfolio_requirements_checked(
         let coin = !linear;
         // Kept by the vector natively; the `.wasm` builds it per call (no measurable gain there
         // for its bytes).
-        // With the vector's layout natively (its term factors kept across computations).
+        // With the vector's layout natively (kept across computations: the legs' grouping into
+        // nodes is checked against the last one's, not found again by hashing).
         #[cfg(not(target_arch = "wasm32"))]
         let (grid_rows, mut layout) = match cache {
-            Some(cache) => cache.grid_rows(name, coin, p),
-            None => (Arc::new(GridRows::of(p)), layout::VectorLayout::default()),
+            Some(cache) => {
+                let (grid_rows, layout) = cache.grid_rows(name, coin, p);
+                (grid_rows, Some(layout))
+            }
+            None => (Arc::new(GridRows::of(p)), None),
         };
         #[cfg(not(target_arch = "wasm32"))]
-        let terms = layout.vol_terms();
+        let grouped = match layout.as_mut() {
+            Some(layout) => layout.group(legs, p),
+            None => group_by_key(legs, p, &mut BitsMemo::default()),
+        };
         #[cfg(target_arch = "wasm32")]
         let grid_rows = GridRows::of(p);
         #[cfg(target_arch = "wasm32")]
-        let terms = &mut BitsMemo::default();
+        let grouped = group_by_key(legs, p, &mut BitsMemo::default());
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
         let VectorNodes {
             node_of_leg,
             nodes,
             delta1_legs,
             unchanged_is_zero,
-        } = vector_nodes(legs, p, s0, coin, terms);
+        } = vector_nodes(grouped, p, s0, coin);
         let mut rows = Vec::with_capacity(grid.len());
         // The raw rows are read by the table only.
         let mut raw_rows = Vec::with_capacity(if without_table { 0 } else { grid.len() });
@@ -2562,8 +2613,8 @@ pub(crate) fn portfolio_requirements_checked(
                     #[cfg(not(target_arch = "wasm32"))]
                     let vector = {
                         let mut vector = vector;
-                        if let Some(v) = vector.as_deref_mut() {
-                            v.keep_layout(std::mem::take(&mut layout));
+                        if let (Some(v), Some(layout)) = (vector.as_deref_mut(), layout.take()) {
+                            v.keep_layout(layout);
                         }
                         let bounded = grid_bounds::Vector {
                             p,

@@ -1,14 +1,22 @@
 //! What a risk vector's computations keep from one computation to the next besides its nodes'
-//! rows (native): the values that depend on the vector's parameters and on inputs that an index
-//! update leaves as they are, so that the engine's recomputation of an unchanged book does not
-//! compute them again.
+//! rows (native): what depends on the vector's book and parameters but not on the market, so
+//! that the engine's recomputation of an unchanged book (every index update) does not find it
+//! again.
 //!
 //! Owns: [`VectorLayout`], kept by the scenario cache's vector (dropped with the vector's
-//! parameters) and lent to each computation of that vector. Never: keeps anything that is not a
-//! pure function of its own key bits and the vector's parameters, so a kept value is the value
-//! the computation would compute.
+//! parameters) and lent to each computation of that vector: the vol-shock term factors by days
+//! to expiry, and the last grouping of the vector's legs into pricing nodes.
+//!
+//! Never trusted blindly: a term factor is kept by its input's bits (a pure function of them
+//! and the parameters), and the grouping is only a guess that each computation checks against
+//! its own legs' node keys (the bits of T₀, F₀, K, σ and the discount factor, as the grouping
+//! by hashing compares them): legs of one kept node must have equal keys and legs of different
+//! nodes different keys, else the legs are grouped by hashing ([`group_by_key`]). The grouping
+//! is then the one hashing would find, node order and summed sizes included, bit for bit.
 
-use super::BitsMemo;
+use super::node_index::same_key;
+use super::RiskMatrixParams;
+use super::{group_by_key, node_key, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode};
 
 /// A risk vector's kept values (see the module documentation).
 #[derive(Debug, Clone, Default)]
@@ -16,13 +24,101 @@ pub(crate) struct VectorLayout {
     /// The vol-shock term factors (30/DTE)^p by days to expiry (bits), under the vector's
     /// parameters: one `pow` per expiry when time moves, none while it stands still.
     terms: BitsMemo,
+    /// The last grouping's node of each leg (`None` for perpetuals and futures); empty if none.
+    node_of_leg: Vec<Option<usize>>,
+    /// The strike's bits of each node of that grouping.
+    strikes: Vec<u64>,
+    /// The pairs of its nodes with equal strikes: the only ones whose keys can be equal.
+    twins: Vec<(usize, usize)>,
 }
 
 impl VectorLayout {
-    /// The term factors kept, emptied first when full (time moved many times since they were
-    /// kept: the old expiries' days are not met again).
-    pub(super) fn vol_terms(&mut self) -> &mut BitsMemo {
+    /// The legs grouped into pricing nodes as [`group_by_key`] groups them: by the last
+    /// grouping if the legs' keys confirm it, else by hashing (then kept for the next).
+    pub(super) fn group<'l, 'p>(
+        &mut self,
+        legs: &'l [Leg<'p>],
+        p: &RiskMatrixParams,
+    ) -> GroupedLegs<'l, 'p> {
+        // Emptied when full: time moved many times since they were kept (old days).
         self.terms.clear_if_full();
-        &mut self.terms
+        if let Some(grouped) = self.regroup(legs, p) {
+            return grouped;
+        }
+        let grouped = group_by_key(legs, p, &mut self.terms);
+        self.remember(&grouped);
+        grouped
+    }
+
+    /// The legs grouped as last time, if their keys confirm that grouping: the legs of a node
+    /// have its key, and twin nodes (equal strikes) differ in key (nodes of different strikes
+    /// differ in K). Sizes are summed leg by leg in leg order, as [`group_by_key`] does.
+    fn regroup<'l, 'p>(
+        &mut self,
+        legs: &'l [Leg<'p>],
+        p: &RiskMatrixParams,
+    ) -> Option<GroupedLegs<'l, 'p>> {
+        if legs.is_empty() || legs.len() != self.node_of_leg.len() {
+            return None;
+        }
+        let discounted_longs = p.time_value_discount > 0.0;
+        let mut nodes: Vec<PricingNode> = Vec::with_capacity(self.strikes.len());
+        let mut delta1_legs = Vec::new();
+        for (leg, &n) in legs.iter().zip(&self.node_of_leg) {
+            let o = match (&leg.kind, n) {
+                (LegKind::Delta1 { .. }, None) => {
+                    delta1_legs.push(leg);
+                    continue;
+                }
+                (LegKind::Option(o), Some(_)) => o,
+                _ => return None,
+            };
+            let n = n?;
+            // Nodes come in order of their first leg, as hashing numbers them.
+            if n == nodes.len() {
+                if self.strikes.get(n) != Some(&o.strike.to_bits()) {
+                    return None;
+                }
+                nodes.push(PricingNode::unpriced(o, p, &mut self.terms));
+            } else if !nodes
+                .get(n)
+                .is_some_and(|node| same_key(&node.key(), &node_key(o)))
+            {
+                return None;
+            }
+            let node = nodes.get_mut(n)?;
+            node.sizes
+                .add(o.option_kind, leg.position.amount, discounted_longs);
+        }
+        let distinct = self.twins.iter().all(|&(a, b)| {
+            let key = |n: usize| nodes.get(n).map(PricingNode::key);
+            matches!((key(a), key(b)), (Some(a), Some(b)) if !same_key(&a, &b))
+        });
+        (distinct && nodes.len() == self.strikes.len()).then(|| GroupedLegs {
+            node_of_leg: self.node_of_leg.clone(),
+            nodes,
+            delta1_legs,
+        })
+    }
+
+    /// Keeps a grouping by hashing for the next computation.
+    fn remember(&mut self, grouped: &GroupedLegs) {
+        self.node_of_leg.clone_from(&grouped.node_of_leg);
+        self.strikes.clear();
+        self.strikes
+            .extend(grouped.nodes.iter().map(|node| node.terms.strike.to_bits()));
+        // Nodes by strike, so that twins are neighbours.
+        let mut by_strike: Vec<usize> = (0..self.strikes.len()).collect();
+        by_strike.sort_unstable_by_key(|&n| self.strikes.get(n).copied());
+        self.twins.clear();
+        for (i, &a) in by_strike.iter().enumerate() {
+            let strike = self.strikes.get(a);
+            for &b in by_strike.iter().skip(i + 1) {
+                if self.strikes.get(b) != strike {
+                    break;
+                }
+                self.twins.push((a, b));
+            }
+        }
     }
 }
