@@ -2453,8 +2453,11 @@ pub(crate) fn portfolio_requirements_checked(
     let mut vectors: Vectors = Vec::new();
     // The vector of the previous position (tried first: positions come in runs on one vector).
     let mut last_vector = 0;
-    // Each option position's index in its vector once its leg is built (for `first_same`).
-    let mut built: Vec<Option<usize>> = Vec::with_capacity(positions.len());
+    // Each option position's index in its vector once its leg is built (for `first_same`):
+    // kept only if some position has an earlier one with an equal instrument.
+    let repeats = first_same.is_some_and(|f| f.iter().enumerate().any(|(i, &first)| first < i));
+    let mut built: Vec<Option<usize>> =
+        Vec::with_capacity(if repeats { positions.len() } else { 0 });
     let mut discounts = BitsMemo::default();
     let mut underlyings = UnderlyingMemo::default();
     // The previous position's underlying name, and its data once looked up: positions come in
@@ -2530,10 +2533,12 @@ pub(crate) fn portfolio_requirements_checked(
                 },
             )?),
         }
-        let option = vector
-            .get(at)
-            .is_some_and(|leg| matches!(leg.kind, LegKind::Option(_)));
-        built.push(option.then_some(at));
+        if repeats {
+            let option = vector
+                .get(at)
+                .is_some_and(|leg| matches!(leg.kind, LegKind::Option(_)));
+            built.push(option.then_some(at));
+        }
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
