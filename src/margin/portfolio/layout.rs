@@ -91,8 +91,7 @@ impl VectorLayout {
                 .add(o.option_kind, leg.position.amount, discounted_longs);
         }
         let distinct = self.twins.iter().all(|&(a, b)| {
-            let key = |n: usize| nodes.get(n).map(PricingNode::key);
-            matches!((key(a), key(b)), (Some(a), Some(b)) if !same_key(&a, &b))
+            matches!((nodes.get(a), nodes.get(b)), (Some(a), Some(b)) if keys_differ(a, b))
         });
         (distinct && nodes.len() == self.strikes.len()).then(|| GroupedLegs {
             node_of_leg: self.node_of_leg.clone(),
@@ -121,4 +120,16 @@ impl VectorLayout {
             }
         }
     }
+}
+
+/// Whether two nodes' keys differ (`!same_key`), word by word with the expiry first: twin nodes
+/// (equal strikes) mostly differ there, so most pairs take one comparison.
+fn keys_differ(a: &PricingNode, b: &PricingNode) -> bool {
+    let bits = |x: f64, y: f64| x.to_bits() != y.to_bits();
+    let (a, b) = (&a.terms, &b.terms);
+    bits(a.years, b.years)
+        || bits(a.forward0, b.forward0)
+        || bits(a.strike, b.strike)
+        || bits(a.sigma, b.sigma)
+        || bits(a.discount, b.discount)
 }
