@@ -15,7 +15,7 @@ use super::drr::{underlying_add_on, NetGreeks};
 use super::liquidity::{no_depth_warning, underlying_charge, Liquidity};
 use super::money::{to_base_units, Money, Rounding};
 use super::params::{params_hash, DrrMode, RiskParams};
-use super::portfolio::{portfolio_requirements_checked, Known};
+use super::portfolio::{portfolio_requirements_checked, Known, PositionMet};
 use super::report::{Component, Components, MarginReport, PositionLine, Warning};
 use super::scenario_cache::ScenarioCache;
 use super::standard::standard_requirements_checked;
@@ -244,9 +244,13 @@ pub(crate) fn margin_detailed(
     // scaled from that by the operations `value_position` uses, so the bits are the same. The
     // account knows, from its validation, which earlier position holds the same option (equal
     // terms, so equal canonical ids): see `Account::same_option_as`.
-    let mut units: Vec<Option<OptionUnitValue>> = Vec::with_capacity(account.positions.len());
-    // Each position's first position with the same option (itself if none before).
-    let mut first_same: Vec<usize> = Vec::with_capacity(account.positions.len());
+    // Kept only if the account knows of such repeats (else no position reads an earlier one's).
+    let repeats = account.repeats_options();
+    let mut units: Vec<Option<OptionUnitValue>> =
+        Vec::with_capacity(if repeats { account.positions.len() } else { 0 });
+    // Each position's first position with the same option (itself if none before) and its
+    // underlying's index in `met` (as met here, before `met` is sorted), for the risk matrix.
+    let mut met_at: Vec<PositionMet> = Vec::with_capacity(account.positions.len());
     // Each position's option pricing inputs as valued here, for the risk matrix only.
     let matrix = account.mode == MarginMode::Portfolio;
     let mut terms: Vec<Option<UnshockedTerms>> =
@@ -259,16 +263,13 @@ pub(crate) fn margin_detailed(
         let name = position.instrument.underlying.as_str();
         // Valuing the position would look its underlying up first: the same error.
         let (slot, book) = book_underlying(&mut met, name, market).map_err(|e| e.within(&at()))?;
-        let v = match position.option_terms_key() {
+        let (first_same, v) = match position.option_terms_key() {
             Some(key) => {
                 let known = account
                     .same_option_as(i, &key)
                     .and_then(|first| Some((first, units.get(first).copied().flatten()?)));
-                let unit = match known {
-                    Some((first, unit)) => {
-                        first_same.push(first);
-                        unit
-                    }
+                let (first, unit) = match known {
+                    Some(known) => known,
                     None => {
                         let data: &crate::market::Underlying = book.data;
                         let mut compute = || {
@@ -293,25 +294,33 @@ pub(crate) fn margin_detailed(
                             _ => compute(),
                         }
                         .map_err(|e| e.within(&at()))?;
-                        first_same.push(i);
-                        unit
+                        (i, unit)
                     }
                 };
-                units.push(Some(unit));
+                if repeats {
+                    units.push(Some(unit));
+                }
                 if matrix {
                     terms.push(unit.terms());
                 }
-                unit.position_value(position.amount, inverse)
+                (first, unit.position_value(position.amount, inverse))
             }
             None => {
-                units.push(None);
+                if repeats {
+                    units.push(None);
+                }
                 if matrix {
                     terms.push(None);
                 }
-                first_same.push(i);
-                value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?
+                let v =
+                    value_position(position, market, &Shock::NONE).map_err(|e| e.within(&at()))?;
+                (i, v)
             }
         };
+        met_at.push(PositionMet {
+            first_same,
+            underlying: slot,
+        });
         let g = &mut book.greeks;
         g.delta += v.delta;
         g.gamma += v.gamma;
@@ -421,7 +430,7 @@ pub(crate) fn margin_detailed(
                 &params.portfolio,
                 Known {
                     unshocked: Some(&unshocked),
-                    first_same: Some(&first_same),
+                    met: Some(&met_at),
                     terms: Some(&terms),
                     cache,
                     without_table: !described,

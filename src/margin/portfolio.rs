@@ -2414,10 +2414,8 @@ pub(crate) struct Known<'k> {
     /// Each position's (USD value, delta) under [`Shock::NONE`], as `value_position` returns
     /// them.
     pub unshocked: Option<&'k [(f64, f64)]>,
-    /// For each position, the index of the first position with an equal instrument (its own
-    /// index if none before): such a leg copies that one's option terms instead of looking its
-    /// vol and forward up again (the same lookups on the same inputs).
-    pub first_same: Option<&'k [usize]>,
+    /// What the caller's valuation learnt of each position (see [`PositionMet`]).
+    pub met: Option<&'k [PositionMet]>,
     /// Each position's option pricing inputs as its unshocked valuation looked them up (saves
     /// looking them up again for the first leg of each instrument).
     pub terms: Option<&'k [Option<UnshockedTerms>]>,
@@ -2426,6 +2424,37 @@ pub(crate) struct Known<'k> {
     /// The caller reads only the requirements: the result's `scenarios` table is left empty
     /// (three strings per row and vector, the bulk of a small account's allocations).
     pub without_table: bool,
+}
+
+/// What valuing a position in order told of it, for [`Known::met`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PositionMet {
+    /// The index of the first position with an equal instrument (its own index if none before):
+    /// such a leg copies that one's option terms instead of looking its vol and forward up again
+    /// (the same lookups on the same inputs).
+    pub first_same: usize,
+    /// The index of its underlying among the book's underlyings in order of first appearance:
+    /// equal for two positions if and only if their underlying names are (so the legs' loop
+    /// compares these numbers, not the names).
+    pub underlying: usize,
+}
+
+/// Whether position `i` (> 0) has the underlying of position `i − 1`: their indices in `met`
+/// compared if known, else their names.
+fn same_underlying_as_previous(
+    positions: &[Position],
+    met: Option<&[PositionMet]>,
+    i: usize,
+) -> bool {
+    match met.and_then(|m| m.get(i - 1..=i)) {
+        Some([before, here]) => before.underlying == here.underlying,
+        _ => match positions.get(i - 1..=i) {
+            Some([before, here]) => {
+                same_text(&before.instrument.underlying, &here.instrument.underlying)
+            }
+            _ => false,
+        },
+    }
 }
 
 /// [`portfolio_requirements`] for parameters that passed `params.validate()` (checked once by the
@@ -2440,7 +2469,7 @@ pub(crate) fn portfolio_requirements_checked(
 ) -> Result<PortfolioResult> {
     let Known {
         unshocked,
-        first_same,
+        met,
         terms,
         cache,
         without_table,
@@ -2455,15 +2484,14 @@ pub(crate) fn portfolio_requirements_checked(
     let mut last_vector = 0;
     // Each option position's index in its vector once its leg is built (for `first_same`):
     // kept only if some position has an earlier one with an equal instrument.
-    let repeats = first_same.is_some_and(|f| f.iter().enumerate().any(|(i, &first)| first < i));
+    let repeats = met.is_some_and(|m| m.iter().enumerate().any(|(i, m)| m.first_same < i));
     let mut built: Vec<Option<usize>> =
         Vec::with_capacity(if repeats { positions.len() } else { 0 });
     let mut discounts = BitsMemo::default();
     let mut underlyings = UnderlyingMemo::default();
-    // The previous position's underlying name, and its data once looked up: positions come in
-    // runs on one underlying, so one name comparison per position serves its vector and its
-    // underlying.
-    let mut previous: Option<&str> = None;
+    // The data of the previous position's underlying once looked up: positions come in runs on
+    // one underlying, so one comparison with the previous position (of underlying indices if
+    // known, else of names) serves a position's vector and its underlying.
     let mut run_underlying: Option<&Underlying> = None;
     // Whether any underlying's grid tilts vols by skew (else no leg needs its log-moneyness).
     let any_skew = std::iter::once(&params.default_underlying)
@@ -2482,8 +2510,8 @@ pub(crate) fn portfolio_requirements_checked(
         let instrument = &position.instrument;
         let known = unshocked.and_then(|u| u.get(i)).copied();
         let name = instrument.underlying.as_str();
-        let same_name = previous.is_some_and(|last| same_text(last, name));
-        previous = Some(name);
+        let met_here = met.and_then(|m| m.get(i));
+        let same_name = i > 0 && same_underlying_as_previous(positions, met, i);
         if !same_name {
             run_underlying = None;
         }
@@ -2496,10 +2524,10 @@ pub(crate) fn portfolio_requirements_checked(
             positions.len(),
         );
         // The first position with an equal instrument: the same vector, so its leg is there.
-        let same = first_same
-            .and_then(|f| f.get(i))
-            .filter(|&&first| first < i)
-            .and_then(|&first| {
+        let same = met_here
+            .map(|m| m.first_same)
+            .filter(|&first| first < i)
+            .and_then(|first| {
                 let at = built.get(first).copied().flatten()?;
                 let leg = vector.get(at)?;
                 std::ptr::eq(leg.position, positions.get(first)?).then_some((leg, at))

@@ -170,7 +170,12 @@ pub struct Account {
 /// [`Account::same_option_as`] checks before use, so an account whose `positions` were changed
 /// after validation (what-if's account after the order) computes the same, only slower.
 #[derive(Debug, Clone, Default)]
-struct SameOption(Vec<usize>);
+struct SameOption {
+    /// Each position's first position with equal option terms.
+    first: Vec<usize>,
+    /// Whether some position's first is an earlier one.
+    repeats: bool,
+}
 
 impl PartialEq for SameOption {
     fn eq(&self, _: &SameOption) -> bool {
@@ -183,16 +188,16 @@ impl SameOption {
     /// and for perpetuals and futures).
     fn of(positions: &[Position]) -> SameOption {
         let mut first_of: BTreeMap<OptionTermsKey, usize> = BTreeMap::new();
-        SameOption(
-            positions
-                .iter()
-                .enumerate()
-                .map(|(i, p)| match p.option_terms_key() {
-                    Some(key) => *first_of.entry(key).or_insert(i),
-                    None => i,
-                })
-                .collect(),
-        )
+        let first: Vec<usize> = positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match p.option_terms_key() {
+                Some(key) => *first_of.entry(key).or_insert(i),
+                None => i,
+            })
+            .collect();
+        let repeats = first.iter().enumerate().any(|(i, &f)| f < i);
+        SameOption { first, repeats }
     }
 }
 
@@ -221,7 +226,7 @@ impl Account {
     /// [`Position::option_terms_key`]), if the account knew one when it was validated and it
     /// still holds: `None` means none known (there may be one if `positions` changed since).
     pub(crate) fn same_option_as(&self, i: usize, key: &OptionTermsKey) -> Option<usize> {
-        let first = *self.same_option.0.get(i)?;
+        let first = *self.same_option.first.get(i)?;
         (first < i
             && self
                 .positions
@@ -229,6 +234,12 @@ impl Account {
                 .and_then(Position::option_terms_key)
                 .is_some_and(|k| k == *key))
         .then_some(first)
+    }
+
+    /// Whether [`Account::same_option_as`] may name a position: `false` if it answers `None` for
+    /// every position (no two positions held the same option when the account was validated).
+    pub(crate) fn repeats_options(&self) -> bool {
+        self.same_option.repeats
     }
 
     fn build(spec: &AccountSpec, previous: Option<(&AccountSpec, &Account)>) -> Result<Account> {
