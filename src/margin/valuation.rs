@@ -359,7 +359,11 @@ fn shocked_unit_value(
                 now: None,
             });
         }
-        Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
+        if shock.vol_scale == 1.0 {
+            base // σ·1 = σ, and a `Vol` is a valid shocked one: nothing to check again.
+        } else {
+            Vol::shocked(base.get() * shock.vol_scale, field).map_err(named)?
+        }
     } else {
         Vol::new(1.0, field).map_err(named)? // unused at expiry: black76 returns intrinsic
     };

@@ -321,24 +321,9 @@ impl VolSurface {
             ));
         }
         let implied = self.variance(k, t).implied;
-        let out_of_range = || {
-            ErrorKind::InvalidVol {
-                field: "slices".to_string(),
-                reason: format!(
-                "the surface gives implied variance {implied} at log-moneyness {k}, t {t} years: \
-                 no volatility in (0, {}]",
-                crate::numfmt::Shortest(Vol::MAX),
-                implied = crate::numfmt::Shortest(implied),
-                k = crate::numfmt::Shortest(k),
-                t = crate::numfmt::Shortest(t),
-            ),
-            }
-            .into()
-        };
-        if !(implied.is_finite() && implied > 0.0) {
-            return Err(out_of_range());
-        }
-        Vol::new(implied.sqrt(), "slices").map_err(|_| out_of_range())
+        // A variance that is not finite and positive has a NaN, infinite or zero root, which
+        // `Vol::new` rejects too: one check for both.
+        Vol::new(implied.sqrt(), "slices").map_err(|_| variance_out_of_range(implied, k, t))
     }
 
     /// Total and implied variance at (k, t), t > 0. Extrapolation holds implied variance
@@ -400,6 +385,25 @@ fn year_fraction(now_ms: i64, expiry_ms: i64, field: impl FnOnce() -> String) ->
 }
 
 /// A query's time to expiry: finite and > 0 (an expired option is never priced as live).
+/// The error of [`VolSurface::vol_at`] for an implied variance at (k, t) with no volatility in
+/// (0, [`Vol::MAX`]]. Out of line: the values are passed, not kept for it.
+#[cold]
+#[inline(never)]
+fn variance_out_of_range(implied: f64, k: f64, t: f64) -> Error {
+    ErrorKind::InvalidVol {
+        field: "slices".to_string(),
+        reason: format!(
+            "the surface gives implied variance {implied} at log-moneyness {k}, t {t} years: \
+             no volatility in (0, {}]",
+            crate::numfmt::Shortest(Vol::MAX),
+            implied = crate::numfmt::Shortest(implied),
+            k = crate::numfmt::Shortest(k),
+            t = crate::numfmt::Shortest(t),
+        ),
+    }
+    .into()
+}
+
 fn time_to_expiry(t_years: f64) -> Result<f64> {
     let t = YearFrac::new(t_years, "t")?.get();
     if t > 0.0 {
