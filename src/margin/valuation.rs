@@ -289,7 +289,10 @@ impl ExpiryTerms {
 
 /// [`option_unit_value`] under [`Shock::NONE`] of an option position on `underlying` (the
 /// market's data of its underlying) whose expiry has `terms` in that market: the same value,
-/// bit for bit, or the same error.
+/// bit for bit, or the same error. Always inlined natively: a book's positions loop values each
+/// option here, and inlined the value is built where the loop reads it (no call frame or copies
+/// of the result).
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn option_unit_value_now(
     position: &Position,
     underlying: &Underlying,
