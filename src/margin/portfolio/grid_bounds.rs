@@ -522,6 +522,8 @@ fn summed_bounds(
         .zip(sums.values.iter().zip(&sums.magnitudes))
         .zip(exacts)
         .zip(lo_hi.iter_mut().zip(unit_scale.iter_mut()));
+    // Whether every bound is finite, checked as it is formed (no second pass over the rows).
+    let mut finite = true;
     for ((((class, growth), (value, magnitude)), exact), ((lo, hi), all_unit)) in per_row {
         let (vega, class_unit) = *per_class.get(*class)?;
         let moved_by = (growth * (moves + vega) + strikes) * UP * UP;
@@ -531,9 +533,10 @@ fn summed_bounds(
         *lo += center - spread - slack;
         *hi += center + spread + slack;
         *all_unit &= class_unit;
+        finite &= lo.is_finite() & hi.is_finite();
     }
     // A bound that is not finite bounds nothing.
-    bounds.all_finite().then_some(bounds)
+    finite.then_some(bounds)
 }
 
 /// Bounds node by node (the module documentation's argument in floating point): any vector.
