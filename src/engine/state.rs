@@ -626,22 +626,18 @@ impl MarginEngine {
         underlying: &str,
         rollback: impl FnOnce(&mut Market),
     ) -> Result<Vec<MarginUpdate>> {
-        let ids: Vec<String> = self
-            .accounts
-            .iter()
-            .filter(|(_, s)| {
-                s.account
-                    .positions
-                    .iter()
-                    .any(|p| p.instrument.underlying == underlying)
-            })
-            .map(|(id, _)| id.clone())
-            .collect();
-        if ids.len() > 1 {
+        let holds = |state: &AccountState| {
+            state
+                .account
+                .positions
+                .iter()
+                .any(|p| p.instrument.underlying == underlying)
+        };
+        if self.accounts.values().filter(|s| holds(s)).nth(1).is_some() {
             self.scenarios.shared_next(underlying);
         }
-        match self.compute(ids, None) {
-            Ok(reports) => self.emit(reports),
+        match self.holders_candidates(holds) {
+            Ok(candidates) => self.publish(candidates),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
                 if let Some(market) = self.market.as_mut() {
@@ -650,6 +646,26 @@ impl MarginEngine {
                 Err(e)
             }
         }
+    }
+
+    /// The updates that the accounts `holds` accepts call for against the current market (each
+    /// account's report is read and dropped at once: no id is copied for an account that emits
+    /// nothing).
+    fn holders_candidates(&self, holds: impl Fn(&AccountState) -> bool) -> Result<Vec<Candidate>> {
+        let mut candidates = Vec::new();
+        let Some(market) = self.market.as_ref() else {
+            return Ok(candidates);
+        };
+        for (id, state) in self.accounts.iter().filter(|(_, s)| holds(s)) {
+            let report = self
+                .totals_of(market, &state.account)
+                .map_err(|e| e.within(&format!("accounts.{id}")))?;
+            let decimals = market
+                .collateral(&self.params.risk().margin_asset)?
+                .decimals;
+            candidates.extend(self.candidate(decimals, id, &report, state.last.as_ref())?);
+        }
+        Ok(candidates)
     }
 
     /// Reports of `ids` against the current market; `replacement` stands in for one account.
@@ -838,67 +854,90 @@ impl MarginEngine {
         let Some(market) = self.market.as_ref() else {
             return Ok(Vec::new());
         };
-        let asset = market.collateral(&self.params.risk().margin_asset)?;
-        let decimals = asset.decimals;
-        let config = self.params.config();
+        let decimals = market
+            .collateral(&self.params.risk().margin_asset)?
+            .decimals;
         let mut candidates = Vec::new();
-        for (id, report, first) in reports {
-            let (initial, maintenance, equity) = figures(&report, decimals)?;
-            let level = level_of(config, equity, maintenance);
-            let last = if first {
+        for (id, report, first) in &reports {
+            let last = if *first {
                 None
             } else {
-                self.accounts.get(&id).and_then(|s| s.last.as_ref())
+                self.accounts.get(id).and_then(|s| s.last.as_ref())
             };
-            let reason = match last {
-                None => Some(UpdateReason::First),
-                Some(last) if last.emitted.level != level => Some(UpdateReason::LevelCrossing),
-                Some(last) => (moved(config, decimals, join(last.initial_margin), initial)
-                    || moved(config, decimals, join(last.maintenance_margin), maintenance))
-                .then_some(UpdateReason::Threshold),
-            };
-            if let Some(reason) = reason {
-                candidates.push((
-                    id,
-                    reason,
-                    initial,
-                    maintenance,
-                    equity,
-                    report.health,
-                    level,
-                ));
-            }
+            candidates.extend(self.candidate(decimals, id, report, last)?);
         }
+        self.publish(candidates)
+    }
+
+    /// The update a fresh `report` of account `id` calls for against what was `last` emitted
+    /// for it, if any (`decimals`: the margin asset's).
+    fn candidate(
+        &self,
+        decimals: u8,
+        id: &str,
+        report: &MarginReport,
+        last: Option<&Last>,
+    ) -> Result<Option<Candidate>> {
+        let config = self.params.config();
+        let (initial, maintenance, equity) = figures(report, decimals)?;
+        let level = level_of(config, equity, maintenance);
+        let reason = match last {
+            None => Some(UpdateReason::First),
+            Some(last) if last.emitted.level != level => Some(UpdateReason::LevelCrossing),
+            Some(last) => (moved(config, decimals, join(last.initial_margin), initial)
+                || moved(config, decimals, join(last.maintenance_margin), maintenance))
+            .then_some(UpdateReason::Threshold),
+        };
+        Ok(reason.map(|reason| Candidate {
+            id: id.to_string(),
+            reason,
+            initial,
+            maintenance,
+            equity,
+            health: report.health,
+            level,
+        }))
+    }
+
+    /// Emits the `candidates` (in order, numbered from the next sequence number) and records
+    /// them as their accounts' last updates.
+    fn publish(&mut self, candidates: Vec<Candidate>) -> Result<Vec<MarginUpdate>> {
+        let Some(market) = self.market.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let decimals = market
+            .collateral(&self.params.risk().margin_asset)?
+            .decimals;
         let mut updates = Vec::with_capacity(candidates.len());
         let mut sequence = self.sequence;
-        for (id, reason, initial, maintenance, equity, health, level) in &candidates {
+        for c in &candidates {
             sequence += 1;
             updates.push(MarginUpdate::new(&UpdateFields {
-                account: id,
+                account: &c.id,
                 sequence,
                 timestamp: market.now(),
-                reason: *reason,
+                reason: c.reason,
                 margin_asset: &self.params.risk().margin_asset,
                 decimals,
-                initial_margin: *initial,
-                maintenance_margin: *maintenance,
-                equity: *equity,
-                health: *health,
-                level: *level,
+                initial_margin: c.initial,
+                maintenance_margin: c.maintenance,
+                equity: c.equity,
+                health: c.health,
+                level: c.level,
                 params_hash: self.params.risk_hash(),
             })?);
         }
         self.sequence = sequence;
-        for (id, _, initial, maintenance, _, _, level) in candidates {
-            if let Some(state) = self.accounts.get_mut(&id) {
+        for c in candidates {
+            if let Some(state) = self.accounts.get_mut(&c.id) {
                 state.last = Some(Last {
                     emitted: Emitted {
-                        initial_margin: initial.to_string(),
-                        maintenance_margin: maintenance.to_string(),
-                        level,
+                        initial_margin: c.initial.to_string(),
+                        maintenance_margin: c.maintenance.to_string(),
+                        level: c.level,
                     },
-                    initial_margin: split(initial),
-                    maintenance_margin: split(maintenance),
+                    initial_margin: split(c.initial),
+                    maintenance_margin: split(c.maintenance),
                 });
             }
         }
@@ -909,6 +948,18 @@ impl MarginEngine {
     pub fn set_config(&mut self, config: EngineConfig) -> Result<()> {
         self.params.set_config(config)
     }
+}
+
+/// An update an account's fresh report calls for, before it is numbered and encoded.
+struct Candidate {
+    id: String,
+    reason: UpdateReason,
+    /// Initial margin, maintenance margin and equity, base units.
+    initial: i128,
+    maintenance: i128,
+    equity: i128,
+    health: Option<f64>,
+    level: HealthLevel,
 }
 
 /// A report's initial margin, maintenance margin and equity in base units (of the margin asset,

@@ -253,7 +253,10 @@ pub(crate) type UnitKey = (u64, Millis, bool, bool, u64);
 #[derive(Debug, Clone)]
 struct UnitValues {
     name: String,
-    underlying: Arc<Underlying>,
+    /// `None` once the underlying is forgotten: the entry (its name and its values' allocation)
+    /// stays for the underlying's next data, but no longer holds the old `Arc` (the engine
+    /// changes an underlying held by no one else in place).
+    underlying: Option<Arc<Underlying>>,
     now: Millis,
     /// Computations that have seen this underlying and time, up to 2: values are kept from the
     /// second on, so an underlying that moves at every computation (the one a scan moves) costs
@@ -266,7 +269,17 @@ struct UnitValues {
 impl UnitValues {
     /// Whether this entry holds values for `underlying` at `now`.
     fn is_for(&self, underlying: &Arc<Underlying>, now: Millis) -> bool {
-        Arc::ptr_eq(&self.underlying, underlying) && self.now == now
+        self.underlying
+            .as_ref()
+            .is_some_and(|held| Arc::ptr_eq(held, underlying))
+            && self.now == now
+    }
+
+    /// Forgets the values and the underlying they were for (its data moved).
+    fn forget(&mut self) {
+        self.underlying = None;
+        self.seen = 0;
+        self.values.clear();
     }
 }
 
@@ -298,7 +311,9 @@ impl ScenarioCache {
             }
         }
         if let Ok(mut units) = self.units.try_borrow_mut() {
-            units.retain(|u| u.name != underlying);
+            if let Some(entry) = units.iter_mut().find(|u| u.name == underlying) {
+                entry.forget();
+            }
         }
     }
 
@@ -339,7 +354,7 @@ impl ScenarioCache {
             None => {
                 units.push(UnitValues {
                     name: name.to_string(),
-                    underlying: underlying.clone(),
+                    underlying: Some(underlying.clone()),
                     now,
                     seen: 0,
                     values: Vec::new(),
@@ -351,10 +366,9 @@ impl ScenarioCache {
             return false;
         };
         if !entry.is_for(underlying, now) {
-            entry.underlying = underlying.clone();
+            entry.forget();
+            entry.underlying = Some(underlying.clone());
             entry.now = now;
-            entry.seen = 0;
-            entry.values.clear();
         }
         entry.seen = entry.seen.saturating_add(1).min(2);
         entry.seen >= 2
