@@ -2322,13 +2322,22 @@ fn vector_of<'v, 'p>(
     &mut vectors[*last].1
 }
 
+/// An underlying's sums over its vectors, in USD: the worst losses, the worst losses without a
+/// price move (read only with inter-commodity spreads) and the legs' net delta.
+#[derive(Debug, Clone, Copy, Default)]
+struct UnderlyingTotals {
+    loss: f64,
+    unchanged_price_loss: f64,
+    net_delta: f64,
+}
+
 /// Paradex's minimum delta top-up max(0, MinDeltaRisk − loss), SPAN's intra-commodity spread
 /// charge and SPAN's short option minimum top-up max(0, SOM − (loss + the two before)), per
 /// underlying.
 fn underlying_floors(
     vectors: &Vectors,
     params: &PortfolioParams,
-    losses: &VecMap<&str, f64>,
+    totals: &VecMap<&str, UnderlyingTotals>,
     market: &Market,
 ) -> Result<Floors> {
     let enabled = |p: &RiskMatrixParams| {
@@ -2350,7 +2359,7 @@ fn underlying_floors(
     let mut floors = Floors::default();
     for (name, legs) in &by_underlying {
         let p = params.risk_matrix(name);
-        let loss = losses.get(name).copied().unwrap_or(0.0);
+        let loss = totals.get(name).map_or(0.0, |t| t.loss);
         let mut charged = loss;
         if p.min_delta_net > 0.0 || p.min_delta_hedged > 0.0 {
             let deltas: Vec<f64> = legs.iter().map(|leg| leg.delta_usd).collect();
@@ -2570,9 +2579,8 @@ pub(crate) fn portfolio_requirements_checked(
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
-    let mut losses: VecMap<&str, f64> = VecMap::new();
-    let mut unchanged_price_losses: VecMap<&str, f64> = VecMap::new();
-    let mut net_delta: VecMap<&str, f64> = VecMap::new();
+    // One map for the three per-underlying sums (one allocation, not three).
+    let mut totals: VecMap<&str, UnderlyingTotals> = VecMap::new();
     for &((name, linear), ref legs) in &vectors {
         let p = params.risk_matrix(name);
         let s0 = market.underlying(name)?.spot();
@@ -2723,14 +2731,15 @@ pub(crate) fn portfolio_requirements_checked(
         }
         let worst = worst_row(grid, &rows);
         let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
-        *losses.slot(name, || 0.0) += max(-lowest, 0.0) * usd_per_unit;
+        let underlying = totals.slot(name, UnderlyingTotals::default);
+        underlying.loss += max(-lowest, 0.0) * usd_per_unit;
         if !params.inter_spreads.is_empty() {
             let unchanged = grid
                 .iter()
                 .zip(&rows)
                 .filter(|(s, _)| s.spot_move == 0.0 && !s.extended)
                 .fold(0.0, |worst, (_, pnl)| max(worst, -pnl));
-            *unchanged_price_losses.slot(name, || 0.0) += unchanged * usd_per_unit;
+            underlying.unchanged_price_loss += unchanged * usd_per_unit;
         }
         let table = if without_table { 0 } else { grid.len() };
         for (i, ((s, pnl), raw)) in grid
@@ -2762,7 +2771,7 @@ pub(crate) fn portfolio_requirements_checked(
         // A charge of 0 per unit adds exactly +0: the strikes need not be netted then.
         let short_option_charged = p.short_option_contingency != 0.0;
         // The underlying's net delta, accumulated leg by leg in the same order.
-        let underlying_delta = net_delta.slot(name, || 0.0);
+        let underlying_delta = &mut underlying.net_delta;
         for leg in legs {
             *underlying_delta += leg.delta_usd;
             match leg.kind {
@@ -2794,21 +2803,21 @@ pub(crate) fn portfolio_requirements_checked(
             }
         }
     }
-    for (name, delta) in &net_delta {
+    for (name, UnderlyingTotals { net_delta, .. }) in &totals {
         let p = params.risk_matrix(name);
-        let excess = max(delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
+        let excess = max(net_delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
-    let floors = underlying_floors(&vectors, params, &losses, market)?;
+    let floors = underlying_floors(&vectors, params, &totals, market)?;
     contingencies.min_delta = floors.min_delta;
     contingencies.intra_spread = floors.intra_spread;
     contingencies.short_option_minimum = floors.short_option_minimum;
     let worst_loss = match params.aggregation {
-        Aggregation::Sum => losses.values().sum(),
+        Aggregation::Sum => totals.values().map(|t| t.loss).sum(),
         Aggregation::Correlation => {
             let mut total = 0.0;
-            for (u, lu) in &losses {
-                for (v, lv) in &losses {
+            for (u, UnderlyingTotals { loss: lu, .. }) in &totals {
+                for (v, UnderlyingTotals { loss: lv, .. }) in &totals {
                     total += params.correlation(u, v) * lu * lv;
                 }
             }
@@ -2816,15 +2825,15 @@ pub(crate) fn portfolio_requirements_checked(
         }
     };
     if !params.inter_spreads.is_empty() {
-        let mut risks: Vec<(&str, UnderlyingRisk)> = Vec::with_capacity(losses.len());
-        for (&name, &scan_risk) in &losses {
+        let mut risks: Vec<(&str, UnderlyingRisk)> = Vec::with_capacity(totals.len());
+        for (&name, underlying) in &totals {
             let s0 = market.underlying(name)?.spot();
             risks.push((
                 name,
                 UnderlyingRisk {
-                    scan_risk,
-                    unchanged_price_loss: unchanged_price_losses.get(name).copied().unwrap_or(0.0),
-                    net_delta: net_delta.get(name).copied().unwrap_or(0.0) / s0,
+                    scan_risk: underlying.loss,
+                    unchanged_price_loss: underlying.unchanged_price_loss,
+                    net_delta: underlying.net_delta / s0,
                 },
             ));
         }
