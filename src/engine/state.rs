@@ -637,7 +637,7 @@ impl MarginEngine {
             self.scenarios.shared_next(underlying);
         }
         match self.holders_candidates(holds) {
-            Ok(candidates) => self.publish(candidates),
+            Ok((decimals, candidates)) => self.publish(decimals, candidates),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
                 if let Some(market) = self.market.as_mut() {
@@ -650,22 +650,27 @@ impl MarginEngine {
 
     /// The updates that the accounts `holds` accepts call for against the current market (each
     /// account's report is read and dropped at once: no id is copied for an account that emits
-    /// nothing).
-    fn holders_candidates(&self, holds: impl Fn(&AccountState) -> bool) -> Result<Vec<Candidate>> {
+    /// nothing), with the margin asset's decimals.
+    fn holders_candidates(
+        &self,
+        holds: impl Fn(&AccountState) -> bool,
+    ) -> Result<(u8, Vec<Candidate>)> {
         let mut candidates = Vec::new();
         let Some(market) = self.market.as_ref() else {
-            return Ok(candidates);
+            return Ok((0, candidates));
         };
+        // An error once the reports are computed (as `emit`'s), even with no account to compute.
+        let decimals = market
+            .collateral(&self.params.risk().margin_asset)
+            .map(|asset| asset.decimals);
         for (id, state) in self.accounts.iter().filter(|(_, s)| holds(s)) {
             let report = self
                 .totals_of(market, &state.account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
-            let decimals = market
-                .collateral(&self.params.risk().margin_asset)?
-                .decimals;
+            let decimals = decimals.clone()?;
             candidates.extend(self.candidate(decimals, id, &report, state.last.as_ref())?);
         }
-        Ok(candidates)
+        Ok((decimals?, candidates))
     }
 
     /// Reports of `ids` against the current market; `replacement` stands in for one account.
@@ -866,7 +871,7 @@ impl MarginEngine {
             };
             candidates.extend(self.candidate(decimals, id, report, last)?);
         }
-        self.publish(candidates)
+        self.publish(decimals, candidates)
     }
 
     /// The update a fresh `report` of account `id` calls for against what was `last` emitted
@@ -900,14 +905,13 @@ impl MarginEngine {
     }
 
     /// Emits the `candidates` (in order, numbered from the next sequence number) and records
-    /// them as their accounts' last updates.
-    fn publish(&mut self, candidates: Vec<Candidate>) -> Result<Vec<MarginUpdate>> {
-        let Some(market) = self.market.as_ref() else {
+    /// them as their accounts' last updates (`decimals`: the margin asset's, looked up by the
+    /// caller).
+    fn publish(&mut self, decimals: u8, candidates: Vec<Candidate>) -> Result<Vec<MarginUpdate>> {
+        // Nothing to emit (most events): no market lookup.
+        let Some(market) = self.market.as_ref().filter(|_| !candidates.is_empty()) else {
             return Ok(Vec::new());
         };
-        let decimals = market
-            .collateral(&self.params.risk().margin_asset)?
-            .decimals;
         let mut updates = Vec::with_capacity(candidates.len());
         let mut sequence = self.sequence;
         for c in &candidates {
@@ -985,8 +989,7 @@ fn figures(report: &MarginReport, decimals: u8) -> Result<(i128, i128, i128)> {
 
 /// The health level of `equity` against `maintenance` (base units).
 pub(crate) fn level_of(config: &EngineConfig, equity: i128, maintenance: i128) -> HealthLevel {
-    #[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
-    let (e, m) = (equity as f64, maintenance as f64);
+    let (e, m) = (to_f64(equity), to_f64(maintenance));
     if e < config.liquidatable_health * m || (maintenance == 0 && equity < 0) {
         HealthLevel::Liquidatable
     } else if e < config.warning_health * m {
@@ -999,13 +1002,22 @@ pub(crate) fn level_of(config: &EngineConfig, equity: i128, maintenance: i128) -
 /// Whether a requirement moved from `before` to `now` by more than the configured threshold.
 pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128) -> bool {
     let scale = crate::math::pow10(decimals);
-    #[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
-    let (delta, reference) = ((now - before).abs() as f64, before.abs() as f64);
+    let (delta, reference) = (to_f64((now - before).abs()), to_f64(before.abs()));
     delta
         > crate::math::max(
             config.absolute_threshold * scale,
             config.relative_threshold * reference,
         )
+}
+
+/// `amount` as the nearest `f64` (as `amount as f64`), through `i64` where it fits (amounts
+/// always do in practice): converting an `i128` is a library call several times slower.
+#[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
+fn to_f64(amount: i128) -> f64 {
+    match i64::try_from(amount) {
+        Ok(small) => small as f64,
+        Err(_) => amount as f64,
+    }
 }
 
 fn unknown_account(id: &str) -> Error {
@@ -1034,7 +1046,28 @@ fn check_not_expired(account: &Account, now: Millis) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{join, split};
+    use super::{join, split, to_f64};
+
+    #[test]
+    #[allow(clippy::cast_precision_loss)]
+    fn amounts_convert_as_i128_casts_do() {
+        let big = 1_i128 << 80;
+        for amount in [
+            0,
+            -1,
+            (1 << 53) + 1,
+            -(1 << 60) - 3,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN),
+            i128::from(i64::MAX) + 1,
+            big + 12_345,
+            -big,
+            i128::MAX,
+            i128::MIN,
+        ] {
+            assert_eq!(to_f64(amount).to_bits(), (amount as f64).to_bits());
+        }
+    }
 
     #[test]
     fn split_amounts_join_back() {
