@@ -967,9 +967,15 @@ struct Candidate {
 }
 
 /// A report's initial margin, maintenance margin and equity in base units (of the margin asset,
-/// with `decimals`): the integers its `Money` amounts carry, derived from their values as the
-/// report derived them (an engine report may leave the texts out: [`MarginEngine::totals_of`]).
+/// with `decimals`): the integers its `Money` amounts carry — kept by the report when it left
+/// their texts out ([`MarginEngine::totals_of`], natively), else derived from their values as
+/// the report derived them.
 fn figures(report: &MarginReport, decimals: u8) -> Result<(i128, i128, i128)> {
+    // Natively the report carries them (converted once, as it checked its amounts).
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(units) = report.base_units {
+        return Ok((units.initial_margin, units.maintenance_margin, units.equity));
+    }
     Ok((
         base_units(
             report.initial_margin.value,

@@ -636,18 +636,25 @@ pub(crate) fn margin_detailed(
     let texts = true;
     #[cfg(not(target_arch = "wasm32"))]
     let texts = detail != Detail::Figures;
-    let money = |usd: f64, rounding: Rounding, field: &str| -> Result<Money> {
+    // Without the texts, the integers are kept in the report's `base_units` instead.
+    let money = |usd: f64, rounding: Rounding, field: &str| -> Result<(Money, i128)> {
         let amount = in_asset(usd);
         if texts {
-            return to_base_units(amount, decimals, rounding, field);
+            return Ok((to_base_units(amount, decimals, rounding, field)?, 0));
         }
         // The same errors as `to_base_units`, without the text.
-        super::money::base_units(amount, decimals, rounding, field)?;
-        Ok(Money {
+        let units = super::money::base_units(amount, decimals, rounding, field)?;
+        let money = Money {
             units: String::new(),
             value: amount,
-        })
+        };
+        Ok((money, units))
     };
+    let (equity_money, equity_units) = money(equity, Rounding::Down, "equity")?;
+    let (initial_margin, initial_units) = money(total.initial, Rounding::Up, "initialMargin")?;
+    let (maintenance_margin, maintenance_units) =
+        money(total.maintenance, Rounding::Up, "maintenanceMargin")?;
+    let (free_collateral, _) = money(equity - total.initial, Rounding::Down, "freeCollateral")?;
     Ok(MarginReport {
         account: if texts { account.id.clone() } else { None },
         mode: account.mode,
@@ -656,10 +663,10 @@ pub(crate) fn margin_detailed(
         } else {
             String::new()
         },
-        equity: money(equity, Rounding::Down, "equity")?,
-        initial_margin: money(total.initial, Rounding::Up, "initialMargin")?,
-        maintenance_margin: money(total.maintenance, Rounding::Up, "maintenanceMargin")?,
-        free_collateral: money(equity - total.initial, Rounding::Down, "freeCollateral")?,
+        equity: equity_money,
+        initial_margin,
+        maintenance_margin,
+        free_collateral,
         health: (total.maintenance > 0.0).then(|| equity / total.maintenance),
         components,
         positions: lines,
@@ -671,6 +678,12 @@ pub(crate) fn margin_detailed(
         statistical,
         params_hash: params_hash.to_string(),
         warnings,
+        #[cfg(not(target_arch = "wasm32"))]
+        base_units: (!texts).then_some(super::money::BaseUnits {
+            initial_margin: initial_units,
+            maintenance_margin: maintenance_units,
+            equity: equity_units,
+        }),
     })
 }
 

@@ -29,6 +29,19 @@ pub struct Money {
     pub value: f64,
 }
 
+/// A report's requirements and equity as integer base units (what its [`Money`] amounts' texts
+/// say), for callers that compare amounts (the engine's updates): carried by the engine's
+/// reports, whose amounts have no texts, so that they are not converted a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BaseUnits {
+    /// Initial margin, rounded up.
+    pub initial_margin: i128,
+    /// Maintenance margin, rounded up.
+    pub maintenance_margin: i128,
+    /// Equity, rounded down.
+    pub equity: i128,
+}
+
 fn next_toward(x: f64, up: bool) -> f64 {
     // One ulp outward (x finite and non-zero). Equivalent to f64::next_up/next_down (Rust ≥ 1.86).
     let bits = x.to_bits();

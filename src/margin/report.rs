@@ -4,6 +4,8 @@
 use super::collateral::CollateralValue;
 use super::drr::{DrrUnderlying, NetGreeks};
 use super::liquidity::LiquidityCharge;
+#[cfg(not(target_arch = "wasm32"))]
+use super::money::BaseUnits;
 use super::money::Money;
 use super::portfolio::PortfolioResult;
 use super::statistical::VarResult;
@@ -137,4 +139,9 @@ pub struct MarginReport {
     pub params_hash: String,
     /// Non-fatal conditions.
     pub warnings: Vec<Warning>,
+    /// The amounts' base units when their texts were left out (the engine's figures, native),
+    /// else `None`. Not part of the interchange form.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[serde(skip)]
+    pub(crate) base_units: Option<BaseUnits>,
 }
