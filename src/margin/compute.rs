@@ -650,8 +650,12 @@ pub(crate) fn margin_detailed(
         };
         Ok((money, units))
     };
+    // The `.wasm` always writes the texts: its units go unread.
+    #[cfg_attr(target_arch = "wasm32", allow(unused_variables))]
     let (equity_money, equity_units) = money(equity, Rounding::Down, "equity")?;
+    #[cfg_attr(target_arch = "wasm32", allow(unused_variables))]
     let (initial_margin, initial_units) = money(total.initial, Rounding::Up, "initialMargin")?;
+    #[cfg_attr(target_arch = "wasm32", allow(unused_variables))]
     let (maintenance_margin, maintenance_units) =
         money(total.maintenance, Rounding::Up, "maintenanceMargin")?;
     let (free_collateral, _) = money(equity - total.initial, Rounding::Down, "freeCollateral")?;

@@ -32,6 +32,7 @@ pub struct Money {
 /// A report's requirements and equity as integer base units (what its [`Money`] amounts' texts
 /// say), for callers that compare amounts (the engine's updates): carried by the engine's
 /// reports, whose amounts have no texts, so that they are not converted a second time.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BaseUnits {
     /// Initial margin, rounded up.
