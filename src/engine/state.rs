@@ -626,17 +626,23 @@ impl MarginEngine {
         underlying: &str,
         rollback: impl FnOnce(&mut Market),
     ) -> Result<Vec<MarginUpdate>> {
-        let holds = |state: &AccountState| {
-            state
-                .account
-                .positions
-                .iter()
-                .any(|p| p.instrument.underlying == underlying)
-        };
-        if self.accounts.values().filter(|s| holds(s)).nth(1).is_some() {
+        // Found once (a scan of every account's positions): the holders are computed in id
+        // order, and whether more than one shares the underlying's values is known first.
+        let holders: Vec<(&String, &AccountState)> = self
+            .accounts
+            .iter()
+            .filter(|(_, state)| {
+                state
+                    .account
+                    .positions
+                    .iter()
+                    .any(|p| p.instrument.underlying == underlying)
+            })
+            .collect();
+        if holders.len() > 1 {
             self.scenarios.shared_next(underlying);
         }
-        match self.holders_candidates(holds) {
+        match self.holders_candidates(&holders) {
             Ok((decimals, candidates)) => self.publish(decimals, candidates),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
@@ -648,12 +654,12 @@ impl MarginEngine {
         }
     }
 
-    /// The updates that the accounts `holds` accepts call for against the current market (each
+    /// The updates that the accounts `holders` call for against the current market (each
     /// account's report is read and dropped at once: no id is copied for an account that emits
     /// nothing), with the margin asset's decimals.
     fn holders_candidates(
         &self,
-        holds: impl Fn(&AccountState) -> bool,
+        holders: &[(&String, &AccountState)],
     ) -> Result<(u8, Vec<Candidate>)> {
         let mut candidates = Vec::new();
         let Some(market) = self.market.as_ref() else {
@@ -663,7 +669,7 @@ impl MarginEngine {
         let decimals = market
             .collateral(&self.params.risk().margin_asset)
             .map(|asset| asset.decimals);
-        for (id, state) in self.accounts.iter().filter(|(_, s)| holds(s)) {
+        for &(id, state) in holders {
             let report = self
                 .totals_of(market, &state.account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
