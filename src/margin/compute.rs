@@ -184,9 +184,10 @@ pub(crate) fn margin_hashed(
 /// The report's figures for a caller that reads only its totals and lines: the numbers of
 /// [`margin_hashed`] with an empty parameters' hash, but the position lines and their
 /// requirements carry no instrument ids, there is no per-asset collateral, per-underlying
-/// Greeks, DRR or liquidity detail (only their sums, in the components), no warnings, no statistical VaR (not part of the requirement) and an empty
-/// scenario table for the risk matrix (building those vectors and strings, and serialising the
-/// parameters for their hash, cost a good part of a cross-margin computation).
+/// Greeks, DRR or liquidity detail (only their sums, in the components), no warnings, no
+/// statistical VaR (not part of the requirement) and an empty scenario table for the risk
+/// matrix (building those vectors and strings, and serialising the parameters for their hash,
+/// cost a good part of a cross-margin computation).
 /// Used by what-if's before and after, `max_size`'s trial sizes, the liquidation solver's
 /// objective and the `.wasm` engine's recomputations (natively the engine's read
 /// [`Detail::Figures`]); never returned to a caller. `params_checked` and `cache` as in
@@ -221,12 +222,12 @@ pub(crate) enum Detail {
     /// 3 % of a 500-leg `margin()` in wasm32.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     WithoutLineIds,
-    /// The totals and components only ([`margin_summary`]).
+    /// The totals, components and position lines only ([`margin_summary`]).
     Summary,
     /// [`Detail::Summary`] without the position lines, the amounts' decimal texts
-    /// (`Money::units` left empty), the account's id or the margin asset's name: the engine's recomputations, which derive the
-    /// integers from the amounts themselves (`money::base_units`). Native only:
-    /// the `.wasm` engine reads summaries (no size budget for a second path).
+    /// (`Money::units` left empty), the account's id or the margin asset's name, but with the
+    /// amounts' integers (`MarginReport::base_units`): the engine's recomputations. Native
+    /// only: the `.wasm` engine reads summaries (no size budget for a second path).
     #[cfg(not(target_arch = "wasm32"))]
     Figures,
 }

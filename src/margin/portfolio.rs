@@ -2590,10 +2590,9 @@ pub(crate) fn portfolio_requirements_checked(
             (p.coin_settlement(), s0)
         };
         let coin = !linear;
-        // Kept by the vector natively; the `.wasm` builds it per call (no measurable gain there
-        // for its bytes).
-        // With the vector's layout natively (kept across computations: the legs' grouping into
-        // nodes is checked against the last one's, not found again by hashing).
+        // The grid, and the vector's layout (the legs' grouping into nodes, checked against the
+        // last computation's instead of found again by hashing), kept by the vector natively;
+        // the `.wasm` builds both per call (no measurable gain there for their bytes).
         #[cfg(not(target_arch = "wasm32"))]
         let (grid_rows, mut layout) = match cache {
             Some(cache) => {

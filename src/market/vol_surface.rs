@@ -384,7 +384,6 @@ fn year_fraction(now_ms: i64, expiry_ms: i64, field: impl FnOnce() -> String) ->
     Ok(millis as f64 / YearFrac::MS_PER_YEAR)
 }
 
-/// A query's time to expiry: finite and > 0 (an expired option is never priced as live).
 /// The error of [`VolSurface::vol_at`] for an implied variance at (k, t) with no volatility in
 /// (0, [`Vol::MAX`]]. Out of line: the values are passed, not kept for it.
 #[cold]
@@ -404,6 +403,7 @@ fn variance_out_of_range(implied: f64, k: f64, t: f64) -> Error {
     .into()
 }
 
+/// A query's time to expiry: finite and > 0 (an expired option is never priced as live).
 fn time_to_expiry(t_years: f64) -> Result<f64> {
     let t = YearFrac::new(t_years, "t")?.get();
     if t > 0.0 {
