@@ -1640,8 +1640,14 @@ impl NodeVol {
                 & (vol > 0.0)
                 & (vol <= Vol::SHOCKED_MAX)
                 & (node.terms.years > 0.0),
-            total_vol: vol * node.sqrt_years,
+            total_vol: Self::total_vol(node, scale),
         }
+    }
+
+    /// σ·scale·√T₀ as the kernel takes it: (σ·scale)·√T₀.
+    #[inline(always)]
+    fn total_vol(node: &PricingNode, scale: f64) -> f64 {
+        node.terms.sigma * scale * node.sqrt_years
     }
 }
 
@@ -1668,22 +1674,28 @@ fn node_row_value(
     growth: f64,
     log_growth: f64,
 ) -> NodeScenario {
-    let o = &node.terms;
-    let forward = o.forward0 * growth;
+    let forward = node.terms.forward0 * growth;
     // The checks `scenario_usd` makes for each leg of the node (those on the vol in `vol_ok`).
     let valid = vol.vol_ok && movable && forward.is_finite() && forward > 0.0;
     NodeScenario {
         scale: vol.scale,
-        call_put: valid.then(|| {
-            black76_call_put_from_total_vol(
-                forward,
-                o.strike,
-                node.log_forward_over_strike + log_growth,
-                vol.total_vol,
-                o.discount,
-            )
-        }),
+        call_put: valid.then(|| node_call_put(node, growth, log_growth, vol.total_vol)),
     }
+}
+
+/// The kernel's call and put values of a node in a row whose move is `growth` − 1 and
+/// ln(1 + move) is `log_growth`, at the total vol σ·scale·√T₀ `total_vol`, without the checks
+/// of [`node_row_value`] (its callers have made them, for this row or for every row).
+#[inline(always)]
+fn node_call_put(node: &PricingNode, growth: f64, log_growth: f64, total_vol: f64) -> (f64, f64) {
+    let o = &node.terms;
+    black76_call_put_from_total_vol(
+        o.forward0 * growth,
+        o.strike,
+        node.log_forward_over_strike + log_growth,
+        total_vol,
+        o.discount,
+    )
 }
 
 /// What a scenario's vol scale depends on besides the node ([`vol_scale_with_term`] reads only

@@ -36,7 +36,7 @@
 
 use super::node_index::same_key;
 use super::{
-    node_row_pnl, node_row_value, node_usd_split, row_after_offsets, vol_scale_in, GridClasses,
+    node_call_put, node_row_pnl, node_usd_split, row_after_offsets, vol_scale_in, GridClasses,
     NodeScenario, NodeSums, NodeVol, PricingNode, RiskMatrixParams, RowInputs, ScaleParts,
     ScaleShock, Scenario, SettlementParams, VectorCache,
 };
@@ -77,7 +77,7 @@ pub(super) fn bounded_rows(
     if !cache.bound_turn() {
         return Ok(None);
     }
-    let Some(bounds) = bounded_sums(v.nodes, v.p, v.inputs, cache) else {
+    let Some(mut bounds) = bounded_sums(v.nodes, v.p, v.inputs, cache) else {
         return Ok(None);
     };
     let Some((priced, lows)) = rows_to_price(v, &bounds, with_delta1)? else {
@@ -89,13 +89,13 @@ pub(super) fn bounded_rows(
     let mut sums = NodeSums {
         pnl: lows,
         priced: vec![true; width],
-        unit_scale: bounds.unit_scale,
+        unit_scale: std::mem::take(&mut bounds.unit_scale),
     };
     let rows = sums.pnl.iter_mut().zip(&mut sums.priced).zip(&priced);
     for (j, ((pnl, row_priced), price)) in rows.enumerate() {
         *pnl = 0.0;
         if *price {
-            let exact = exact_row(v.nodes, v.p, v.inputs, j);
+            let exact = exact_row(v.nodes, v.p, v.inputs, j, &bounds);
             *pnl = exact.unwrap_or(0.0);
             *row_priced = exact.is_some();
         }
@@ -753,8 +753,11 @@ fn node_pnl_between(
 }
 
 /// The options' P&L of row `j` as `node_sums` computes it (every node priced by the kernel in
-/// the row, added in node order from +0), or `None` where a node cannot be priced there (the
-/// row then takes the per-leg path, as in `node_sums`).
+/// the row, added in node order from +0), or `None` where `j` is not a row of the grid.
+/// `_priceable`: the bounds [`bounded_sums`] gave for these nodes and rows, the proof that the
+/// kernel prices every node in every row (each node passed `kernel_prices_every_row`, or its
+/// cached rows for its very inputs were all priced; every row is movable; every node has a
+/// value now), so that the checks `node_row_value` makes per node and row are not repeated.
 // Out of line: see `summed_bounds`.
 #[inline(never)]
 pub(super) fn exact_row(
@@ -762,23 +765,22 @@ pub(super) fn exact_row(
     p: &RiskMatrixParams,
     rows: &RowInputs,
     j: usize,
+    _priceable: &RowBounds,
 ) -> Option<f64> {
     let s = rows.grid.get(j)?;
     let log_growth = *rows.log_growths.get(j)?;
     let growth = *rows.growths.get(j)?;
-    let movable = *rows.movable.get(j)?;
     let shock = ScaleShock::of(s);
     let mut pnl = 0.0;
     for node in nodes {
-        // `node_scenario`'s steps, with the row's 1 + move and `movable` read once (the same
-        // bits: `GridRows` computes them as `node_scenario_scaled` does).
+        // `node_scenario`'s steps, with the row's 1 + move read once (the same bits: `GridRows`
+        // computes it as `node_scenario_scaled` does).
         let o = &node.terms;
         let scale = vol_scale_in(p, o.sigma, node.term, o.log_moneyness, &shock);
-        let vol = NodeVol::new(node, scale);
-        let NodeScenario { call_put, .. } = node_row_value(node, &vol, movable, growth, log_growth);
+        let call_put = node_call_put(node, growth, log_growth, NodeVol::total_vol(node, scale));
         pnl += node_row_pnl(
             node,
-            call_put?,
+            call_put,
             growth,
             rows,
             p.time_value_discount,
@@ -906,7 +908,7 @@ mod tests {
         let bounds = bounds.unwrap_or_else(|| panic!("{what}: no bounds"));
         let full = node_sums(nodes, p, inputs, None);
         for j in 0..inputs.grid.len() {
-            let exact = exact_row(nodes, p, inputs, j).unwrap();
+            let exact = exact_row(nodes, p, inputs, j, &bounds).unwrap();
             assert_eq!(exact.to_bits(), full.pnl[j].to_bits(), "{what}, row {j}");
             assert!(full.priced[j], "{what}, row {j}");
             assert_eq!(bounds.unit_scale[j], full.unit_scale[j], "{what}, row {j}");
