@@ -940,8 +940,7 @@ fn vol_scale_in(
         Level::Same => sigma,
         Level::Down => ScaleParts::level_down(p, sigma, term),
     };
-    let side = [-1.0, 0.0, 1.0][shock.side as usize];
-    let tilt = ScaleParts::tilt(p, log_moneyness, side);
+    let tilt = ScaleParts::tilt(p, log_moneyness, shock.side_sign);
     ScaleParts::scale_of(p, sigma, level, tilt, shock.same_vol)
 }
 
@@ -963,6 +962,9 @@ struct ScaleShock {
     level: Level,
     same_vol: bool,
     side: Side,
+    /// The side as −1, 0 or +1 (a [`ScaleParts::tilt`] operand), looked up once per scenario:
+    /// [`vol_scale_in`] runs once per node of a row.
+    side_sign: f64,
 }
 
 /// A scenario's vol level: an explicit weighted shock's, else its vol move's.
@@ -978,6 +980,7 @@ enum Level {
 #[cfg(not(target_arch = "wasm32"))]
 impl ScaleShock {
     fn of(s: &Scenario) -> ScaleShock {
+        let side = Side::of(s);
         ScaleShock {
             level: match s.weighted {
                 Some((shock, _)) => Level::Weighted(shock),
@@ -988,7 +991,8 @@ impl ScaleShock {
                 },
             },
             same_vol: s.vol == VolMove::Same,
-            side: Side::of(s),
+            side,
+            side_sign: [-1.0, 0.0, 1.0][side as usize],
         }
     }
 }
