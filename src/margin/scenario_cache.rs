@@ -32,7 +32,7 @@
 //! holding [`ScenarioCache::MAX_NODES_PER_VECTOR`] nodes starts over.
 
 #[cfg(not(target_arch = "wasm32"))]
-use super::portfolio::grid_bounds::EarlierSums;
+use super::portfolio::grid_bounds::{BoundsBuffers, EarlierSums};
 use super::portfolio::node_index::NodeIndex;
 #[cfg(not(target_arch = "wasm32"))]
 use super::portfolio::{layout::VectorLayout, GridRows};
@@ -97,6 +97,9 @@ pub(crate) struct VectorCache {
     /// books, valid while the earlier rows stay (dropped whenever they change).
     #[cfg(not(target_arch = "wasm32"))]
     earlier_sums: Vec<EarlierSums>,
+    /// The bounds' buffers, kept between computations (their contents never are).
+    #[cfg(not(target_arch = "wasm32"))]
+    bounds_buffers: BoundsBuffers,
 }
 
 impl VectorCache {
@@ -161,6 +164,12 @@ impl VectorCache {
     #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
     pub(crate) fn kept_sums(&self) -> &[EarlierSums] {
         &self.earlier_sums
+    }
+
+    /// The buffers the bounds fill, kept for the next computation (see [`BoundsBuffers`]).
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn bounds_buffers(&mut self) -> &mut BoundsBuffers {
+        &mut self.bounds_buffers
     }
 
     /// Counts a computation whose rows were bounded.
@@ -489,6 +498,8 @@ impl ScenarioCache {
                     earlier_rows: Vec::new(),
                     #[cfg(not(target_arch = "wasm32"))]
                     earlier_sums: Vec::new(),
+                    #[cfg(not(target_arch = "wasm32"))]
+                    bounds_buffers: BoundsBuffers::default(),
                     bounded: false,
                     bounded_count: 0,
                 });

@@ -81,6 +81,7 @@ pub(super) fn bounded_rows(
         return Ok(None);
     };
     let Some((priced, lows)) = rows_to_price(v, &bounds, with_delta1)? else {
+        cache.bounds_buffers().keep(bounds);
         return Ok(None);
     };
     cache.count_bounded();
@@ -100,6 +101,7 @@ pub(super) fn bounded_rows(
             *row_priced = exact.is_some();
         }
     }
+    cache.bounds_buffers().keep(bounds);
     Ok(Some((sums, priced)))
 }
 
@@ -155,14 +157,25 @@ pub(super) struct RowBounds {
     pub unit_scale: Vec<bool>,
     /// Σ of the magnitudes of the exact P&Ls added ([`add_exact`]): empty (all 0) until one is.
     exact_magnitudes: Vec<f64>,
+    /// Per moved node, in node order, its σ·√T in each vol class (node after node) as the
+    /// kernel computes it, where [`summed_bounds`] formed the bounds (else empty). Where every
+    /// node moved, [`exact_row`] reads them instead of scaling each node's vol again.
+    total_vols: Vec<f64>,
 }
 
 impl RowBounds {
-    fn new(width: usize) -> RowBounds {
+    /// Bounds of +0 in each of `width` rows, in `buffers`' kept allocations.
+    fn new(width: usize, buffers: &mut BoundsBuffers) -> RowBounds {
+        let mut lo_hi = std::mem::take(&mut buffers.lo_hi);
+        lo_hi.clear();
+        lo_hi.resize(width, (0.0, 0.0));
+        let mut total_vols = std::mem::take(&mut buffers.total_vols);
+        total_vols.clear();
         RowBounds {
-            lo_hi: vec![(0.0, 0.0); width],
+            lo_hi,
             unit_scale: vec![true; width],
             exact_magnitudes: Vec::new(),
+            total_vols,
         }
     }
 
@@ -170,6 +183,29 @@ impl RowBounds {
         self.lo_hi
             .iter()
             .all(|(lo, hi)| lo.is_finite() && hi.is_finite())
+    }
+}
+
+/// The buffers the bounds fill in every computation, kept by the vector from one computation to
+/// the next ([`VectorCache::bounds_buffers`]) and cleared before each is refilled, so that
+/// bounding a vector's rows does not allocate them again: nothing in them outlives the
+/// computation that filled them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BoundsBuffers {
+    /// [`RowBounds::lo_hi`]'s and [`RowBounds::total_vols`]' allocations (lent to the bounds,
+    /// given back by [`bounded_rows`]).
+    lo_hi: Vec<(f64, f64)>,
+    total_vols: Vec<f64>,
+    /// [`summed_bounds`]' per vol class sums and decoded vol shocks.
+    per_class: Vec<(f64, bool)>,
+    shocks: Vec<ScaleShock>,
+}
+
+impl BoundsBuffers {
+    /// Takes back the allocations lent to `bounds`.
+    fn keep(&mut self, bounds: RowBounds) {
+        self.lo_hi = bounds.lo_hi;
+        self.total_vols = bounds.total_vols;
     }
 }
 
@@ -302,11 +338,15 @@ pub(super) fn bounded_sums(
         return None;
     }
     let plain = |n: &PricingNode| n.sizes.long_call == 0.0 && n.sizes.long_put == 0.0;
-    if !rows.coin && nodes.len() <= MAX_SUMMED_NODES && nodes.iter().all(plain) {
-        summed_bounds(nodes, p, rows, cache)
+    // Lent by the vector for this computation, given back whatever the outcome.
+    let mut buffers = std::mem::take(cache.bounds_buffers());
+    let bounds = if !rows.coin && nodes.len() <= MAX_SUMMED_NODES && nodes.iter().all(plain) {
+        summed_bounds(nodes, p, rows, cache, &mut buffers)
     } else {
-        node_by_node_bounds(nodes, p, rows, cache)
-    }
+        node_by_node_bounds(nodes, p, rows, cache, &mut buffers)
+    };
+    *cache.bounds_buffers() = buffers;
+    bounds
 }
 
 /// The most nodes [`summed_bounds`] takes: [`SUM_SLACK`] covers the rounding of sums of up to
@@ -427,6 +467,7 @@ fn summed_bounds(
     p: &RiskMatrixParams,
     rows: &RowInputs,
     cache: &mut VectorCache,
+    buffers: &mut BoundsBuffers,
 ) -> Option<RowBounds> {
     let width = rows.grid.len();
     let classes = rows.classes;
@@ -434,7 +475,10 @@ fn summed_bounds(
     if count == 0 {
         return None;
     }
-    let mut bounds = RowBounds::new(width);
+    let mut bounds = RowBounds::new(width, buffers);
+    let BoundsBuffers {
+        per_class, shocks, ..
+    } = buffers;
     let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
     // Σ base and Σ |base| over the moved nodes.
     let (mut base, mut base_magnitude) = (0.0, 0.0);
@@ -480,14 +524,20 @@ fn summed_bounds(
     // Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ; per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every
     // node's vol scale is 1.
     let (mut moves, mut strikes) = (0.0, 0.0);
-    let mut per_class = vec![(0.0, true); count];
+    per_class.clear();
+    per_class.resize(count, (0.0, true));
     // Each class's vol shock, decoded once rather than once per node.
-    let shocks: Vec<ScaleShock> = classes.firsts.iter().map(ScaleShock::of).collect();
+    shocks.clear();
+    shocks.extend(classes.firsts.iter().map(ScaleShock::of));
+    // The moved nodes' class vols, kept for `exact_row` (which reads them if every node moved).
+    let total_vols = &mut bounds.total_vols;
+    total_vols.resize(moved.len() * count, 0.0);
     let per_node = moved
         .iter()
         .zip(&sums.forwards)
-        .zip(sums.total_vols.chunks_exact(count));
-    for ((node, forward_then), vols_then) in per_node {
+        .zip(sums.total_vols.chunks_exact(count))
+        .zip(total_vols.chunks_exact_mut(count));
+    for (((node, forward_then), vols_then), vols_now) in per_node {
         let o = &node.terms;
         let mut ok = forward_prices_every_row(node, growths);
         let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
@@ -496,10 +546,15 @@ fn summed_bounds(
         moves += amount * terms.p_move;
         strikes += amount * terms.r_strike;
         // Every class's vol computed here (none taken from another class: the same bits).
-        let class_sums = shocks.iter().zip(vols_then).zip(&mut per_class);
-        for ((shock, (least, most)), (vega, unit)) in class_sums {
+        let class_sums = shocks
+            .iter()
+            .zip(vols_then)
+            .zip(per_class.iter_mut())
+            .zip(vols_now);
+        for (((shock, (least, most)), (vega, unit)), kept) in class_sums {
             let (now, usable) = class_vol(node, p, &parts, shock);
             ok &= usable;
+            *kept = now.total_vol;
             let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
             *vega += amount * terms.q_vega * change;
             *unit &= now.scale == 1.0;
@@ -512,6 +567,7 @@ fn summed_bounds(
         lo_hi,
         unit_scale,
         exact_magnitudes,
+        ..
     } = &mut bounds;
     // No exact magnitudes (none added): 0 in every row.
     let exacts = exact_magnitudes.iter().chain(std::iter::repeat(&0.0));
@@ -545,10 +601,11 @@ fn node_by_node_bounds(
     p: &RiskMatrixParams,
     rows: &RowInputs,
     cache: &VectorCache,
+    buffers: &mut BoundsBuffers,
 ) -> Option<RowBounds> {
     let width = rows.grid.len();
     let classes = rows.classes;
-    let mut bounds = RowBounds::new(width);
+    let mut bounds = RowBounds::new(width, buffers);
     let mut vols: Vec<NodeTotalVol> = Vec::with_capacity(classes.firsts.len());
     let (least_growth, most_growth) = growth_range(rows);
     let mut moved = false;
@@ -754,10 +811,12 @@ fn node_pnl_between(
 
 /// The options' P&L of row `j` as `node_sums` computes it (every node priced by the kernel in
 /// the row, added in node order from +0), or `None` where `j` is not a row of the grid.
-/// `_priceable`: the bounds [`bounded_sums`] gave for these nodes and rows, the proof that the
+/// `priceable`: the bounds [`bounded_sums`] gave for these nodes and rows, the proof that the
 /// kernel prices every node in every row (each node passed `kernel_prices_every_row`, or its
 /// cached rows for its very inputs were all priced; every row is movable; every node has a
-/// value now), so that the checks `node_row_value` makes per node and row are not repeated.
+/// value now), so that the checks `node_row_value` makes per node and row are not repeated;
+/// where they kept every node's class vols ([`RowBounds::total_vols`]), the row's are read
+/// there rather than computed again.
 // Out of line: see `summed_bounds`.
 #[inline(never)]
 pub(super) fn exact_row(
@@ -765,11 +824,17 @@ pub(super) fn exact_row(
     p: &RiskMatrixParams,
     rows: &RowInputs,
     j: usize,
-    _priceable: &RowBounds,
+    priceable: &RowBounds,
 ) -> Option<f64> {
     let s = rows.grid.get(j)?;
     let log_growth = *rows.log_growths.get(j)?;
     let growth = *rows.growths.get(j)?;
+    let count = rows.classes.firsts.len();
+    if count > 0 && priceable.total_vols.len() == nodes.len() * count {
+        let class = *rows.classes.class_of.get(j)?;
+        let vols = &priceable.total_vols;
+        return exact_row_at_kept_vols(nodes, p, rows, (growth, log_growth), class, vols);
+    }
     let shock = ScaleShock::of(s);
     let mut pnl = 0.0;
     for node in nodes {
@@ -778,6 +843,33 @@ pub(super) fn exact_row(
         let o = &node.terms;
         let scale = vol_scale_in(p, o.sigma, node.term, o.log_moneyness, &shock);
         let call_put = node_call_put(node, growth, log_growth, NodeVol::total_vol(node, scale));
+        pnl += node_row_pnl(
+            node,
+            call_put,
+            growth,
+            rows,
+            p.time_value_discount,
+            node.base_usd?,
+        );
+    }
+    Some(pnl)
+}
+
+/// [`exact_row`] in a row of 1 + move and ln(1 + move) `growth` and of vol class `class`, with
+/// each node's σ·√T in each class `total_vols` (node after node, as [`summed_bounds`] computed
+/// them: `node_sums`' bits, since a class's scenarios give each node bit-equal scales).
+fn exact_row_at_kept_vols(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    (growth, log_growth): (f64, f64),
+    class: usize,
+    total_vols: &[f64],
+) -> Option<f64> {
+    let count = rows.classes.firsts.len();
+    let mut pnl = 0.0;
+    for (node, vols) in nodes.iter().zip(total_vols.chunks_exact(count)) {
+        let call_put = node_call_put(node, growth, log_growth, *vols.get(class)?);
         pnl += node_row_pnl(
             node,
             call_put,
