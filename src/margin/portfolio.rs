@@ -1361,8 +1361,10 @@ fn scenario_usd(
 /// Option legs of one vector with the same pricing inputs (T, F₀, K, σ, discount: equal bits):
 /// one Black-76 evaluation per scenario serves all of them, calls and puts alike.
 #[derive(Debug, Clone, Copy)]
-struct PricingNode {
-    terms: OptionTerms,
+struct PricingNode<'l> {
+    /// The option terms of the node's first leg (borrowed from it, not copied: every node is
+    /// built anew on each computation).
+    terms: &'l OptionTerms,
     /// The vol-shock term factor [`vol_term`] of the node's days to expiry.
     term: f64,
     /// ln(F₀/K): with ln(1 + move) per scenario, the ln(F/K) of every scenario (no `ln` per row).
@@ -1384,9 +1386,9 @@ fn node_key(o: &OptionTerms) -> NodeKey {
     [o.years, o.forward0, o.strike, o.sigma, o.discount].map(f64::to_bits)
 }
 
-impl PricingNode {
+impl PricingNode<'_> {
     fn key(&self) -> NodeKey {
-        node_key(&self.terms)
+        node_key(self.terms)
     }
 }
 
@@ -1405,12 +1407,12 @@ struct NodeSizes {
 
 /// [`vector_nodes`]' each leg's node and the nodes.
 #[cfg(test)]
-fn pricing_nodes(
-    legs: &[Leg],
+fn pricing_nodes<'l>(
+    legs: &'l [Leg],
     p: &RiskMatrixParams,
     s0: f64,
     inverse: bool,
-) -> (Vec<Option<usize>>, Vec<PricingNode>) {
+) -> (Vec<Option<usize>>, Vec<PricingNode<'l>>) {
     let grouped = group_by_key(legs, p, &mut BitsMemo::default());
     let VectorNodes {
         node_of_leg, nodes, ..
@@ -1423,7 +1425,7 @@ struct GroupedLegs<'l, 'p> {
     /// Each leg's node (`None` for perpetuals and futures).
     node_of_leg: Vec<Option<usize>>,
     /// The nodes in order of their first leg, with their legs' summed amounts.
-    nodes: Vec<PricingNode>,
+    nodes: Vec<PricingNode<'l>>,
     /// The perpetuals and futures, in leg order.
     delta1_legs: Vec<&'l Leg<'p>>,
 }
@@ -1433,7 +1435,7 @@ struct VectorNodes<'l, 'p> {
     /// Each leg's node (`None` for perpetuals and futures).
     node_of_leg: Vec<Option<usize>>,
     /// The nodes, with their legs' summed amounts (longs apart when `p.time_value_discount` > 0).
-    nodes: Vec<PricingNode>,
+    nodes: Vec<PricingNode<'l>>,
     /// The perpetuals and futures, in leg order (priced leg by leg).
     delta1_legs: Vec<&'l Leg<'p>>,
     /// Whether every node's value now is finite and counts its longs at full value: then a
@@ -1443,14 +1445,14 @@ struct VectorNodes<'l, 'p> {
     unchanged_is_zero: bool,
 }
 
-impl PricingNode {
+impl<'l> PricingNode<'l> {
     /// A node of the option terms `o`, without legs and not yet priced now. `terms`: the
     /// vol-shock term factors by days (bits) under `p`.
     // Inlined: built in place in the caller's `Vec` (a call returns it through a copy).
     #[inline(always)]
-    fn unpriced(o: &OptionTerms, p: &RiskMatrixParams, terms: &mut BitsMemo) -> PricingNode {
+    fn unpriced(o: &'l OptionTerms, p: &RiskMatrixParams, terms: &mut BitsMemo) -> PricingNode<'l> {
         PricingNode {
-            terms: *o,
+            terms: o,
             term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
             // The valuation's ln(F/K) at F₀ if it has one (the same operation).
             log_forward_over_strike: log_forward_over_strike_now(o.now)
@@ -1488,7 +1490,7 @@ fn group_by_key<'l, 'p>(
     terms: &mut BitsMemo,
 ) -> GroupedLegs<'l, 'p> {
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
-    let mut nodes: Vec<PricingNode> = Vec::with_capacity(legs.len());
+    let mut nodes: Vec<PricingNode<'l>> = Vec::with_capacity(legs.len());
     let discounted_longs = p.time_value_discount > 0.0;
     let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
     let mut delta1_legs = Vec::new();

@@ -47,7 +47,7 @@ use crate::math::{max, min, FRAC_1_SQRT_2PI};
 /// A risk vector as [`bounded_rows`] needs it.
 pub(super) struct Vector<'a> {
     pub p: &'a RiskMatrixParams,
-    pub nodes: &'a [PricingNode],
+    pub nodes: &'a [PricingNode<'a>],
     pub inputs: &'a RowInputs<'a>,
     pub settlement: &'a SettlementParams,
     /// USD per unit of the vector's currency.
@@ -1051,10 +1051,12 @@ mod tests {
                         let after = market(growth, variance);
                         let s1 = after.underlying("BTC").unwrap().spot();
                         let inputs = rows.inputs(s1, coin);
-                        let (_, nodes) =
-                            pricing_nodes(&legs(&after, &account, coin, p), p, s1, coin);
-                        let (_, other_nodes) =
-                            pricing_nodes(&legs(&after, other, coin, p), p, s1, coin);
+                        let (legs_after, other_legs) = (
+                            legs(&after, &account, coin, p),
+                            legs(&after, other, coin, p),
+                        );
+                        let (_, nodes) = pricing_nodes(&legs_after, p, s1, coin);
+                        let (_, other_nodes) = pricing_nodes(&other_legs, p, s1, coin);
                         let first = check_rows(&cache, &nodes, p, &inputs, &what);
                         let second = check_rows(
                             &cache,

@@ -62,7 +62,7 @@ impl VectorLayout {
             return None;
         }
         let discounted_longs = p.time_value_discount > 0.0;
-        let mut nodes: Vec<PricingNode> = Vec::with_capacity(self.strikes.len());
+        let mut nodes: Vec<PricingNode<'l>> = Vec::with_capacity(self.strikes.len());
         let mut delta1_legs = Vec::new();
         for (leg, &n) in legs.iter().zip(&self.node_of_leg) {
             let o = match (&leg.kind, n) {
