@@ -2244,26 +2244,58 @@ fn dampen_extended(pnl: f64, fraction: f64, dampener: f64, usd_per_unit: f64) ->
     }
 }
 
-/// Index of the row that sets the worst loss: the lowest row, ties to the first bucket and within
-/// it to vol `same` (Deribit reports the middle column), standard before extended.
-fn worst_row(grid: &[Scenario], rows: &[f64]) -> Option<usize> {
-    let lowest = rows.iter().copied().reduce(min)?;
-    let rank = |i: usize| {
-        let s = grid.get(i);
-        let extended = s.is_some_and(|s| s.extended);
-        let same = s.is_some_and(|s| s.vol == VolMove::Same);
-        // Weighted lists: the first listed row.
-        let listed = s.is_some_and(|s| s.weighted.is_some());
-        (
-            extended,
-            if extended || listed { i } else { i / 3 },
-            !same && !listed,
-            i,
-        )
-    };
-    (0..rows.len())
-        .filter(|&i| rows.get(i).is_some_and(|r| *r == lowest))
-        .min_by_key(|&i| rank(i))
+/// The row that sets the worst loss, found row by row (no list of the rows kept): the lowest row
+/// (the rows folded by `min` in order), ties to the first bucket and within it to vol `same`
+/// (Deribit reports the middle column), standard before extended.
+#[derive(Debug, Default)]
+struct WorstRow {
+    /// The rows so far folded by `min`.
+    lowest: Option<f64>,
+    /// The first by rank of the rows so far equal to `lowest`: (index, row).
+    worst: Option<(usize, f64)>,
+}
+
+impl WorstRow {
+    /// Takes row `i` (of `grid`), after rows `0..i`.
+    fn push(&mut self, grid: &[Scenario], i: usize, row: f64) {
+        let lowest = self.lowest.map_or(row, |lowest| min(lowest, row));
+        self.lowest = Some(lowest);
+        // A lower row (or NaN): no earlier row equals it (the fold keeps the least of the rows
+        // that are not NaN, and NaN equals nothing).
+        if self.worst.is_some_and(|(_, worst)| worst != lowest) {
+            self.worst = None;
+        }
+        if row == lowest
+            && self
+                .worst
+                .is_none_or(|(at, _)| row_rank(grid, i) < row_rank(grid, at))
+        {
+            self.worst = Some((i, row));
+        }
+    }
+
+    /// Takes a row the bounds skipped (+∞, above the worst): folded as +∞ (the first row sets
+    /// the fold's start), but not kept as a candidate. Rows are skipped only for the figures,
+    /// which read the lowest row's loss alone, and a lowest row of +∞ counts as no loss, as no
+    /// row does.
+    fn skip(&mut self) {
+        self.lowest.get_or_insert(f64::INFINITY);
+    }
+}
+
+/// Row `i`'s rank among equal rows (lowest first): the first bucket, and within it vol `same`,
+/// standard before extended; weighted lists: the first listed row.
+fn row_rank(grid: &[Scenario], i: usize) -> (bool, usize, bool, usize) {
+    let s = grid.get(i);
+    let extended = s.is_some_and(|s| s.extended);
+    let same = s.is_some_and(|s| s.vol == VolMove::Same);
+    let listed = s.is_some_and(|s| s.weighted.is_some());
+    (
+        extended,
+        if extended || listed { i } else { i / 3 },
+        !same && !listed,
+        i,
+    )
 }
 
 /// Paradex's minimum delta requirement in USD, from the positions' deltas in USD (∂value/∂S·S):
@@ -2635,9 +2667,10 @@ pub(crate) fn portfolio_requirements_checked(
             delta1_legs,
             unchanged_is_zero,
         } = vector_nodes(grouped, p, s0, coin);
-        let mut rows = Vec::with_capacity(grid.len());
-        // The raw rows are read by the table only.
-        let mut raw_rows = Vec::with_capacity(if without_table { 0 } else { grid.len() });
+        // The rows, as counted and raw, are read by the table only.
+        let table = if without_table { 0 } else { grid.len() };
+        let mut rows = Vec::with_capacity(table);
+        let mut raw_rows = Vec::with_capacity(table);
         // Nodes' prices in a row with a node the kernel cannot price (allocated if one is met).
         let mut priced = Vec::new();
         let inputs = grid_rows.inputs(s0, coin);
@@ -2698,21 +2731,11 @@ pub(crate) fn portfolio_requirements_checked(
             )?,
             None => (node_sums(&nodes, p, &inputs, None), None),
         };
-        for (j, s) in grid.iter().enumerate() {
-            if skipped
-                .as_ref()
-                .is_some_and(|priced| !priced.get(j).copied().unwrap_or(true))
-            {
-                // A row the bounds place above the worst: never the worst, never read.
-                if !without_table {
-                    raw_rows.push(f64::INFINITY);
-                }
-                rows.push(f64::INFINITY);
-                continue;
-            }
+        // A row's raw P&L (row `j`, scenario `s`) when the bounds did not skip it.
+        let mut row_pnl = |j: usize, s: &Scenario| -> Result<f64> {
             let log_growth = log_growths.get(j).copied().unwrap_or(0.0);
             let unit_scale = sums.unit_scale.get(j).copied().unwrap_or(false);
-            let pnl = match (sums.priced.get(j), sums.pnl.get(j)) {
+            Ok(match (sums.priced.get(j), sums.pnl.get(j)) {
                 // Every node priced: the options' P&L node by node (value in the scenario −
                 // value now, both by the grid's kernel), then perpetuals and futures leg by leg.
                 (Some(true), Some(nodes_pnl)) => with_delta1(s, *nodes_pnl, unit_scale)?,
@@ -2740,25 +2763,46 @@ pub(crate) fn portfolio_requirements_checked(
                     }
                     pnl
                 }
-            };
+            })
+        };
+        let mut worst = WorstRow::default();
+        // The worst loss of the rows without a move (read only with inter-commodity spreads).
+        let keep_unchanged = !params.inter_spreads.is_empty();
+        let mut unchanged = 0.0;
+        for (j, s) in grid.iter().enumerate() {
+            if skipped
+                .as_ref()
+                .is_some_and(|priced| !priced.get(j).copied().unwrap_or(true))
+            {
+                // A row the bounds place above the worst: never the worst, never read (nor
+                // the loss without a move: max(w, −∞) = w).
+                worst.skip();
+                if !without_table {
+                    raw_rows.push(f64::INFINITY);
+                    rows.push(f64::INFINITY);
+                }
+                continue;
+            }
+            let pnl = row_pnl(j, s)?;
+            let row = row_after_offsets(p, &settlement, usd_per_unit, s, pnl);
+            worst.push(grid, j, row);
+            if keep_unchanged && s.spot_move == 0.0 && !s.extended {
+                unchanged = max(unchanged, -row);
+            }
             if !without_table {
                 raw_rows.push(pnl);
+                rows.push(row);
             }
-            rows.push(row_after_offsets(p, &settlement, usd_per_unit, s, pnl));
         }
-        let worst = worst_row(grid, &rows);
-        let lowest = worst.and_then(|i| rows.get(i)).copied().unwrap_or(0.0);
+        let (worst, lowest) = match worst.worst {
+            Some((at, row)) => (Some(at), row),
+            None => (None, 0.0),
+        };
         let underlying = totals.slot(name, UnderlyingTotals::default);
         underlying.loss += max(-lowest, 0.0) * usd_per_unit;
-        if !params.inter_spreads.is_empty() {
-            let unchanged = grid
-                .iter()
-                .zip(&rows)
-                .filter(|(s, _)| s.spot_move == 0.0 && !s.extended)
-                .fold(0.0, |worst, (_, pnl)| max(worst, -pnl));
+        if keep_unchanged {
             underlying.unchanged_price_loss += unchanged * usd_per_unit;
         }
-        let table = if without_table { 0 } else { grid.len() };
         for (i, ((s, pnl), raw)) in grid
             .iter()
             .zip(&rows)
