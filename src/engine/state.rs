@@ -626,23 +626,26 @@ impl MarginEngine {
         underlying: &str,
         rollback: impl FnOnce(&mut Market),
     ) -> Result<Vec<MarginUpdate>> {
-        // Found once (a scan of every account's positions): the holders are computed in id
-        // order, and whether more than one shares the underlying's values is known first.
-        let holders: Vec<(&String, &AccountState)> = self
+        let holds = |state: &AccountState| {
+            state
+                .account
+                .positions
+                .iter()
+                .any(|p| p.instrument.underlying == underlying)
+        };
+        // Whether more than one account shares the underlying's values is known first (a scan
+        // up to the second holder, not a list of the holders: a scan is cheaper than a list).
+        if self
             .accounts
-            .iter()
-            .filter(|(_, state)| {
-                state
-                    .account
-                    .positions
-                    .iter()
-                    .any(|p| p.instrument.underlying == underlying)
-            })
-            .collect();
-        if holders.len() > 1 {
+            .values()
+            .filter(|state| holds(state))
+            .nth(1)
+            .is_some()
+        {
             self.scenarios.shared_next(underlying);
         }
-        match self.holders_candidates(&holders) {
+        let holders = self.accounts.iter().filter(|(_, state)| holds(state));
+        match self.holders_candidates(holders) {
             Ok((decimals, candidates)) => self.publish(decimals, candidates),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
@@ -657,9 +660,9 @@ impl MarginEngine {
     /// The updates that the accounts `holders` call for against the current market (each
     /// account's report is read and dropped at once: no id is copied for an account that emits
     /// nothing), with the margin asset's decimals.
-    fn holders_candidates(
+    fn holders_candidates<'a>(
         &self,
-        holders: &[(&String, &AccountState)],
+        holders: impl Iterator<Item = (&'a String, &'a AccountState)>,
     ) -> Result<(u8, Vec<Candidate>)> {
         let mut candidates = Vec::new();
         let Some(market) = self.market.as_ref() else {
@@ -669,7 +672,7 @@ impl MarginEngine {
         let decimals = market
             .collateral(&self.params.risk().margin_asset)
             .map(|asset| asset.decimals);
-        for &(id, state) in holders {
+        for (id, state) in holders {
             let report = self
                 .totals_of(market, &state.account)
                 .map_err(|e| e.within(&format!("accounts.{id}")))?;
