@@ -2373,12 +2373,26 @@ fn vector_of<'v, 'p>(
 }
 
 /// An underlying's sums over its vectors, in USD: the worst losses, the worst losses without a
-/// price move (read only with inter-commodity spreads) and the legs' net delta.
-#[derive(Debug, Clone, Copy, Default)]
-struct UnderlyingTotals {
+/// price move (read only with inter-commodity spreads) and the legs' net delta; with its risk
+/// matrix parameters (looked up once per underlying).
+#[derive(Debug, Clone, Copy)]
+struct UnderlyingTotals<'p> {
+    p: &'p RiskMatrixParams,
     loss: f64,
     unchanged_price_loss: f64,
     net_delta: f64,
+}
+
+impl<'p> UnderlyingTotals<'p> {
+    /// Nothing summed yet, for an underlying with risk matrix parameters `p`.
+    fn new(p: &'p RiskMatrixParams) -> Self {
+        UnderlyingTotals {
+            p,
+            loss: 0.0,
+            unchanged_price_loss: 0.0,
+            net_delta: 0.0,
+        }
+    }
 }
 
 /// Paradex's minimum delta top-up max(0, MinDeltaRisk − loss), SPAN's intra-commodity spread
@@ -2396,10 +2410,7 @@ fn underlying_floors(
             || !p.intra_spreads.is_empty()
             || p.short_option_minimum > 0.0
     };
-    if !vectors
-        .iter()
-        .any(|((name, _), _)| enabled(params.risk_matrix(name)))
-    {
+    if !totals.values().any(|t| enabled(t.p)) {
         return Ok(Floors::default());
     }
     let mut by_underlying: VecMap<&str, Vec<&Leg>> = VecMap::new();
@@ -2408,8 +2419,9 @@ fn underlying_floors(
     }
     let mut floors = Floors::default();
     for (name, legs) in &by_underlying {
-        let p = params.risk_matrix(name);
-        let loss = totals.get(name).map_or(0.0, |t| t.loss);
+        let (p, loss) = totals
+            .get(name)
+            .map_or((params.risk_matrix(name), 0.0), |t| (t.p, t.loss));
         let mut charged = loss;
         if p.min_delta_net > 0.0 || p.min_delta_hedged > 0.0 {
             let deltas: Vec<f64> = legs.iter().map(|leg| leg.delta_usd).collect();
@@ -2798,7 +2810,7 @@ pub(crate) fn portfolio_requirements_checked(
             Some((at, row)) => (Some(at), row),
             None => (None, 0.0),
         };
-        let underlying = totals.slot(name, UnderlyingTotals::default);
+        let underlying = totals.slot(name, || UnderlyingTotals::new(p));
         underlying.loss += max(-lowest, 0.0) * usd_per_unit;
         if keep_unchanged {
             underlying.unchanged_price_loss += unchanged * usd_per_unit;
@@ -2864,8 +2876,7 @@ pub(crate) fn portfolio_requirements_checked(
             }
         }
     }
-    for (name, UnderlyingTotals { net_delta, .. }) in &totals {
-        let p = params.risk_matrix(name);
+    for UnderlyingTotals { p, net_delta, .. } in totals.values() {
         let excess = max(net_delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
