@@ -2845,28 +2845,35 @@ pub(crate) fn portfolio_requirements_checked(
         let short_option_charged = p.short_option_contingency != 0.0;
         // The underlying's net delta, accumulated leg by leg in the same order.
         let underlying_delta = &mut underlying.net_delta;
-        for leg in legs {
-            *underlying_delta += leg.delta_usd;
-            match leg.kind {
-                LegKind::Delta1 {
-                    coin_size, years, ..
-                } => {
-                    let shock = max(
-                        settlement.min_annualised_move,
-                        settlement.annualised_move_risk * years,
-                    );
-                    contingencies.roll += coin_size.abs() * shock * s0;
-                    if coin_size > 0.0 {
-                        long += coin_size;
-                    } else {
-                        short -= coin_size;
+        if delta1_legs.is_empty() && !short_option_charged {
+            // Options alone, their strikes not netted: the net delta is all there is to sum.
+            for leg in legs {
+                *underlying_delta += leg.delta_usd;
+            }
+        } else {
+            for leg in legs {
+                *underlying_delta += leg.delta_usd;
+                match leg.kind {
+                    LegKind::Delta1 {
+                        coin_size, years, ..
+                    } => {
+                        let shock = max(
+                            settlement.min_annualised_move,
+                            settlement.annualised_move_risk * years,
+                        );
+                        contingencies.roll += coin_size.abs() * shock * s0;
+                        if coin_size > 0.0 {
+                            long += coin_size;
+                        } else {
+                            short -= coin_size;
+                        }
                     }
+                    LegKind::Option(o) if short_option_charged => {
+                        // Strikes are positive: their bit patterns order like the numbers.
+                        *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
+                    }
+                    LegKind::Option(_) => {}
                 }
-                LegKind::Option(o) if short_option_charged => {
-                    // Strikes are positive: their bit patterns order like the numbers.
-                    *per_strike.entry(o.strike.to_bits()).or_insert(0.0) += leg.position.amount;
-                }
-                LegKind::Option(_) => {}
             }
         }
         contingencies.futures += p.futures_contingency * min(long, short) * s0;
