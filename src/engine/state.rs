@@ -1031,8 +1031,17 @@ pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128
 fn to_f64(amount: i128) -> f64 {
     match i64::try_from(amount) {
         Ok(small) => small as f64,
-        Err(_) => amount as f64,
+        Err(_) => wide_to_f64(amount),
     }
+}
+
+/// `amount as f64` out of line: inline, the compiler would convert every amount that way
+/// first (the conversion has no side effects) and only then pick the `i64` one where it fits.
+#[cold]
+#[inline(never)]
+#[allow(clippy::cast_precision_loss)] // a comparison of amounts, not an amount
+fn wide_to_f64(amount: i128) -> f64 {
+    amount as f64
 }
 
 fn unknown_account(id: &str) -> Error {
