@@ -88,8 +88,28 @@ pub(crate) fn base_units(
             format!("amount {} is out of range", crate::numfmt::Shortest(amount)),
         ));
     }
-    #[allow(clippy::cast_possible_truncation)] // integral, finite and < 1e36 (checked above)
-    Ok(integral as i128)
+    Ok(integral_to_i128(integral))
+}
+
+/// `integral` (an integer, |integral| < 1e36) as `i128`, through `i64` where it fits (money
+/// always does in practice): converting to `i128` is a library call several times slower.
+#[allow(clippy::cast_possible_truncation)] // an integer, in range (checked by the caller)
+fn integral_to_i128(integral: f64) -> i128 {
+    // 2^63: every integer below it in magnitude is an `i64`.
+    if integral.abs() < 9_223_372_036_854_775_808.0 {
+        i128::from(integral as i64)
+    } else {
+        wide_integral_to_i128(integral)
+    }
+}
+
+/// `integral as i128` out of line: inline, the compiler would convert every amount that way
+/// first (the conversion has no side effects) and only then pick the `i64` one where it fits.
+#[cold]
+#[inline(never)]
+#[allow(clippy::cast_possible_truncation)] // an integer, in range (checked by the caller)
+fn wide_integral_to_i128(integral: f64) -> i128 {
+    integral as i128
 }
 
 /// `units` in decimal, as `i128`'s `to_string` writes it, through `i64` where it fits (money
