@@ -2845,7 +2845,8 @@ pub(crate) fn portfolio_requirements_checked(
         let short_option_charged = p.short_option_contingency != 0.0;
         // The underlying's net delta, accumulated leg by leg in the same order.
         let underlying_delta = &mut underlying.net_delta;
-        if delta1_legs.is_empty() && !short_option_charged {
+        // Natively only: the `.wasm` takes the general loop (the same sum; no bytes to spare).
+        if cfg!(not(target_arch = "wasm32")) && delta1_legs.is_empty() && !short_option_charged {
             // Options alone, their strikes not netted: the net delta is all there is to sum.
             for leg in legs {
                 *underlying_delta += leg.delta_usd;
