@@ -32,6 +32,58 @@ use crate::vec_map::VecMap;
 /// the items come, has the bits of the same items collected and summed, without keeping them.
 const EMPTY_SUM: f64 = -0.0;
 
+/// The vectors [`margin_detailed`] fills position by position for its models and drops at its
+/// end. Natively the caller's [`ScenarioCache`] keeps them from one computation to the next
+/// (emptied, their allocations reused: an engine recomputes its accounts at every update).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PositionBuffers {
+    /// Each position's unshocked (USD value, delta).
+    unshocked: Vec<(f64, f64)>,
+    /// Each position's unit value if it is an option, if the account repeats an option.
+    units: Vec<Option<OptionUnitValue>>,
+    /// Each position's first position with the same option and its underlying's index.
+    met_at: Vec<PositionMet>,
+    /// Each position's option pricing inputs, for the risk matrix.
+    terms: Vec<Option<UnshockedTerms>>,
+    /// The terms of each expiry met, by underlying and expiry.
+    expiries: Vec<(usize, Millis, ExpiryTerms)>,
+    /// The positions' unshocked values, for the standard model.
+    values: Vec<f64>,
+}
+
+impl PositionBuffers {
+    /// Empties every vector (their allocations stay).
+    pub(crate) fn clear(&mut self) {
+        self.unshocked.clear();
+        self.units.clear();
+        self.met_at.clear();
+        self.terms.clear();
+        self.expiries.clear();
+        self.values.clear();
+    }
+
+    /// Empty buffers: the ones `cache` holds if there are any (natively), else new ones.
+    fn lent_by(cache: Option<&ScenarioCache>) -> PositionBuffers {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(cache) = cache {
+            return cache.lend_buffers();
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = cache;
+        PositionBuffers::default()
+    }
+
+    /// Gives the buffers back to `cache` for its next computation (natively; else drops them).
+    fn give_back(self, cache: Option<&ScenarioCache>) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(cache) = cache {
+            cache.give_buffers(self);
+        }
+        #[cfg(target_arch = "wasm32")]
+        let _ = cache;
+    }
+}
+
 /// An underlying of the book as [`margin_detailed`] meets it position by position.
 struct BookUnderlying<'a> {
     name: &'a str,
@@ -253,8 +305,17 @@ pub(crate) fn margin_detailed(
     let mut warnings = Vec::new();
     // 2. Positions and collateral.
     let mut lines = Vec::with_capacity(if lined { account.positions.len() } else { 0 });
+    let mut buffers = PositionBuffers::lent_by(cache);
+    let PositionBuffers {
+        unshocked,
+        units,
+        met_at,
+        terms,
+        expiries,
+        values,
+    } = &mut buffers;
     // Each position's unshocked (USD value, delta): its equity and what the models reuse.
-    let mut unshocked: Vec<(f64, f64)> = Vec::with_capacity(account.positions.len());
+    unshocked.reserve(account.positions.len());
     // The book's underlyings in order of first appearance (an account has a few), with their
     // net Greeks summed position by position; keyed by name once all positions are in.
     let mut met: Vec<BookUnderlying> = Vec::new();
@@ -264,17 +325,14 @@ pub(crate) fn margin_detailed(
     // terms, so equal canonical ids): see `Account::same_option_as`.
     // Kept only if the account knows of such repeats (else no position reads an earlier one's).
     let repeats = account.repeats_options();
-    let mut units: Vec<Option<OptionUnitValue>> =
-        Vec::with_capacity(if repeats { account.positions.len() } else { 0 });
+    units.reserve(if repeats { account.positions.len() } else { 0 });
     // Each position's first position with the same option (itself if none before) and its
     // underlying's index in `met` (as met here, before `met` is sorted), for the risk matrix.
-    let mut met_at: Vec<PositionMet> = Vec::with_capacity(account.positions.len());
+    met_at.reserve(account.positions.len());
     // Each position's option pricing inputs as valued here, for the risk matrix only.
     let matrix = account.mode == MarginMode::Portfolio;
-    let mut terms: Vec<Option<UnshockedTerms>> =
-        Vec::with_capacity(if matrix { account.positions.len() } else { 0 });
-    // The terms of each expiry met, by underlying (its index in `met`) and expiry.
-    let mut expiries: Vec<(usize, Millis, ExpiryTerms)> = Vec::new();
+    terms.reserve(if matrix { account.positions.len() } else { 0 });
+    // `expiries`: the terms of each expiry met, by underlying (its index in `met`) and expiry.
     for (i, position) in account.positions.iter().enumerate() {
         let at = || format!("account.positions[{i}]");
         let inverse = position.instrument.settlement == Settlement::Inverse;
@@ -303,18 +361,9 @@ pub(crate) fn margin_detailed(
                                 shared,
                                 market.now(),
                                 (key.0, key.1, key.2, key.3, key.4),
-                                || {
-                                    unit_value_now(
-                                        &mut expiries,
-                                        slot,
-                                        market,
-                                        data,
-                                        position,
-                                        key.1,
-                                    )
-                                },
+                                || unit_value_now(expiries, slot, market, data, position, key.1),
                             ),
-                            _ => unit_value_now(&mut expiries, slot, market, data, position, key.1),
+                            _ => unit_value_now(expiries, slot, market, data, position, key.1),
                         }
                         .map_err(|e| e.within(&at()))?;
                         (i, unit)
@@ -404,12 +453,12 @@ pub(crate) fn margin_detailed(
                     .map_err(|e| e.within("params.standard"))?;
             }
             // The positions were valued unshocked above: short options' marks come from there.
-            let values: Vec<f64> = unshocked.iter().map(|u| u.0).collect();
+            values.extend(unshocked.iter().map(|u| u.0));
             let standard = standard_requirements_checked(
                 market,
                 &account.positions,
                 &params.standard,
-                Some(&values),
+                Some(values),
                 false, // the report's lines carry the ids
             )?;
             for requirement in standard.positions {
@@ -452,9 +501,9 @@ pub(crate) fn margin_detailed(
                 &account.collateral,
                 &params.portfolio,
                 Known {
-                    unshocked: Some(&unshocked),
-                    met: Some(&met_at),
-                    terms: Some(&terms),
+                    unshocked: Some(unshocked),
+                    met: Some(met_at),
+                    terms: Some(terms),
                     cache,
                     without_table: !described,
                 },
@@ -467,6 +516,8 @@ pub(crate) fn margin_detailed(
             component
         }
     };
+    // The models were the buffers' last readers.
+    buffers.give_back(cache);
     if account.mode == MarginMode::Isolated {
         for (line, position) in lines.iter_mut().zip(&account.positions) {
             let own = position.isolated_margin.unwrap_or(0.0) + line.value;

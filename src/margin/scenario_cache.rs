@@ -300,6 +300,10 @@ impl UnitValues {
 pub struct ScenarioCache {
     vectors: RefCell<Vec<VectorCache>>,
     units: RefCell<Vec<UnitValues>>,
+    /// The positions' buffers of the last computation, lent to the next (native: the engine
+    /// recomputes its accounts at every update; no `.wasm` bytes for it).
+    #[cfg(not(target_arch = "wasm32"))]
+    buffers: RefCell<super::compute::PositionBuffers>,
 }
 
 impl ScenarioCache {
@@ -344,6 +348,26 @@ impl ScenarioCache {
         }
         if let Ok(mut units) = self.units.try_borrow_mut() {
             units.clear();
+        }
+    }
+
+    /// The positions' buffers a computation gave back ([`ScenarioCache::give_buffers`]),
+    /// emptied, or new ones if none are held.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn lend_buffers(&self) -> super::compute::PositionBuffers {
+        let Ok(mut held) = self.buffers.try_borrow_mut() else {
+            return super::compute::PositionBuffers::default();
+        };
+        let mut buffers = std::mem::take(&mut *held);
+        buffers.clear();
+        buffers
+    }
+
+    /// Keeps `buffers` for the next computation ([`ScenarioCache::lend_buffers`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn give_buffers(&self, buffers: super::compute::PositionBuffers) {
+        if let Ok(mut held) = self.buffers.try_borrow_mut() {
+            *held = buffers;
         }
     }
 
