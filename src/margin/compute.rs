@@ -49,6 +49,16 @@ pub(crate) struct PositionBuffers {
     expiries: Vec<(usize, Millis, ExpiryTerms)>,
     /// The positions' unshocked values, for the standard model.
     values: Vec<f64>,
+    /// The book's underlyings (empty: their entries borrow the computation's market and account;
+    /// see [`emptied`]).
+    books: Vec<BookUnderlying<'static>>,
+}
+
+/// `books` emptied, its allocation kept for a later computation's books: collected from no
+/// items, in place (its entries' borrows end here; what `Vec` collects from its own
+/// `into_iter` reuses that allocation when the items' layouts agree, as here).
+fn emptied(books: Vec<BookUnderlying<'_>>) -> Vec<BookUnderlying<'static>> {
+    books.into_iter().filter_map(|_| None).collect()
 }
 
 impl PositionBuffers {
@@ -60,6 +70,7 @@ impl PositionBuffers {
         self.terms.clear();
         self.expiries.clear();
         self.values.clear();
+        self.books.clear();
     }
 
     /// Empty buffers: the ones `cache` holds if there are any (natively), else new ones.
@@ -85,6 +96,7 @@ impl PositionBuffers {
 }
 
 /// An underlying of the book as [`margin_detailed`] meets it position by position.
+#[derive(Debug, Clone)]
 struct BookUnderlying<'a> {
     name: &'a str,
     /// The market's data of it.
@@ -325,12 +337,13 @@ pub(crate) fn margin_detailed(
         terms,
         expiries,
         values,
+        books,
     } = &mut buffers;
     // Each position's unshocked (USD value, delta): its equity and what the models reuse.
     unshocked.reserve(account.positions.len());
     // The book's underlyings in order of first appearance (an account has a few), with their
     // net Greeks summed position by position; keyed by name once all positions are in.
-    let mut met: Vec<BookUnderlying> = Vec::new();
+    let mut met: Vec<BookUnderlying> = std::mem::take(books);
     // Books hold many positions in few options: each option is valued once, each position
     // scaled from that by the operations `value_position` uses, so the bits are the same. The
     // account knows, from its validation, which earlier position holds the same option (equal
@@ -528,8 +541,6 @@ pub(crate) fn margin_detailed(
             component
         }
     };
-    // The models were the buffers' last readers.
-    buffers.give_back(cache);
     if account.mode == MarginMode::Isolated {
         for (line, position) in lines.iter_mut().zip(&account.positions) {
             let own = position.isolated_margin.unwrap_or(0.0) + line.value;
@@ -661,6 +672,9 @@ pub(crate) fn margin_detailed(
             }));
         }
     }
+
+    buffers.books = emptied(met);
+    buffers.give_back(cache);
 
     // Not part of the requirement: only the full report shows it (a summary is read for its
     // numbers: liquidation trials, what-if, engine updates).
