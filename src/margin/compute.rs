@@ -57,12 +57,15 @@ pub(crate) struct PositionBuffers {
 /// `books` emptied, its allocation kept for a later computation's books: collected from no
 /// items, in place (its entries' borrows end here; what `Vec` collects from its own
 /// `into_iter` reuses that allocation when the items' layouts agree, as here).
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
 fn emptied(books: Vec<BookUnderlying<'_>>) -> Vec<BookUnderlying<'static>> {
     books.into_iter().filter_map(|_| None).collect()
 }
 
 impl PositionBuffers {
     /// Empties every vector (their allocations stay).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn clear(&mut self) {
         self.unshocked.clear();
         self.units.clear();
@@ -84,14 +87,12 @@ impl PositionBuffers {
         PositionBuffers::default()
     }
 
-    /// Gives the buffers back to `cache` for its next computation (natively; else drops them).
+    /// Gives the buffers back to `cache` for its next computation.
+    #[cfg(not(target_arch = "wasm32"))]
     fn give_back(self, cache: Option<&ScenarioCache>) {
-        #[cfg(not(target_arch = "wasm32"))]
         if let Some(cache) = cache {
             cache.give_buffers(self);
         }
-        #[cfg(target_arch = "wasm32")]
-        let _ = cache;
     }
 }
 
@@ -143,14 +144,15 @@ fn book_underlying<'m, 'a>(
 
 /// Whether names `a` and `b` of equal lengths are the same: an underlying's name of a few bytes
 /// byte by byte in line (every position compares its own with the book's underlyings: the call
-/// [`crate::bytes::same_text`] makes costs more than the bytes), a longer one by that.
+/// [`crate::bytes::same_text`] makes costs more than the bytes), a longer one by that (and any
+/// in the `.wasm`, for its size budget).
 #[inline]
 fn same_name(a: &str, b: &str) -> bool {
+    #[cfg(not(target_arch = "wasm32"))]
     if a.len() <= 8 {
-        a.bytes().zip(b.bytes()).all(|(p, q)| p == q)
-    } else {
-        crate::bytes::same_text(a, b)
+        return a.bytes().zip(b.bytes()).all(|(p, q)| p == q);
     }
+    crate::bytes::same_text(a, b)
 }
 
 /// The terms of `expiry` on underlying `slot` (`data`), from `met` if an option of that
@@ -673,8 +675,12 @@ pub(crate) fn margin_detailed(
         }
     }
 
-    buffers.books = emptied(met);
-    buffers.give_back(cache);
+    // The `.wasm` keeps no buffers (no bytes for it).
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        buffers.books = emptied(met);
+        buffers.give_back(cache);
+    }
 
     // Not part of the requirement: only the full report shows it (a summary is read for its
     // numbers: liquidation trials, what-if, engine updates).
