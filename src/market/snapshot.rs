@@ -214,13 +214,13 @@ impl PinnedVols {
     }
 }
 
-/// An underlying's index quote and the forwards' carry at its price ([`Market::index_data`]).
+/// An underlying's validated index quote ([`Market::index_data`]): installing it
+/// ([`Market::swap_index`]) recomputes the forwards' carry at its price, so swapping the previous
+/// one back restores the same carry.
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug)]
 pub(crate) struct IndexData {
     index: IndexQuote,
-    /// As [`Underlying`]'s `carry`.
-    carry: Vec<(f64, f64)>,
 }
 
 /// A validated market snapshot.
@@ -329,7 +329,7 @@ fn forward_curves(
         let price = positive_at(f.price, || at(&format!("forwards[{i}].price")))?;
         let t = year_fraction(now, f.expiry)
             .map_err(|e| e.with_field(at(&format!("forwards[{i}].expiry"))))?;
-        carry.push((t, ln(price / spot) / t));
+        carry.push(carry_point(t, price, spot));
         if let Some(rate) = f.rate {
             crate::units::Rate::new(rate, &at(&format!("forwards[{i}].rate")))?;
             rates.push((t, rate));
@@ -341,7 +341,27 @@ fn forward_curves(
     Ok((carry, rates))
 }
 
+/// A forward's carry point: (T, ln(F/S)/T) of price `price` at `t` years, index price `spot`.
+#[inline]
+fn carry_point(t: f64, price: f64, spot: f64) -> (f64, f64) {
+    (t, ln(price / spot) / t)
+}
+
 impl Underlying {
+    /// Recomputes `carry` at the current index price, in place, from the forwards validated at
+    /// `now` (by [`Underlying::build_with`]): the points [`forward_curves`] computes, by the same
+    /// operations in the same order, without validating the forwards again or allocating.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn refresh_carry(&mut self, now: Millis) {
+        let spot = self.spec.index.price;
+        self.carry.clear();
+        for f in &self.spec.forwards {
+            self.carry
+                .push(carry_point(years_between(now, f.expiry), f.price, spot));
+        }
+        crate::sort::insertion_sort_by(&mut self.carry, later);
+    }
+
     /// Validates one underlying's data at valuation time `now` (field paths
     /// `underlyings.<name>.…`).
     fn build(name: &str, u: UnderlyingSpec, now: Millis) -> Result<Underlying> {
@@ -481,29 +501,30 @@ impl Market {
         Ok(())
     }
 
-    /// Underlying `name`'s index quote replaced by `index`, validated as [`Market::new`] would
-    /// validate it, with the forwards' carry at its price (nothing else of a validated
-    /// underlying depends on its index); installed by [`Market::swap_index`]. The engine's
-    /// oracle updates: neither the underlying's other data nor its surface is copied or
-    /// validated again.
+    /// `index` as underlying `name`'s new index quote, validated as [`Market::new`] would
+    /// validate it (field paths `underlyings.<name>.index.…`); installed by
+    /// [`Market::swap_index`]. The engine's oracle updates: neither the underlying's other data
+    /// nor its surface is copied or validated again (the forwards' carry is the one data of a
+    /// validated underlying that depends on its index, and its forwards were validated at this
+    /// `now`). The caller has checked that the market has the underlying.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn index_data(&self, name: &str, index: IndexQuote) -> Result<IndexData> {
-        let u = self.underlying(name)?;
-        let spot = checked_index(name, &index, self.spec.now)?;
-        let (carry, _) = forward_curves(name, &u.spec.forwards, spot, self.spec.now)?;
-        Ok(IndexData { index, carry })
+        checked_index(name, &index, self.spec.now)?;
+        Ok(IndexData { index })
     }
 
-    /// Installs `data` ([`Market::index_data`]) as underlying `name`'s index; returns what it
-    /// replaced (swapping that back is the rollback). Changed in place when this market alone
-    /// holds the underlying, else on a copy (`Arc::make_mut`): whoever shares it keeps its data,
-    /// so equal `Arc`s stay the same data.
+    /// Installs `data` ([`Market::index_data`]) as underlying `name`'s index, with the forwards'
+    /// carry recomputed at its price; returns the quote it replaced (swapping that back is the
+    /// rollback: the same carry again, the same arithmetic on the same numbers). Changed in
+    /// place when this market alone holds the underlying, else on a copy (`Arc::make_mut`):
+    /// whoever shares it keeps its data, so equal `Arc`s stay the same data.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn swap_index(&mut self, name: &str, mut data: IndexData) -> IndexData {
+        let now = self.spec.now;
         if let Some(shared) = self.underlyings.get_mut(name) {
             let underlying = Arc::make_mut(shared);
             std::mem::swap(&mut underlying.spec.index, &mut data.index);
-            std::mem::swap(&mut underlying.carry, &mut data.carry);
+            underlying.refresh_carry(now);
         }
         data
     }
@@ -669,10 +690,14 @@ fn year_fraction(now: Millis, expiry: Millis) -> Result<f64> {
             format!("{expiry} is not after now ({now}): expired"),
         ));
     }
-    // i64 ms differences below 2^53 convert exactly.
-    #[allow(clippy::cast_precision_loss)]
-    let t = (expiry - now) as f64 / YearFrac::MS_PER_YEAR;
-    Ok(t)
+    Ok(years_between(now, expiry))
+}
+
+/// The years from `now` to a later `expiry` (checked by the caller).
+#[inline]
+#[allow(clippy::cast_precision_loss)] // i64 ms differences below 2^53 convert exactly
+fn years_between(now: Millis, expiry: Millis) -> f64 {
+    (expiry - now) as f64 / YearFrac::MS_PER_YEAR
 }
 
 impl Underlying {
