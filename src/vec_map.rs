@@ -128,6 +128,12 @@ impl<K: Ord, V> VecMap<K, V> {
 }
 
 impl<K, V> VecMap<K, V> {
+    /// An empty map with room for `capacity` entries (one allocation when the caller knows how
+    /// many entries at most it will insert).
+    pub fn with_capacity(capacity: usize) -> Self {
+        VecMap(Vec::with_capacity(capacity))
+    }
+
     /// The number of keys.
     pub fn len(&self) -> usize {
         self.0.len()

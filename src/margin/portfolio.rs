@@ -2641,8 +2641,9 @@ pub(crate) fn portfolio_requirements_checked(
     }
     let mut scenarios = Vec::new();
     let mut contingencies = Contingencies::default();
-    // One map for the three per-underlying sums (one allocation, not three).
-    let mut totals: VecMap<&str, UnderlyingTotals> = VecMap::new();
+    // One map for the three per-underlying sums (one allocation, not three), sized at once:
+    // at most one entry per vector.
+    let mut totals: VecMap<&str, UnderlyingTotals> = VecMap::with_capacity(vectors.len());
     for &((name, linear), ref legs) in &vectors {
         let p = params.risk_matrix(name);
         let s0 = market.underlying(name)?.spot();
