@@ -633,19 +633,16 @@ impl MarginEngine {
                 .iter()
                 .any(|p| p.instrument.underlying == underlying)
         };
-        // Whether more than one account shares the underlying's values is known first (a scan
-        // up to the second holder, not a list of the holders: a scan is cheaper than a list).
-        if self
-            .accounts
-            .values()
-            .filter(|state| holds(state))
-            .nth(1)
-            .is_some()
-        {
+        let mut holders = self.accounts.iter().filter(|(_, state)| holds(state));
+        // Whether more than one account shares the underlying's values is known before any is
+        // computed: the first two holders are found first, then the scan goes on from there
+        // (one scan of the accounts in all, and no list of the holders).
+        let first = holders.next();
+        let second = holders.next();
+        if second.is_some() {
             self.scenarios.shared_next(underlying);
         }
-        let holders = self.accounts.iter().filter(|(_, state)| holds(state));
-        match self.holders_candidates(holders) {
+        match self.holders_candidates(first.into_iter().chain(second).chain(holders)) {
             Ok((decimals, candidates)) => self.publish(decimals, candidates),
             Err(e) => {
                 self.scenarios.forget_underlying(underlying);
