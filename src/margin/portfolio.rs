@@ -105,6 +105,7 @@ use crate::pricing::{black76_call_put_from_total_vol, black76_price, OptionKind}
 use crate::units::Vol;
 use crate::vec_map::VecMap;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 #[cfg(not(target_arch = "wasm32"))]
 use std::sync::Arc;
@@ -1165,7 +1166,7 @@ enum LegKind {
     Option(OptionTerms),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Leg<'a> {
     position: &'a Position,
     base_usd: f64,
@@ -1176,6 +1177,11 @@ struct Leg<'a> {
     same_as: Option<usize>,
     /// The underlying's spot.
     spot: f64,
+    /// The leg's pricing node in its vector's grouping (`None` for perpetuals and futures, and
+    /// until grouped): written by the grouping ([`group_by_key`], or a vector's layout), which
+    /// the nodes borrow the legs from, so kept in the leg rather than in a list of its own
+    /// (no list allocated and copied per grouping).
+    node: Cell<Option<usize>>,
 }
 
 /// The log-moneyness ln(K/F₀) that the skew tilt 1 + skewShock·k·side reads, or 0 where the
@@ -1300,6 +1306,7 @@ fn leg_on<'a>(
         kind,
         same_as: None,
         spot: s0,
+        node: Cell::new(None),
     })
 }
 
@@ -1414,16 +1421,13 @@ fn pricing_nodes<'l>(
     inverse: bool,
 ) -> (Vec<Option<usize>>, Vec<PricingNode<'l>>) {
     let grouped = group_by_key(legs, p, &mut BitsMemo::default());
-    let VectorNodes {
-        node_of_leg, nodes, ..
-    } = vector_nodes(grouped, p, s0, inverse);
-    (node_of_leg, nodes)
+    let VectorNodes { nodes, .. } = vector_nodes(grouped, p, s0, inverse);
+    (legs.iter().map(|leg| leg.node.get()).collect(), nodes)
 }
 
-/// A vector's legs grouped into pricing nodes, not yet priced ([`group_by_key`]).
+/// A vector's legs grouped into pricing nodes, not yet priced ([`group_by_key`]); each leg's
+/// node is in the leg ([`Leg::node`]).
 struct GroupedLegs<'l, 'p> {
-    /// Each leg's node (`None` for perpetuals and futures).
-    node_of_leg: Vec<Option<usize>>,
     /// The nodes in order of their first leg, with their legs' summed amounts.
     nodes: Vec<PricingNode<'l>>,
     /// The perpetuals and futures, in leg order.
@@ -1432,8 +1436,6 @@ struct GroupedLegs<'l, 'p> {
 
 /// A vector's legs grouped into pricing nodes ([`vector_nodes`]).
 struct VectorNodes<'l, 'p> {
-    /// Each leg's node (`None` for perpetuals and futures).
-    node_of_leg: Vec<Option<usize>>,
     /// The nodes, with their legs' summed amounts (longs apart when `p.time_value_discount` > 0).
     nodes: Vec<PricingNode<'l>>,
     /// The perpetuals and futures, in leg order (priced leg by leg).
@@ -1492,18 +1494,18 @@ fn group_by_key<'l, 'p>(
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
     let mut nodes: Vec<PricingNode<'l>> = Vec::with_capacity(legs.len());
     let discounted_longs = p.time_value_discount > 0.0;
-    let mut node_of_leg: Vec<Option<usize>> = Vec::with_capacity(legs.len());
     let mut delta1_legs = Vec::new();
     for leg in legs {
         let LegKind::Option(o) = &leg.kind else {
-            node_of_leg.push(None);
+            leg.node.set(None);
             delta1_legs.push(leg);
             continue;
         };
-        // A leg with an earlier leg of an equal instrument shares its node (same key).
+        // A leg with an earlier leg of an equal instrument shares its node (same key): `j` is
+        // earlier, so its node was written above.
         let known = leg
             .same_as
-            .and_then(|j| node_of_leg.get(j).copied().flatten());
+            .and_then(|j| legs.get(j).and_then(|first| first.node.get()));
         let n = match known {
             Some(n) => n,
             None => {
@@ -1522,13 +1524,9 @@ fn group_by_key<'l, 'p>(
             node.sizes
                 .add(o.option_kind, leg.position.amount, discounted_longs);
         }
-        node_of_leg.push(Some(n));
+        leg.node.set(Some(n));
     }
-    GroupedLegs {
-        node_of_leg,
-        nodes,
-        delta1_legs,
-    }
+    GroupedLegs { nodes, delta1_legs }
 }
 
 /// The pricing nodes of a vector's grouped legs, priced now (see [`VectorNodes`]).
@@ -1539,7 +1537,6 @@ fn vector_nodes<'l, 'p>(
     inverse: bool,
 ) -> VectorNodes<'l, 'p> {
     let GroupedLegs {
-        node_of_leg,
         mut nodes,
         delta1_legs,
     } = grouped;
@@ -1581,7 +1578,6 @@ fn vector_nodes<'l, 'p>(
             && node.sizes.long_put == 0.0;
     }
     VectorNodes {
-        node_of_leg,
         nodes,
         delta1_legs,
         unchanged_is_zero,
@@ -2614,6 +2610,7 @@ pub(crate) fn portfolio_requirements_checked(
                 kind: first.kind,
                 same_as: Some(first_at),
                 spot: first.spot,
+                node: Cell::new(None),
             }),
             _ => vector.push(leg_on(
                 market,
@@ -2679,7 +2676,6 @@ pub(crate) fn portfolio_requirements_checked(
         let grouped = group_by_key(legs, p, &mut BitsMemo::default());
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
         let VectorNodes {
-            node_of_leg,
             nodes,
             delta1_legs,
             unchanged_is_zero,
@@ -2769,8 +2765,8 @@ pub(crate) fn portfolio_requirements_checked(
                             .iter()
                             .map(|node| node_scenario(node, p, s, log_growth)),
                     );
-                    for (leg, node) in legs.iter().zip(&node_of_leg) {
-                        let node = node.and_then(|n| priced.get(n));
+                    for leg in legs {
+                        let node = leg.node.get().and_then(|n| priced.get(n));
                         pnl += match (&leg.kind, node.and_then(|n| n.call_put)) {
                             (LegKind::Option(o), Some(call_put)) => {
                                 priced_option_pnl(leg, o, call_put, p, s0, coin, s.spot_move)

@@ -46,7 +46,7 @@ impl VectorLayout {
             return grouped;
         }
         let grouped = group_by_key(legs, p, &mut self.terms);
-        self.remember(&grouped);
+        self.remember(legs, &grouped);
         grouped
     }
 
@@ -67,6 +67,7 @@ impl VectorLayout {
         for (leg, &n) in legs.iter().zip(&self.node_of_leg) {
             let o = match (&leg.kind, n) {
                 (LegKind::Delta1 { .. }, None) => {
+                    leg.node.set(None);
                     delta1_legs.push(leg);
                     continue;
                 }
@@ -89,20 +90,20 @@ impl VectorLayout {
             let node = nodes.get_mut(n)?;
             node.sizes
                 .add(o.option_kind, leg.position.amount, discounted_longs);
+            // Left as is if the grouping is refused below: hashing then writes every leg's.
+            leg.node.set(Some(n));
         }
         let distinct = self.twins.iter().all(|&(a, b)| {
             matches!((nodes.get(a), nodes.get(b)), (Some(a), Some(b)) if keys_differ(a, b))
         });
-        (distinct && nodes.len() == self.strikes.len()).then(|| GroupedLegs {
-            node_of_leg: self.node_of_leg.clone(),
-            nodes,
-            delta1_legs,
-        })
+        (distinct && nodes.len() == self.strikes.len()).then(|| GroupedLegs { nodes, delta1_legs })
     }
 
-    /// Keeps a grouping by hashing for the next computation.
-    fn remember(&mut self, grouped: &GroupedLegs) {
-        self.node_of_leg.clone_from(&grouped.node_of_leg);
+    /// Keeps a grouping by hashing of `legs` for the next computation.
+    fn remember(&mut self, legs: &[Leg], grouped: &GroupedLegs) {
+        self.node_of_leg.clear();
+        self.node_of_leg
+            .extend(legs.iter().map(|leg| leg.node.get()));
         self.strikes.clear();
         self.strikes
             .extend(grouped.nodes.iter().map(|node| node.terms.strike.to_bits()));
