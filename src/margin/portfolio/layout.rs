@@ -96,7 +96,8 @@ impl VectorLayout {
         let distinct = self.twins.iter().all(|&(a, b)| {
             matches!((nodes.get(a), nodes.get(b)), (Some(a), Some(b)) if keys_differ(a, b))
         });
-        (distinct && nodes.len() == self.strikes.len()).then(|| GroupedLegs { nodes, delta1_legs })
+        (distinct && nodes.len() == self.strikes.len())
+            .then_some(GroupedLegs { nodes, delta1_legs })
     }
 
     /// Keeps a grouping by hashing of `legs` for the next computation.
