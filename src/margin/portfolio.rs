@@ -1448,14 +1448,14 @@ struct VectorNodes<'l, 'p> {
 }
 
 impl<'l> PricingNode<'l> {
-    /// A node of the option terms `o`, without legs and not yet priced now. `terms`: the
-    /// vol-shock term factors by days (bits) under `p`.
+    /// A node of the option terms `o`, without legs and not yet priced now. `term`: the
+    /// vol-shock term factor [`vol_term`] of its days.
     // Inlined: built in place in the caller's `Vec` (a call returns it through a copy).
     #[inline(always)]
-    fn unpriced(o: &'l OptionTerms, p: &RiskMatrixParams, terms: &mut BitsMemo) -> PricingNode<'l> {
+    fn unpriced(o: &'l OptionTerms, term: f64) -> PricingNode<'l> {
         PricingNode {
             terms: o,
-            term: terms.get_or(o.days, 0.0, || vol_term(p, o.days)),
+            term,
             // The valuation's ln(F/K) at F₀ if it has one (the same operation).
             log_forward_over_strike: log_forward_over_strike_now(o.now)
                 .unwrap_or_else(|| ln(o.forward0 / o.strike)),
@@ -1513,7 +1513,8 @@ fn group_by_key<'l, 'p>(
                 match index.find(&key, |n| nodes.get(n).map(PricingNode::key)) {
                     Ok(n) => n,
                     Err(vacant) => {
-                        nodes.push(PricingNode::unpriced(o, p, terms));
+                        let term = terms.get_or(o.days, 0.0, || vol_term(p, o.days));
+                        nodes.push(PricingNode::unpriced(o, term));
                         index.fill(vacant, nodes.len() - 1);
                         nodes.len() - 1
                     }

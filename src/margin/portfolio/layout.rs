@@ -16,7 +16,7 @@
 
 use super::node_index::same_key;
 use super::RiskMatrixParams;
-use super::{group_by_key, node_key, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode};
+use super::{group_by_key, node_key, vol_term, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode};
 
 /// A risk vector's kept values (see the module documentation).
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,10 @@ pub(crate) struct VectorLayout {
     terms: BitsMemo,
     /// The last grouping's node of each leg (`None` for perpetuals and futures); empty if none.
     node_of_leg: Vec<Option<usize>>,
+    /// Each node's days to expiry (bits) and their term factor, as that grouping found them: a
+    /// node whose days did not change takes its factor with one comparison instead of a search
+    /// of `terms`.
+    node_terms: Vec<(u64, f64)>,
     /// The strike's bits of each node of that grouping.
     strikes: Vec<u64>,
     /// The pairs of its nodes with equal strikes: the only ones whose keys can be equal.
@@ -80,7 +84,8 @@ impl VectorLayout {
                 if self.strikes.get(n) != Some(&o.strike.to_bits()) {
                     return None;
                 }
-                nodes.push(PricingNode::unpriced(o, p, &mut self.terms));
+                let term = node_term(&mut self.node_terms, &mut self.terms, n, o.days, p);
+                nodes.push(PricingNode::unpriced(o, term));
             } else if !nodes
                 .get(n)
                 .is_some_and(|node| same_key(&node.key(), &node_key(o)))
@@ -105,6 +110,13 @@ impl VectorLayout {
         self.node_of_leg.clear();
         self.node_of_leg
             .extend(legs.iter().map(|leg| leg.node.get()));
+        self.node_terms.clear();
+        self.node_terms.extend(
+            grouped
+                .nodes
+                .iter()
+                .map(|node| (node.terms.days.to_bits(), node.term)),
+        );
         self.strikes.clear();
         self.strikes
             .extend(grouped.nodes.iter().map(|node| node.terms.strike.to_bits()));
@@ -134,4 +146,26 @@ fn keys_differ(a: &PricingNode, b: &PricingNode) -> bool {
         || bits(a.strike, b.strike)
         || bits(a.sigma, b.sigma)
         || bits(a.discount, b.discount)
+}
+
+/// Node `n`'s term factor for `days` under `p`: the one `node_terms` keeps for it if kept for
+/// these days' bits, else from `terms` (then kept for node `n`).
+fn node_term(
+    node_terms: &mut [(u64, f64)],
+    terms: &mut BitsMemo,
+    n: usize,
+    days: f64,
+    p: &RiskMatrixParams,
+) -> f64 {
+    let bits = days.to_bits();
+    match node_terms.get_mut(n) {
+        Some((kept, term)) if *kept == bits => *term,
+        kept => {
+            let term = terms.get_or(days, 0.0, || vol_term(p, days));
+            if let Some(kept) = kept {
+                *kept = (bits, term);
+            }
+            term
+        }
+    }
 }
