@@ -43,6 +43,7 @@ use super::{
 use crate::error::Result;
 use crate::margin::scenario_cache::EarlierRows;
 use crate::math::{max, min, FRAC_1_SQRT_2PI};
+use std::borrow::Borrow;
 
 /// A risk vector as [`bounded_rows`] needs it.
 pub(super) struct Vector<'a> {
@@ -381,8 +382,8 @@ impl EarlierSums {
     /// The sums over `moved` (nodes with no long apart, `fingerprint` their places and sizes)
     /// from the vector's earlier rows; `None` where a node has none, or one the bounds cannot use
     /// (a row not priced, or σ·√T below [`MIN_TOTAL_VOL`] then).
-    fn new(
-        moved: &[&PricingNode],
+    fn new<'n, N: Borrow<PricingNode<'n>>>(
+        moved: &[N],
         fingerprint: Vec<[u64; 5]>,
         classes: &GridClasses,
         cache: &VectorCache,
@@ -398,6 +399,7 @@ impl EarlierSums {
             magnitudes: vec![0.0; width],
         };
         for node in moved {
+            let node = node.borrow();
             let earlier = earlier_nodes.find(&node.key())?;
             let priced_then = earlier.sigma * node.sqrt_years > 0.0;
             if earlier.rows.len() != width || !priced_then {
@@ -479,90 +481,57 @@ fn summed_bounds(
     let BoundsBuffers {
         per_class, shocks, ..
     } = buffers;
-    let mut moved: Vec<&PricingNode> = Vec::with_capacity(nodes.len());
+    // The moved nodes: while no node before them was cached, the first `moved_count` of
+    // `nodes` (no list built, as on every computation right after a move); else `listed`.
+    let mut moved_count = 0;
+    let mut listed: Vec<&PricingNode> = Vec::new();
     // Σ base and Σ |base| over the moved nodes.
     let (mut base, mut base_magnitude) = (0.0, 0.0);
     // Which kept sums are for the moved nodes so far (compared as the nodes come: no
     // fingerprint is built unless none is).
     let kept = cache.kept_sums();
     let mut matching = [true; KEPT_SUMS];
-    visit_nodes(&mut bounds, nodes, rows, p, cache, |_, node, key, now| {
+    visit_nodes(&mut bounds, nodes, rows, p, cache, |_, i, node, key, now| {
         let place = moved_place(node, &key);
         for (sums, matches) in kept.iter().zip(&mut matching) {
             *matches &= sums
                 .nodes
-                .get(moved.len())
+                .get(moved_count)
                 .is_some_and(|kept| same_key(kept, &place));
         }
-        moved.push(node);
+        if i != moved_count {
+            // A node before this one was cached: the moved nodes are a prefix no more.
+            if listed.is_empty() {
+                listed.extend(nodes.get(..moved_count)?);
+            }
+            listed.push(node);
+        }
+        moved_count += 1;
         base += now;
         base_magnitude += now.abs();
         Some(())
     })?;
-    if moved.is_empty() {
+    if moved_count == 0 {
         return None;
     }
     let found = kept
         .iter()
         .zip(matching)
-        .position(|(sums, matches)| matches && sums.nodes.len() == moved.len());
-    let index = match found {
-        Some(i) => i,
-        None => {
-            let fingerprint = moved.iter().map(|n| moved_place(n, &n.key())).collect();
-            let sums = EarlierSums::new(&moved, fingerprint, classes, cache)?;
-            let kept = cache.earlier_sums();
-            if kept.len() >= KEPT_SUMS {
-                kept.remove(0);
-            }
-            kept.push(sums);
-            kept.len() - 1
-        }
+        .position(|(sums, matches)| matches && sums.nodes.len() == moved_count);
+    let terms = MovedTerms {
+        p,
+        rows,
+        found,
+        per_class: &mut *per_class,
+        shocks: &mut *shocks,
+        total_vols: &mut bounds.total_vols,
+    };
+    let (index, moves, strikes) = if listed.is_empty() {
+        terms.sum(nodes.get(..moved_count)?, cache)?
+    } else {
+        terms.sum(&listed, cache)?
     };
     let sums = cache.earlier_sums().get(index)?;
-    let growths = growth_range(rows);
-    // Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ; per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every
-    // node's vol scale is 1.
-    let (mut moves, mut strikes) = (0.0, 0.0);
-    per_class.clear();
-    per_class.resize(count, (0.0, true));
-    // Each class's vol shock, decoded once rather than once per node.
-    shocks.clear();
-    shocks.extend(classes.firsts.iter().map(ScaleShock::of));
-    // The moved nodes' class vols, kept for `exact_row` (which reads them if every node moved).
-    let total_vols = &mut bounds.total_vols;
-    total_vols.resize(moved.len() * count, 0.0);
-    let per_node = moved
-        .iter()
-        .zip(&sums.forwards)
-        .zip(sums.total_vols.chunks_exact(count))
-        .zip(total_vols.chunks_exact_mut(count));
-    for (((node, forward_then), vols_then), vols_now) in per_node {
-        let o = &node.terms;
-        let mut ok = forward_prices_every_row(node, growths);
-        let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
-        let terms = MoveTerms::new(node, *forward_then);
-        let amount = node.sizes.call.abs() + node.sizes.put.abs();
-        moves += amount * terms.p_move;
-        strikes += amount * terms.r_strike;
-        // Every class's vol computed here (none taken from another class: the same bits).
-        let class_sums = shocks
-            .iter()
-            .zip(vols_then)
-            .zip(per_class.iter_mut())
-            .zip(vols_now);
-        for (((shock, (least, most)), (vega, unit)), kept) in class_sums {
-            let (now, usable) = class_vol(node, p, &parts, shock);
-            ok &= usable;
-            *kept = now.total_vol;
-            let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
-            *vega += amount * terms.q_vega * change;
-            *unit &= now.scale == 1.0;
-        }
-        if !ok {
-            return None;
-        }
-    }
     let RowBounds {
         lo_hi,
         unit_scale,
@@ -595,6 +564,101 @@ fn summed_bounds(
     finite.then_some(bounds)
 }
 
+/// What [`summed_bounds`] forms of its moved nodes before it bounds the rows: the kept sums of
+/// their earlier rows, and their price bounds' terms summed per vol class.
+struct MovedTerms<'t> {
+    p: &'t RiskMatrixParams,
+    rows: &'t RowInputs<'t>,
+    /// Which of the vector's kept sums are for these nodes, if any is.
+    found: Option<usize>,
+    /// Per vol class, Σ(|c| + |p|)·Qₙ·|Δv| and whether every node's vol scale is 1.
+    per_class: &'t mut Vec<(f64, bool)>,
+    /// Each class's vol shock, decoded once rather than once per node.
+    shocks: &'t mut Vec<ScaleShock>,
+    /// The moved nodes' class vols, kept for `exact_row` (which reads them if every node moved).
+    total_vols: &'t mut Vec<f64>,
+}
+
+impl MovedTerms<'_> {
+    /// The index of the moved nodes' sums among the vector's kept sums (formed and kept if none
+    /// was), Σ(|c| + |p|)·Pₙ and Σ(|c| + |p|)·Rₙ, with `per_class` and `total_vols` filled;
+    /// `None` where a node gives up. Generic: the moved nodes are a prefix of the vector's
+    /// nodes (`N` = [`PricingNode`], no list built) or listed (`N` = `&PricingNode`).
+    fn sum<'n, N: Borrow<PricingNode<'n>>>(
+        self,
+        moved: &[N],
+        cache: &mut VectorCache,
+    ) -> Option<(usize, f64, f64)> {
+        let MovedTerms {
+            p,
+            rows,
+            found,
+            per_class,
+            shocks,
+            total_vols,
+        } = self;
+        let classes = rows.classes;
+        let count = classes.firsts.len();
+        let index = match found {
+            Some(i) => i,
+            None => {
+                let fingerprint = moved
+                    .iter()
+                    .map(|n| moved_place(n.borrow(), &n.borrow().key()))
+                    .collect();
+                let sums = EarlierSums::new(moved, fingerprint, classes, cache)?;
+                let kept = cache.earlier_sums();
+                if kept.len() >= KEPT_SUMS {
+                    kept.remove(0);
+                }
+                kept.push(sums);
+                kept.len() - 1
+            }
+        };
+        let sums = cache.earlier_sums().get(index)?;
+        let growths = growth_range(rows);
+        let (mut moves, mut strikes) = (0.0, 0.0);
+        per_class.clear();
+        per_class.resize(count, (0.0, true));
+        shocks.clear();
+        shocks.extend(classes.firsts.iter().map(ScaleShock::of));
+        total_vols.resize(moved.len() * count, 0.0);
+        let per_node = moved
+            .iter()
+            .zip(&sums.forwards)
+            .zip(sums.total_vols.chunks_exact(count))
+            .zip(total_vols.chunks_exact_mut(count));
+        for (((node, forward_then), vols_then), vols_now) in per_node {
+            let node = node.borrow();
+            let o = &node.terms;
+            let mut ok = forward_prices_every_row(node, growths);
+            let parts = ScaleParts::new(p, o.sigma, node.term, o.log_moneyness);
+            let terms = MoveTerms::new(node, *forward_then);
+            let amount = node.sizes.call.abs() + node.sizes.put.abs();
+            moves += amount * terms.p_move;
+            strikes += amount * terms.r_strike;
+            // Every class's vol computed here (none taken from another class: the same bits).
+            let class_sums = shocks
+                .iter()
+                .zip(vols_then)
+                .zip(per_class.iter_mut())
+                .zip(vols_now);
+            for (((shock, (least, most)), (vega, unit)), kept) in class_sums {
+                let (now, usable) = class_vol(node, p, &parts, shock);
+                ok &= usable;
+                *kept = now.total_vol;
+                let change = greater((now.total_vol - least).abs(), (now.total_vol - most).abs());
+                *vega += amount * terms.q_vega * change;
+                *unit &= now.scale == 1.0;
+            }
+            if !ok {
+                return None;
+            }
+        }
+        Some((index, moves, strikes))
+    }
+}
+
 /// Bounds node by node (the module documentation's argument in floating point): any vector.
 fn node_by_node_bounds(
     nodes: &[PricingNode],
@@ -617,7 +681,7 @@ fn node_by_node_bounds(
         rows,
         p,
         cache,
-        |bounds, node, key, base| {
+        |bounds, _, node, key, base| {
             let earlier = earlier_nodes.find(&key)?;
             // The earlier rows priced at a positive σ·√T (a NaN fails too).
             let priced_then = earlier.sigma * node.sqrt_years > 0.0;
@@ -734,8 +798,8 @@ fn add_exact(
 }
 
 /// Visits the nodes in node order: adds the exact P&L of each node cached for its very inputs
-/// ([`add_exact`]) and hands every other node, with its key and its legs' value now, to
-/// `moved`. `None` when a node has no value now, a cached row was not priced, or `moved` gives
+/// ([`add_exact`]) and hands every other node, with its index in `nodes`, its key and its legs'
+/// value now, to `moved`. `None` when a node has no value now, a cached row was not priced, or `moved` gives
 /// up.
 // Out of line: see `summed_bounds`.
 #[inline(never)]
@@ -745,15 +809,15 @@ fn visit_nodes<'n>(
     rows: &RowInputs,
     p: &RiskMatrixParams,
     cache: &VectorCache,
-    mut moved: impl FnMut(&mut RowBounds, &'n PricingNode, [u64; 5], f64) -> Option<()>,
+    mut moved: impl FnMut(&mut RowBounds, usize, &'n PricingNode, [u64; 5], f64) -> Option<()>,
 ) -> Option<()> {
     let width = rows.grid.len();
-    for node in nodes {
+    for (i, node) in nodes.iter().enumerate() {
         let key = node.key();
         let base = node.base_usd?;
         match cache.get(&key).filter(|v| v.len() == width) {
             Some(values) => add_exact(bounds, node, values, rows, p, base)?,
-            None => moved(bounds, node, key, base)?,
+            None => moved(bounds, i, node, key, base)?,
         }
     }
     Some(())
