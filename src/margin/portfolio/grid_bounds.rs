@@ -110,8 +110,10 @@ pub(super) fn bounded_rows(
 /// ≤ the least counted upper bound: the worst row is among them) and, with
 /// `v.keep_unchanged`, the standard rows without a move; with the counted lower bounds (their
 /// buffer serves the caller's sums). `None` (price every row) when more than a quarter of the
-/// grid remains, when a bound is not finite, or when counting a row is not monotone in its
-/// P&L (a negative offset or cap; weights and fractions are ≥ 0 by validation).
+/// grid remains, when a lower bound or an upper bound that can be the least is not finite (a
+/// row whose lower bound is above an earlier row's upper bound is never the worst: its upper
+/// bound is not counted), or when counting a row is not monotone in its P&L (a negative offset
+/// or cap; weights and fractions are ≥ 0 by validation).
 fn rows_to_price(
     v: &Vector,
     bounds: &RowBounds,
@@ -134,11 +136,18 @@ fn rows_to_price(
     let rows = grid.iter().zip(&bounds.lo_hi).zip(&bounds.unit_scale);
     for ((s, (lo, hi)), unit) in rows {
         let lo = count(s, with_delta1(s, *lo, *unit)?);
-        let hi = count(s, with_delta1(s, *hi, *unit)?);
-        if !(lo.is_finite() && hi.is_finite()) {
+        if !lo.is_finite() {
             return Ok(None);
         }
-        least_high = min(least_high, hi);
+        // A row counted above the least upper bound so far has its counted upper bound above
+        // it too (counting is monotone), so it does not lower it: not counted.
+        if lo <= least_high {
+            let hi = count(s, with_delta1(s, *hi, *unit)?);
+            if !hi.is_finite() {
+                return Ok(None);
+            }
+            least_high = min(least_high, hi);
+        }
         lows.push(lo);
     }
     let rows: Vec<bool> = grid
