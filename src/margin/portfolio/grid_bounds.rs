@@ -165,7 +165,7 @@ pub(super) struct RowBounds {
     pub lo_hi: Vec<(f64, f64)>,
     /// Whether every node's vol scale in the row is exactly 1 (as `NodeSums::unit_scale`).
     pub unit_scale: Vec<bool>,
-    /// Σ of the magnitudes of the exact P&Ls added ([`add_exact`]): empty (all 0) until one is.
+    /// Per row, Σ of the magnitudes of the exact P&Ls added ([`add_exact`]).
     exact_magnitudes: Vec<f64>,
     /// Per moved node, in node order, its σ·√T in each vol class (node after node) as the
     /// kernel computes it, where [`summed_bounds`] formed the bounds (else empty). Where every
@@ -179,12 +179,15 @@ impl RowBounds {
         let mut lo_hi = std::mem::take(&mut buffers.lo_hi);
         lo_hi.clear();
         lo_hi.resize(width, (0.0, 0.0));
+        let mut exact_magnitudes = std::mem::take(&mut buffers.exact_magnitudes);
+        exact_magnitudes.clear();
+        exact_magnitudes.resize(width, 0.0);
         let mut total_vols = std::mem::take(&mut buffers.total_vols);
         total_vols.clear();
         RowBounds {
             lo_hi,
             unit_scale: vec![true; width],
-            exact_magnitudes: Vec::new(),
+            exact_magnitudes,
             total_vols,
         }
     }
@@ -202,9 +205,10 @@ impl RowBounds {
 /// computation that filled them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BoundsBuffers {
-    /// [`RowBounds::lo_hi`]'s and [`RowBounds::total_vols`]' allocations (lent to the bounds,
-    /// given back by [`bounded_rows`]).
+    /// [`RowBounds::lo_hi`]'s, [`RowBounds::exact_magnitudes`]' and [`RowBounds::total_vols`]'
+    /// allocations (lent to the bounds, given back by [`bounded_rows`]).
     lo_hi: Vec<(f64, f64)>,
+    exact_magnitudes: Vec<f64>,
     total_vols: Vec<f64>,
     /// [`summed_bounds`]' per vol class sums and decoded vol shocks.
     per_class: Vec<(f64, bool)>,
@@ -215,6 +219,7 @@ impl BoundsBuffers {
     /// Takes back the allocations lent to `bounds`.
     fn keep(&mut self, bounds: RowBounds) {
         self.lo_hi = bounds.lo_hi;
+        self.exact_magnitudes = bounds.exact_magnitudes;
         self.total_vols = bounds.total_vols;
     }
 }
@@ -500,26 +505,33 @@ fn summed_bounds(
     // fingerprint is built unless none is).
     let kept = cache.kept_sums();
     let mut matching = [true; KEPT_SUMS];
-    visit_nodes(&mut bounds, nodes, rows, p, cache, |_, i, node, key, now| {
-        let place = moved_place(node, &key);
-        for (sums, matches) in kept.iter().zip(&mut matching) {
-            *matches &= sums
-                .nodes
-                .get(moved_count)
-                .is_some_and(|kept| same_key(kept, &place));
-        }
-        if i != moved_count {
-            // A node before this one was cached: the moved nodes are a prefix no more.
-            if listed.is_empty() {
-                listed.extend(nodes.get(..moved_count)?);
+    visit_nodes(
+        &mut bounds,
+        nodes,
+        rows,
+        p,
+        cache,
+        |_, i, node, key, now| {
+            let place = moved_place(node, &key);
+            for (sums, matches) in kept.iter().zip(&mut matching) {
+                *matches &= sums
+                    .nodes
+                    .get(moved_count)
+                    .is_some_and(|kept| same_key(kept, &place));
             }
-            listed.push(node);
-        }
-        moved_count += 1;
-        base += now;
-        base_magnitude += now.abs();
-        Some(())
-    })?;
+            if i != moved_count {
+                // A node before this one was cached: the moved nodes are a prefix no more.
+                if listed.is_empty() {
+                    listed.extend(nodes.get(..moved_count)?);
+                }
+                listed.push(node);
+            }
+            moved_count += 1;
+            base += now;
+            base_magnitude += now.abs();
+            Some(())
+        },
+    )?;
     if moved_count == 0 {
         return None;
     }
@@ -547,14 +559,12 @@ fn summed_bounds(
         exact_magnitudes,
         ..
     } = &mut bounds;
-    // No exact magnitudes (none added): 0 in every row.
-    let exacts = exact_magnitudes.iter().chain(std::iter::repeat(&0.0));
     let per_row = classes
         .class_of
         .iter()
         .zip(rows.growths)
         .zip(sums.values.iter().zip(&sums.magnitudes))
-        .zip(exacts)
+        .zip(exact_magnitudes.iter())
         .zip(lo_hi.iter_mut().zip(unit_scale.iter_mut()));
     // Whether every bound is finite, checked as it is formed (no second pass over the rows).
     let mut finite = true;
@@ -788,9 +798,6 @@ fn add_exact(
     p: &RiskMatrixParams,
     base: f64,
 ) -> Option<()> {
-    if bounds.exact_magnitudes.is_empty() {
-        bounds.exact_magnitudes.resize(values.len(), 0.0);
-    }
     for (j, (value, growth)) in values.iter().zip(rows.growths).enumerate() {
         let pnl = node_row_pnl(
             node,
