@@ -1094,6 +1094,34 @@ mod tests {
         sums
     }
 
+    /// A node cached for its very inputs between moved ones (its exact rows added; the moved
+    /// nodes then no prefix of the book's): the moved nodes before it are summed too.
+    #[test]
+    fn bounds_hold_with_a_cached_node_between_moved_ones() {
+        let params = PortfolioParams::default();
+        let p = params.risk_matrix("BTC");
+        let rows = GridRows::of(p);
+        let (_, account) = books(1.0).swap_remove(0);
+        let before = market(1.0, 1.0);
+        let legs_before = legs(&before, &account, false, p);
+        let s0 = before.underlying("BTC").unwrap().spot();
+        let (_, nodes_before) = pricing_nodes(&legs_before, p, s0, false);
+        let cache = ScenarioCache::new();
+        cache.with_vector("BTC", false, p, |v| {
+            node_sums(&nodes_before, p, &rows.inputs(s0, false), v)
+        });
+        cache.forget_underlying("BTC");
+        let after = market(1.02, 1.0);
+        let s1 = after.underlying("BTC").unwrap().spot();
+        let inputs = rows.inputs(s1, false);
+        let legs_after = legs(&after, &account, false, p);
+        let (_, nodes) = pricing_nodes(&legs_after, p, s1, false);
+        assert!(nodes.len() > 2);
+        // The second node priced at the new market: cached for its very inputs.
+        cache.with_vector("BTC", false, p, |v| node_sums(&nodes[1..2], p, &inputs, v));
+        check_rows(&cache, &nodes, p, &inputs, "second node cached");
+    }
+
     #[test]
     fn exact_rows_lie_within_their_bounds() {
         let before = market(1.0, 1.0);
