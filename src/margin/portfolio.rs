@@ -1420,7 +1420,12 @@ fn pricing_nodes<'l>(
     s0: f64,
     inverse: bool,
 ) -> (Vec<Option<usize>>, Vec<PricingNode<'l>>) {
-    let grouped = group_by_key(legs, p, &mut BitsMemo::default());
+    let grouped = group_by_key(
+        legs,
+        p,
+        &mut BitsMemo::default(),
+        Vec::with_capacity(legs.len()),
+    );
     let VectorNodes { nodes, .. } = vector_nodes(grouped, p, s0, inverse);
     (legs.iter().map(|leg| leg.node.get()).collect(), nodes)
 }
@@ -1485,14 +1490,15 @@ impl NodeSizes {
 
 /// A vector's legs grouped into pricing nodes by their keys' bits (see [`GroupedLegs`]).
 /// `terms`: the vol-shock term factors [`vol_term`] under `p` by days (bits), kept by the
-/// caller (one per expiry, not per node).
+/// caller (one per expiry, not per node); `nodes`: an empty vector for the nodes, with room
+/// for one per leg (its allocation reused).
 fn group_by_key<'l, 'p>(
     legs: &'l [Leg<'p>],
     p: &RiskMatrixParams,
     terms: &mut BitsMemo,
+    mut nodes: Vec<PricingNode<'l>>,
 ) -> GroupedLegs<'l, 'p> {
     let mut index = node_index::NodeIndex::with_capacity(legs.len());
-    let mut nodes: Vec<PricingNode<'l>> = Vec::with_capacity(legs.len());
     let discounted_longs = p.time_value_discount > 0.0;
     let mut delta1_legs = Vec::new();
     for leg in legs {
@@ -2340,7 +2346,7 @@ struct Floors {
 /// vector sorts before the USD one.
 type Vectors<'p> = Vec<((&'p str, bool), Vec<Leg<'p>>)>;
 
-/// The legs of vector `key`, added empty (room for `room` legs) if absent. `last`: the index of
+/// The legs of vector `key`, added as `new_legs` (empty) if absent. `last`: the index of
 /// the vector found before, tried first, then set to this one's; `same_name`: whether that
 /// vector's underlying is known to be `key`'s (its name is then not compared again).
 fn vector_of<'v, 'p>(
@@ -2348,7 +2354,7 @@ fn vector_of<'v, 'p>(
     last: &mut usize,
     key: (&'p str, bool),
     same_name: bool,
-    room: usize,
+    new_legs: impl FnOnce() -> Vec<Leg<'p>>,
 ) -> &'v mut Vec<Leg<'p>> {
     let same = |(name, linear): &(&str, bool)| *linear == key.1 && same_text(name, key.0);
     let same_as_last = |(_, linear): &(&str, bool)| *linear == key.1 && same_name;
@@ -2360,7 +2366,7 @@ fn vector_of<'v, 'p>(
             Some(at) if vectors.get(at).is_some_and(|(k, _)| same(k)) => at,
             found => {
                 let at = found.unwrap_or(vectors.len());
-                vectors.insert(at, (key, Vec::with_capacity(room)));
+                vectors.insert(at, (key, new_legs()));
                 at
             }
         };
@@ -2547,6 +2553,12 @@ pub(crate) fn portfolio_requirements_checked(
             market, positions, collateral, derive,
         );
     }
+    // The vectors' allocations: natively the scenario cache's, kept across computations.
+    #[cfg(not(target_arch = "wasm32"))]
+    let mut buffers = layout::LegBuffers::lent_by(cache);
+    #[cfg(not(target_arch = "wasm32"))]
+    let mut vectors: Vectors = buffers.vectors();
+    #[cfg(target_arch = "wasm32")]
     let mut vectors: Vectors = Vec::new();
     // The vector of the previous position (tried first: positions come in runs on one vector).
     let mut last_vector = 0;
@@ -2589,7 +2601,10 @@ pub(crate) fn portfolio_requirements_checked(
             &mut last_vector,
             key,
             same_name,
-            positions.len(),
+            #[cfg(not(target_arch = "wasm32"))]
+            || buffers.legs(positions.len()),
+            #[cfg(target_arch = "wasm32")]
+            || Vec::with_capacity(positions.len()),
         );
         // The first position with an equal instrument: the same vector, so its leg is there.
         let same = met_here
@@ -2668,13 +2683,23 @@ pub(crate) fn portfolio_requirements_checked(
         };
         #[cfg(not(target_arch = "wasm32"))]
         let grouped = match layout.as_mut() {
-            Some(layout) => layout.group(legs, p),
-            None => group_by_key(legs, p, &mut BitsMemo::default()),
+            Some(layout) => layout.group(legs, p, buffers.nodes()),
+            None => group_by_key(
+                legs,
+                p,
+                &mut BitsMemo::default(),
+                Vec::with_capacity(legs.len()),
+            ),
         };
         #[cfg(target_arch = "wasm32")]
         let grid_rows = GridRows::of(p);
         #[cfg(target_arch = "wasm32")]
-        let grouped = group_by_key(legs, p, &mut BitsMemo::default());
+        let grouped = group_by_key(
+            legs,
+            p,
+            &mut BitsMemo::default(),
+            Vec::with_capacity(legs.len()),
+        );
         let (grid, log_growths) = (&grid_rows.grid, &grid_rows.log_growths);
         let VectorNodes {
             nodes,
@@ -2885,12 +2910,19 @@ pub(crate) fn portfolio_requirements_checked(
                 contingencies.short_option += p.short_option_contingency * -net * s0;
             }
         }
+        #[cfg(not(target_arch = "wasm32"))]
+        buffers.keep_nodes(nodes);
     }
     for UnderlyingTotals { p, net_delta, .. } in totals.values() {
         let excess = max(net_delta.abs() - p.delta_total_liq_shock_threshold, 0.0);
         contingencies.delta += p.max_delta_shock * p.price_range * excess;
     }
     let floors = underlying_floors(&vectors, params, &totals, market)?;
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        buffers.keep_vectors(vectors);
+        buffers.give_back(cache);
+    }
     contingencies.min_delta = floors.min_delta;
     contingencies.intra_spread = floors.intra_spread;
     contingencies.short_option_minimum = floors.short_option_minimum;

@@ -35,7 +35,10 @@
 use super::portfolio::grid_bounds::{BoundsBuffers, EarlierSums};
 use super::portfolio::node_index::NodeIndex;
 #[cfg(not(target_arch = "wasm32"))]
-use super::portfolio::{layout::VectorLayout, GridRows};
+use super::portfolio::{
+    layout::{LegBuffers, VectorLayout},
+    GridRows,
+};
 use super::portfolio::{NodeScenario, RiskMatrixParams};
 use super::valuation::OptionUnitValue;
 use crate::error::Result;
@@ -304,6 +307,9 @@ pub struct ScenarioCache {
     /// recomputes its accounts at every update; no `.wasm` bytes for it).
     #[cfg(not(target_arch = "wasm32"))]
     buffers: RefCell<super::compute::PositionBuffers>,
+    /// The legs' and nodes' vectors of the last portfolio computation, lent to the next (native).
+    #[cfg(not(target_arch = "wasm32"))]
+    leg_buffers: RefCell<LegBuffers>,
 }
 
 impl ScenarioCache {
@@ -367,6 +373,24 @@ impl ScenarioCache {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn give_buffers(&self, buffers: super::compute::PositionBuffers) {
         if let Ok(mut held) = self.buffers.try_borrow_mut() {
+            *held = buffers;
+        }
+    }
+
+    /// The legs' and nodes' vectors a computation gave back ([`ScenarioCache::give_leg_buffers`]),
+    /// or new ones if none are held.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn lend_leg_buffers(&self) -> LegBuffers {
+        self.leg_buffers
+            .try_borrow_mut()
+            .map(|mut held| std::mem::take(&mut *held))
+            .unwrap_or_default()
+    }
+
+    /// Keeps `buffers` for the next computation ([`ScenarioCache::lend_leg_buffers`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn give_leg_buffers(&self, buffers: LegBuffers) {
+        if let Ok(mut held) = self.leg_buffers.try_borrow_mut() {
             *held = buffers;
         }
     }

@@ -16,7 +16,82 @@
 
 use super::node_index::same_key;
 use super::RiskMatrixParams;
-use super::{group_by_key, node_key, vol_term, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode};
+use super::{
+    group_by_key, node_key, vol_term, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode, Vectors,
+};
+use crate::margin::scenario_cache::ScenarioCache;
+
+/// The vectors a portfolio computation fills with its legs and pricing nodes and drops at its
+/// end, kept empty by the scenario cache from one computation to the next (their allocations
+/// reused: the engine recomputes its accounts at every update). Their items borrow a
+/// computation's positions, so they are kept emptied by an in-place collect that ends those
+/// borrows (`Vec` collecting from its own `into_iter` reuses the allocation when the items'
+/// layouts agree, as here: the same types but for their lifetimes).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LegBuffers {
+    /// The legs by vector (empty).
+    vectors: Vectors<'static>,
+    /// Emptied legs' vectors, for the next computation's vectors.
+    legs: Vec<Vec<Leg<'static>>>,
+    /// An emptied nodes' vector.
+    nodes: Vec<PricingNode<'static>>,
+}
+
+impl LegBuffers {
+    /// Empty buffers: the ones `cache` holds if there are any, else new ones.
+    pub(super) fn lent_by(cache: Option<&ScenarioCache>) -> LegBuffers {
+        cache
+            .map(ScenarioCache::lend_leg_buffers)
+            .unwrap_or_default()
+    }
+
+    /// Gives the buffers back to `cache` for its next computation.
+    pub(super) fn give_back(self, cache: Option<&ScenarioCache>) {
+        if let Some(cache) = cache {
+            cache.give_leg_buffers(self);
+        }
+    }
+
+    /// The legs by vector, empty.
+    pub(super) fn vectors<'p>(&mut self) -> Vectors<'p> {
+        std::mem::take(&mut self.vectors)
+    }
+
+    /// A vector's legs, empty, with room for `room` legs.
+    pub(super) fn legs<'p>(&mut self, room: usize) -> Vec<Leg<'p>> {
+        match self.legs.pop() {
+            Some(mut legs) => {
+                legs.reserve(room);
+                legs
+            }
+            None => Vec::with_capacity(room),
+        }
+    }
+
+    /// A vector's nodes, empty.
+    pub(super) fn nodes<'l>(&mut self) -> Vec<PricingNode<'l>> {
+        std::mem::take(&mut self.nodes)
+    }
+
+    /// Keeps `nodes`' allocation, emptied (their borrows end here).
+    #[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
+    pub(super) fn keep_nodes(&mut self, nodes: Vec<PricingNode<'_>>) {
+        self.nodes = nodes.into_iter().filter_map(|_| None).collect();
+    }
+
+    /// Keeps the allocations of `vectors` and of each vector's legs, emptied.
+    #[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
+    pub(super) fn keep_vectors(&mut self, vectors: Vectors<'_>) {
+        let spare = &mut self.legs;
+        self.vectors = vectors
+            .into_iter()
+            .filter_map(|(_, legs)| {
+                spare.push(legs.into_iter().filter_map(|_| None).collect());
+                None
+            })
+            .collect();
+    }
+}
 
 /// A risk vector's kept values (see the module documentation).
 #[derive(Debug, Clone, Default)]
@@ -39,17 +114,20 @@ pub(crate) struct VectorLayout {
 impl VectorLayout {
     /// The legs grouped into pricing nodes as [`group_by_key`] groups them: by the last
     /// grouping if the legs' keys confirm it, else by hashing (then kept for the next).
+    /// `nodes`: an empty vector for the nodes (its allocation reused).
     pub(super) fn group<'l, 'p>(
         &mut self,
         legs: &'l [Leg<'p>],
         p: &RiskMatrixParams,
+        nodes: Vec<PricingNode<'l>>,
     ) -> GroupedLegs<'l, 'p> {
         // Emptied when full: time moved many times since they were kept (old days).
         self.terms.clear_if_full();
-        if let Some(grouped) = self.regroup(legs, p) {
+        if let Some(grouped) = self.regroup(legs, p, nodes) {
             return grouped;
         }
-        let grouped = group_by_key(legs, p, &mut self.terms);
+        // The book changed (rare): `nodes` went with the refused grouping.
+        let grouped = group_by_key(legs, p, &mut self.terms, Vec::with_capacity(legs.len()));
         self.remember(legs, &grouped);
         grouped
     }
@@ -57,16 +135,18 @@ impl VectorLayout {
     /// The legs grouped as last time, if their keys confirm that grouping: the legs of a node
     /// have its key, and twin nodes (equal strikes) differ in key (nodes of different strikes
     /// differ in K). Sizes are summed leg by leg in leg order, as [`group_by_key`] does.
+    /// `nodes`: an empty vector for the nodes.
     fn regroup<'l, 'p>(
         &mut self,
         legs: &'l [Leg<'p>],
         p: &RiskMatrixParams,
+        mut nodes: Vec<PricingNode<'l>>,
     ) -> Option<GroupedLegs<'l, 'p>> {
         if legs.is_empty() || legs.len() != self.node_of_leg.len() {
             return None;
         }
+        nodes.reserve(self.strikes.len());
         let discounted_longs = p.time_value_discount > 0.0;
-        let mut nodes: Vec<PricingNode<'l>> = Vec::with_capacity(self.strikes.len());
         let mut delta1_legs = Vec::new();
         for (leg, &n) in legs.iter().zip(&self.node_of_leg) {
             let o = match (&leg.kind, n) {
