@@ -2833,6 +2833,14 @@ pub(crate) fn portfolio_requirements_checked(
                 rows.push(row);
             }
         }
+        // Natively, the rows the bounds chose are read: their buffers go back to the vector for
+        // its next bounds (no allocation per computation).
+        #[cfg(not(target_arch = "wasm32"))]
+        if let (Some(cache), Some(to_price)) = (cache, skipped) {
+            cache.with_held_vector(name, coin, |vector| {
+                vector.bounds_buffers().keep_rows(sums, to_price);
+            });
+        }
         let (worst, lowest) = match worst.worst {
             Some((at, row)) => (Some(at), row),
             None => (None, 0.0),

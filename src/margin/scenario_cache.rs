@@ -497,6 +497,27 @@ impl ScenarioCache {
         .unwrap_or_else(|| (Arc::new(GridRows::of(params)), VectorLayout::default()))
     }
 
+    /// Runs `f` on the vector (`underlying`, `coin`) as the cache holds it, if it does and is not
+    /// in use: no parameters compared, for handing back what a computation under the vector's
+    /// parameters borrowed from it ([`BoundsBuffers::keep_rows`]).
+    #[cfg(not(target_arch = "wasm32"))] // read by the native-only bounded rows
+    pub(crate) fn with_held_vector(
+        &self,
+        underlying: &str,
+        coin: bool,
+        f: impl FnOnce(&mut VectorCache),
+    ) {
+        let Ok(mut vectors) = self.vectors.try_borrow_mut() else {
+            return;
+        };
+        if let Some(vector) = vectors
+            .iter_mut()
+            .find(|v| v.underlying == underlying && v.coin == coin)
+        {
+            f(vector);
+        }
+    }
+
     /// Runs `f` on the vector (`underlying`, `coin`) computed under `params`: its cached nodes if
     /// it was last computed under equal parameters, else none (the vector starts over). `f` gets
     /// `None` if the cache is in use (a computation inside another's: not done today).

@@ -69,7 +69,8 @@ impl<F: Fn(&Scenario, f64, bool) -> Result<f64>> WithDelta1 for F {}
 /// first on the vector since its underlying moved (the cache's bound turn: later ones share
 /// the rows the second prices in full), when the earlier rows give no bounds, or when the
 /// bounds leave more than a quarter of the grid (pricing every row then also renews the earlier
-/// rows).
+/// rows). Both are lent by the vector's [`BoundsBuffers`]: the caller gives them back
+/// ([`BoundsBuffers::keep_rows`]) once it has read the rows.
 pub(super) fn bounded_rows(
     v: &Vector,
     cache: &mut VectorCache,
@@ -81,16 +82,20 @@ pub(super) fn bounded_rows(
     let Some(mut bounds) = bounded_sums(v.nodes, v.p, v.inputs, cache) else {
         return Ok(None);
     };
-    let Some((priced, lows)) = rows_to_price(v, &bounds, with_delta1)? else {
+    let Some((priced, lows)) = rows_to_price(v, &bounds, cache.bounds_buffers(), with_delta1)?
+    else {
         cache.bounds_buffers().keep(bounds);
         return Ok(None);
     };
     cache.count_bounded();
     let width = v.inputs.grid.len();
+    let mut row_priced = std::mem::take(&mut cache.bounds_buffers().priced);
+    row_priced.clear();
+    row_priced.resize(width, true);
     // The lows' buffer, read: it takes the rows' sums (+0 in the rows not priced).
     let mut sums = NodeSums {
         pnl: lows,
-        priced: vec![true; width],
+        priced: row_priced,
         unit_scale: std::mem::take(&mut bounds.unit_scale),
     };
     let rows = sums.pnl.iter_mut().zip(&mut sums.priced).zip(&priced);
@@ -117,6 +122,7 @@ pub(super) fn bounded_rows(
 fn rows_to_price(
     v: &Vector,
     bounds: &RowBounds,
+    buffers: &mut BoundsBuffers,
     with_delta1: &impl WithDelta1,
 ) -> Result<Option<(Vec<bool>, Vec<f64>)>> {
     let cap = v.settlement.max_offsetable_pnl / v.usd_per_unit;
@@ -131,7 +137,8 @@ fn rows_to_price(
     let grid = v.inputs.grid;
     let count =
         |s: &Scenario, pnl: f64| row_after_offsets(v.p, v.settlement, v.usd_per_unit, s, pnl);
-    let mut lows = Vec::with_capacity(grid.len());
+    let mut lows = std::mem::take(&mut buffers.lows);
+    lows.clear();
     let mut least_high = f64::INFINITY;
     let rows = grid.iter().zip(&bounds.lo_hi).zip(&bounds.unit_scale);
     for ((s, (lo, hi)), unit) in rows {
@@ -150,13 +157,18 @@ fn rows_to_price(
         }
         lows.push(lo);
     }
-    let rows: Vec<bool> = grid
-        .iter()
-        .zip(&lows)
-        .map(|(s, lo)| *lo <= least_high || (v.keep_unchanged && s.spot_move == 0.0 && !s.extended))
-        .collect();
+    let mut rows = std::mem::take(&mut buffers.to_price);
+    rows.clear();
+    rows.extend(grid.iter().zip(&lows).map(|(s, lo)| {
+        *lo <= least_high || (v.keep_unchanged && s.spot_move == 0.0 && !s.extended)
+    }));
     let priced = rows.iter().filter(|r| **r).count();
-    Ok((priced * 4 <= grid.len()).then_some((rows, lows)))
+    if priced * 4 > grid.len() {
+        buffers.lows = lows;
+        buffers.to_price = rows;
+        return Ok(None);
+    }
+    Ok(Some((rows, lows)))
 }
 
 /// The bounds of every row's options P&L (see the module documentation).
@@ -184,9 +196,12 @@ impl RowBounds {
         exact_magnitudes.resize(width, 0.0);
         let mut total_vols = std::mem::take(&mut buffers.total_vols);
         total_vols.clear();
+        let mut unit_scale = std::mem::take(&mut buffers.unit_scale);
+        unit_scale.clear();
+        unit_scale.resize(width, true);
         RowBounds {
             lo_hi,
-            unit_scale: vec![true; width],
+            unit_scale,
             exact_magnitudes,
             total_vols,
         }
@@ -210,6 +225,15 @@ pub(crate) struct BoundsBuffers {
     lo_hi: Vec<(f64, f64)>,
     exact_magnitudes: Vec<f64>,
     total_vols: Vec<f64>,
+    /// [`RowBounds::unit_scale`]'s allocation, and the per-row buffers of [`rows_to_price`]
+    /// (counted lower bounds, then the rows' sums; the rows to price) and of [`bounded_rows`]
+    /// (whether every node was priced in each row): lent to the [`NodeSums`] and the rows to
+    /// price that `bounded_rows` returns, given back by [`BoundsBuffers::keep_rows`] once the
+    /// caller has read the rows.
+    unit_scale: Vec<bool>,
+    lows: Vec<f64>,
+    priced: Vec<bool>,
+    to_price: Vec<bool>,
     /// [`summed_bounds`]' per vol class sums and decoded vol shocks.
     per_class: Vec<(f64, bool)>,
     shocks: Vec<ScaleShock>,
@@ -221,6 +245,16 @@ impl BoundsBuffers {
         self.lo_hi = bounds.lo_hi;
         self.exact_magnitudes = bounds.exact_magnitudes;
         self.total_vols = bounds.total_vols;
+        self.unit_scale = bounds.unit_scale;
+    }
+
+    /// Takes back the allocations lent to the sums and the rows to price that [`bounded_rows`]
+    /// returned, once the caller has read them.
+    pub(super) fn keep_rows(&mut self, sums: NodeSums, rows_to_price: Vec<bool>) {
+        self.unit_scale = sums.unit_scale;
+        self.lows = sums.pnl;
+        self.priced = sums.priced;
+        self.to_price = rows_to_price;
     }
 }
 
