@@ -631,14 +631,18 @@ impl Market {
         }
     }
 
-    /// A collateral asset's quote, or `E_MISSING_MARKET_DATA`.
+    /// A collateral asset's quote, or `E_MISSING_MARKET_DATA`. Looked up by length then bytes,
+    /// as the underlyings are ([`Underlyings`]): a market quotes a few assets, and every
+    /// computation (and every engine update) looks the margin asset up, where ordered
+    /// comparisons cost a `memcmp` call per asset passed.
     pub fn collateral(&self, asset: &str) -> Result<&CollateralQuote> {
-        self.spec.collateral.get(asset).ok_or_else(|| {
-            Error::missing(
-                format!("collateral.{asset}"),
-                "no price for this collateral asset",
-            )
-        })
+        self.spec
+            .collateral
+            .as_slice()
+            .iter()
+            .find(|(name, _)| name.len() == asset.len() && crate::bytes::same_text(name, asset))
+            .map(|(_, quote)| quote)
+            .ok_or_else(|| no_collateral(asset))
     }
 
     /// Active risk flags.
@@ -650,6 +654,15 @@ impl Market {
     pub fn time_to(&self, expiry: Millis) -> Result<YearFrac> {
         YearFrac::new(year_fraction(self.spec.now, expiry)?, "expiry")
     }
+}
+
+/// The error of a missing collateral quote (out of line, as [`no_underlying`]).
+#[cold]
+fn no_collateral(asset: &str) -> Error {
+    Error::missing(
+        format!("collateral.{asset}"),
+        "no price for this collateral asset",
+    )
 }
 
 /// The error of a missing underlying (out of line: every valuation looks its underlying up).
