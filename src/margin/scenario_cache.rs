@@ -221,14 +221,26 @@ impl VectorCache {
     /// earlier rows stay).
     fn forget(&mut self) {
         self.bounded = false;
+        // Nothing held (the computations since the last move only bounded their rows): the
+        // node index is empty already, no need to refill its slots.
+        if self.keys.is_empty() {
+            return;
+        }
         // No bounded rows in WASM (`portfolio::grid_bounds` is native only): keep nothing.
         #[cfg(not(target_arch = "wasm32"))]
-        if !self.keys.is_empty() {
+        {
             std::mem::swap(&mut self.keys, &mut self.earlier);
             std::mem::swap(&mut self.rows, &mut self.earlier_rows);
             self.earlier_sums.clear();
         }
         self.clear_nodes();
+    }
+
+    /// Whether this is a vector of `underlying` (length first, then the bytes: `==` on the
+    /// names calls `memcmp`, dearer than the comparison for a short name).
+    fn is_on(&self, underlying: &str) -> bool {
+        self.underlying.len() == underlying.len()
+            && crate::bytes::same_text(&self.underlying, underlying)
     }
 
     /// Drops the rows and the earlier rows (the grid changed).
@@ -287,6 +299,11 @@ impl UnitValues {
             && self.now == now
     }
 
+    /// Whether this entry is `name`'s (compared as [`VectorCache::is_on`] compares).
+    fn is_named(&self, name: &str) -> bool {
+        self.name.len() == name.len() && crate::bytes::same_text(&self.name, name)
+    }
+
     /// Forgets the values and the underlying they were for (its data moved).
     fn forget(&mut self) {
         self.underlying = None;
@@ -325,12 +342,12 @@ impl ScenarioCache {
     /// nodes' keys will not come back) and its options' unit values.
     pub fn forget_underlying(&self, underlying: &str) {
         if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
-            for v in vectors.iter_mut().filter(|v| v.underlying == underlying) {
+            for v in vectors.iter_mut().filter(|v| v.is_on(underlying)) {
                 v.forget();
             }
         }
         if let Ok(mut units) = self.units.try_borrow_mut() {
-            if let Some(entry) = units.iter_mut().find(|u| u.name == underlying) {
+            if let Some(entry) = units.iter_mut().find(|u| u.is_named(underlying)) {
                 entry.forget();
             }
         }
@@ -341,7 +358,7 @@ impl ScenarioCache {
     /// row for the others to share, instead of bounding its rows ([`VectorCache::bound_turn`]).
     pub fn shared_next(&self, underlying: &str) {
         if let Ok(mut vectors) = self.vectors.try_borrow_mut() {
-            for v in vectors.iter_mut().filter(|v| v.underlying == underlying) {
+            for v in vectors.iter_mut().filter(|v| v.is_on(underlying)) {
                 v.bounded = true;
             }
         }
@@ -406,7 +423,7 @@ impl ScenarioCache {
         let Ok(mut units) = self.units.try_borrow_mut() else {
             return false;
         };
-        let entry = match units.iter().position(|u| u.name == name) {
+        let entry = match units.iter().position(|u| u.is_named(name)) {
             Some(i) => units.get_mut(i),
             None => {
                 units.push(UnitValues {
