@@ -289,8 +289,8 @@ impl MarginEngine {
                 #[cfg(target_arch = "wasm32")]
                 let mut spec = underlying_spec(market, &underlying)?;
                 #[cfg(not(target_arch = "wasm32"))]
-                market
-                    .underlying(&underlying)
+                let at = market
+                    .underlying_at(&underlying)
                     .map_err(|e| e.with_field("underlying"))?;
                 if publish_time > market.now() {
                     return Err(Error::invalid(
@@ -305,7 +305,7 @@ impl MarginEngine {
                 }
                 #[cfg(not(target_arch = "wasm32"))]
                 {
-                    let data = market.index_data(&underlying, quote)?;
+                    let data = market.index_data(&underlying, at, quote)?;
                     self.update_index(&underlying, data)
                 }
             }
@@ -612,9 +612,9 @@ impl MarginEngine {
         let Some(market) = self.market.as_mut() else {
             return Err(Error::missing("market", "no market set"));
         };
-        let previous = market.swap_index(underlying, data);
+        let previous = market.swap_index(data);
         self.recompute_holders(underlying, |market| {
-            market.swap_index(underlying, previous);
+            market.swap_index(previous);
         })
     }
 
