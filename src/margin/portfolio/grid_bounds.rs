@@ -950,23 +950,14 @@ pub(super) fn exact_row(
         return exact_row_at_kept_vols(nodes, p, rows, (growth, log_growth), class, vols);
     }
     let shock = ScaleShock::of(s);
-    let mut pnl = 0.0;
-    for node in nodes {
-        // `node_scenario`'s steps, with the row's 1 + move read once (the same bits: `GridRows`
-        // computes it as `node_scenario_scaled` does).
+    // `node_scenario`'s steps, with the row's 1 + move read once (the same bits: `GridRows`
+    // computes it as `node_scenario_scaled` does).
+    let vols = nodes.iter().map(|node| {
         let o = &node.terms;
         let scale = vol_scale_in(p, o.sigma, node.term, o.log_moneyness, &shock);
-        let call_put = node_call_put(node, growth, log_growth, NodeVol::total_vol(node, scale));
-        pnl += node_row_pnl(
-            node,
-            call_put,
-            growth,
-            rows,
-            p.time_value_discount,
-            node.base_usd?,
-        );
-    }
-    Some(pnl)
+        Some(NodeVol::total_vol(node, scale))
+    });
+    summed_row(nodes, p, rows, (growth, log_growth), vols)
 }
 
 /// [`exact_row`] in a row of 1 + move and ln(1 + move) `growth` and of vol class `class`, with
@@ -976,14 +967,30 @@ fn exact_row_at_kept_vols(
     nodes: &[PricingNode],
     p: &RiskMatrixParams,
     rows: &RowInputs,
-    (growth, log_growth): (f64, f64),
+    growths: (f64, f64),
     class: usize,
     total_vols: &[f64],
 ) -> Option<f64> {
     let count = rows.classes.firsts.len();
+    let vols = total_vols
+        .chunks_exact(count)
+        .map(|v| v.get(class).copied());
+    summed_row(nodes, p, rows, growths, vols)
+}
+
+/// The options' P&L of a row of 1 + move and ln(1 + move) `growth`: each node priced by the
+/// kernel at its σ·√T in `total_vols` (in node order), its P&L added in node order from +0.
+#[inline(always)]
+fn summed_row(
+    nodes: &[PricingNode],
+    p: &RiskMatrixParams,
+    rows: &RowInputs,
+    (growth, log_growth): (f64, f64),
+    total_vols: impl Iterator<Item = Option<f64>>,
+) -> Option<f64> {
     let mut pnl = 0.0;
-    for (node, vols) in nodes.iter().zip(total_vols.chunks_exact(count)) {
-        let call_put = node_call_put(node, growth, log_growth, *vols.get(class)?);
+    for (node, total_vol) in nodes.iter().zip(total_vols) {
+        let call_put = node_call_put(node, growth, log_growth, total_vol?);
         pnl += node_row_pnl(
             node,
             call_put,
