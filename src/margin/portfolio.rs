@@ -1185,15 +1185,16 @@ struct Leg<'a> {
 }
 
 /// The log-moneyness ln(K/F₀) that the skew tilt 1 + skewShock·k·side reads, or 0 where the
-/// skew shock is 0 and ln(K/F₀) is finite (K/F₀ finite and > 0, as for any two validated
-/// prices): the tilt is then 1 + 0·k·side = 1 exactly for either, so the `ln` is skipped.
+/// skew shock is 0: the tilt is then 1 + 0·k·side = 1 exactly for either, as ln(K/F₀) is
+/// finite for every leg. A leg is built only for a position whose unshocked valuation succeeded
+/// ([`leg_on`]), and that valuation accepted its strike K and its forward F₀ (the same bits:
+/// F₀·1) as [`crate::units::Price`]s, both within [10⁻¹², 10¹⁵]: K/F₀ lies within [10⁻²⁷, 10²⁷]. So neither
+/// the division nor the `ln` is computed for a grid without skew.
 fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
-    let ratio = strike / forward0;
-    // 0 < ratio < ∞: finite and positive (NaN fails both), in two comparisons.
-    if skew_shock == 0.0 && ratio > 0.0 && ratio < f64::INFINITY {
+    if skew_shock == 0.0 {
         0.0
     } else {
-        ln(ratio)
+        ln(strike / forward0)
     }
 }
 
@@ -1216,9 +1217,10 @@ fn leg<'a>(
 /// A position's leg. `underlying`: `market.underlying` of its underlying's name, looked up by
 /// the caller (once per run of positions on one underlying, not once per leg); `unshocked`: the
 /// position's (USD value, delta) under [`Shock::NONE`] if the caller has them (`margin()` values
-/// every position unshocked for its report lines: the same call, same bits); `terms`: an
-/// option's pricing inputs as that valuation looked them up, if known; `skew_shock`: the
-/// position's underlying's `skewShock`.
+/// every position unshocked for its report lines: the same call, same bits; else the position is
+/// valued here, and its error returned), so that every leg's position was valued unshocked
+/// without error; `terms`: an option's pricing inputs as that valuation looked them up, if
+/// known; `skew_shock`: the position's underlying's `skewShock`.
 fn leg_on<'a>(
     market: &Market,
     underlying: &Underlying,
@@ -1557,16 +1559,16 @@ fn vector_nodes<'l, 'p>(
     for node in &mut nodes {
         let o = &node.terms;
         let scale = ScaleParts::unshocked_scale(p, o, node.term, &now);
-        let vol = NodeVol::new(node, scale);
         // The kernel at F₀ (move 0), σ·√T₀ (scale 1) and e^(−rT₀) does the valuation's
-        // operations on the valuation's inputs: its values, where it has them.
-        let valid = vol.vol_ok && o.forward0.is_finite() && o.forward0 > 0.0;
+        // operations on the valuation's inputs: its values, where it has them. Its checks
+        // hold there without testing: the valuation prices now only for T₀ > 0, at σ (a
+        // `Vol`: within (0, Vol::SHOCKED_MAX]) and at F₀ (a `Price`: finite and > 0).
         let priced = match call_put_now(o.now) {
-            Some(call_put) if valid && scale == 1.0 => NodeScenario {
+            Some(call_put) if scale == 1.0 => NodeScenario {
                 scale,
                 call_put: Some(call_put),
             },
-            _ => node_scenario_scaled(node, &now, vol, 0.0),
+            _ => node_scenario_scaled(node, &now, NodeVol::new(node, scale), 0.0),
         };
         node.now = priced;
         node.base_usd = match priced.call_put {
