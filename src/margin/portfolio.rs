@@ -1138,6 +1138,7 @@ fn weighted_vol_level(p: &RiskMatrixParams, sigma: f64, shock: f64, term: f64) -
 /// Option data fixed across scenarios.
 #[derive(Debug, Clone, Copy)]
 struct OptionTerms {
+    /// The option's vol now: a [`Vol`]'s value, so > 0 ([`NodeVol::new`] relies on it).
     sigma: f64,
     /// Years to expiry (T₀).
     years: f64,
@@ -1646,11 +1647,9 @@ impl NodeVol {
         let vol = node.terms.sigma * scale;
         NodeVol {
             scale,
-            // Non-short-circuit: one branch-free test. The range excludes NaN and ±∞.
-            vol_ok: (scale > 0.0)
-                & (vol > 0.0)
-                & (vol <= Vol::SHOCKED_MAX)
-                & (node.terms.years > 0.0),
+            // Non-short-circuit: one branch-free test. The range excludes NaN and ±∞; it
+            // implies scale > 0, as σ > 0 (a `Vol`).
+            vol_ok: (vol > 0.0) & (vol <= Vol::SHOCKED_MAX) & (node.terms.years > 0.0),
             total_vol: Self::total_vol(node, scale),
         }
     }
