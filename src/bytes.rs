@@ -1,6 +1,7 @@
-//! Byte-string equality eight bytes at a time, the tail byte by byte in line: for the long texts
-//! the JS binding compares with the last call's (a market's JSON text, an account's joined
-//! position ids) to find what it can reuse, and the short names every valuation looks its
+//! Byte-string equality eight bytes at a time, the tail as the last (overlapping) word, and names
+//! of under 8 bytes by their ends (no byte loop: ≈ 150 instructions per engine update): for the
+//! long texts the JS binding compares with the last call's (a market's JSON text, an account's
+//! joined position ids) to find what it can reuse, and the short names every valuation looks its
 //! underlying up by. Owns that one comparison.
 //!
 //! Why not `==`: on slices and strings it calls `memcmp`, which in wasm32 is compiler-builtins'
@@ -16,6 +17,26 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
+    match a.len() {
+        0 => true,
+        // The first, middle and last bytes cover every byte of 1–3 (no loop for a short name).
+        1..=3 => {
+            a[0] == b[0] && a[a.len() / 2] == b[b.len() / 2] && a[a.len() - 1] == b[b.len() - 1]
+        }
+        // The first and last four bytes (overlapping) cover every byte of 4–7.
+        4..=7 => same_ends::<4>(a, b),
+        _ => same_words(a, b),
+    }
+}
+
+/// Whether the first `N` and last `N` bytes of `a` and `b` (`N` ≤ both lengths) are the same.
+fn same_ends<const N: usize>(a: &[u8], b: &[u8]) -> bool {
+    a.first_chunk::<N>() == b.first_chunk::<N>() && a.last_chunk::<N>() == b.last_chunk::<N>()
+}
+
+/// [`same_bytes`] of two slices of the same length (at least 8): word by word, the tail as the
+/// last (overlapping) word.
+fn same_words(a: &[u8], b: &[u8]) -> bool {
     let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
     for (p, q) in (&mut x).zip(&mut y) {
         // Always 8 bytes: one word comparison each.
@@ -27,7 +48,7 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
             return false;
         }
     }
-    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+    x.remainder().is_empty() || same_ends::<8>(a, b)
 }
 
 /// [`same_bytes`] of two strings (`a == b`).

@@ -895,9 +895,12 @@ impl MarginEngine {
         let reason = match last {
             None => Some(UpdateReason::First),
             Some(last) if last.emitted.level != level => Some(UpdateReason::LevelCrossing),
-            Some(last) => (moved(config, decimals, join(last.initial_margin), initial)
-                || moved(config, decimals, join(last.maintenance_margin), maintenance))
-            .then_some(UpdateReason::Threshold),
+            Some(last) => {
+                let absolute = absolute_threshold(config, decimals);
+                (moved(config, absolute, join(last.initial_margin), initial)
+                    || moved(config, absolute, join(last.maintenance_margin), maintenance))
+                .then_some(UpdateReason::Threshold)
+            }
         };
         Ok(reason.map(|reason| Candidate {
             id: id.to_string(),
@@ -1011,15 +1014,17 @@ pub(crate) fn level_of(config: &EngineConfig, equity: i128, maintenance: i128) -
     }
 }
 
-/// Whether a requirement moved from `before` to `now` by more than the configured threshold.
-pub(crate) fn moved(config: &EngineConfig, decimals: u8, before: i128, now: i128) -> bool {
-    let scale = crate::math::pow10(decimals);
+/// The configured absolute threshold in base units of an asset with `decimals` decimals: worked
+/// out once per account, not once per requirement compared.
+pub(crate) fn absolute_threshold(config: &EngineConfig, decimals: u8) -> f64 {
+    config.absolute_threshold * crate::math::pow10(decimals)
+}
+
+/// Whether a requirement moved from `before` to `now` by more than the configured threshold
+/// (`absolute`: [`absolute_threshold`] in the requirement's base units).
+pub(crate) fn moved(config: &EngineConfig, absolute: f64, before: i128, now: i128) -> bool {
     let (delta, reference) = (to_f64((now - before).abs()), to_f64(before.abs()));
-    delta
-        > crate::math::max(
-            config.absolute_threshold * scale,
-            config.relative_threshold * reference,
-        )
+    delta > crate::math::max(absolute, config.relative_threshold * reference)
 }
 
 /// `amount` as the nearest `f64` (as `amount as f64`), through `i64` where it fits (amounts
