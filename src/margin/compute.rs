@@ -50,17 +50,8 @@ pub(crate) struct PositionBuffers {
     /// The positions' unshocked values, for the standard model.
     values: Vec<f64>,
     /// The book's underlyings (empty: their entries borrow the computation's market and account;
-    /// see [`emptied`]).
+    /// see [`emptied`](crate::margin::scenario_cache::emptied)).
     books: Vec<BookUnderlying<'static>>,
-}
-
-/// `books` emptied, its allocation kept for a later computation's books: collected from no
-/// items, in place (its entries' borrows end here; what `Vec` collects from its own
-/// `into_iter` reuses that allocation when the items' layouts agree, as here).
-#[cfg(not(target_arch = "wasm32"))]
-#[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
-fn emptied(books: Vec<BookUnderlying<'_>>) -> Vec<BookUnderlying<'static>> {
-    books.into_iter().filter_map(|_| None).collect()
 }
 
 impl PositionBuffers {
@@ -678,7 +669,7 @@ pub(crate) fn margin_detailed(
     // The `.wasm` keeps no buffers (no bytes for it).
     #[cfg(not(target_arch = "wasm32"))]
     {
-        buffers.books = emptied(met);
+        buffers.books = crate::margin::scenario_cache::emptied(met);
         buffers.give_back(cache);
     }
 

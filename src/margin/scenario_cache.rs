@@ -378,10 +378,7 @@ impl ScenarioCache {
     /// emptied, or new ones if none are held.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn lend_buffers(&self) -> super::compute::PositionBuffers {
-        let Ok(mut held) = self.buffers.try_borrow_mut() else {
-            return super::compute::PositionBuffers::default();
-        };
-        let mut buffers = std::mem::take(&mut *held);
+        let mut buffers = take_held(&self.buffers);
         buffers.clear();
         buffers
     }
@@ -389,27 +386,20 @@ impl ScenarioCache {
     /// Keeps `buffers` for the next computation ([`ScenarioCache::lend_buffers`]).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn give_buffers(&self, buffers: super::compute::PositionBuffers) {
-        if let Ok(mut held) = self.buffers.try_borrow_mut() {
-            *held = buffers;
-        }
+        hold(&self.buffers, buffers);
     }
 
     /// The legs' and nodes' vectors a computation gave back ([`ScenarioCache::give_leg_buffers`]),
     /// or new ones if none are held.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn lend_leg_buffers(&self) -> LegBuffers {
-        self.leg_buffers
-            .try_borrow_mut()
-            .map(|mut held| std::mem::take(&mut *held))
-            .unwrap_or_default()
+        take_held(&self.leg_buffers)
     }
 
     /// Keeps `buffers` for the next computation ([`ScenarioCache::lend_leg_buffers`]).
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn give_leg_buffers(&self, buffers: LegBuffers) {
-        if let Ok(mut held) = self.leg_buffers.try_borrow_mut() {
-            *held = buffers;
-        }
+        hold(&self.leg_buffers, buffers);
     }
 
     /// Unit values kept per underlying at most (more are computed, not kept).
@@ -529,7 +519,7 @@ impl ScenarioCache {
         };
         if let Some(vector) = vectors
             .iter_mut()
-            .find(|v| v.underlying == underlying && v.coin == coin)
+            .find(|v| v.is_on(underlying) && v.coin == coin)
         {
             f(vector);
         }
@@ -594,6 +584,35 @@ impl ScenarioCache {
         };
         f(vectors.get_mut(index))
     }
+}
+
+/// What `held` holds, taken out (a default in its place), or a default if it is in use (a
+/// computation inside another's: not done today).
+#[cfg(not(target_arch = "wasm32"))]
+fn take_held<T: Default>(held: &RefCell<T>) -> T {
+    match held.try_borrow_mut() {
+        Ok(mut held) => std::mem::take(&mut *held),
+        Err(_) => T::default(),
+    }
+}
+
+/// Puts `value` in `held` for the next computation (dropped if `held` is in use).
+#[cfg(not(target_arch = "wasm32"))]
+fn hold<T>(held: &RefCell<T>, value: T) {
+    if let Ok(mut held) = held.try_borrow_mut() {
+        *held = value;
+    }
+}
+
+/// `items` emptied, their allocation kept for items of type `U`: a computation's vectors
+/// borrow its positions and market, so they are kept for the next computation as vectors of
+/// the same type but for its lifetimes. Collected from no items, in place (what `Vec` collects
+/// from its own `into_iter` reuses that allocation when the items' layouts agree; where they
+/// did not, the result would merely be a new, empty vector).
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
+pub(crate) fn emptied<T, U>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().filter_map(|_| None).collect()
 }
 
 #[cfg(test)]

@@ -19,14 +19,12 @@ use super::RiskMatrixParams;
 use super::{
     group_by_key, node_key, vol_term, BitsMemo, GroupedLegs, Leg, LegKind, PricingNode, Vectors,
 };
-use crate::margin::scenario_cache::ScenarioCache;
+use crate::margin::scenario_cache::{emptied, ScenarioCache};
 
 /// The vectors a portfolio computation fills with its legs and pricing nodes and drops at its
 /// end, kept empty by the scenario cache from one computation to the next (their allocations
 /// reused: the engine recomputes its accounts at every update). Their items borrow a
-/// computation's positions, so they are kept emptied by an in-place collect that ends those
-/// borrows (`Vec` collecting from its own `into_iter` reuses the allocation when the items'
-/// layouts agree, as here: the same types but for their lifetimes).
+/// computation's positions, so they are kept [`emptied`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LegBuffers {
     /// The legs by vector (empty).
@@ -74,22 +72,16 @@ impl LegBuffers {
     }
 
     /// Keeps `nodes`' allocation, emptied (their borrows end here).
-    #[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
     pub(super) fn keep_nodes(&mut self, nodes: Vec<PricingNode<'_>>) {
-        self.nodes = nodes.into_iter().filter_map(|_| None).collect();
+        self.nodes = emptied(nodes);
     }
 
     /// Keeps the allocations of `vectors` and of each vector's legs, emptied.
-    #[allow(clippy::unnecessary_filter_map)] // `filter` would keep the items' type and borrows
-    pub(super) fn keep_vectors(&mut self, vectors: Vectors<'_>) {
-        let spare = &mut self.legs;
-        self.vectors = vectors
-            .into_iter()
-            .filter_map(|(_, legs)| {
-                spare.push(legs.into_iter().filter_map(|_| None).collect());
-                None
-            })
-            .collect();
+    pub(super) fn keep_vectors(&mut self, mut vectors: Vectors<'_>) {
+        for (_, legs) in vectors.drain(..) {
+            self.legs.push(emptied(legs));
+        }
+        self.vectors = emptied(vectors);
     }
 }
 
