@@ -110,7 +110,7 @@ fn book_underlying<'m, 'a>(
     // Names compared as the market compares them (length first: a book has few underlyings).
     let found = met
         .iter()
-        .position(|u| u.name.len() == name.len() && same_name(u.name, name));
+        .position(|u| u.name.len() == name.len() && crate::bytes::same_text(u.name, name));
     let slot = match found {
         Some(slot) => slot,
         None => {
@@ -131,19 +131,6 @@ fn book_underlying<'m, 'a>(
             "no slot for an underlying of the book",
         )),
     }
-}
-
-/// Whether names `a` and `b` of equal lengths are the same: an underlying's name of a few bytes
-/// byte by byte in line (every position compares its own with the book's underlyings: the call
-/// [`crate::bytes::same_text`] makes costs more than the bytes), a longer one by that (and any
-/// in the `.wasm`, for its size budget).
-#[inline]
-fn same_name(a: &str, b: &str) -> bool {
-    #[cfg(not(target_arch = "wasm32"))]
-    if a.len() <= 8 {
-        return a.bytes().zip(b.bytes()).all(|(p, q)| p == q);
-    }
-    crate::bytes::same_text(a, b)
 }
 
 /// The terms of `expiry` on underlying `slot` (`data`), from `met` if an option of that
