@@ -1189,8 +1189,8 @@ struct Leg<'a> {
 /// skew shock is 0: the tilt is then 1 + 0·k·side = 1 exactly for either, as ln(K/F₀) is
 /// finite for every leg. A leg is built only for a position whose unshocked valuation succeeded
 /// ([`leg_on`]), and that valuation accepted its strike K and its forward F₀ (the same bits:
-/// F₀·1) as [`crate::units::Price`]s, both within [10⁻¹², 10¹⁵]: K/F₀ lies within [10⁻²⁷, 10²⁷]. So neither
-/// the division nor the `ln` is computed for a grid without skew.
+/// F₀·1) as [`crate::units::Price`]s, both within [10⁻¹², 10¹⁵]: K/F₀ lies within
+/// [10⁻²⁷, 10²⁷]. So neither the division nor the `ln` is computed for a grid without skew.
 fn skew_log_moneyness(skew_shock: f64, strike: f64, forward0: f64) -> f64 {
     if skew_shock == 0.0 {
         0.0
